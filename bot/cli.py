@@ -1,0 +1,206 @@
+"""The ``coachbot`` command.
+
+    coachbot run                 # the bot on Telegram (long polling)
+    coachbot chat                # the same coach in this terminal
+    coachbot content check       # validate content/
+    coachbot db upgrade          # apply database migrations
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.settings import Settings, load_settings_or_exit
+
+Runner = Callable[[argparse.Namespace, Settings], int]
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import logs
+
+    if settings.telegram_bot_token is None:
+        if args.chat_if_no_token:
+            print("No TELEGRAM_BOT_TOKEN set, so here is the terminal chat instead.")
+            return _chat(args, settings)
+        print(
+            "coachbot: bad setting: TELEGRAM_BOT_TOKEN: required to run on Telegram "
+            "(or use `coachbot chat`)",
+            file=sys.stderr,
+        )
+        return 2
+    token = settings.telegram_bot_token.get_secret_value()
+    logs.configure(token)
+
+    from bot.telegram.app import build_application
+    from bot.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    application = build_application(
+        runtime.coach, token, settings.api_url, settings.file_url
+    )
+    if args.webhook:
+        if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
+            print(
+                "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
+                "are both needed for --webhook",
+                file=sys.stderr,
+            )
+            return 2
+        application.run_webhook(
+            listen="0.0.0.0",
+            port=args.port,
+            url_path="telegram",
+            secret_token=settings.coachbot_webhook_secret.get_secret_value(),
+            webhook_url=f"{settings.coachbot_webhook_url.rstrip('/')}/telegram",
+        )
+    else:
+        application.run_polling()
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.messages import Sender
+    from bot.terminal import chat
+    from bot.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    chat(runtime.coach, Sender(args.user_id, getpass.getuser().capitalize()))
+    return 0
+
+
+def _content_check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.content import ContentError, load_library
+
+    root = Path(args.dir) if args.dir else settings.coachbot_content_dir
+    try:
+        library = load_library(root)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) in {root}", file=sys.stderr)
+        return 1
+    print(
+        f"{root}: OK: {len(library.topics)} topics, {len(library.prompts)} prompts, "
+        f"{len(library.tips)} tips, {len(library.texts)} texts"
+    )
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.database import make_engine
+    from bot.storage.migrate import current_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"database is at revision {current_revision(engine)}")
+    return 0
+
+
+def _health(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy import text
+
+    from bot.storage.database import make_engine
+    from bot.storage.migrate import current_revision, head_revision
+
+    engine = make_engine(settings.database_url)
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    if current_revision(engine) != head_revision():
+        print("unhealthy: database schema is not up to date", file=sys.stderr)
+        return 1
+    print("healthy")
+    return 0
+
+
+def _grant(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.core.model import Role
+    from bot.wiring import build_runtime
+
+    role = Role(args.role)
+    with build_runtime(settings).coach.uow_factory() as uow:
+        operative = uow.operatives.get(args.user_id)
+        if operative is None:
+            print(
+                f"coachbot: no one with Telegram id {args.user_id} has started the bot yet",
+                file=sys.stderr,
+            )
+            return 1
+        operative.role = role
+        uow.operatives.save(operative)
+        uow.commit()
+    print(f"{args.user_id} is now {role.value}")
+    return 0
+
+
+def _erase(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import build_runtime
+
+    with build_runtime(settings).coach.uow_factory() as uow:
+        erased = uow.operatives.erase(args.user_id)
+        uow.commit()
+    if not erased:
+        print(f"coachbot: nothing stored for Telegram id {args.user_id}", file=sys.stderr)
+        return 1
+    print(f"erased everything stored for Telegram id {args.user_id}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="coachbot",
+        description="Doorstep Coach: daily customer-care coaching for repairs operatives.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot on Telegram (long polling)")
+    run.add_argument("--webhook", action="store_true", help="receive updates by webhook")
+    run.add_argument("--port", type=int, default=8443, help="webhook port (default 8443)")
+    run.add_argument(
+        "--chat-if-no-token",
+        action="store_true",
+        help="without TELEGRAM_BOT_TOKEN, open the terminal chat instead of failing",
+    )
+    run.set_defaults(handler=_run, user_id=1)
+
+    chat = commands.add_parser("chat", help="talk to the coach in this terminal")
+    chat.add_argument("--user-id", type=int, default=1, help="who you are (default 1)")
+    chat.set_defaults(handler=_chat)
+
+    content = commands.add_parser("content", help="work with the coaching content")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    check = content_commands.add_parser("check", help="validate content/")
+    check.add_argument("--dir", help="content folder (default: COACHBOT_CONTENT_DIR)")
+    check.set_defaults(handler=_content_check)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+
+    grant = commands.add_parser("grant", help="give someone a role")
+    grant.add_argument("user_id", type=int, metavar="USER_ID")
+    grant.add_argument("role", choices=["operative", "facilitator", "manager", "admin"])
+    grant.set_defaults(handler=_grant)
+
+    erase = commands.add_parser("erase", help="delete everything stored about one person")
+    erase.add_argument("user_id", type=int, metavar="USER_ID")
+    erase.set_defaults(handler=_erase)
+
+    commands.add_parser("health", help="check the database (for HEALTHCHECK)").set_defaults(
+        handler=_health
+    )
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = load_settings_or_exit()
+    handler: Runner = args.handler
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,306 @@
+"""The coaching content: its schema, and a loader that reports problems by file and line.
+
+Content lives in ``content/`` as YAML so that a facilitator can edit it without
+touching code. Load it once at start-up::
+
+    library = load_library(Path("content"))
+    prompt = library.prompts["doorstep-id-card"]
+
+A broken file raises :class:`ContentError`, whose ``problems`` read like
+``content/topics/doorstep.yaml:42: prompts[3].rubric[0].feedback: too long``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.core.telegram_html import html_problem
+from bot.core.topics import TOPIC_IDS
+
+Verdict = Literal["strong", "partial", "concern"]
+VERDICTS: tuple[Verdict, ...] = ("strong", "partial", "concern")
+
+#: Item ids travel inside Telegram callback_data (64 bytes), so they are kept short.
+ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
+
+
+def _html_ok(value: str) -> str:
+    problem = html_problem(value)
+    if problem:
+        raise ValueError(f"Telegram would reject this HTML: {problem}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class QuickReply(_Strict):
+    """A button under a scenario prompt."""
+
+    label: str = Field(min_length=1, max_length=60)
+    verdict: Verdict
+    feedback: str = Field(min_length=1, max_length=350)
+
+    _check_html = field_validator("feedback")(_html_ok)
+
+
+class RubricPattern(_Strict):
+    """One kind of free-text answer: how people phrase it, and what the coach says back."""
+
+    verdict: Verdict
+    examples: list[Annotated[str, Field(min_length=2, max_length=300)]] = Field(min_length=1)
+    key_phrases: list[Annotated[str, Field(min_length=2, max_length=60)]] = Field(
+        default_factory=list
+    )
+    feedback: str = Field(min_length=1, max_length=350)
+
+    _check_html = field_validator("feedback")(_html_ok)
+
+
+class ScenarioPrompt(_Strict):
+    """A short doorstep situation and a question, answered with a tap or a few words."""
+
+    id: ItemId
+    scenario: str = Field(min_length=10, max_length=400)
+    question: str = Field(min_length=5, max_length=200)
+    options: list[QuickReply] = Field(min_length=2, max_length=4)
+    rubric: list[RubricPattern] = Field(min_length=1)
+    model_answer: str = Field(min_length=5, max_length=500)
+
+    _check_html = field_validator("scenario", "question", "model_answer")(_html_ok)
+
+    @field_validator("rubric")
+    @classmethod
+    def _rubric_has_a_strong_answer(cls, rubric: list[RubricPattern]) -> list[RubricPattern]:
+        if not any(pattern.verdict == "strong" for pattern in rubric):
+            raise ValueError("the rubric needs at least one pattern with verdict 'strong'")
+        return rubric
+
+
+class Tip(_Strict):
+    """An answer to a "what do I say when..." question, with the ways people ask it."""
+
+    id: ItemId
+    questions: list[Annotated[str, Field(min_length=3, max_length=200)]] = Field(min_length=2)
+    answer: str = Field(min_length=10, max_length=800)
+
+    _check_html = field_validator("answer")(_html_ok)
+
+
+class TopicFile(_Strict):
+    """One file in ``content/topics/``: everything the coach knows about one topic."""
+
+    topic: str
+    title: str = Field(min_length=3, max_length=60)
+    summary: str = Field(min_length=10, max_length=300)
+    prompts: list[ScenarioPrompt] = Field(min_length=1)
+    tips: list[Tip] = Field(min_length=1)
+
+    @field_validator("topic")
+    @classmethod
+    def _known_topic(cls, topic: str) -> str:
+        if topic not in TOPIC_IDS:
+            raise ValueError(f"unknown topic {topic!r}; known topics: {', '.join(TOPIC_IDS)}")
+        return topic
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Library:
+    """All content, indexed for the core. Built by :func:`load_library`."""
+
+    topics: Mapping[str, Topic]
+    prompts: Mapping[str, ScenarioPrompt]
+    tips: Mapping[str, Tip]
+    topic_of: Mapping[str, str]
+    texts: Mapping[str, str] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def prompts_in(self, topic: str) -> list[ScenarioPrompt]:
+        return [p for p in self.prompts.values() if self.topic_of[p.id] == topic]
+
+    def text(self, key: str, **values: object) -> str:
+        """A bot text from ``content/texts.yaml``, with ``{placeholders}`` filled in."""
+        return self.texts[key].format(**values)
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    file: Path
+    line: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.field}: {self.problem}"
+
+
+class ContentError(Exception):
+    """The content could not be loaded; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+Path_ = tuple[str | int, ...]
+
+#: Builds scalars (str, int, bool, dates) with YAML's safe rules.
+_SCALARS = yaml.SafeLoader("")
+
+
+def _to_python(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> Any:
+    """Turn a composed YAML node into plain data, remembering the line of every value."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            result[key] = _to_python(value_node, (*path, key), lines)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(item, (*path, i), lines) for i, item in enumerate(node.value)]
+    return _SCALARS.construct_object(node)
+
+
+def _load_yaml(file: Path) -> tuple[Any, dict[Path_, int]]:
+    lines: dict[Path_, int] = {}
+    with file.open(encoding="utf-8") as stream:
+        node = yaml.compose(stream, Loader=yaml.SafeLoader)
+    if node is None:
+        return None, lines
+    return _to_python(node, (), lines), lines
+
+
+def _field_name(loc: Path_) -> str:
+    name = ""
+    for part in loc:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "(file)"
+
+
+def _line_of(loc: Path_, lines: Mapping[Path_, int]) -> int:
+    for end in range(len(loc), -1, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return 1
+
+
+def _problems_from(
+    error: ValidationError, file: Path, lines: Mapping[Path_, int]
+) -> Iterator[ContentProblem]:
+    for detail in error.errors():
+        loc = tuple(part for part in detail["loc"] if not str(part).startswith("function-"))
+        message = detail["msg"].removeprefix("Value error, ")
+        yield ContentProblem(file, _line_of(loc, lines), _field_name(loc), message)
+
+
+def _parse(file: Path) -> tuple[Any, dict[Path_, int]] | ContentProblem:
+    try:
+        return _load_yaml(file)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        return ContentProblem(file, line, "(file)", f"not valid YAML: {exc.problem}")
+
+
+def load_library(root: Path) -> Library:
+    """Load and validate every content file under ``root``; raise ContentError listing all problems."""
+    problems: list[ContentProblem] = []
+    topics: dict[str, Topic] = {}
+    prompts: dict[str, ScenarioPrompt] = {}
+    tips: dict[str, Tip] = {}
+    topic_of: dict[str, str] = {}
+    first_seen: dict[str, ContentProblem] = {}
+
+    topic_files = sorted((root / "topics").glob("*.yaml"))
+    if not topic_files:
+        problems.append(ContentProblem(root / "topics", 1, "(folder)", "no topic files found"))
+    for file in topic_files:
+        parsed = _parse(file)
+        if isinstance(parsed, ContentProblem):
+            problems.append(parsed)
+            continue
+        data, lines = parsed
+        try:
+            topic_file = TopicFile.model_validate(data)
+        except ValidationError as exc:
+            problems.extend(_problems_from(exc, file, lines))
+            continue
+        if topic_file.topic in topics:
+            problems.append(
+                ContentProblem(
+                    file, lines[("topic",)], "topic", f"topic {topic_file.topic!r} defined twice"
+                )
+            )
+            continue
+        topics[topic_file.topic] = Topic(topic_file.topic, topic_file.title, topic_file.summary)
+        items: list[tuple[str, int, ScenarioPrompt | Tip]] = [
+            *(("prompts", i, p) for i, p in enumerate(topic_file.prompts)),
+            *(("tips", i, t) for i, t in enumerate(topic_file.tips)),
+        ]
+        for kind, index, item in items:
+            here = ContentProblem(file, lines[(kind, index, "id")], f"{kind}[{index}].id", "")
+            if item.id in first_seen:
+                seen = first_seen[item.id]
+                problems.append(
+                    ContentProblem(
+                        here.file,
+                        here.line,
+                        here.field,
+                        f"duplicate id {item.id!r} (first used at {seen.file}:{seen.line})",
+                    )
+                )
+                continue
+            first_seen[item.id] = here
+            topic_of[item.id] = topic_file.topic
+            if isinstance(item, ScenarioPrompt):
+                prompts[item.id] = item
+            else:
+                tips[item.id] = item
+
+    texts, raw = _load_texts(root, problems)
+    if problems:
+        raise ContentError(problems)
+    return Library(topics, prompts, tips, topic_of, texts, raw)
+
+
+def _load_texts(root: Path, problems: list[ContentProblem]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Load ``texts.yaml`` (the bot's own words) and any other top-level YAML files."""
+    texts: dict[str, str] = {}
+    raw: dict[str, Any] = {}
+    for file in sorted(root.glob("*.yaml")):
+        parsed = _parse(file)
+        if isinstance(parsed, ContentProblem):
+            problems.append(parsed)
+            continue
+        data, lines = parsed
+        raw[file.stem] = data
+        if file.stem != "texts":
+            continue
+        if not isinstance(data, dict):
+            problems.append(ContentProblem(file, 1, "(file)", "expected key: text pairs"))
+            continue
+        for key, value in data.items():
+            if not isinstance(value, str):
+                problems.append(ContentProblem(file, lines[(key,)], key, "expected a text"))
+                continue
+            problem = html_problem(value.replace("{", "").replace("}", ""))
+            if problem:
+                problems.append(ContentProblem(file, lines[(key,)], key, problem))
+            texts[key] = value.strip()
+    return texts, raw

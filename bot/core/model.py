@@ -1,0 +1,82 @@
+"""The people and things the coach works with, as plain data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+
+class Role(enum.StrEnum):
+    OPERATIVE = "operative"
+    FACILITATOR = "facilitator"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class Status(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    UNREACHABLE = "unreachable"
+
+
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WORKING_WEEK: frozenset[int] = frozenset(range(5))
+DEFAULT_PROMPT_TIME = time(8, 0)
+
+
+@dataclass
+class Operative:
+    """Someone who talks to the bot. Operative is the default role; the others add powers."""
+
+    telegram_id: int
+    display_name: str
+    timezone: str
+    role: Role = Role.OPERATIVE
+    cohort_id: int | None = None
+    prompt_time: time = DEFAULT_PROMPT_TIME
+    #: Monday is 0, as in ``date.weekday()``.
+    working_days: frozenset[int] = WORKING_WEEK
+    status: Status = Status.ACTIVE
+    paused_until: date | None = None
+    #: What the next free-text message answers, when the bot asked for something.
+    awaiting: str | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+    def days_label(self) -> str:
+        names = [WEEKDAYS[day].capitalize() for day in sorted(self.working_days)]
+        if self.working_days == WORKING_WEEK:
+            return "Mon to Fri"
+        if self.working_days == frozenset(range(6)):
+            return "Mon to Sat"
+        if self.working_days == frozenset(range(7)):
+            return "every day"
+        return ", ".join(names) if names else "no days"
+
+
+@dataclass
+class Cohort:
+    name: str
+    invite_code: str
+    workshop_date: date | None = None
+    created_by: int | None = None
+    closed_at: datetime | None = None
+    created_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class EngagementEvent:
+    """Something an operative did or was sent. The payload never holds their own words."""
+
+    type: str
+    operative_id: int | None
+    occurred_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)

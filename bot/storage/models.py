@@ -1,0 +1,105 @@
+"""SQLAlchemy tables. Only ``bot.storage`` imports this module."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Time,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always gives back an aware datetime, even on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Payload = JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CohortRow(Base):
+    __tablename__ = "cohorts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    invite_code: Mapped[str] = mapped_column(String(64), unique=True)
+    workshop_date: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OperativeRow(Base):
+    __tablename__ = "operatives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16), default="operative")
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64))
+    prompt_time: Mapped[time] = mapped_column(Time)
+    #: Bit n set means weekday n (Monday = 0) is a working day.
+    working_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    awaiting: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class EventRow(Base):
+    __tablename__ = "engagement_events"
+    __table_args__ = (
+        Index("ix_engagement_events_operative_time", "operative_id", "occurred_at"),
+        Index("ix_engagement_events_type_time", "type", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    operative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE")
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(Payload, default=dict)

@@ -1,0 +1,40 @@
+"""The unit of work: one transaction around the repositories."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.storage.repositories import SqlCohorts, SqlEventLog, SqlOperatives
+
+
+class SqlUnitOfWork:
+    """``with SqlUnitOfWork(sessions) as uow: ...; uow.commit()``; leaving without commit rolls back."""
+
+    operatives: SqlOperatives
+    cohorts: SqlCohorts
+    events: SqlEventLog
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        self.operatives = SqlOperatives(self.session)
+        self.cohorts = SqlCohorts(self.session)
+        self.events = SqlEventLog(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()

@@ -1,0 +1,200 @@
+"""The Telegram adapter: python-telegram-bot's Application around the core.
+
+Each handler turns an Update into a core event, runs the core off the event
+loop, and sends back what it returns. Nothing here knows about SQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.coaching import Coach
+from bot.core.messages import (
+    ButtonPress,
+    Command,
+    Event,
+    Reply,
+    Sender,
+    Text,
+    Unsupported,
+)
+
+log = logging.getLogger(__name__)
+
+PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+def _sender(update: Update) -> Sender:
+    user = update.effective_user
+    assert user is not None
+    return Sender(user.id, user.first_name or "there")
+
+
+def _command(message: Message) -> tuple[str, str]:
+    """``/start@doorstep_bot ABC`` -> ("start", "ABC")."""
+    head, _, args = (message.text or "").partition(" ")
+    name = head.lstrip("/").split("@", 1)[0].lower()
+    return name, args.strip()
+
+
+class TelegramAdapter:
+    """Wires a :class:`Coach` into a PTB Application."""
+
+    def __init__(self, coach: Coach) -> None:
+        self.coach = coach
+
+    async def _run(self, event: Event) -> list[Reply]:
+        # The core does blocking database work: keep it off the event loop.
+        return await asyncio.to_thread(self.coach.handle, event)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        name, args = _command(update.message)
+        replies = await self._run(Command(_sender(update), name, args))
+        await self._send(update.message, replies)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        replies = await self._run(Text(_sender(update), update.message.text or ""))
+        await self._send(update.message, replies)
+
+    async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        kind = update.message.effective_attachment.__class__.__name__.lower()
+        replies = await self._run(Unsupported(_sender(update), kind))
+        await self._send(update.message, replies)
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text(self.coach.text("group_chat"))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+            await query.answer()
+            return
+        replies = await self._run(ButtonPress(_sender(update), query.data or ""))
+        # Answer first so the button stops spinning on the operative's phone.
+        await query.answer()
+        await self._send_after_press(query, replies)
+
+    async def _send_after_press(self, query: CallbackQuery, replies: list[Reply]) -> None:
+        message = query.message
+        assert isinstance(message, Message)
+        rest = replies
+        if replies and replies[0].replace and not (replies[0].image or replies[0].document):
+            first, rest = replies[0], replies[1:]
+            try:
+                await message.edit_text(
+                    first.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(first)
+                )
+            except BadRequest as error:
+                if "not modified" not in str(error):
+                    rest = replies
+        await self._send(message, rest)
+
+    async def _send(self, message: Message, replies: list[Reply]) -> None:
+        for reply in replies:
+            markup = keyboard(reply)
+            if reply.image:
+                await message.reply_photo(
+                    reply.image.content,
+                    caption=reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    filename=reply.image.filename,
+                )
+            elif reply.document:
+                await message.reply_document(
+                    reply.document.content,
+                    caption=reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    filename=reply.document.filename,
+                )
+            else:
+                await message.reply_text(
+                    reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    do_quote=False,
+                )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        if isinstance(error, Forbidden):
+            log.info("a user has blocked the bot; nothing to send")
+            return
+        # Only the error's type and Telegram's description: never the update, which holds user text.
+        log.error("handler failed: %s: %s", type(error).__name__, error)
+
+    async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
+        commands = [BotCommand(name, description) for name, description in self.coach.menu()]
+        await application.bot.set_my_commands(commands)
+        log.info("connected as @%s", application.bot.username)
+
+    def install(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(
+            MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command)
+        )
+        application.add_handler(
+            MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, self.on_text)
+        )
+        application.add_handler(MessageHandler(PRIVATE_MESSAGE & ~filters.TEXT, self.on_other))
+        application.add_handler(
+            MessageHandler(
+                filters.ChatType.GROUPS & filters.UpdateType.MESSAGE & filters.COMMAND,
+                self.on_group,
+            )
+        )
+        application.add_handler(CallbackQueryHandler(self.on_button))
+        application.add_error_handler(self.on_error)
+
+
+def build_application(
+    coach: Coach, token: str, api_url: str, file_url: str
+) -> Application:  # type: ignore[type-arg]
+    """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``."""
+    adapter = TelegramAdapter(coach)
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(api_url)
+        .base_file_url(file_url)
+        .post_init(adapter.post_init)
+        .build()
+    )
+    adapter.install(application)
+    return application
+
+
+__all__ = ["TelegramAdapter", "TelegramError", "build_application", "keyboard"]

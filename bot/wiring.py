@@ -1,0 +1,45 @@
+"""The composition root: settings in, a ready Coach out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+
+from sqlalchemy import Engine
+
+from bot.core.coaching import Coach, CoachConfig
+from bot.core.content import load_library
+from bot.settings import Settings
+from bot.storage.database import make_engine, make_session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.unit_of_work import SqlUnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    engine: Engine
+    coach: Coach
+
+
+def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+    """Connect to the database (applying migrations), load the content, and build the coach."""
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    library = load_library(settings.coachbot_content_dir)
+    sessions = make_session_factory(engine)
+    coach = Coach(
+        partial(SqlUnitOfWork, sessions),
+        library,
+        utc_now,
+        CoachConfig(
+            default_timezone=settings.coachbot_timezone,
+            admin_ids=settings.coachbot_admin_ids,
+        ),
+    )
+    return Runtime(engine, coach)
