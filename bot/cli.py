@@ -1,9 +1,9 @@
 """The ``coachbot`` command.
 
-    coachbot run                 # the bot on Telegram (long polling)
-    coachbot chat                # the same coach in this terminal
-    coachbot content check       # validate content/
-    coachbot db upgrade          # apply database migrations
+coachbot run                 # the bot on Telegram (long polling)
+coachbot chat                # the same coach in this terminal
+coachbot content check       # validate content/
+coachbot db upgrade          # apply database migrations
 """
 
 from __future__ import annotations
@@ -39,9 +39,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import build_runtime
 
     runtime = build_runtime(settings)
-    application = build_application(
-        runtime.coach, token, settings.api_url, settings.file_url
-    )
+    application = build_application(runtime.coach, token, settings.api_url, settings.file_url)
     if args.webhook:
         if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
             print(

@@ -57,7 +57,7 @@ def chat(
     write: Callable[[str], None] = print,
 ) -> None:
     """Run the conversation until /quit or end of input."""
-    write("Doorstep Coach in your terminal. Type a message, a /command, or a number to tap a button. /quit to leave.\n")
+    write(plain(coach.text("terminal_intro")) + "\n")
     text, choices = render(coach.handle(Command(sender, "start")))
     write(text)
     while True:

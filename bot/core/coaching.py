@@ -216,9 +216,7 @@ class Coach:
         if not args:
             turn.say(
                 self.text("pause_ask"),
-                tuple(
-                    (Button(label, f"pause:{days}"),) for days, label in PAUSE_CHOICES
-                ),
+                tuple((Button(label, f"pause:{days}"),) for days, label in PAUSE_CHOICES),
             )
             return
         if not args.isdigit() or not 1 <= int(args) <= MAX_PAUSE_DAYS:

@@ -219,7 +219,10 @@ def _parse(file: Path) -> tuple[Any, dict[Path_, int]] | ContentProblem:
 
 
 def load_library(root: Path) -> Library:
-    """Load and validate every content file under ``root``; raise ContentError listing all problems."""
+    """Load and validate every content file under ``root``.
+
+    Raises ContentError listing every problem found, not just the first.
+    """
     problems: list[ContentProblem] = []
     topics: dict[str, Topic] = {}
     prompts: dict[str, ScenarioPrompt] = {}
@@ -279,7 +282,9 @@ def load_library(root: Path) -> Library:
     return Library(topics, prompts, tips, topic_of, texts, raw)
 
 
-def _load_texts(root: Path, problems: list[ContentProblem]) -> tuple[dict[str, str], dict[str, Any]]:
+def _load_texts(
+    root: Path, problems: list[ContentProblem]
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Load ``texts.yaml`` (the bot's own words) and any other top-level YAML files."""
     texts: dict[str, str] = {}
     raw: dict[str, Any] = {}

@@ -37,9 +37,14 @@ class EventLog(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
 
-    operatives: OperativeRepository
-    cohorts: CohortRepository
-    events: EventLog
+    @property
+    def operatives(self) -> OperativeRepository: ...
+
+    @property
+    def cohorts(self) -> CohortRepository: ...
+
+    @property
+    def events(self) -> EventLog: ...
 
     def __enter__(self) -> Self: ...
 

@@ -45,7 +45,10 @@ def _rows(buttons: list[Button], width: int) -> Buttons:
 
 def _day_buttons(mask: int) -> Buttons:
     days = [
-        Button(("✓ " if mask & (1 << day) else "") + WEEKDAYS[day].capitalize(), f"set:d:{mask ^ (1 << day)}")
+        Button(
+            ("✓ " if mask & (1 << day) else "") + WEEKDAYS[day].capitalize(),
+            f"set:d:{mask ^ (1 << day)}",
+        )
         for day in range(7)
     ]
     return (*_rows(days, 4), (Button("Done", f"set:dd:{mask}"),))

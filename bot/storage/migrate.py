@@ -29,7 +29,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+            )
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

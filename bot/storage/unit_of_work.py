@@ -11,7 +11,10 @@ from bot.storage.repositories import SqlCohorts, SqlEventLog, SqlOperatives
 
 
 class SqlUnitOfWork:
-    """``with SqlUnitOfWork(sessions) as uow: ...; uow.commit()``; leaving without commit rolls back."""
+    """``with SqlUnitOfWork(sessions) as uow: ...; uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls back.
+    """
 
     operatives: SqlOperatives
     cohorts: SqlCohorts

@@ -48,7 +48,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
     )
 
 
@@ -163,9 +166,7 @@ class TelegramAdapter:
         log.info("connected as @%s", application.bot.username)
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
-        application.add_handler(
-            MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command)
-        )
+        application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command))
         application.add_handler(
             MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, self.on_text)
         )
@@ -180,9 +181,7 @@ class TelegramAdapter:
         application.add_error_handler(self.on_error)
 
 
-def build_application(
-    coach: Coach, token: str, api_url: str, file_url: str
-) -> Application:  # type: ignore[type-arg]
+def build_application(coach: Coach, token: str, api_url: str, file_url: str) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``."""
     adapter = TelegramAdapter(coach)
     application = (
