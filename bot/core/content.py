@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.core.normalising import Vocabulary
 from bot.core.telegram_html import html_problem
 from bot.core.topics import TOPIC_IDS
 
@@ -100,6 +101,10 @@ class TopicFile(_Strict):
     topic: str
     title: str = Field(min_length=3, max_length=60)
     summary: str = Field(min_length=10, max_length=300)
+    #: Words and phrases that point to this topic, for routing free questions.
+    keywords: list[Annotated[str, Field(min_length=2, max_length=40)]] = Field(
+        default_factory=list
+    )
     prompts: list[ScenarioPrompt] = Field(min_length=1)
     tips: list[Tip] = Field(min_length=1)
 
@@ -111,11 +116,30 @@ class TopicFile(_Strict):
         return topic
 
 
+class VocabularyFile(_Strict):
+    """``content/vocabulary.yaml``: how operatives type, for the matcher."""
+
+    words: dict[str, str] = Field(default_factory=dict)
+    stopwords: list[str] = Field(default_factory=list)
+
+    @field_validator("words")
+    @classmethod
+    def _single_lowercase_words(cls, words: dict[str, str]) -> dict[str, str]:
+        bad = [key for key in words if not key or key != key.lower() or " " in key]
+        if bad:
+            raise ValueError(f"keys must be single lower-case words: {', '.join(bad)}")
+        return {key: value.lower() for key, value in words.items()}
+
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(dict(self.words), frozenset(self.stopwords))
+
+
 @dataclass(frozen=True)
 class Topic:
     id: str
     title: str
     summary: str
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +151,9 @@ class Library:
     tips: Mapping[str, Tip]
     topic_of: Mapping[str, str]
     texts: Mapping[str, str] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    #: Examples of off-topic chat, so the matcher can tell it apart.
+    small_talk: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def prompts_in(self, topic: str) -> list[ScenarioPrompt]:
@@ -251,7 +278,9 @@ def load_library(root: Path) -> Library:
                 )
             )
             continue
-        topics[topic_file.topic] = Topic(topic_file.topic, topic_file.title, topic_file.summary)
+        topics[topic_file.topic] = Topic(
+            topic_file.topic, topic_file.title, topic_file.summary, tuple(topic_file.keywords)
+        )
         items: list[tuple[str, int, ScenarioPrompt | Tip]] = [
             *(("prompts", i, p) for i, p in enumerate(topic_file.prompts)),
             *(("tips", i, t) for i, t in enumerate(topic_file.tips)),
@@ -277,9 +306,26 @@ def load_library(root: Path) -> Library:
                 tips[item.id] = item
 
     texts, raw = _load_texts(root, problems)
+    vocabulary = _load_vocabulary(root, problems)
     if problems:
         raise ContentError(problems)
-    return Library(topics, prompts, tips, topic_of, texts, raw)
+    small_talk = tuple(str(example) for example in raw.get("small_talk", {}).get("examples", []))
+    return Library(topics, prompts, tips, topic_of, texts, vocabulary, small_talk, raw)
+
+
+def _load_vocabulary(root: Path, problems: list[ContentProblem]) -> Vocabulary:
+    file = root / "vocabulary.yaml"
+    if not file.exists():
+        return Vocabulary()
+    parsed = _parse(file)
+    if isinstance(parsed, ContentProblem):
+        return Vocabulary()  # _load_texts has already reported it
+    data, lines = parsed
+    try:
+        return VocabularyFile.model_validate(data).vocabulary()
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc, file, lines))
+        return Vocabulary()
 
 
 def _load_texts(

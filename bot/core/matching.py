@@ -1,0 +1,287 @@
+"""Match what operatives type to the coaching content.
+
+Two jobs, both on normalised text (see :mod:`bot.core.normalising`):
+
+* :meth:`Matcher.route` takes a free question ("what do i say if im running
+  late") and finds the best tip across all topics, or says it is off-topic;
+* :meth:`Matcher.judge` takes a reply to a scenario prompt and finds the rubric
+  pattern it is closest to, and so its verdict.
+
+    >>> matcher = Matcher(library, vocabulary)
+    >>> matcher.route("tenent kicking off about the wait").topic
+    'difficult-conversations'
+
+Scores blend two signals: how much of the message's meaning (words weighted by
+rarity) an item covers, and rapidfuzz similarity to the item's phrasings, which
+forgives word order and typos.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.core.content import Library, ScenarioPrompt, Verdict
+from bot.core.normalising import Normaliser, Vocabulary
+
+
+class Confidence(StrEnum):
+    SURE = "sure"
+    UNSURE = "unsure"
+    OFF_TOPIC = "off_topic"
+
+
+#: The label the topic model uses for small talk and anything else off-topic.
+OFF_TOPIC = "(off-topic)"
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The matcher's knobs, set on the tuning part of the evaluation set."""
+
+    #: Additive smoothing for the topic model.
+    smoothing: float = 0.2
+    #: Below this share of known (weighted) words, a message is gibberish to us.
+    known_share_below: float = 0.5
+    #: Below this posterior for the best topic, the message is treated as off-topic.
+    off_topic_below: float = 0.25
+    #: Below this posterior for the best topic, the coach asks "did you mean...".
+    unsure_below: float = 0.6
+    #: A typo is corrected to a known word at this rapidfuzz ratio or above.
+    typo_ratio: float = 80.0
+    #: How much the different parts of the content teach the topic model.
+    weight_tip_question: float = 3.0
+    weight_tip_answer: float = 1.0
+    weight_scenario: float = 2.0
+    weight_example: float = 1.0
+    weight_small_talk: float = 3.0
+    weight_keyword: float = 5.0
+    #: In choosing a tip, weight of word coverage against fuzzy similarity.
+    tip_coverage_weight: float = 0.6
+    #: In judging, weight of the best example's similarity against word coverage.
+    example_weight: float = 0.6
+    #: Added to a pattern's score when one of its key phrases appears.
+    key_phrase_bonus: float = 0.15
+    #: A reply scoring below this against every pattern has no verdict.
+    no_verdict_below: float = 0.25
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a free question goes."""
+
+    confidence: Confidence
+    topic: str | None
+    tip: str | None
+    #: The topic model's belief in ``topic``, from 0 to 1.
+    score: float
+    #: The best tip in each of the two likeliest topics, for "did you mean...".
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a reply to a prompt measures up."""
+
+    verdict: Verdict | None
+    pattern: int | None
+    score: float
+
+
+@dataclass(frozen=True)
+class _TipIndex:
+    tip: str
+    terms: frozenset[str]
+    phrasings: tuple[str, ...]
+
+
+class Matcher:
+    def __init__(
+        self,
+        library: Library,
+        vocabulary: Vocabulary | None = None,
+        small_talk: Sequence[str] | None = None,
+        tuning: Tuning | None = None,
+    ) -> None:
+        self.library = library
+        self.normaliser = Normaliser(vocabulary or library.vocabulary)
+        self.tuning = tuning or Tuning()
+        counts = self._training_counts(small_talk if small_talk is not None else library.small_talk)
+        self._labels = sorted(counts)
+        self._log_probability = self._fit(counts)
+        self._unseen = {
+            label: math.log(
+                self.tuning.smoothing
+                / (sum(counts[label].values()) + self.tuning.smoothing * len(self._log_probability))
+            )
+            for label in self._labels
+        }
+        document_frequency: Counter[str] = Counter()
+        self._tips_in: dict[str, list[_TipIndex]] = {}
+        for tip in library.tips.values():
+            index = _TipIndex(
+                tip.id,
+                self._terms([*tip.questions, tip.answer]),
+                tuple(self._phrase(q) for q in tip.questions),
+            )
+            document_frequency.update(index.terms)
+            self._tips_in.setdefault(library.topic_of[tip.id], []).append(index)
+        total = len(library.tips)
+        self._idf = {
+            term: math.log(1 + total / document_frequency.get(term, 1))
+            for term in self._log_probability
+        }
+        self._unknown_idf = math.log(1 + total)
+        self._vocabulary = sorted(self._log_probability)
+        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+
+    # -- building --------------------------------------------------------------
+
+    def _terms(self, texts: Iterable[str]) -> frozenset[str]:
+        return frozenset(term for text in texts for term in self.normaliser.terms(text))
+
+    def _phrase(self, text: str) -> str:
+        return " ".join(self.normaliser.terms(text))
+
+    def _training_counts(self, small_talk: Sequence[str]) -> dict[str, Counter[str]]:
+        tuning = self.tuning
+        counts: dict[str, Counter[str]] = {topic: Counter() for topic in self.library.topics}
+        counts[OFF_TOPIC] = Counter()
+
+        def learn(label: str, text: str, weight: float) -> None:
+            for term in self.normaliser.terms(text):
+                counts[label][term] += weight
+
+        for topic in self.library.topics.values():
+            learn(topic.id, f"{topic.title} {topic.summary}", tuning.weight_scenario)
+            for keyword in topic.keywords:
+                learn(topic.id, keyword, tuning.weight_keyword)
+        for tip in self.library.tips.values():
+            topic_id = self.library.topic_of[tip.id]
+            for question in tip.questions:
+                learn(topic_id, question, tuning.weight_tip_question)
+            learn(topic_id, tip.answer, tuning.weight_tip_answer)
+        for prompt in self.library.prompts.values():
+            topic_id = self.library.topic_of[prompt.id]
+            learn(topic_id, f"{prompt.scenario} {prompt.question}", tuning.weight_scenario)
+            for pattern in prompt.rubric:
+                for example in (*pattern.examples, *pattern.key_phrases):
+                    learn(topic_id, example, tuning.weight_example)
+        for example in small_talk:
+            learn(OFF_TOPIC, example, tuning.weight_small_talk)
+        return counts
+
+    def _fit(self, counts: dict[str, Counter[str]]) -> dict[str, tuple[float, ...]]:
+        """log P(term | label) for every known term, one value per label in ``_labels``."""
+        vocabulary = sorted({term for counter in counts.values() for term in counter})
+        alpha = self.tuning.smoothing
+        totals = {label: sum(counter.values()) for label, counter in counts.items()}
+        return {
+            term: tuple(
+                math.log((counts[label][term] + alpha) / (totals[label] + alpha * len(vocabulary)))
+                for label in self._labels
+            )
+            for term in vocabulary
+        }
+
+    # -- shared ----------------------------------------------------------------
+
+    def _correct_uncached(self, term: str) -> str:
+        if term in self._log_probability or len(term) < 4 or term.isdigit():
+            return term
+        found = process.extractOne(
+            term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self.tuning.typo_ratio
+        )
+        return found[0] if found else term
+
+    def query_terms(self, text: str) -> list[str]:
+        """The message's content words, typos corrected to words the content uses."""
+        return [self._correct(term) for term in self.normaliser.terms(text)]
+
+    def _weight(self, term: str) -> float:
+        return self._idf.get(term, self._unknown_idf)
+
+    def _coverage(self, terms: Sequence[str], known: frozenset[str]) -> float:
+        total = sum(self._weight(t) for t in terms)
+        if not total:
+            return 0.0
+        return sum(self._weight(t) for t in terms if t in known) / total
+
+    # -- routing free questions ------------------------------------------------
+
+    def topic_beliefs(self, terms: Sequence[str]) -> dict[str, float]:
+        """The topic model's posterior over labels (topics and OFF_TOPIC) for these terms."""
+        totals = [0.0] * len(self._labels)
+        for term in terms:
+            row = self._log_probability.get(term)
+            if row is None:
+                continue
+            for i, value in enumerate(row):
+                totals[i] += value
+        peak = max(totals)
+        exps = [math.exp(value - peak) for value in totals]
+        norm = sum(exps)
+        return {label: e / norm for label, e in zip(self._labels, exps, strict=True)}
+
+    def route(self, text: str) -> Route:
+        """Find the best tip for a free question, or decide it is off-topic."""
+        terms = self.query_terms(text)
+        known = [term for term in terms if term in self._log_probability]
+        if not known or self._coverage(terms, frozenset(known)) < self.tuning.known_share_below:
+            return Route(Confidence.OFF_TOPIC, None, None, 0.0)
+        beliefs = self.topic_beliefs(known)
+        ranked = sorted(beliefs, key=beliefs.__getitem__, reverse=True)
+        if ranked[0] == OFF_TOPIC:
+            return Route(Confidence.OFF_TOPIC, None, None, beliefs[OFF_TOPIC])
+        topics = [label for label in ranked if label != OFF_TOPIC][:2]
+        choices = tuple((topic, self.best_tip(topic, terms)) for topic in topics)
+        top = topics[0]
+        if beliefs[top] < self.tuning.off_topic_below:
+            return Route(Confidence.OFF_TOPIC, None, None, beliefs[top], choices)
+        sure = beliefs[top] >= self.tuning.unsure_below
+        confidence = Confidence.SURE if sure else Confidence.UNSURE
+        return Route(confidence, top, choices[0][1], beliefs[top], choices)
+
+    def best_tip(self, topic: str, terms: Sequence[str]) -> str:
+        """The tip in ``topic`` that best answers a message with these terms."""
+        phrase = " ".join(terms)
+        weight = self.tuning.tip_coverage_weight
+
+        def score(index: _TipIndex) -> float:
+            similarity = max(fuzz.token_sort_ratio(phrase, p) for p in index.phrasings) / 100
+            return weight * self._coverage(terms, index.terms) + (1 - weight) * similarity
+
+        return max(self._tips_in[topic], key=score).tip
+
+    # -- judging replies to prompts --------------------------------------------
+
+    def judge(self, prompt: ScenarioPrompt, text: str) -> Judgement:
+        """Match a reply against the prompt's rubric."""
+        terms = self.query_terms(text)
+        if not terms:
+            return Judgement(None, None, 0.0)
+        phrase = " ".join(terms)
+        normalised = self.normaliser.text(text)
+        best: tuple[float, int] = (0.0, -1)
+        for index, pattern in enumerate(prompt.rubric):
+            examples = [self._phrase(example) for example in pattern.examples]
+            closest = max(fuzz.token_sort_ratio(phrase, example) for example in examples) / 100
+            coverage = self._coverage(terms, self._terms(pattern.examples))
+            score = (
+                self.tuning.example_weight * closest
+                + (1 - self.tuning.example_weight) * coverage
+            )
+            if any(self.normaliser.text(key) in normalised for key in pattern.key_phrases):
+                score += self.tuning.key_phrase_bonus
+            if score > best[0]:
+                best = (score, index)
+        score, index = best
+        if index < 0 or score < self.tuning.no_verdict_below:
+            return Judgement(None, None, score)
+        return Judgement(prompt.rubric[index].verdict, index, score)

@@ -1,0 +1,69 @@
+"""Normalise phone-typed trade English before matching.
+
+    >>> normaliser = Normaliser(Vocabulary(words={"tenent": "tenant", "cant": "can not"}))
+    >>> normaliser.text("Tenent CAN'T get in!!")
+    'tenant can not get in'
+
+Spellings and slang live in ``content/vocabulary.yaml`` so they can grow without code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+_NOT_WORD = re.compile(r"[^a-z0-9'/ ]+")
+_NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "without", "dont"})
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    words: dict[str, str] = field(default_factory=dict)
+    stopwords: frozenset[str] = frozenset()
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately light stemmer: plurals and common verb endings."""
+    if len(word) <= 3:
+        return word
+    for suffix, replacement, minimum in (
+        ("ies", "y", 5),
+        ("ing", "", 6),
+        ("ed", "", 5),
+        ("ly", "", 6),
+        ("es", "", 5),
+        ("s", "", 4),
+    ):
+        if word.endswith(suffix) and len(word) >= minimum and not word.endswith("ss"):
+            return word[: len(word) - len(suffix)] + replacement
+    return word
+
+
+class Normaliser:
+    """Lower-cases, strips punctuation and expands contractions, slang and misspellings."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+
+    def text(self, raw: str) -> str:
+        """The message as plain lower-case words, with the vocabulary applied."""
+        text = unicodedata.normalize("NFKC", raw).lower().translate(_APOSTROPHES)
+        text = text.replace("n't", "nt").replace("'re", "re").replace("'m", "m")
+        text = text.replace("'ve", "ve").replace("'ll", "ll").replace("'d", "d")
+        text = _NOT_WORD.sub(" ", text).replace("'", "")
+        words = self.vocabulary.words
+        out = [words.get(word, word) for word in text.replace("/", " / ").split()]
+        return " ".join(word for word in " ".join(out).split() if word != "/")
+
+    def terms(self, raw: str) -> list[str]:
+        """Stemmed content words of the message, stopwords dropped; negations kept."""
+        stopwords = self.vocabulary.stopwords
+        return [
+            stem(word)
+            for word in self.text(raw).split()
+            if word in _NEGATIONS or (word not in stopwords and len(word) > 1)
+        ]

@@ -1,0 +1,121 @@
+"""Scores a matcher on the labelled evaluation sets in this folder.
+
+The sets were written apart from the content, so they test understanding of
+new phrasings, not recall of the content's own. Tune on ``*_tune.yaml``;
+report ``*_heldout.yaml`` only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class TopicCase:
+    text: str
+    topic: str | None
+
+
+@dataclass(frozen=True)
+class VerdictCase:
+    prompt: str
+    reply: str
+    verdict: str
+
+
+def topic_cases(part: str) -> list[TopicCase]:
+    rows = yaml.safe_load((HERE / f"topic_{part}.yaml").read_text(encoding="utf-8"))
+    return [TopicCase(str(row["text"]), row["topic"]) for row in rows]
+
+
+def verdict_cases(part: str) -> list[VerdictCase]:
+    rows = yaml.safe_load((HERE / f"verdict_{part}.yaml").read_text(encoding="utf-8"))
+    return [VerdictCase(row["prompt"], str(row["reply"]), row["verdict"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class TopicScores:
+    cases: int
+    #: Share of on-topic messages routed to the right topic (off-topic ones wrongly
+    #: refused count as misses).
+    topic_accuracy: float
+    #: Of the messages called off-topic, the share that really were.
+    off_topic_precision: float
+    #: Of the messages that really were off-topic, the share called off-topic.
+    off_topic_recall: float
+    #: Share of on-topic messages wrongly called off-topic.
+    off_topic_false_positive_rate: float
+    latencies_ms: tuple[float, ...]
+    misses: tuple[tuple[str, str | None, str | None], ...]
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0
+
+
+def score_topics(route: Callable[[str], str | None], cases: Sequence[TopicCase]) -> TopicScores:
+    """``route`` returns a topic id, or None for off-topic."""
+    on_topic_right = on_topic = said_off = said_off_right = really_off = false_off = 0
+    latencies: list[float] = []
+    misses: list[tuple[str, str | None, str | None]] = []
+    for case in cases:
+        started = time.perf_counter()
+        got = route(case.text)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if got is None:
+            said_off += 1
+            said_off_right += case.topic is None
+        if case.topic is None:
+            really_off += 1
+        else:
+            on_topic += 1
+            on_topic_right += got == case.topic
+            false_off += got is None
+        if got != case.topic:
+            misses.append((case.text, case.topic, got))
+    return TopicScores(
+        cases=len(cases),
+        topic_accuracy=_ratio(on_topic_right, on_topic),
+        off_topic_precision=_ratio(said_off_right, said_off),
+        off_topic_recall=_ratio(said_off_right, really_off),
+        off_topic_false_positive_rate=_ratio(false_off, on_topic),
+        latencies_ms=tuple(latencies),
+        misses=tuple(misses),
+    )
+
+
+@dataclass(frozen=True)
+class VerdictScores:
+    cases: int
+    accuracy: float
+    latencies_ms: tuple[float, ...]
+    misses: tuple[tuple[str, str, str, str | None], ...]
+
+
+def score_verdicts(
+    judge: Callable[[str, str], str | None], cases: Sequence[VerdictCase]
+) -> VerdictScores:
+    """``judge(prompt_id, reply)`` returns a verdict or None."""
+    right = 0
+    latencies: list[float] = []
+    misses: list[tuple[str, str, str, str | None]] = []
+    for case in cases:
+        started = time.perf_counter()
+        got = judge(case.prompt, case.reply)
+        latencies.append((time.perf_counter() - started) * 1000)
+        right += got == case.verdict
+        if got != case.verdict:
+            misses.append((case.prompt, case.reply, case.verdict, got))
+    return VerdictScores(len(cases), _ratio(right, len(cases)), tuple(latencies), tuple(misses))
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
