@@ -88,6 +88,43 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.core.content import ContentError, load_library
+    from bot.core.matching import Matcher
+
+    try:
+        library = load_library(settings.coachbot_content_dir)
+    except ContentError as error:
+        print(
+            f"coachbot: the content has problems; run `coachbot content check`\n{error}",
+            file=sys.stderr,
+        )
+        return 1
+    matcher = Matcher(library)
+
+    def answer(text: str) -> str:
+        route = matcher.route(text)
+        return json.dumps(
+            {
+                "topic": route.topic,
+                "item": route.tip,
+                "score": round(route.score, 4),
+                "confidence": route.confidence.value,
+                "choices": [{"topic": topic, "item": tip} for topic, tip in route.choices],
+            },
+            ensure_ascii=False,
+        )
+
+    if args.text:
+        print(answer(" ".join(args.text)))
+        return 0
+    for line in sys.stdin:
+        print(answer(line.rstrip("\n")), flush=True)
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     from bot.storage.database import make_engine
     from bot.storage.migrate import current_revision, upgrade
@@ -173,6 +210,15 @@ def parser() -> argparse.ArgumentParser:
     check = content_commands.add_parser("check", help="validate content/")
     check.add_argument("--dir", help="content folder (default: COACHBOT_CONTENT_DIR)")
     check.set_defaults(handler=_content_check)
+
+    ask = commands.add_parser(
+        "ask", help="route a message like the bot would (one JSON object per message)"
+    )
+    ask.add_argument("text", nargs="*", metavar="TEXT", help="the message; omit to read stdin")
+    ask.add_argument(
+        "--json", action="store_true", help="print JSON (the only format; kept for scripts)"
+    )
+    ask.set_defaults(handler=_ask)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)

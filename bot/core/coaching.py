@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import preferences
+from bot.core import answering, preferences
 from bot.core.content import Library
+from bot.core.matching import Matcher
 from bot.core.messages import (
     Button,
     ButtonPress,
@@ -26,8 +27,9 @@ from bot.core.messages import (
     Text,
     Unsupported,
 )
-from bot.core.model import EngagementEvent, Operative, Role, Status
+from bot.core.model import EngagementEvent, EventType, Operative, Role, Status
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.core.selection import Answer, History, Sent, next_prompt
 from bot.core.telegram_html import escape
 
 #: Deep-link payloads are at most 64 of these characters.
@@ -36,7 +38,9 @@ PAUSE_CHOICES = ((1, "1 day"), (7, "1 week"), (14, "2 weeks"), (0, "Until I resu
 MAX_PAUSE_DAYS = 90
 
 #: The commands shown in Telegram's menu, in order; their descriptions are texts.
-MENU_COMMANDS = ("start", "help", "settings", "pause", "resume", "stop", "privacy")
+MENU_COMMANDS = ("practice", "settings", "pause", "resume", "help", "privacy", "stop", "start")
+#: How far back the facilitators' content-gap list looks.
+GAP_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -72,11 +76,13 @@ class Coach:
         library: Library,
         clock: Clock,
         config: CoachConfig | None = None,
+        matcher: Matcher | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.library = library
         self.clock = clock
         self.config = config or CoachConfig()
+        self.matcher = matcher or Matcher(library)
         self._commands: dict[str, Handler] = {
             "start": Coach._start,
             "help": Coach._help,
@@ -85,6 +91,8 @@ class Coach:
             "resume": Coach._resume,
             "stop": Coach._stop,
             "privacy": Coach._privacy,
+            "practice": Coach._practice,
+            "gaps": Coach._gaps,
         }
 
     def text(self, key: str, **values: object) -> str:
@@ -137,9 +145,11 @@ class Coach:
             return False
         return True
 
-    def log(self, turn: Turn, type_: str, **payload: object) -> None:
+    def log(self, turn: Turn, type_: EventType, **payload: object) -> None:
         operative_id = turn.operative.id if turn.operative else None
-        turn.uow.events.record(EngagementEvent(type_, operative_id, self.clock(), dict(payload)))
+        turn.uow.events.record(
+            EngagementEvent(type_.value, operative_id, self.clock(), dict(payload))
+        )
 
     def role_of(self, operative: Operative) -> Role:
         return Role.ADMIN if operative.telegram_id in self.config.admin_ids else operative.role
@@ -159,7 +169,7 @@ class Coach:
                 created_at=self.clock(),
             )
             turn.operative = turn.uow.operatives.add(operative)
-            self.log(turn, "enrolled", cohort=cohort_id)
+            self.log(turn, EventType.ENROLLED, cohort=cohort_id)
             turn.say(self.text("welcome", name=escape(operative.display_name), **_when(operative)))
         else:
             rejoined = operative.status is not Status.ACTIVE
@@ -170,7 +180,7 @@ class Coach:
                 operative.cohort_id = cohort_id
             turn.uow.operatives.save(operative)
             if rejoined:
-                self.log(turn, "resumed")
+                self.log(turn, EventType.RESUMED)
             key = "welcome_back" if rejoined else "already_enrolled"
             turn.say(self.text(key, name=escape(operative.display_name), **_when(operative)))
         if cohort_note:
@@ -207,7 +217,7 @@ class Coach:
         operative.status = Status.STOPPED
         operative.awaiting = None
         turn.uow.operatives.save(operative)
-        self.log(turn, "stopped")
+        self.log(turn, EventType.STOPPED)
         turn.say(self.text("stopped"))
 
     # -- pausing -----------------------------------------------------------------
@@ -229,7 +239,7 @@ class Coach:
         operative.status = Status.PAUSED
         operative.paused_until = turn.today + timedelta(days=days) if days else None
         turn.uow.operatives.save(operative)
-        self.log(turn, "paused", days=days)
+        self.log(turn, EventType.PAUSED, days=days)
         if operative.paused_until is None:
             turn.say(self.text("paused_indefinitely"))
         else:
@@ -243,7 +253,7 @@ class Coach:
         operative.status = Status.ACTIVE
         operative.paused_until = None
         turn.uow.operatives.save(operative)
-        self.log(turn, "resumed")
+        self.log(turn, EventType.RESUMED)
         turn.say(self.text("resumed", **_when(operative)))
 
     # -- settings ----------------------------------------------------------------
@@ -262,6 +272,11 @@ class Coach:
             self._pause_for(turn, int(rest))
         elif kind == "set":
             preferences.press(self, turn, rest)
+        elif kind == "ans":
+            prompt_id, _, option = rest.rpartition(":")
+            answering.tapped(self, turn, prompt_id, option)
+        elif kind == "tip":
+            answering.tip_chosen(self, turn, rest)
         else:
             turn.say(self.text("button_expired"))
 
@@ -270,7 +285,55 @@ class Coach:
         if operative.awaiting == "timezone":
             preferences.typed_timezone(self, turn, text)
             return
-        turn.say(self.text("help"))
+        answering.typed(self, turn, text)
+
+    # -- prompts -----------------------------------------------------------------
+
+    def history(self, turn: Turn) -> History:
+        """What this operative has been sent and how they answered, by local date."""
+        operative = _known(turn)
+        assert operative.id is not None
+        zone = ZoneInfo(operative.timezone)
+        history = History()
+        for event in turn.uow.events.of(operative.id):
+            day = event.occurred_at.astimezone(zone).date()
+            item = str(event.payload.get("item", ""))
+            if event.type == EventType.PROMPT_SENT:
+                history.sent.append(Sent(item, day))
+            elif event.type == EventType.ANSWERED:
+                history.answers.append(Answer(item, event.payload["verdict"], day))
+        return history
+
+    def _practice(self, turn: Turn, sender: Sender, args: str) -> None:
+        operative = _known(turn)
+        prompt = next_prompt(self.library, self.history(turn), turn.today, operative.telegram_id)
+        if prompt is None:
+            turn.say(self.text("practice_none"))
+            return
+        operative.awaiting = f"{answering.ANSWER_PREFIX}{prompt.id}"
+        turn.uow.operatives.save(operative)
+        self.log(turn, EventType.PROMPT_SENT, item=prompt.id, via="practice")
+        turn.replies.append(answering.prompt_reply(self, prompt))
+
+    # -- facilitators ------------------------------------------------------------
+
+    def _gaps(self, turn: Turn, sender: Sender, args: str) -> None:
+        operative = _known(turn)
+        role = self.role_of(operative)
+        if role not in (Role.FACILITATOR, Role.ADMIN):
+            turn.say(self.text("not_allowed"))
+            return
+        cohorts = None
+        if role is Role.FACILITATOR:
+            cohorts = [c.id for c in turn.uow.cohorts.created_by(operative.telegram_id) if c.id]
+        since = self.clock() - timedelta(days=GAP_DAYS)
+        gaps = turn.uow.gaps.recent(since, cohorts)
+        if not gaps:
+            turn.say(self.text("gaps_none", days=GAP_DAYS))
+            return
+        lines = [self.text("gaps_header", days=GAP_DAYS)]
+        lines += [f"• {gap.created_at:%d %b}: {escape(gap.text[:200])}" for gap in gaps[:30]]
+        turn.say("\n".join(lines))
 
 
 def _known(turn: Turn) -> Operative:

@@ -19,7 +19,8 @@ forgives word order and typos.
 from __future__ import annotations
 
 import math
-from collections import Counter
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,8 +28,15 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.core.content import Library, ScenarioPrompt, Verdict
+from bot.core.content import VERDICTS, Library, ScenarioPrompt, Verdict
 from bot.core.normalising import Normaliser, Vocabulary
+
+
+#: How operatives start a question rather than an answer.
+_QUESTION = re.compile(
+    r"^(what|how|why|when|where|who|which|is it|is there|are we|can i|could i|should i|"
+    r"do i|do we|does|am i|any tips|any advice|tips)\b"
+)
 
 
 class Confidence(StrEnum):
@@ -46,7 +54,7 @@ class Tuning:
     """The matcher's knobs, set on the tuning part of the evaluation set."""
 
     #: Additive smoothing for the topic model.
-    smoothing: float = 0.2
+    smoothing: float = 0.5
     #: Below this share of known (weighted) words, a message is gibberish to us.
     known_share_below: float = 0.5
     #: Below this posterior for the best topic, the message is treated as off-topic.
@@ -67,7 +75,12 @@ class Tuning:
     #: In judging, weight of the best example's similarity against word coverage.
     example_weight: float = 0.6
     #: Added to a pattern's score when one of its key phrases appears.
-    key_phrase_bonus: float = 0.15
+    key_phrase_bonus: float = 0.25
+    #: Weight of the all-prompts verdict model (how strong, partial and concern
+    #: answers tend to be worded anywhere) beside this prompt's own examples.
+    verdict_model_weight: float = 0.3
+    #: A reply this close to a pattern is an answer, even if it reads like a question.
+    surely_an_answer: float = 0.75
     #: A reply scoring below this against every pattern has no verdict.
     no_verdict_below: float = 0.25
 
@@ -83,6 +96,8 @@ class Route:
     score: float
     #: The best tip in each of the two likeliest topics, for "did you mean...".
     choices: tuple[tuple[str, str], ...] = ()
+    #: Off-topic because it is chat, not a question the content is missing.
+    small_talk: bool = False
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,14 @@ class Judgement:
     verdict: Verdict | None
     pattern: int | None
     score: float
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A rubric pattern, prepared: each example's phrase and terms, and padded key phrases."""
+
+    examples: tuple[tuple[str, frozenset[str]], ...]
+    key_phrases: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -138,8 +161,14 @@ class Matcher:
             for term in self._log_probability
         }
         self._unknown_idf = math.log(1 + total)
-        self._vocabulary = sorted(self._log_probability)
+        self._vocabulary_by_initial: dict[str, list[str]] = {}
+        for term in sorted(self._log_probability):
+            self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+        self._rubrics: dict[str, list[_Pattern]] = {}
+        self._verdict_model = self._fit_verdicts()
+        for prompt in library.prompts.values():
+            self._rubric(prompt)
 
     # -- building --------------------------------------------------------------
 
@@ -149,10 +178,11 @@ class Matcher:
     def _phrase(self, text: str) -> str:
         return " ".join(self.normaliser.terms(text))
 
-    def _training_counts(self, small_talk: Sequence[str]) -> dict[str, Counter[str]]:
+    def _training_counts(self, small_talk: Sequence[str]) -> dict[str, defaultdict[str, float]]:
         tuning = self.tuning
-        counts: dict[str, Counter[str]] = {topic: Counter() for topic in self.library.topics}
-        counts[OFF_TOPIC] = Counter()
+        counts = {
+            label: defaultdict[str, float](float) for label in [*self.library.topics, OFF_TOPIC]
+        }
 
         def learn(label: str, text: str, weight: float) -> None:
             for term in self.normaliser.terms(text):
@@ -177,7 +207,7 @@ class Matcher:
             learn(OFF_TOPIC, example, tuning.weight_small_talk)
         return counts
 
-    def _fit(self, counts: dict[str, Counter[str]]) -> dict[str, tuple[float, ...]]:
+    def _fit(self, counts: dict[str, defaultdict[str, float]]) -> dict[str, tuple[float, ...]]:
         """log P(term | label) for every known term, one value per label in ``_labels``."""
         vocabulary = sorted({term for counter in counts.values() for term in counter})
         alpha = self.tuning.smoothing
@@ -195,8 +225,10 @@ class Matcher:
     def _correct_uncached(self, term: str) -> str:
         if term in self._log_probability or len(term) < 4 or term.isdigit():
             return term
+        # People rarely get the first letter wrong, and it keeps the search small.
+        candidates = self._vocabulary_by_initial.get(term[0], [])
         found = process.extractOne(
-            term, self._vocabulary, scorer=fuzz.ratio, score_cutoff=self.tuning.typo_ratio
+            term, candidates, scorer=fuzz.ratio, score_cutoff=self.tuning.typo_ratio
         )
         return found[0] if found else term
 
@@ -233,12 +265,15 @@ class Matcher:
         """Find the best tip for a free question, or decide it is off-topic."""
         terms = self.query_terms(text)
         known = [term for term in terms if term in self._log_probability]
-        if not known or self._coverage(terms, frozenset(known)) < self.tuning.known_share_below:
+        if not known:
+            return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True)
+        if self._coverage(terms, frozenset(known)) < self.tuning.known_share_below:
+            # Mostly words the content never uses: perhaps a question it is missing.
             return Route(Confidence.OFF_TOPIC, None, None, 0.0)
         beliefs = self.topic_beliefs(known)
         ranked = sorted(beliefs, key=beliefs.__getitem__, reverse=True)
         if ranked[0] == OFF_TOPIC:
-            return Route(Confidence.OFF_TOPIC, None, None, beliefs[OFF_TOPIC])
+            return Route(Confidence.OFF_TOPIC, None, None, beliefs[OFF_TOPIC], small_talk=True)
         topics = [label for label in ranked if label != OFF_TOPIC][:2]
         choices = tuple((topic, self.best_tip(topic, terms)) for topic in topics)
         top = topics[0]
@@ -267,21 +302,94 @@ class Matcher:
         if not terms:
             return Judgement(None, None, 0.0)
         phrase = " ".join(terms)
-        normalised = self.normaliser.text(text)
+        normalised = f" {self.normaliser.text(text)} "
+        verdict_beliefs = self._verdict_beliefs(terms)
+        tuning = self.tuning
         best: tuple[float, int] = (0.0, -1)
-        for index, pattern in enumerate(prompt.rubric):
-            examples = [self._phrase(example) for example in pattern.examples]
-            closest = max(fuzz.token_sort_ratio(phrase, example) for example in examples) / 100
-            coverage = self._coverage(terms, self._terms(pattern.examples))
-            score = (
-                self.tuning.example_weight * closest
-                + (1 - self.tuning.example_weight) * coverage
-            )
-            if any(self.normaliser.text(key) in normalised for key in pattern.key_phrases):
-                score += self.tuning.key_phrase_bonus
+        pattern_verdicts = [p.verdict for p in prompt.rubric]
+        for index, pattern in enumerate(self._rubric(prompt)):
+            closest = 0.0
+            for example_phrase, example_terms in pattern.examples:
+                fuzzy = fuzz.token_sort_ratio(phrase, example_phrase) / 100
+                overlap = self._f1(terms, example_terms)
+                closest = max(
+                    closest, tuning.example_weight * fuzzy + (1 - tuning.example_weight) * overlap
+                )
+            score = closest
+            score += tuning.verdict_model_weight * verdict_beliefs[pattern_verdicts[index]]
+            if any(key in normalised for key in pattern.key_phrases):
+                score += tuning.key_phrase_bonus
             if score > best[0]:
                 best = (score, index)
         score, index = best
-        if index < 0 or score < self.tuning.no_verdict_below:
+        if index < 0 or score < tuning.no_verdict_below:
             return Judgement(None, None, score)
         return Judgement(prompt.rubric[index].verdict, index, score)
+
+    def reads_as_answer(self, prompt: ScenarioPrompt, text: str, judgement: Judgement) -> bool:
+        """Whether text typed while a prompt waits answers it, rather than asking something new."""
+        if judgement.verdict is None:
+            return False
+        if judgement.score >= self.tuning.surely_an_answer:
+            return True
+        route = self.route(text)
+        if route.confidence is not Confidence.SURE:
+            return True
+        if _QUESTION.search(self.normaliser.text(text)) or "?" in text:
+            return False
+        return route.topic == self.library.topic_of[prompt.id]
+
+    def _fit_verdicts(self) -> dict[str, dict[str, float]]:
+        """log P(term | verdict), learnt from every rubric example and quick reply."""
+        counts = {verdict: defaultdict[str, float](float) for verdict in VERDICTS}
+        for prompt in self.library.prompts.values():
+            for pattern in prompt.rubric:
+                for example in (*pattern.examples, *pattern.key_phrases):
+                    for term in self.query_terms(example):
+                        counts[pattern.verdict][term] += 1
+            for option in prompt.options:
+                for term in self.query_terms(option.label):
+                    counts[option.verdict][term] += 1
+        vocabulary = {term for counter in counts.values() for term in counter}
+        alpha = self.tuning.smoothing
+        model: dict[str, dict[str, float]] = {}
+        for verdict, counter in counts.items():
+            total = sum(counter.values()) + alpha * len(vocabulary)
+            model[verdict] = {t: math.log((counter.get(t, 0) + alpha) / total) for t in vocabulary}
+        return model
+
+    def _verdict_beliefs(self, terms: Sequence[str]) -> dict[str, float]:
+        totals = {
+            verdict: sum(table.get(term, 0.0) for term in terms)
+            for verdict, table in self._verdict_model.items()
+        }
+        peak = max(totals.values())
+        exps = {verdict: math.exp(value - peak) for verdict, value in totals.items()}
+        norm = sum(exps.values())
+        return {verdict: value / norm for verdict, value in exps.items()}
+
+    def _f1(self, terms: Sequence[str], example: frozenset[str]) -> float:
+        """Weighted overlap of a reply with an example: both must cover each other."""
+        mine = set(terms)
+        shared = sum(self._weight(t) for t in mine & example)
+        if not shared:
+            return 0.0
+        precision = shared / sum(self._weight(t) for t in mine)
+        recall = shared / sum(self._weight(t) for t in example)
+        return 2 * precision * recall / (precision + recall)
+
+    def _rubric(self, prompt: ScenarioPrompt) -> list[_Pattern]:
+        cached = self._rubrics.get(prompt.id)
+        if cached is None:
+            cached = [
+                _Pattern(
+                    tuple(
+                        (self._phrase(example), frozenset(self.query_terms(example)))
+                        for example in pattern.examples
+                    ),
+                    tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),
+                )
+                for pattern in prompt.rubric
+            ]
+            self._rubrics[prompt.id] = cached
+        return cached

@@ -72,6 +72,32 @@ class Cohort:
         return self.closed_at is None
 
 
+class EventType(enum.StrEnum):
+    """What the engagement log records. Reports count these."""
+
+    ENROLLED = "enrolled"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STOPPED = "stopped"
+    SETTINGS_CHANGED = "settings_changed"
+    PROMPT_SENT = "prompt_sent"
+    ANSWERED = "answered"
+    TIP_SHOWN = "tip_shown"
+    UNSURE = "unsure"
+    OFF_TOPIC = "off_topic"
+
+
+@dataclass(frozen=True)
+class ContentGap:
+    """A message the coach couldn't answer, kept (without a name) to improve the content."""
+
+    text: str
+    cohort_id: int | None
+    operative_id: int | None
+    topic_guess: str | None
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class EngagementEvent:
     """Something an operative did or was sent. The payload never holds their own words."""

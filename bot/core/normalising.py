@@ -30,15 +30,16 @@ def stem(word: str) -> str:
     """A deliberately light stemmer: plurals and common verb endings."""
     if len(word) <= 3:
         return word
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")) and len(word) >= 5:
+        return word[:-2]
     for suffix, replacement, minimum in (
         ("ies", "y", 5),
         ("ing", "", 6),
         ("ed", "", 5),
         ("ly", "", 6),
-        ("es", "", 5),
         ("s", "", 4),
     ):
-        if word.endswith(suffix) and len(word) >= minimum and not word.endswith("ss"):
+        if word.endswith(suffix) and len(word) >= minimum and not word.endswith(("ss", "us")):
             return word[: len(word) - len(suffix)] + replacement
     return word
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.core.model import Cohort, EngagementEvent, Operative
+from bot.core.model import Cohort, ContentGap, EngagementEvent, Operative
 
 
 class OperativeRepository(Protocol):
@@ -27,11 +27,21 @@ class CohortRepository(Protocol):
 
     def by_id(self, cohort_id: int) -> Cohort | None: ...
 
+    def created_by(self, telegram_id: int) -> list[Cohort]: ...
+
 
 class EventLog(Protocol):
     def record(self, event: EngagementEvent) -> None: ...
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]: ...
+
+
+class ContentGaps(Protocol):
+    def add(self, gap: ContentGap) -> None: ...
+
+    def recent(self, since: datetime, cohort_ids: list[int] | None) -> list[ContentGap]:
+        """Gaps since a time; only these cohorts' unless ``cohort_ids`` is None (all)."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -45,6 +55,9 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventLog: ...
+
+    @property
+    def gaps(self) -> ContentGaps: ...
 
     def __enter__(self) -> Self: ...
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.core.messages import Button
-from bot.core.model import WEEKDAYS, Operative
+from bot.core.model import WEEKDAYS, EventType, Operative
 from bot.core.telegram_html import escape
 
 if TYPE_CHECKING:
@@ -139,5 +139,5 @@ def _valid_time(value: str) -> bool:
 
 def _save(coach: Coach, turn: Turn, operative: Operative, what: str) -> None:
     turn.uow.operatives.save(operative)
-    coach.log(turn, "settings_changed", setting=what)
+    coach.log(turn, EventType.SETTINGS_CHANGED, setting=what)
     turn.say(coach.text("settings_saved", **summary(operative)), replace=True)

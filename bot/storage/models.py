@@ -103,3 +103,21 @@ class EventRow(Base):
     )
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(Payload, default=dict)
+
+
+class ContentGapRow(Base):
+    """A message the coach couldn't answer. Shown to facilitators without who sent it."""
+
+    __tablename__ = "content_gaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(500))
+    cohort_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    #: Kept only so that erasing a person erases their messages too.
+    operative_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), index=True
+    )
+    topic_guess: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

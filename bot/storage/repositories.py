@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.core.model import Cohort, EngagementEvent, Operative, Role, Status
-from bot.storage.models import CohortRow, EventRow, OperativeRow
+from bot.core.model import Cohort, ContentGap, EngagementEvent, Operative, Role, Status
+from bot.storage.models import CohortRow, ContentGapRow, EventRow, OperativeRow
 
 
 def days_to_mask(days: frozenset[int]) -> int:
@@ -82,6 +84,7 @@ class SqlOperatives:
         if row is None:
             return False
         self._session.execute(delete(EventRow).where(EventRow.operative_id == row.id))
+        self._session.execute(delete(ContentGapRow).where(ContentGapRow.operative_id == row.id))
         self._session.delete(row)
         return True
 
@@ -126,6 +129,12 @@ class SqlCohorts:
         row = self._session.get(CohortRow, cohort_id)
         return _cohort(row) if row else None
 
+    def created_by(self, telegram_id: int) -> list[Cohort]:
+        rows = self._session.scalars(
+            select(CohortRow).where(CohortRow.created_by == telegram_id).order_by(CohortRow.id)
+        )
+        return [_cohort(row) for row in rows]
+
 
 class SqlEventLog:
     def __init__(self, session: Session) -> None:
@@ -147,3 +156,29 @@ class SqlEventLog:
             query = query.where(EventRow.type == type_)
         rows = self._session.scalars(query.order_by(EventRow.occurred_at, EventRow.id))
         return [EngagementEvent(r.type, r.operative_id, r.occurred_at, r.payload) for r in rows]
+
+
+class SqlContentGaps:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, gap: ContentGap) -> None:
+        self._session.add(
+            ContentGapRow(
+                text=gap.text,
+                cohort_id=gap.cohort_id,
+                operative_id=gap.operative_id,
+                topic_guess=gap.topic_guess,
+                created_at=gap.created_at,
+            )
+        )
+
+    def recent(self, since: datetime, cohort_ids: list[int] | None) -> list[ContentGap]:
+        query = select(ContentGapRow).where(ContentGapRow.created_at >= since)
+        if cohort_ids is not None:
+            query = query.where(ContentGapRow.cohort_id.in_(cohort_ids))
+        rows = self._session.scalars(query.order_by(ContentGapRow.created_at.desc()).limit(200))
+        return [
+            ContentGap(r.text, r.cohort_id, r.operative_id, r.topic_guess, r.created_at)
+            for r in rows
+        ]

@@ -7,7 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.repositories import SqlCohorts, SqlEventLog, SqlOperatives
+from bot.storage.repositories import SqlCohorts, SqlContentGaps, SqlEventLog, SqlOperatives
 
 
 class SqlUnitOfWork:
@@ -19,6 +19,7 @@ class SqlUnitOfWork:
     operatives: SqlOperatives
     cohorts: SqlCohorts
     events: SqlEventLog
+    gaps: SqlContentGaps
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
         self.operatives = SqlOperatives(self.session)
         self.cohorts = SqlCohorts(self.session)
         self.events = SqlEventLog(self.session)
+        self.gaps = SqlContentGaps(self.session)
         return self
 
     def __exit__(
