@@ -31,7 +31,6 @@ from rapidfuzz import fuzz, process
 from bot.core.content import VERDICTS, Library, ScenarioPrompt, Verdict
 from bot.core.normalising import Normaliser, Vocabulary
 
-
 #: How operatives start a question rather than an answer.
 _QUESTION = re.compile(
     r"^(what|how|why|when|where|who|which|is it|is there|are we|can i|could i|should i|"
