@@ -18,9 +18,7 @@ forgives word order and typos.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,7 +26,9 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.core.content import VERDICTS, Library, ScenarioPrompt, Verdict
+from bot.core.content import Library, ScenarioPrompt, Verdict
+from bot.core.naive_bayes import NaiveBayes
+from bot.core.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.normalising import Normaliser, Vocabulary
 
 #: How operatives start a question rather than an answer.
@@ -52,32 +52,38 @@ OFF_TOPIC = "(off-topic)"
 class Tuning:
     """The matcher's knobs, set on the tuning part of the evaluation set."""
 
-    #: Additive smoothing for the topic model.
+    #: Naive Bayes: additive smoothing, the most one unused word costs a label
+    #: (in nats), and how much a word pair counts against a single word.
     smoothing: float = 0.5
-    #: Below this share of known (weighted) words, a message is gibberish to us.
-    known_share_below: float = 0.5
-    #: Below this posterior for the best topic, the message is treated as off-topic.
-    off_topic_below: float = 0.25
-    #: Below this posterior for the best topic, the coach asks "did you mean...".
-    unsure_below: float = 0.6
-    #: A typo is corrected to a known word at this rapidfuzz ratio or above.
-    typo_ratio: float = 80.0
+    max_penalty: float = 3.0
+    pair_weight: float = 1.0
     #: How much the different parts of the content teach the topic model.
     weight_tip_question: float = 3.0
     weight_tip_answer: float = 1.0
     weight_scenario: float = 2.0
     weight_example: float = 1.0
-    weight_small_talk: float = 3.0
     weight_keyword: float = 5.0
+    weight_small_talk: float = 6.0
+    #: How many nearest phrasings vote, and how their vote weighs against the model's.
+    neighbours: int = 10
+    belief_weight: float = 0.5
+    #: Below this share of known (weighted) words, a message is beyond the content.
+    known_share_below: float = 0.5
+    #: Below this share of the vote for the best topic, the message is off-topic.
+    off_topic_below: float = 0.25
+    #: Below this share of the vote, the coach asks "did you mean...".
+    unsure_below: float = 0.6
+    #: A typo is corrected to a known word at this rapidfuzz ratio or above.
+    typo_ratio: float = 80.0
     #: In choosing a tip, weight of word coverage against fuzzy similarity.
     tip_coverage_weight: float = 0.6
-    #: In judging, weight of the best example's similarity against word coverage.
+    #: In judging, weight of the best example's fuzzy similarity against word overlap.
     example_weight: float = 0.6
-    #: Added to a pattern's score when one of its key phrases appears.
-    key_phrase_bonus: float = 0.25
     #: Weight of the all-prompts verdict model (how strong, partial and concern
     #: answers tend to be worded anywhere) beside this prompt's own examples.
     verdict_model_weight: float = 0.3
+    #: Added to a pattern's score when one of its key phrases appears.
+    key_phrase_bonus: float = 0.25
     #: A reply this close to a pattern is an answer, even if it reads like a question.
     surely_an_answer: float = 0.75
     #: A reply scoring below this against every pattern has no verdict.
@@ -134,40 +140,34 @@ class Matcher:
         self.library = library
         self.normaliser = Normaliser(vocabulary or library.vocabulary)
         self.tuning = tuning or Tuning()
-        counts = self._training_counts(small_talk if small_talk is not None else library.small_talk)
-        self._labels = sorted(counts)
-        self._log_probability = self._fit(counts)
-        self._unseen = {
-            label: math.log(
-                self.tuning.smoothing
-                / (sum(counts[label].values()) + self.tuning.smoothing * len(self._log_probability))
-            )
-            for label in self._labels
-        }
-        document_frequency: Counter[str] = Counter()
+        chat = small_talk if small_talk is not None else library.small_talk
+        self._topics = NaiveBayes.fit(
+            self._topic_examples(chat),
+            smoothing=self.tuning.smoothing,
+            max_penalty=self.tuning.max_penalty,
+            pair_weight=self.tuning.pair_weight,
+        )
+        self._verdicts = NaiveBayes.fit(
+            self._verdict_examples(),
+            smoothing=self.tuning.smoothing,
+            max_penalty=self.tuning.max_penalty,
+            pair_weight=self.tuning.pair_weight,
+        )
+        self._phrases = PhraseIndex(self._phrasings(), self.tuning.pair_weight)
         self._tips_in: dict[str, list[_TipIndex]] = {}
         for tip in library.tips.values():
-            index = _TipIndex(
-                tip.id,
-                self._terms([*tip.questions, tip.answer]),
-                tuple(self._phrase(q) for q in tip.questions),
+            self._tips_in.setdefault(library.topic_of[tip.id], []).append(
+                _TipIndex(
+                    tip.id,
+                    self._terms([*tip.questions, tip.answer]),
+                    tuple(self._phrase(q) for q in tip.questions),
+                )
             )
-            document_frequency.update(index.terms)
-            self._tips_in.setdefault(library.topic_of[tip.id], []).append(index)
-        total = len(library.tips)
-        self._idf = {
-            term: math.log(1 + total / document_frequency.get(term, 1))
-            for term in self._log_probability
-        }
-        self._unknown_idf = math.log(1 + total)
         self._vocabulary_by_initial: dict[str, list[str]] = {}
-        for term in sorted(self._log_probability):
+        for term in sorted(t for t in self._topics.log_probability if " " not in t):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
-        self._rubrics: dict[str, list[_Pattern]] = {}
-        self._verdict_model = self._fit_verdicts()
-        for prompt in library.prompts.values():
-            self._rubric(prompt)
+        self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
 
     # -- building --------------------------------------------------------------
 
@@ -177,52 +177,52 @@ class Matcher:
     def _phrase(self, text: str) -> str:
         return " ".join(self.normaliser.terms(text))
 
-    def _training_counts(self, small_talk: Sequence[str]) -> dict[str, defaultdict[str, float]]:
-        tuning = self.tuning
-        counts = {
-            label: defaultdict[str, float](float) for label in [*self.library.topics, OFF_TOPIC]
-        }
-
-        def learn(label: str, text: str, weight: float) -> None:
-            for term in self.normaliser.terms(text):
-                counts[label][term] += weight
-
-        for topic in self.library.topics.values():
-            learn(topic.id, f"{topic.title} {topic.summary}", tuning.weight_scenario)
+    def _topic_examples(self, small_talk: Sequence[str]) -> Iterable[tuple[str, list[str], float]]:
+        tuning, library, terms = self.tuning, self.library, self.normaliser.terms
+        for topic in library.topics.values():
+            yield topic.id, terms(f"{topic.title} {topic.summary}"), tuning.weight_scenario
             for keyword in topic.keywords:
-                learn(topic.id, keyword, tuning.weight_keyword)
-        for tip in self.library.tips.values():
-            topic_id = self.library.topic_of[tip.id]
+                yield topic.id, terms(keyword), tuning.weight_keyword
+        for tip in library.tips.values():
+            topic_id = library.topic_of[tip.id]
             for question in tip.questions:
-                learn(topic_id, question, tuning.weight_tip_question)
-            learn(topic_id, tip.answer, tuning.weight_tip_answer)
-        for prompt in self.library.prompts.values():
-            topic_id = self.library.topic_of[prompt.id]
-            learn(topic_id, f"{prompt.scenario} {prompt.question}", tuning.weight_scenario)
+                yield topic_id, terms(question), tuning.weight_tip_question
+            yield topic_id, terms(tip.answer), tuning.weight_tip_answer
+        for prompt in library.prompts.values():
+            topic_id = library.topic_of[prompt.id]
+            yield topic_id, terms(f"{prompt.scenario} {prompt.question}"), tuning.weight_scenario
             for pattern in prompt.rubric:
                 for example in (*pattern.examples, *pattern.key_phrases):
-                    learn(topic_id, example, tuning.weight_example)
+                    yield topic_id, terms(example), tuning.weight_example
         for example in small_talk:
-            learn(OFF_TOPIC, example, tuning.weight_small_talk)
-        return counts
+            yield OFF_TOPIC, terms(example), tuning.weight_small_talk
 
-    def _fit(self, counts: dict[str, defaultdict[str, float]]) -> dict[str, tuple[float, ...]]:
-        """log P(term | label) for every known term, one value per label in ``_labels``."""
-        vocabulary = sorted({term for counter in counts.values() for term in counter})
-        alpha = self.tuning.smoothing
-        totals = {label: sum(counter.values()) for label, counter in counts.items()}
-        return {
-            term: tuple(
-                math.log((counts[label][term] + alpha) / (totals[label] + alpha * len(vocabulary)))
-                for label in self._labels
-            )
-            for term in vocabulary
-        }
+    def _verdict_examples(self) -> Iterable[tuple[str, list[str], float]]:
+        """How strong, partial and concern answers are worded, across every prompt."""
+        terms = self.normaliser.terms
+        for prompt in self.library.prompts.values():
+            for pattern in prompt.rubric:
+                for example in (*pattern.examples, *pattern.key_phrases):
+                    yield pattern.verdict, terms(example), 1.0
+            for option in prompt.options:
+                yield option.verdict, terms(option.label), 1.0
+
+    def _phrasings(self) -> Iterable[Phrasing]:
+        library, terms = self.library, self.normaliser.terms
+        for tip in library.tips.values():
+            for question in tip.questions:
+                yield Phrasing(library.topic_of[tip.id], tip.id, tuple(terms(question)))
+        for topic in library.topics.values():
+            for keyword in topic.keywords:
+                yield Phrasing(topic.id, None, tuple(terms(keyword)))
+        for prompt in library.prompts.values():
+            text = f"{prompt.scenario} {prompt.question}"
+            yield Phrasing(library.topic_of[prompt.id], None, tuple(terms(text)))
 
     # -- shared ----------------------------------------------------------------
 
     def _correct_uncached(self, term: str) -> str:
-        if term in self._log_probability or len(term) < 4 or term.isdigit():
+        if self._topics.knows(term) or len(term) < 4 or term.isdigit():
             return term
         # People rarely get the first letter wrong, and it keeps the search small.
         candidates = self._vocabulary_by_initial.get(term[0], [])
@@ -236,7 +236,7 @@ class Matcher:
         return [self._correct(term) for term in self.normaliser.terms(text)]
 
     def _weight(self, term: str) -> float:
-        return self._idf.get(term, self._unknown_idf)
+        return self._phrases.idf(term)
 
     def _coverage(self, terms: Sequence[str], known: frozenset[str]) -> float:
         total = sum(self._weight(t) for t in terms)
@@ -246,44 +246,46 @@ class Matcher:
 
     # -- routing free questions ------------------------------------------------
 
-    def topic_beliefs(self, terms: Sequence[str]) -> dict[str, float]:
-        """The topic model's posterior over labels (topics and OFF_TOPIC) for these terms."""
-        totals = [0.0] * len(self._labels)
-        for term in terms:
-            row = self._log_probability.get(term)
-            if row is None:
-                continue
-            for i, value in enumerate(row):
-                totals[i] += value
-        peak = max(totals)
-        exps = [math.exp(value - peak) for value in totals]
-        norm = sum(exps)
-        return {label: e / norm for label, e in zip(self._labels, exps, strict=True)}
-
     def route(self, text: str) -> Route:
         """Find the best tip for a free question, or decide it is off-topic."""
         terms = self.query_terms(text)
-        known = [term for term in terms if term in self._log_probability]
+        known = [term for term in terms if self._topics.knows(term)]
         if not known:
             return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True)
         if self._coverage(terms, frozenset(known)) < self.tuning.known_share_below:
             # Mostly words the content never uses: perhaps a question it is missing.
             return Route(Confidence.OFF_TOPIC, None, None, 0.0)
-        beliefs = self.topic_beliefs(known)
-        ranked = sorted(beliefs, key=beliefs.__getitem__, reverse=True)
-        if ranked[0] == OFF_TOPIC:
+        beliefs = self._topics.beliefs(known)
+        if max(beliefs, key=beliefs.__getitem__) == OFF_TOPIC:
             return Route(Confidence.OFF_TOPIC, None, None, beliefs[OFF_TOPIC], small_talk=True)
-        topics = [label for label in ranked if label != OFF_TOPIC][:2]
-        choices = tuple((topic, self.best_tip(topic, terms)) for topic in topics)
-        top = topics[0]
-        if beliefs[top] < self.tuning.off_topic_below:
-            return Route(Confidence.OFF_TOPIC, None, None, beliefs[top], choices)
-        sure = beliefs[top] >= self.tuning.unsure_below
-        confidence = Confidence.SURE if sure else Confidence.UNSURE
-        return Route(confidence, top, choices[0][1], beliefs[top], choices)
+        neighbours = self._phrases.nearest(terms, self.tuning.neighbours)
+        votes = dict.fromkeys(self.library.topics, 0.0)
+        for neighbour in neighbours:
+            votes[neighbour.phrasing.topic] += neighbour.similarity
+        total_votes = sum(votes.values()) or 1.0
+        topic_belief = sum(beliefs[topic] for topic in votes) or 1.0
+        weight = self.tuning.belief_weight
+        shares = {
+            topic: (votes[topic] / total_votes + weight * beliefs[topic] / topic_belief)
+            / (1 + weight)
+            for topic in votes
+        }
+        ranked = sorted(shares, key=shares.__getitem__, reverse=True)
+        choices = tuple((topic, self._tip_for(topic, terms, neighbours)) for topic in ranked[:2])
+        top, score = ranked[0], shares[ranked[0]]
+        if score < self.tuning.off_topic_below:
+            return Route(Confidence.OFF_TOPIC, None, None, score, choices)
+        confidence = Confidence.SURE if score >= self.tuning.unsure_below else Confidence.UNSURE
+        return Route(confidence, top, choices[0][1], score, choices)
+
+    def _tip_for(self, topic: str, terms: Sequence[str], neighbours: Sequence[Neighbour]) -> str:
+        for neighbour in neighbours:
+            if neighbour.phrasing.topic == topic and neighbour.phrasing.tip:
+                return neighbour.phrasing.tip
+        return self.best_tip(topic, terms)
 
     def best_tip(self, topic: str, terms: Sequence[str]) -> str:
-        """The tip in ``topic`` that best answers a message with these terms."""
+        """The tip in ``topic`` whose wording is closest to a message with these terms."""
         phrase = " ".join(terms)
         weight = self.tuning.tip_coverage_weight
 
@@ -302,11 +304,11 @@ class Matcher:
             return Judgement(None, None, 0.0)
         phrase = " ".join(terms)
         normalised = f" {self.normaliser.text(text)} "
-        verdict_beliefs = self._verdict_beliefs(terms)
+        verdict_beliefs = self._verdicts.beliefs(terms)
         tuning = self.tuning
         best: tuple[float, int] = (0.0, -1)
         pattern_verdicts = [p.verdict for p in prompt.rubric]
-        for index, pattern in enumerate(self._rubric(prompt)):
+        for index, pattern in enumerate(self._rubrics[prompt.id]):
             closest = 0.0
             for example_phrase, example_terms in pattern.examples:
                 fuzzy = fuzz.token_sort_ratio(phrase, example_phrase) / 100
@@ -338,35 +340,6 @@ class Matcher:
             return False
         return route.topic == self.library.topic_of[prompt.id]
 
-    def _fit_verdicts(self) -> dict[str, dict[str, float]]:
-        """log P(term | verdict), learnt from every rubric example and quick reply."""
-        counts = {verdict: defaultdict[str, float](float) for verdict in VERDICTS}
-        for prompt in self.library.prompts.values():
-            for pattern in prompt.rubric:
-                for example in (*pattern.examples, *pattern.key_phrases):
-                    for term in self.query_terms(example):
-                        counts[pattern.verdict][term] += 1
-            for option in prompt.options:
-                for term in self.query_terms(option.label):
-                    counts[option.verdict][term] += 1
-        vocabulary = {term for counter in counts.values() for term in counter}
-        alpha = self.tuning.smoothing
-        model: dict[str, dict[str, float]] = {}
-        for verdict, counter in counts.items():
-            total = sum(counter.values()) + alpha * len(vocabulary)
-            model[verdict] = {t: math.log((counter.get(t, 0) + alpha) / total) for t in vocabulary}
-        return model
-
-    def _verdict_beliefs(self, terms: Sequence[str]) -> dict[str, float]:
-        totals = {
-            verdict: sum(table.get(term, 0.0) for term in terms)
-            for verdict, table in self._verdict_model.items()
-        }
-        peak = max(totals.values())
-        exps = {verdict: math.exp(value - peak) for verdict, value in totals.items()}
-        norm = sum(exps.values())
-        return {verdict: value / norm for verdict, value in exps.items()}
-
     def _f1(self, terms: Sequence[str], example: frozenset[str]) -> float:
         """Weighted overlap of a reply with an example: both must cover each other."""
         mine = set(terms)
@@ -377,18 +350,14 @@ class Matcher:
         recall = shared / sum(self._weight(t) for t in example)
         return 2 * precision * recall / (precision + recall)
 
-    def _rubric(self, prompt: ScenarioPrompt) -> list[_Pattern]:
-        cached = self._rubrics.get(prompt.id)
-        if cached is None:
-            cached = [
-                _Pattern(
-                    tuple(
-                        (self._phrase(example), frozenset(self.query_terms(example)))
-                        for example in pattern.examples
-                    ),
-                    tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),
-                )
-                for pattern in prompt.rubric
-            ]
-            self._rubrics[prompt.id] = cached
-        return cached
+    def _prepare(self, prompt: ScenarioPrompt) -> list[_Pattern]:
+        return [
+            _Pattern(
+                tuple(
+                    (self._phrase(example), frozenset(self.query_terms(example)))
+                    for example in pattern.examples
+                ),
+                tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),
+            )
+            for pattern in prompt.rubric
+        ]
