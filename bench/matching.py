@@ -22,7 +22,6 @@ from bot.core.content import Library, load_library
 from bot.core.matching import Matcher
 from tests.eval.scoring import (
     TopicCase,
-    VerdictCase,
     percentile,
     score_topics,
     score_verdicts,

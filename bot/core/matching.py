@@ -63,7 +63,11 @@ class Tuning:
     weight_scenario: float = 2.0
     weight_example: float = 1.0
     weight_keyword: float = 5.0
-    weight_small_talk: float = 6.0
+    weight_small_talk: float = 12.0
+    #: A short message this close (rapidfuzz ratio) to a small-talk example is small talk.
+    small_talk_ratio: float = 88.0
+    #: How many words count as a short message, for that check.
+    short_message_words: int = 4
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
     neighbours: int = 10
     belief_weight: float = 0.5
@@ -141,6 +145,7 @@ class Matcher:
         self.normaliser = Normaliser(vocabulary or library.vocabulary)
         self.tuning = tuning or Tuning()
         chat = small_talk if small_talk is not None else library.small_talk
+        self._small_talk = sorted({self.normaliser.text(example) for example in chat})
         self._topics = NaiveBayes.fit(
             self._topic_examples(chat),
             smoothing=self.tuning.smoothing,
@@ -250,7 +255,7 @@ class Matcher:
         """Find the best tip for a free question, or decide it is off-topic."""
         terms = self.query_terms(text)
         known = [term for term in terms if self._topics.knows(term)]
-        if not known:
+        if not known or self._is_small_talk(text):
             return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True)
         if self._coverage(terms, frozenset(known)) < self.tuning.known_share_below:
             # Mostly words the content never uses: perhaps a question it is missing.
@@ -277,6 +282,18 @@ class Matcher:
             return Route(Confidence.OFF_TOPIC, None, None, score, choices)
         confidence = Confidence.SURE if score >= self.tuning.unsure_below else Confidence.UNSURE
         return Route(confidence, top, choices[0][1], score, choices)
+
+    def _is_small_talk(self, text: str) -> bool:
+        normalised = self.normaliser.text(text)
+        if len(normalised.split()) > self.tuning.short_message_words:
+            return False
+        found = process.extractOne(
+            normalised,
+            self._small_talk,
+            scorer=fuzz.ratio,
+            score_cutoff=self.tuning.small_talk_ratio,
+        )
+        return found is not None
 
     def _tip_for(self, topic: str, terms: Sequence[str], neighbours: Sequence[Neighbour]) -> str:
         for neighbour in neighbours:
