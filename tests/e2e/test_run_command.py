@@ -51,17 +51,17 @@ def running_bot(server: FakeBotAPI, tmp_path: Path) -> Iterator[subprocess.Popen
 def test_coachbot_run_serves_a_local_bot_api_and_never_logs_the_token(
     server: FakeBotAPI, running_bot: subprocess.Popen[str]
 ) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while not server.commands and time.monotonic() < deadline:
         assert running_bot.poll() is None, "coachbot run exited early"
         time.sleep(0.1)
     assert ("start", "Set me up or rejoin") in server.commands
     sam = server.user(5150, first_name="Priya")
     sam.send("/start")
-    welcome = sam.wait_for_sync("Doorstep Coach", timeout=20)
+    welcome = sam.wait_for_sync("Doorstep Coach", timeout=60)
     assert "Priya" in welcome.plain_text
     running_bot.send_signal(signal.SIGINT)
-    output, _ = running_bot.communicate(timeout=20)
+    output, _ = running_bot.communicate(timeout=60)
     assert running_bot.returncode == 0
     assert "connected as @doorstep_coach_bot" in output
     secret = server.token.split(":", 1)[1]
