@@ -13,6 +13,7 @@ from bot.core.content import ScenarioPrompt, Verdict
 from bot.core.matching import Confidence
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
+from bot.core.scheduling import streak
 
 if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
@@ -39,14 +40,19 @@ def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None
     return None
 
 
-def _feedback(coach: Coach, verdict: Verdict, feedback: str, prompt: ScenarioPrompt) -> str:
-    return "\n".join(
-        (
-            f"{coach.text(f'verdict_{verdict}')} {feedback}",
-            "",
-            coach.text("model_answer", answer=prompt.model_answer),
-        )
-    )
+def _feedback(
+    coach: Coach, turn: Turn, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
+) -> str:
+    """Feedback and the model answer in one message, with the streak when there is one."""
+    lines = [
+        f"{coach.text(f'verdict_{verdict}')} {feedback}",
+        "",
+        coach.text("model_answer", answer=prompt.model_answer),
+    ]
+    days = streak(coach.record(turn).days, turn.today)
+    if days >= 2:
+        lines += ["", coach.text("streak", days=days)]
+    return "\n".join(lines)
 
 
 def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
@@ -62,7 +68,7 @@ def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
         return
     choice = prompt.options[int(option)]
     _answered(coach, turn, prompt, choice.verdict, "button", option=int(option), score=1.0)
-    turn.say(_feedback(coach, choice.verdict, choice.feedback, prompt))
+    turn.say(_feedback(coach, turn, choice.verdict, choice.feedback, prompt))
 
 
 def typed(coach: Coach, turn: Turn, text: str) -> None:
@@ -84,7 +90,7 @@ def typed(coach: Coach, turn: Turn, text: str) -> None:
                 pattern=judgement.pattern,
                 score=round(judgement.score, 3),
             )
-            turn.say(_feedback(coach, judgement.verdict, pattern.feedback, prompt))
+            turn.say(_feedback(coach, turn, judgement.verdict, pattern.feedback, prompt))
             return
         if coach.matcher.route(text).confidence is not Confidence.SURE:
             coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))

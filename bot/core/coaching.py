@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import answering, preferences
 from bot.core.content import Library
+from bot.core.dates import parse_day
+from bot.core.history import Record, record_of
 from bot.core.matching import Matcher
 from bot.core.messages import (
     Button,
@@ -27,9 +29,19 @@ from bot.core.messages import (
     Text,
     Unsupported,
 )
-from bot.core.model import EngagementEvent, EventType, Operative, Role, Status
+from bot.core.model import (
+    Delivery,
+    EngagementEvent,
+    EventType,
+    Kind,
+    Operative,
+    OutboxMessage,
+    Role,
+    Status,
+)
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.core.selection import Answer, History, Sent, next_prompt
+from bot.core.scheduling import local_now, snoozed
+from bot.core.selection import next_prompt
 from bot.core.telegram_html import escape
 
 #: Deep-link payloads are at most 64 of these characters.
@@ -38,7 +50,17 @@ PAUSE_CHOICES = ((1, "1 day"), (7, "1 week"), (14, "2 weeks"), (0, "Until I resu
 MAX_PAUSE_DAYS = 90
 
 #: The commands shown in Telegram's menu, in order; their descriptions are texts.
-MENU_COMMANDS = ("practice", "settings", "pause", "resume", "help", "privacy", "stop", "start")
+MENU_COMMANDS = (
+    "practice",
+    "later",
+    "settings",
+    "pause",
+    "resume",
+    "help",
+    "privacy",
+    "stop",
+    "start",
+)
 #: How far back the facilitators' content-gap list looks.
 GAP_DAYS = 28
 
@@ -93,6 +115,7 @@ class Coach:
             "privacy": Coach._privacy,
             "practice": Coach._practice,
             "gaps": Coach._gaps,
+            "later": Coach._later,
         }
 
     def text(self, key: str, **values: object) -> str:
@@ -217,6 +240,8 @@ class Coach:
         operative.status = Status.STOPPED
         operative.awaiting = None
         turn.uow.operatives.save(operative)
+        assert operative.id is not None
+        turn.uow.outbox.cancel_pending(operative.id)
         self.log(turn, EventType.STOPPED)
         turn.say(self.text("stopped"))
 
@@ -229,19 +254,32 @@ class Coach:
                 tuple((Button(label, f"pause:{days}"),) for days, label in PAUSE_CHOICES),
             )
             return
-        if not args.isdigit() or not 1 <= int(args) <= MAX_PAUSE_DAYS:
-            turn.say(self.text("pause_bad_days"))
+        if args.isdigit():
+            if not 1 <= int(args) <= MAX_PAUSE_DAYS:
+                turn.say(self.text("pause_bad_days"))
+                return
+            self._pause_for(turn, int(args))
             return
-        self._pause_for(turn, int(args))
+        last_day = parse_day(args, turn.today)
+        if last_day is None:
+            turn.say(self.text("pause_bad_date"))
+            return
+        self._pause_for(turn, (last_day - turn.today).days + 1, until=last_day)
 
-    def _pause_for(self, turn: Turn, days: int) -> None:
+    def _pause_for(self, turn: Turn, days: int, until: date | None = None) -> None:
+        """Pause for ``days`` days (0: until /resume); ``until`` is the last day off."""
         operative = _known(turn)
         operative.status = Status.PAUSED
         operative.paused_until = turn.today + timedelta(days=days) if days else None
         turn.uow.operatives.save(operative)
+        assert operative.id is not None
+        # Today's prompt may already be queued: a pause means nothing more today.
+        turn.uow.outbox.cancel_pending(operative.id)
         self.log(turn, EventType.PAUSED, days=days)
         if operative.paused_until is None:
             turn.say(self.text("paused_indefinitely"))
+        elif until is not None:
+            turn.say(self.text("paused_until_date", date=_long_date(until)))
         else:
             turn.say(self.text("paused_until", date=_long_date(operative.paused_until)))
 
@@ -277,6 +315,9 @@ class Coach:
             answering.tapped(self, turn, prompt_id, option)
         elif kind == "tip":
             answering.tip_chosen(self, turn, rest)
+        elif data == "checkin:keep":
+            self.log(turn, EventType.SETTINGS_CHANGED, setting="kept_daily")
+            turn.say(self.text("check_in_kept"), replace=True)
         else:
             turn.say(self.text("button_expired"))
 
@@ -289,24 +330,61 @@ class Coach:
 
     # -- prompts -----------------------------------------------------------------
 
-    def history(self, turn: Turn) -> History:
+    def record(self, turn: Turn) -> Record:
         """What this operative has been sent and how they answered, by local date."""
         operative = _known(turn)
         assert operative.id is not None
-        zone = ZoneInfo(operative.timezone)
-        history = History()
-        for event in turn.uow.events.of(operative.id):
-            day = event.occurred_at.astimezone(zone).date()
-            item = str(event.payload.get("item", ""))
-            if event.type == EventType.PROMPT_SENT:
-                history.sent.append(Sent(item, day))
-            elif event.type == EventType.ANSWERED:
-                history.answers.append(Answer(item, event.payload["verdict"], day))
-        return history
+        return record_of(operative, turn.uow.events.of(operative.id))
+
+    def _later(self, turn: Turn, sender: Sender, args: str) -> None:
+        """Snooze today's prompt an hour: move it if it hasn't gone, else a nudge later."""
+        operative = _known(turn)
+        assert operative.id is not None
+        now = self.clock()
+        outbox = turn.uow.outbox
+        prompt = outbox.find(Kind.PROMPT, operative.id, turn.today)
+        waiting = prompt is not None and operative.awaiting == (
+            f"{answering.ANSWER_PREFIX}{prompt.prompt_id}"
+        )
+        if prompt is None or not (prompt.status is Delivery.PENDING or waiting):
+            turn.say(self.text("later_nothing"))
+            return
+        assert prompt.id is not None
+        if prompt.status is Delivery.PENDING:
+            moved = snoozed(operative, prompt.due_at, now)
+            if moved is None:
+                turn.say(self.text("later_too_late"))
+                return
+            outbox.reschedule(prompt.id, moved)
+            turn.say(self.text("later_moved", time=_clock_time(operative, moved)))
+            return
+        reminder = outbox.find(Kind.REMINDER, operative.id, turn.today)
+        at = snoozed(operative, now, now)
+        if at is None or (reminder is not None and reminder.status is not Delivery.PENDING):
+            turn.say(self.text("later_too_late"))
+            return
+        if reminder is not None and reminder.id is not None:
+            outbox.reschedule(reminder.id, at)
+        else:
+            outbox.add(
+                OutboxMessage(
+                    kind=Kind.REMINDER,
+                    operative_id=operative.id,
+                    chat_id=operative.telegram_id,
+                    local_date=turn.today,
+                    text=self.text("reminder"),
+                    due_at=at,
+                    prompt_id=prompt.prompt_id,
+                ),
+                now,
+            )
+        turn.say(self.text("later_reminder", time=_clock_time(operative, at)))
 
     def _practice(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
-        prompt = next_prompt(self.library, self.history(turn), turn.today, operative.telegram_id)
+        prompt = next_prompt(
+            self.library, self.record(turn).history, turn.today, operative.telegram_id
+        )
         if prompt is None:
             turn.say(self.text("practice_none"))
             return
@@ -340,6 +418,10 @@ def _known(turn: Turn) -> Operative:
     if turn.operative is None:
         raise LookupError("this handler needs an enrolled operative")
     return turn.operative
+
+
+def _clock_time(operative: Operative, moment: datetime) -> str:
+    return f"{local_now(operative, moment):%H:%M}"
 
 
 def _long_date(day: date) -> str:

@@ -82,6 +82,9 @@ class EventType(enum.StrEnum):
     SETTINGS_CHANGED = "settings_changed"
     PROMPT_SENT = "prompt_sent"
     ANSWERED = "answered"
+    REMINDER_SENT = "reminder_sent"
+    CHECK_IN_SENT = "check_in_sent"
+    UNREACHABLE = "unreachable"
     TIP_SHOWN = "tip_shown"
     UNSURE = "unsure"
     OFF_TOPIC = "off_topic"
@@ -106,3 +109,49 @@ class EngagementEvent:
     operative_id: int | None
     occurred_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+class Kind(enum.StrEnum):
+    """What an outbox message is. One of each kind per operative per local date."""
+
+    PROMPT = "prompt"
+    REMINDER = "reminder"
+    CHECK_IN = "check_in"
+    FOLLOW_UP = "follow_up"
+    SEQUENCE = "sequence"
+    DIGEST = "digest"
+
+
+class Delivery(enum.StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+    CANCELLED = "cancelled"
+    #: The process stopped while Telegram had the message: it may or may not have
+    #: arrived, so it is not sent again (never twice beats never lost).
+    UNCERTAIN = "uncertain"
+
+
+@dataclass
+class OutboxMessage:
+    """A message that must be sent: written to the database first, then delivered."""
+
+    kind: Kind
+    operative_id: int
+    chat_id: int
+    local_date: date
+    text: str
+    due_at: datetime
+    buttons: list[list[tuple[str, str]]] = field(default_factory=list)
+    #: Makes a message unique beyond kind, operative and date (a follow-up's id).
+    ref: str = ""
+    prompt_id: str | None = None
+    status: Delivery = Delivery.PENDING
+    attempts: int = 0
+    message_id: int | None = None
+    sent_at: datetime | None = None
+    error: str | None = None
+    id: int | None = None

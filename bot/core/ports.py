@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.core.model import Cohort, ContentGap, EngagementEvent, Operative
+from bot.core.model import (
+    Cohort,
+    ContentGap,
+    Delivery,
+    EngagementEvent,
+    Kind,
+    Operative,
+    OutboxMessage,
+    Status,
+)
 
 
 class OperativeRepository(Protocol):
@@ -18,6 +27,12 @@ class OperativeRepository(Protocol):
     def save(self, operative: Operative) -> None: ...
 
     def erase(self, telegram_id: int) -> bool: ...
+
+    def by_id(self, operative_id: int) -> Operative | None: ...
+
+    def with_status(
+        self, statuses: Iterable[Status], cohort_id: int | None = None
+    ) -> list[Operative]: ...
 
 
 class CohortRepository(Protocol):
@@ -35,6 +50,10 @@ class EventLog(Protocol):
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]: ...
 
+    def of_many(
+        self, operative_ids: Iterable[int], types: Iterable[str], since: datetime
+    ) -> dict[int, list[EngagementEvent]]: ...
+
 
 class ContentGaps(Protocol):
     def add(self, gap: ContentGap) -> None: ...
@@ -42,6 +61,38 @@ class ContentGaps(Protocol):
     def recent(self, since: datetime, cohort_ids: list[int] | None) -> list[ContentGap]:
         """Gaps since a time; only these cohorts' unless ``cohort_ids`` is None (all)."""
         ...
+
+
+class Outbox(Protocol):
+    """Messages written before they are sent (see :class:`bot.core.model.OutboxMessage`)."""
+
+    def add(self, message: OutboxMessage, now: datetime) -> bool: ...
+
+    def queued(self, kind: Kind, days: Iterable[date]) -> set[tuple[int, date]]: ...
+
+    def find(
+        self, kind: Kind, operative_id: int, day: date, ref: str = ""
+    ) -> OutboxMessage | None: ...
+
+    def sent_prompts(
+        self, operative_ids: Iterable[int], since: date
+    ) -> dict[int, list[OutboxMessage]]: ...
+
+    def claim(
+        self, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[OutboxMessage]: ...
+
+    def set_status(self, row_id: int, status: Delivery, **values: object) -> None: ...
+
+    def retry(self, message_id: int, at: datetime, error: str) -> None: ...
+
+    def reschedule(self, message_id: int, at: datetime) -> None: ...
+
+    def cancel_pending(self, operative_id: int) -> int: ...
+
+    def recover(self, now: datetime) -> tuple[int, int]: ...
+
+    def counts(self, kind: Kind | None = None, ref: str | None = None) -> dict[Delivery, int]: ...
 
 
 class UnitOfWork(Protocol):
@@ -58,6 +109,9 @@ class UnitOfWork(Protocol):
 
     @property
     def gaps(self) -> ContentGaps: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> Self: ...
 

@@ -15,8 +15,10 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     Time,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -121,3 +123,34 @@ class ContentGapRow(Base):
     )
     topic_guess: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class OutboxRow(Base):
+    """What must be sent. Written before sending, so a restart loses nothing."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # One prompt (reminder, check-in...) per operative per local date, whatever happens.
+        UniqueConstraint("kind", "operative_id", "local_date", "ref"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    operative_id: Mapped[int] = mapped_column(ForeignKey("operatives.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    local_date: Mapped[date] = mapped_column(Date)
+    ref: Mapped[str] = mapped_column(String(64), default="")
+    prompt_id: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[list[str]]]] = mapped_column(Payload, default=list)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

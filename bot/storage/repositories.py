@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.core.model import Cohort, ContentGap, EngagementEvent, Operative, Role, Status
-from bot.storage.models import CohortRow, ContentGapRow, EventRow, OperativeRow
+from bot.core.model import (
+    Cohort,
+    ContentGap,
+    Delivery,
+    EngagementEvent,
+    Kind,
+    Operative,
+    OutboxMessage,
+    Role,
+    Status,
+)
+from bot.storage.models import CohortRow, ContentGapRow, EventRow, OperativeRow, OutboxRow
 
 
 def days_to_mask(days: frozenset[int]) -> int:
@@ -78,6 +90,18 @@ class SqlOperatives:
         if row is None:
             raise LookupError("no such operative")
         _copy_into(row, operative)
+
+    def by_id(self, operative_id: int) -> Operative | None:
+        row = self._session.get(OperativeRow, operative_id)
+        return _operative(row) if row else None
+
+    def with_status(
+        self, statuses: Iterable[Status], cohort_id: int | None = None
+    ) -> list[Operative]:
+        query = select(OperativeRow).where(OperativeRow.status.in_([s.value for s in statuses]))
+        if cohort_id is not None:
+            query = query.where(OperativeRow.cohort_id == cohort_id)
+        return [_operative(row) for row in self._session.scalars(query.order_by(OperativeRow.id))]
 
     def erase(self, telegram_id: int) -> bool:
         row = self._row(telegram_id)
@@ -157,6 +181,28 @@ class SqlEventLog:
         rows = self._session.scalars(query.order_by(EventRow.occurred_at, EventRow.id))
         return [EngagementEvent(r.type, r.operative_id, r.occurred_at, r.payload) for r in rows]
 
+    def of_many(
+        self, operative_ids: Iterable[int], types: Iterable[str], since: datetime
+    ) -> dict[int, list[EngagementEvent]]:
+        found: dict[int, list[EngagementEvent]] = {}
+        ids = list(operative_ids)
+        for start in range(0, len(ids), 500):
+            rows = self._session.scalars(
+                select(EventRow)
+                .where(
+                    EventRow.operative_id.in_(ids[start : start + 500]),
+                    EventRow.type.in_(list(types)),
+                    EventRow.occurred_at >= since,
+                )
+                .order_by(EventRow.occurred_at, EventRow.id)
+            )
+            for r in rows:
+                assert r.operative_id is not None
+                found.setdefault(r.operative_id, []).append(
+                    EngagementEvent(r.type, r.operative_id, r.occurred_at, r.payload)
+                )
+        return found
+
 
 class SqlContentGaps:
     def __init__(self, session: Session) -> None:
@@ -182,3 +228,178 @@ class SqlContentGaps:
             ContentGap(r.text, r.cohort_id, r.operative_id, r.topic_guess, r.created_at)
             for r in rows
         ]
+
+
+def _message(row: OutboxRow) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        kind=Kind(row.kind),
+        operative_id=row.operative_id,
+        chat_id=row.chat_id,
+        local_date=row.local_date,
+        ref=row.ref,
+        prompt_id=row.prompt_id,
+        text=row.text,
+        buttons=[[(label, data) for label, data in line] for line in row.buttons],
+        due_at=row.due_at,
+        status=Delivery(row.status),
+        attempts=row.attempts,
+        message_id=row.message_id,
+        sent_at=row.sent_at,
+        error=row.error,
+    )
+
+
+class SqlOutbox:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, message: OutboxMessage, now: datetime) -> bool:
+        """Queue a message; False (and nothing written) if its twin is already queued."""
+        row = OutboxRow(
+            kind=message.kind.value,
+            operative_id=message.operative_id,
+            chat_id=message.chat_id,
+            local_date=message.local_date,
+            ref=message.ref,
+            prompt_id=message.prompt_id,
+            text=message.text,
+            buttons=[[list(button) for button in line] for line in message.buttons],
+            due_at=message.due_at,
+            status=message.status.value,
+            attempts=0,
+            next_attempt_at=message.due_at,
+            created_at=now,
+        )
+        try:
+            with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            return False
+        message.id = row.id
+        return True
+
+    def queued(self, kind: Kind, days: Iterable[date]) -> set[tuple[int, date]]:
+        """(operative id, local date) of every message of this kind on these days."""
+        rows = self._session.execute(
+            select(OutboxRow.operative_id, OutboxRow.local_date).where(
+                OutboxRow.kind == kind.value, OutboxRow.local_date.in_(list(set(days)))
+            )
+        )
+        return {(operative_id, day) for operative_id, day in rows}
+
+    def find(self, kind: Kind, operative_id: int, day: date, ref: str = "") -> OutboxMessage | None:
+        row = self._session.scalars(
+            select(OutboxRow).where(
+                OutboxRow.kind == kind.value,
+                OutboxRow.operative_id == operative_id,
+                OutboxRow.local_date == day,
+                OutboxRow.ref == ref,
+            )
+        ).one_or_none()
+        return _message(row) if row else None
+
+    def sent_prompts(
+        self, operative_ids: Iterable[int], since: date
+    ) -> dict[int, list[OutboxMessage]]:
+        """Each operative's delivered prompts since a date, oldest first."""
+        rows = self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.kind == Kind.PROMPT.value,
+                OutboxRow.status == Delivery.SENT.value,
+                OutboxRow.operative_id.in_(list(operative_ids)),
+                OutboxRow.local_date >= since,
+            )
+            .order_by(OutboxRow.local_date)
+        )
+        found: dict[int, list[OutboxMessage]] = {}
+        for row in rows:
+            found.setdefault(row.operative_id, []).append(_message(row))
+        return found
+
+    def claim(
+        self, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[OutboxMessage]:
+        """Take up to ``limit`` due messages for this worker; other workers skip them."""
+        query = (
+            select(OutboxRow.id)
+            .where(OutboxRow.status == Delivery.PENDING.value, OutboxRow.next_attempt_at <= now)
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self._session.scalars(query))
+        if not ids:
+            return []
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(ids))
+            .values(status=Delivery.CLAIMED.value, claimed_by=worker, claimed_until=now + lease)
+        )
+        rows = self._session.scalars(
+            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.next_attempt_at)
+        )
+        return [_message(row) for row in rows]
+
+    def set_status(self, row_id: int, status: Delivery, **values: object) -> None:
+        self._session.execute(
+            update(OutboxRow).where(OutboxRow.id == row_id).values(status=status.value, **values)
+        )
+
+    def retry(self, message_id: int, at: datetime, error: str) -> None:
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=Delivery.PENDING.value,
+                next_attempt_at=at,
+                attempts=OutboxRow.attempts + 1,
+                error=error[:200],
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+
+    def reschedule(self, message_id: int, at: datetime) -> None:
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id, OutboxRow.status == Delivery.PENDING.value)
+            .values(due_at=at, next_attempt_at=at)
+        )
+
+    def cancel_pending(self, operative_id: int) -> int:
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.operative_id == operative_id,
+                OutboxRow.status.in_([Delivery.PENDING.value, Delivery.CLAIMED.value]),
+            )
+            .values(status=Delivery.CANCELLED.value)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def recover(self, now: datetime) -> tuple[int, int]:
+        """After a crash: claimed-but-untouched messages go back to the queue; a message
+        that was in Telegram's hands is marked uncertain, never sent twice."""
+        expired = OutboxRow.claimed_until < now
+        back = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == Delivery.CLAIMED.value, expired)
+            .values(status=Delivery.PENDING.value, claimed_by=None, claimed_until=None)
+        )
+        uncertain = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.status == Delivery.SENDING.value, expired)
+            .values(status=Delivery.UNCERTAIN.value)
+        )
+        return int(back.rowcount or 0), int(uncertain.rowcount or 0)  # type: ignore[attr-defined]
+
+    def counts(self, kind: Kind | None = None, ref: str | None = None) -> dict[Delivery, int]:
+        query = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        if kind is not None:
+            query = query.where(OutboxRow.kind == kind.value)
+        if ref is not None:
+            query = query.where(OutboxRow.ref == ref)
+        return {Delivery(status): int(count) for status, count in self._session.execute(query)}

@@ -7,7 +7,13 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.repositories import SqlCohorts, SqlContentGaps, SqlEventLog, SqlOperatives
+from bot.storage.repositories import (
+    SqlCohorts,
+    SqlContentGaps,
+    SqlEventLog,
+    SqlOperatives,
+    SqlOutbox,
+)
 
 
 class SqlUnitOfWork:
@@ -20,6 +26,7 @@ class SqlUnitOfWork:
     cohorts: SqlCohorts
     events: SqlEventLog
     gaps: SqlContentGaps
+    outbox: SqlOutbox
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -30,6 +37,7 @@ class SqlUnitOfWork:
         self.cohorts = SqlCohorts(self.session)
         self.events = SqlEventLog(self.session)
         self.gaps = SqlContentGaps(self.session)
+        self.outbox = SqlOutbox(self.session)
         return self
 
     def __exit__(

@@ -18,7 +18,7 @@ async def test_commands_are_registered_on_start(
     telegram_bot: Application,  # type: ignore[type-arg]
 ) -> None:
     names = [command for command, _ in server.commands]
-    assert names[:3] == ["practice", "settings", "pause"]
+    assert names[:4] == ["practice", "later", "settings", "pause"]
     assert {"start", "help", "resume", "stop", "privacy"} <= set(names)
 
 

@@ -1,0 +1,225 @@
+"""Daily prompts: who is due what, written to the outbox before anything is sent.
+
+    planner = DailyPrompts(coach)
+    planner.plan()           # every minute or so: today's prompts, reminders, check-ins
+    planner.send_now("HULL") # a facilitator's "send now" for one cohort
+
+The outbox's unique constraint (kind, operative, local date) makes planning
+safe to repeat, on one replica or several: a prompt is queued once a day at most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.core import answering
+from bot.core.coaching import Coach
+from bot.core.history import RECORD_EVENTS, Record, record_of
+from bot.core.messages import Button
+from bot.core.model import (
+    EngagementEvent,
+    EventType,
+    Kind,
+    Operative,
+    OutboxMessage,
+    Status,
+)
+from bot.core.ports import UnitOfWork
+from bot.core.scheduling import (
+    MISSES_BEFORE_CHECK_IN,
+    is_working_day,
+    local_now,
+    misses_in_a_row,
+    prompt_due,
+    reminder_time,
+    send_now_time,
+)
+from bot.core.selection import next_prompt
+
+#: How far back planning looks at what each operative was sent and answered.
+HISTORY_DAYS = 180
+#: Mon, Wed and Fri, as a working-days bit mask.
+THREE_A_WEEK = (1 << 0) | (1 << 2) | (1 << 4)
+
+
+@dataclass
+class Plan:
+    """What one planning pass queued."""
+
+    prompts: int = 0
+    reminders: int = 0
+    check_ins: int = 0
+    resumed: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
+    return [[(button.label, button.data) for button in row] for row in rows]
+
+
+class DailyPrompts:
+    def __init__(self, coach: Coach) -> None:
+        self.coach = coach
+
+    # -- reading the past --------------------------------------------------------
+
+    def _records(
+        self, uow: UnitOfWork, operatives: Sequence[Operative], now: datetime
+    ) -> dict[int, Record]:
+        ids = [op.id for op in operatives if op.id is not None]
+        events = uow.events.of_many(ids, RECORD_EVENTS, now - timedelta(days=HISTORY_DAYS))
+        return {
+            op.id: record_of(op, events.get(op.id, [])) for op in operatives if op.id is not None
+        }
+
+    # -- planning ----------------------------------------------------------------
+
+    def plan(self) -> Plan:
+        """Queue what is due now. Safe to run as often as you like."""
+        now = self.coach.clock()
+        plan = Plan()
+        with self.coach.uow_factory() as uow:
+            operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
+            plan.resumed = self._end_pauses(uow, operatives, now)
+            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            already = uow.outbox.queued(Kind.PROMPT, {day for _, day in due})
+            due = [(op, day) for op, day in due if (op.id, day) not in already]
+            records = self._records(uow, [op for op, _ in due], now)
+            for operative, day in due:
+                assert operative.id is not None
+                self._queue_for_today(uow, operative, day, now, now, records[operative.id], plan)
+            plan.reminders = self._queue_reminders(uow, operatives, now)
+            uow.commit()
+        return plan
+
+    def send_now(self, cohort_id: int | None = None) -> Plan:
+        """Queue today's prompt for every operative who hasn't had one today, now (or
+        at 07:00 if it is earlier than that), on their working days only."""
+        now = self.coach.clock()
+        plan = Plan()
+        with self.coach.uow_factory() as uow:
+            operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
+            plan.resumed = self._end_pauses(uow, operatives, now)
+            ready = [
+                (op, local_now(op, now).date(), at)
+                for op in operatives
+                if (at := send_now_time(op, now)) is not None
+            ]
+            already = uow.outbox.queued(Kind.PROMPT, {day for _, day, _ in ready})
+            ready = [(op, day, at) for op, day, at in ready if (op.id, day) not in already]
+            records = self._records(uow, [op for op, _, _ in ready], now)
+            for operative, day, at in ready:
+                assert operative.id is not None
+                self._queue_for_today(uow, operative, day, at, now, records[operative.id], plan)
+            uow.commit()
+        return plan
+
+    def _end_pauses(self, uow: UnitOfWork, operatives: Sequence[Operative], now: datetime) -> int:
+        ended = 0
+        for operative in operatives:
+            today = local_now(operative, now).date()
+            if (
+                operative.status is Status.PAUSED
+                and operative.paused_until is not None
+                and operative.paused_until <= today
+            ):
+                operative.status = Status.ACTIVE
+                operative.paused_until = None
+                uow.operatives.save(operative)
+                uow.events.record(
+                    EngagementEvent(EventType.RESUMED, operative.id, now, {"auto": True})
+                )
+                ended += 1
+        return ended
+
+    def _queue_for_today(
+        self,
+        uow: UnitOfWork,
+        operative: Operative,
+        day: date,
+        at: datetime,
+        now: datetime,
+        record: Record,
+        plan: Plan,
+    ) -> None:
+        assert operative.id is not None
+        if (
+            misses_in_a_row(record.days, day) >= MISSES_BEFORE_CHECK_IN
+            and not record.checked_in_since_answer
+        ):
+            # Rather than a fourth unanswered prompt, ask once if fewer would suit.
+            if uow.outbox.add(self._check_in(operative, day, at), now):
+                plan.check_ins += 1
+            return
+        prompt = next_prompt(self.coach.library, record.history, day, operative.telegram_id)
+        if prompt is None:
+            plan.skipped.append("no prompt left")
+            return
+        reply = answering.prompt_reply(self.coach, prompt)
+        message = OutboxMessage(
+            kind=Kind.PROMPT,
+            operative_id=operative.id,
+            chat_id=operative.telegram_id,
+            local_date=day,
+            text=reply.text,
+            buttons=_buttons(reply.buttons),
+            due_at=at,
+            prompt_id=prompt.id,
+        )
+        if uow.outbox.add(message, now):
+            plan.prompts += 1
+
+    def _check_in(self, operative: Operative, day: date, at: datetime) -> OutboxMessage:
+        assert operative.id is not None
+        text = self.coach.text
+        return OutboxMessage(
+            kind=Kind.CHECK_IN,
+            operative_id=operative.id,
+            chat_id=operative.telegram_id,
+            local_date=day,
+            text=text("check_in"),
+            buttons=[
+                [(text("check_in_fewer"), f"set:dd:{THREE_A_WEEK}")],
+                [(text("check_in_keep"), "checkin:keep")],
+                [(text("check_in_pause"), "pause:14")],
+            ],
+            due_at=at,
+        )
+
+    def _queue_reminders(
+        self, uow: UnitOfWork, operatives: Sequence[Operative], now: datetime
+    ) -> int:
+        """One gentle reminder, the same day, for a prompt still unanswered."""
+        by_id = {op.id: op for op in operatives if op.status is Status.ACTIVE and op.id}
+        today_of = {op_id: local_now(op, now).date() for op_id, op in by_id.items()}
+        sent = uow.outbox.sent_prompts(by_id, min(today_of.values(), default=now.date()))
+        waiting = [
+            (by_id[op_id], message)
+            for op_id, messages in sent.items()
+            for message in messages
+            if message.local_date == today_of[op_id]
+            and by_id[op_id].awaiting == f"{answering.ANSWER_PREFIX}{message.prompt_id}"
+            and message.sent_at is not None
+            and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
+            and remind_at <= now
+            and is_working_day(by_id[op_id], message.local_date)
+        ]
+        reminded = uow.outbox.queued(Kind.REMINDER, {m.local_date for _, m in waiting})
+        queued = 0
+        for operative, message in waiting:
+            if (operative.id, message.local_date) in reminded:
+                continue
+            assert operative.id is not None
+            reminder = OutboxMessage(
+                kind=Kind.REMINDER,
+                operative_id=operative.id,
+                chat_id=operative.telegram_id,
+                local_date=message.local_date,
+                text=self.coach.text("reminder"),
+                due_at=now,
+                prompt_id=message.prompt_id,
+            )
+            queued += uow.outbox.add(reminder, now)
+        return queued

@@ -1,0 +1,125 @@
+"""What happens to an outbox message as it is delivered: the record-keeping side.
+
+The Telegram adapter does the sending; this service records each outcome in
+its own small transaction, so a crash at any moment leaves a true record:
+
+    claimed  -> sending -> sent                     (the happy path)
+             -> pending again, later                 (429, 5xx, network: retry)
+             -> unreachable, and the operative too   (403: blocked or deactivated)
+             -> failed                               (400: logged, never retried)
+    sending, when the process died mid-send -> uncertain (never sent twice)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core import answering
+from bot.core.model import (
+    Delivery,
+    EngagementEvent,
+    EventType,
+    Kind,
+    OutboxMessage,
+    Status,
+)
+from bot.core.ports import Clock, UnitOfWorkFactory
+
+#: After this many failed attempts (5xx, network) a message is given up on.
+MAX_ATTEMPTS = 8
+#: How long a worker may hold claimed messages before another may take them.
+LEASE = timedelta(minutes=2)
+
+_SENT_EVENT = {
+    Kind.PROMPT: EventType.PROMPT_SENT,
+    Kind.REMINDER: EventType.REMINDER_SENT,
+    Kind.CHECK_IN: EventType.CHECK_IN_SENT,
+}
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8... seconds, at most five minutes."""
+    return timedelta(seconds=min(300, 2**attempts))
+
+
+@dataclass
+class Deliveries:
+    uow_factory: UnitOfWorkFactory
+    clock: Clock
+
+    def recover(self) -> tuple[int, int]:
+        """On start: requeue what a dead worker had claimed; mark its in-flight sends uncertain."""
+        with self.uow_factory() as uow:
+            counts = uow.outbox.recover(self.clock())
+            uow.commit()
+        return counts
+
+    def claim(self, limit: int, worker: str) -> list[OutboxMessage]:
+        with self.uow_factory() as uow:
+            messages = uow.outbox.claim(self.clock(), limit, worker, LEASE)
+            uow.commit()
+        return messages
+
+    def sending(self, message: OutboxMessage) -> None:
+        """Just before the request goes: from here on, a crash means "uncertain"."""
+        assert message.id is not None
+        with self.uow_factory() as uow:
+            uow.outbox.set_status(message.id, Delivery.SENDING, attempts=message.attempts + 1)
+            uow.commit()
+
+    def sent(self, message: OutboxMessage, telegram_message_id: int) -> None:
+        assert message.id is not None
+        now = self.clock()
+        with self.uow_factory() as uow:
+            uow.outbox.set_status(
+                message.id, Delivery.SENT, message_id=telegram_message_id, sent_at=now, error=None
+            )
+            event = _SENT_EVENT.get(message.kind)
+            if event is not None:
+                payload: dict[str, object] = {"kind": message.kind.value}
+                if message.prompt_id:
+                    payload.update(item=message.prompt_id, via="schedule")
+                uow.events.record(EngagementEvent(event, message.operative_id, now, payload))
+            if message.kind is Kind.PROMPT and message.prompt_id:
+                operative = uow.operatives.by_id(message.operative_id)
+                if operative is not None:
+                    operative.awaiting = f"{answering.ANSWER_PREFIX}{message.prompt_id}"
+                    uow.operatives.save(operative)
+            uow.commit()
+
+    def retry(self, message: OutboxMessage, after: timedelta, reason: str) -> bool:
+        """Try again later; False if it has had its chances and is now failed."""
+        assert message.id is not None
+        with self.uow_factory() as uow:
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                uow.outbox.set_status(message.id, Delivery.FAILED, error=reason[:200])
+                uow.commit()
+                return False
+            uow.outbox.retry(message.id, self.clock() + after, reason)
+            uow.commit()
+        return True
+
+    def unreachable(self, message: OutboxMessage, reason: str) -> None:
+        """Blocked or deactivated: stop sending to this operative at all."""
+        assert message.id is not None
+        with self.uow_factory() as uow:
+            uow.outbox.set_status(message.id, Delivery.UNREACHABLE, error=reason[:200])
+            operative = uow.operatives.by_id(message.operative_id)
+            if operative is not None and operative.status is not Status.STOPPED:
+                operative.status = Status.UNREACHABLE
+                uow.operatives.save(operative)
+                uow.outbox.cancel_pending(message.operative_id)
+                uow.events.record(
+                    EngagementEvent(EventType.UNREACHABLE, operative.id, self.clock(), {})
+                )
+            uow.commit()
+
+    def failed(self, message: OutboxMessage, reason: str) -> None:
+        assert message.id is not None
+        with self.uow_factory() as uow:
+            uow.outbox.set_status(message.id, Delivery.FAILED, error=reason[:200])
+            uow.commit()
+
+    def now(self) -> datetime:
+        return self.clock()

@@ -1,0 +1,148 @@
+"""When each operative is due a prompt, a reminder or a gentle check-in. Pure policy.
+
+Everything is decided in the operative's own time zone, so clock changes and
+other zones need no special cases: 08:00 is 08:00 local on the day the clocks
+go forward as on any other.
+
+    >>> window_opens(date(2026, 3, 29), time(8), "Europe/London")
+    datetime.datetime(2026, 3, 29, 7, 0, tzinfo=datetime.timezone.utc)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.model import Operative, Status
+
+#: Nothing is ever sent outside these local hours.
+QUIET_UNTIL = time(7, 0)
+QUIET_FROM = time(20, 0)
+#: A reminder comes this long after an unanswered prompt, if it still fits the day.
+REMINDER_AFTER = timedelta(hours=3)
+#: The last moment a reminder may go (it must be read before quiet hours).
+LAST_REMINDER = time(19, 30)
+#: After this many unanswered prompts in a row, ask once about fewer prompts.
+MISSES_BEFORE_CHECK_IN = 3
+SNOOZE = timedelta(hours=1)
+
+
+def local_now(operative: Operative, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(operative.timezone))
+
+
+def at_local(day: date, moment: time, zone: str) -> datetime:
+    """A local wall-clock time on a day, as UTC. Times that don't exist (a spring-forward
+    gap) move forward past the gap; times that happen twice take the first."""
+    local = datetime.combine(day, moment, tzinfo=ZoneInfo(zone))
+    round_trip = local.astimezone(UTC).astimezone(ZoneInfo(zone))
+    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
+        local = local + timedelta(hours=1)
+    return local.astimezone(UTC)
+
+
+def window_opens(day: date, prompt_time: time, zone: str) -> datetime:
+    """When the prompt for ``day`` may go: the chosen time, but never before 07:00."""
+    return at_local(day, max(prompt_time, QUIET_UNTIL), zone).astimezone(UTC)
+
+
+def window_closes(day: date, zone: str) -> datetime:
+    return at_local(day, QUIET_FROM, zone)
+
+
+def is_quiet(operative: Operative, now: datetime) -> bool:
+    moment = local_now(operative, now).time()
+    return moment < QUIET_UNTIL or moment >= QUIET_FROM
+
+
+def is_paused_on(operative: Operative, day: date) -> bool:
+    if operative.status is not Status.PAUSED:
+        return False
+    return operative.paused_until is None or day < operative.paused_until
+
+
+def is_working_day(operative: Operative, day: date) -> bool:
+    """A day the operative gets a prompt: one of their days, and not paused."""
+    if operative.status not in (Status.ACTIVE, Status.PAUSED):
+        return False
+    return day.weekday() in operative.working_days and not is_paused_on(operative, day)
+
+
+def prompt_due(operative: Operative, now: datetime) -> date | None:
+    """The local date whose prompt is due now, or None: a working day, at or after the
+    chosen time, and before quiet hours begin. The caller checks it wasn't sent already."""
+    local = local_now(operative, now)
+    day = local.date()
+    if not is_working_day(operative, day):
+        return None
+    if now < window_opens(day, operative.prompt_time, operative.timezone):
+        return None
+    if now >= window_closes(day, operative.timezone):
+        return None
+    return day
+
+
+def send_now_time(operative: Operative, now: datetime) -> datetime | None:
+    """For "send now": now, or 07:00 if it is early; None if today is not possible."""
+    local = local_now(operative, now)
+    day = local.date()
+    if not is_working_day(operative, day) or now >= window_closes(day, operative.timezone):
+        return None
+    return max(now, at_local(day, QUIET_UNTIL, operative.timezone))
+
+
+def reminder_time(operative: Operative, sent_at: datetime) -> datetime | None:
+    """When to remind about a prompt sent at ``sent_at``, or None if the day is too short."""
+    remind_at = sent_at + REMINDER_AFTER
+    local = local_now(operative, remind_at)
+    if local.date() != local_now(operative, sent_at).date() or local.time() > LAST_REMINDER:
+        return None
+    return remind_at
+
+
+def snoozed(operative: Operative, due_at: datetime, now: datetime) -> datetime | None:
+    """An hour from now (or from when it was due, if later), if that is still before
+    quiet hours the same local day."""
+    later = max(due_at, now) + SNOOZE
+    if local_now(operative, later).date() != local_now(operative, now).date():
+        return None
+    if local_now(operative, later).time() >= QUIET_FROM:
+        return None
+    return later
+
+
+@dataclass(frozen=True)
+class PromptDay:
+    """One working day's prompt and whether it was answered that day."""
+
+    day: date
+    answered: bool
+
+
+def streak(days: Sequence[PromptDay], today: date) -> int:
+    """Working days answered in a row, most recent first. Days without a prompt
+    (weekends, pauses, holidays) don't count and don't break it; today's prompt,
+    if not answered yet, doesn't break it either."""
+    count = 0
+    for prompt_day in sorted(days, key=lambda d: d.day, reverse=True):
+        if prompt_day.answered:
+            count += 1
+        elif prompt_day.day == today:
+            continue
+        else:
+            break
+    return count
+
+
+def misses_in_a_row(days: Sequence[PromptDay], today: date) -> int:
+    """Unanswered prompts in a row before today, most recent first."""
+    count = 0
+    for prompt_day in sorted(days, key=lambda d: d.day, reverse=True):
+        if prompt_day.day >= today:
+            continue
+        if prompt_day.answered:
+            break
+        count += 1
+    return count

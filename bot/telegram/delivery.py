@@ -1,0 +1,146 @@
+"""Sends what the outbox holds, at Telegram's limits, while the bot keeps answering.
+
+    worker = DeliveryWorker(application.bot, deliveries, planner)
+    await worker.run(stop)          # until ``stop`` is set; or
+    await worker.run_once()         # one batch, for tests and "send now"
+
+Replies to operatives don't go through here: they are answers, sent at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.core.delivery import Deliveries, backoff
+from bot.core.model import OutboxMessage
+from bot.telegram.limiter import SendLimiter
+
+log = logging.getLogger(__name__)
+
+
+def _markup(message: OutboxMessage) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+            for row in message.buttons
+        ]
+    )
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        bot: Bot,
+        deliveries: Deliveries,
+        plan: Callable[[], object] | None = None,
+        limiter: SendLimiter | None = None,
+        *,
+        concurrency: int = 8,
+        batch: int = 200,
+        plan_every: float = 30.0,
+        idle_wait: float = 1.0,
+        may_send: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.bot = bot
+        self.deliveries = deliveries
+        self.plan = plan
+        self.limiter = limiter or SendLimiter()
+        self.concurrency = concurrency
+        self.batch = batch
+        self.plan_every = plan_every
+        self.idle_wait = idle_wait
+        #: Only one replica sends, so Telegram's per-bot limits hold across replicas.
+        self.may_send = may_send
+        self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+
+    async def _db(self, call: Callable[..., object], *args: object) -> object:
+        # Storage is blocking; keep it off the event loop that answers operatives.
+        return await asyncio.to_thread(call, *args)
+
+    async def run_once(self) -> int:
+        """Claim one batch of due messages and send them all; the number handled."""
+        messages: list[OutboxMessage] = await asyncio.to_thread(
+            self.deliveries.claim, self.batch, self.worker_id
+        )
+        if not messages:
+            return 0
+        queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
+        for message in messages:
+            queue.put_nowait(message)
+
+        async def sender() -> None:
+            while not queue.empty():
+                await self.deliver(queue.get_nowait())
+
+        await asyncio.gather(*(sender() for _ in range(min(self.concurrency, len(messages)))))
+        return len(messages)
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        await self.limiter.acquire(message.chat_id)
+        await self._db(self.deliveries.sending, message)
+        try:
+            sent = await self.bot.send_message(
+                message.chat_id,
+                message.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_markup(message),
+            )
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            self.limiter.pause(min(wait, 1.0))
+            await self._db(self.deliveries.retry, message, timedelta(seconds=wait), "429")
+        except Forbidden as error:
+            await self._db(self.deliveries.unreachable, message, error.message)
+        except BadRequest as error:
+            log.warning("Telegram refused an outbox message (%s): %s", message.kind, error.message)
+            await self._db(self.deliveries.failed, message, error.message)
+        except (NetworkError, TelegramError) as error:
+            await self._db(
+                self.deliveries.retry, message, backoff(message.attempts), type(error).__name__
+            )
+        else:
+            await self._db(self.deliveries.sent, message, sent.message_id)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Plan and send until ``stop`` is set; a batch in hand is finished first."""
+        recovered, uncertain = await asyncio.to_thread(self.deliveries.recover)
+        if recovered or uncertain:
+            log.info("outbox recovered: %d requeued, %d uncertain", recovered, uncertain)
+        loop = asyncio.get_running_loop()
+        next_plan = loop.time()
+        while not stop.is_set():
+            if not await asyncio.to_thread(self.may_send):
+                # Another replica is sending; stand by in case it goes away.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.plan_every)
+                continue
+            if self.plan is not None and loop.time() >= next_plan:
+                await self._guard(asyncio.to_thread(self.plan))
+                next_plan = loop.time() + self.plan_every
+            handled = await self._guard(self.run_once())
+            if not handled:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self.idle_wait)
+
+    async def _guard(self, work: Awaitable[object]) -> object:
+        try:
+            return await work
+        except Exception as error:  # the worker must outlive one bad batch
+            log.error("delivery step failed: %s: %s", type(error).__name__, error)
+            return 0
