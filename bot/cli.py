@@ -35,11 +35,25 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.telegram_bot_token.get_secret_value()
     logs.configure(token)
 
+    from telegram import Bot
+
     from bot.telegram.app import build_application
+    from bot.telegram.delivery import DeliveryWorker
     from bot.wiring import build_runtime
 
     runtime = build_runtime(settings)
-    application = build_application(runtime.coach, token, settings.api_url, settings.file_url)
+
+    def worker(bot: Bot) -> DeliveryWorker:
+        return DeliveryWorker(
+            bot,
+            runtime.deliveries,
+            runtime.planner.plan,
+            may_send=runtime.sender_lock.held,
+        )
+
+    application = build_application(
+        runtime.coach, token, settings.api_url, settings.file_url, worker
+    )
     if args.webhook:
         if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
             print(
@@ -122,6 +136,26 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for line in sys.stdin:
         print(answer(line.rstrip("\n")), flush=True)
+    return 0
+
+
+def _send_now(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import build_runtime
+
+    runtime = build_runtime(settings)
+    cohort_id = None
+    if args.cohort:
+        with runtime.coach.uow_factory() as uow:
+            cohort = uow.cohorts.by_code(args.cohort)
+        if cohort is None:
+            print(f"coachbot: no cohort with the code {args.cohort!r}", file=sys.stderr)
+            return 1
+        cohort_id = cohort.id
+    plan = runtime.planner.send_now(cohort_id)
+    print(
+        f"queued {plan.prompts} prompt(s) and {plan.check_ins} check-in(s); "
+        "the running bot sends them within a minute"
+    )
     return 0
 
 
@@ -219,6 +253,14 @@ def parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print JSON (the only format; kept for scripts)"
     )
     ask.set_defaults(handler=_ask)
+
+    prompts = commands.add_parser("prompts", help="daily prompts")
+    prompts_commands = prompts.add_subparsers(dest="prompts_command", required=True)
+    send_now = prompts_commands.add_parser(
+        "send-now", help="queue today's prompt now for everyone due one (working days only)"
+    )
+    send_now.add_argument("--cohort", metavar="CODE", help="only this cohort's operatives")
+    send_now.set_defaults(handler=_send_now)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)

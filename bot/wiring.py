@@ -10,8 +10,11 @@ from sqlalchemy import Engine
 
 from bot.core.coaching import Coach, CoachConfig
 from bot.core.content import load_library
+from bot.core.daily import DailyPrompts
+from bot.core.delivery import Deliveries
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
+from bot.storage.leader import SenderLock
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
 
@@ -24,6 +27,9 @@ def utc_now() -> datetime:
 class Runtime:
     engine: Engine
     coach: Coach
+    planner: DailyPrompts
+    deliveries: Deliveries
+    sender_lock: SenderLock
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -42,4 +48,10 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
             admin_ids=settings.coachbot_admin_ids,
         ),
     )
-    return Runtime(engine, coach)
+    return Runtime(
+        engine,
+        coach,
+        DailyPrompts(coach),
+        Deliveries(coach.uow_factory, coach.clock),
+        SenderLock(engine),
+    )

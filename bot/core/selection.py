@@ -9,13 +9,15 @@ latest answer to it:
     concern             practise   14 days, and its topic jumps the queue
     (sent, unanswered)  practise   14 days
 
-Nothing repeats within 14 days. A topic with a recent weak answer (partial or
-concern, last 21 days) is chosen before others, weakest first. Otherwise the
-least-seen topic comes next. The three core themes (doorstep, diversity,
-saying no) make up at least half of what anyone gets, and new operatives
-start with them.
+Nothing repeats within 14 days. The least-seen topic comes next, where each
+recent weak answer (last 21 days: concern counts 2, partial 1) counts as one
+fewer sighting, so weak topics come round sooner without crowding out the
+rest. Within a topic, a weak answer's own prompt returns before new ones. The
+three core themes (doorstep, diversity, saying no) make up at least half of
+what anyone gets, and new operatives start with them.
 
-    >>> next_prompt(library, History(), date(2026, 12, 1), seed=42).id in CORE_PROMPTS
+    >>> prompt = next_prompt(library, History(), date(2026, 12, 1), seed=42)
+    >>> library.topic_of[prompt.id] in CORE_TOPIC_IDS
     True
 """
 
@@ -132,14 +134,12 @@ def next_prompt(
     candidates = pool(CORE_TOPIC_IDS) if want_core else []
     if not candidates:
         candidates = pool(TOPIC_IDS)
+    # The least-seen topic comes next; a recent weak answer counts against "seen", so
+    # its topic comes round sooner without crowding the others out.
     weak = weak_topics(library, history, today)
-    weak_candidates = [topic for topic in candidates if weak[topic]]
-    if weak_candidates:
-        topic = max(sorted(weak_candidates), key=lambda t: (weak[t], rng.random()))
-    else:
-        least_seen = Counter(sent_topics)
-        fewest = min(least_seen[topic] for topic in candidates)
-        topic = rng.choice(sorted(t for t in candidates if least_seen[t] == fewest))
+    seen = Counter(sent_topics)
+    lowest = min(seen[topic] - weak[topic] for topic in candidates)
+    topic = rng.choice(sorted(t for t in candidates if seen[t] - weak[t] == lowest))
     options = by_topic[topic]
     # A weak answer's own prompt comes back before new ones in its topic.
     reviews = [p for p in options if p.id in state and state[p.id].box != "unanswered"]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from telegram import (
+    Bot,
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
@@ -38,6 +40,7 @@ from bot.core.messages import (
     Text,
     Unsupported,
 )
+from bot.telegram.delivery import DeliveryWorker
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +71,17 @@ def _command(message: Message) -> tuple[str, str]:
     return name, args.strip()
 
 
-class TelegramAdapter:
-    """Wires a :class:`Coach` into a PTB Application."""
+WorkerFactory = Callable[[Bot], DeliveryWorker]
 
-    def __init__(self, coach: Coach) -> None:
+
+class TelegramAdapter:
+    """Wires a :class:`Coach` into a PTB Application, and runs the outbox sender beside it."""
+
+    def __init__(self, coach: Coach, worker_factory: WorkerFactory | None = None) -> None:
         self.coach = coach
+        self.worker_factory = worker_factory
+        self._stop_sending = asyncio.Event()
+        self._sending: asyncio.Task[None] | None = None
 
     async def _run(self, event: Event) -> list[Reply]:
         # The core does blocking database work: keep it off the event loop.
@@ -164,6 +173,17 @@ class TelegramAdapter:
         commands = [BotCommand(name, description) for name, description in self.coach.menu()]
         await application.bot.set_my_commands(commands)
         log.info("connected as @%s", application.bot.username)
+        if self.worker_factory is not None:
+            worker = self.worker_factory(application.bot)
+            self._stop_sending.clear()
+            self._sending = asyncio.create_task(worker.run(self._stop_sending))
+
+    async def post_stop(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Let the sender finish the message in hand, so nothing is left half-sent."""
+        if self._sending is not None:
+            self._stop_sending.set()
+            await self._sending
+            self._sending = None
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command))
@@ -181,15 +201,25 @@ class TelegramAdapter:
         application.add_error_handler(self.on_error)
 
 
-def build_application(coach: Coach, token: str, api_url: str, file_url: str) -> Application:  # type: ignore[type-arg]
-    """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``."""
-    adapter = TelegramAdapter(coach)
+def build_application(
+    coach: Coach,
+    token: str,
+    api_url: str,
+    file_url: str,
+    worker_factory: WorkerFactory | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``.
+
+    With a ``worker_factory``, the outbox sender runs beside the handlers.
+    """
+    adapter = TelegramAdapter(coach, worker_factory)
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url)
         .post_init(adapter.post_init)
+        .post_stop(adapter.post_stop)
         .build()
     )
     adapter.install(application)
