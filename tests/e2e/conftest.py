@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 
 import pytest
+from telegram import Bot
 from telegram.ext import Application
 
 from bot.core.coaching import Coach
+from bot.core.daily import DailyPrompts
+from bot.core.delivery import Deliveries
+from bot.core.model import Delivery, Kind
 from bot.telegram.app import build_application
+from bot.telegram.delivery import DeliveryWorker
+from bot.telegram.limiter import SendLimiter
 from tests.fake_bot_api import FakeBotAPI
+from tests.support import FakeClock
 
 
 @pytest.fixture
@@ -32,3 +41,39 @@ async def telegram_bot(server: FakeBotAPI, coach: Coach) -> AsyncIterator[Applic
     await application.updater.stop()
     await application.stop()
     await application.shutdown()
+
+
+class Scheduler:
+    """The planner and the outbox sender, driven step by step on the test's clock."""
+
+    def __init__(self, coach: Coach, clock: FakeClock, bot: Bot, limiter: SendLimiter) -> None:
+        self.coach = coach
+        self.clock = clock
+        self.planner = DailyPrompts(coach)
+        self.deliveries = Deliveries(coach.uow_factory, clock)
+        self.worker = DeliveryWorker(bot, self.deliveries, self.planner.plan, limiter)
+
+    async def tick(self, *, at: datetime | None = None) -> int:
+        """Move the clock (if asked), plan, and send everything due; the number sent."""
+        if at is not None:
+            self.clock.set(at)
+        await asyncio.to_thread(self.planner.plan)
+        handled = 0
+        while batch := await self.worker.run_once():
+            handled += batch
+        return handled
+
+    def statuses(self, kind: Kind | None = None) -> dict[Delivery, int]:
+        with self.coach.uow_factory() as uow:
+            return uow.outbox.counts(kind)
+
+
+@pytest.fixture
+def scheduler(
+    coach: Coach,
+    clock: FakeClock,
+    telegram_bot: Application,  # type: ignore[type-arg]
+) -> Scheduler:
+    # Per-chat spacing is tested with the real limiter in test_delivery; elsewhere it
+    # would only slow the tests down.
+    return Scheduler(coach, clock, telegram_bot.bot, SendLimiter(per_chat_interval=0.0))
