@@ -35,7 +35,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.telegram_bot_token.get_secret_value()
     logs.configure(token)
 
-    from telegram import Bot
+    from typing import Any
+
+    from telegram.ext import ExtBot
 
     from bot.telegram.app import build_application
     from bot.telegram.delivery import DeliveryWorker
@@ -43,7 +45,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     runtime = build_runtime(settings)
 
-    def worker(bot: Bot) -> DeliveryWorker:
+    def worker(bot: ExtBot[Any]) -> DeliveryWorker:
         return DeliveryWorker(
             bot,
             runtime.deliveries,

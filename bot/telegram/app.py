@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from telegram import (
-    Bot,
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
@@ -26,6 +26,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -41,6 +42,7 @@ from bot.core.messages import (
     Unsupported,
 )
 from bot.telegram.delivery import DeliveryWorker
+from bot.telegram.limiter import SendLimiter
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ def _command(message: Message) -> tuple[str, str]:
     return name, args.strip()
 
 
-WorkerFactory = Callable[[Bot], DeliveryWorker]
+WorkerFactory = Callable[[ExtBot[Any]], DeliveryWorker]
 
 
 class TelegramAdapter:
@@ -207,6 +209,7 @@ def build_application(
     api_url: str,
     file_url: str,
     worker_factory: WorkerFactory | None = None,
+    limiter: SendLimiter | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``.
 
@@ -220,6 +223,7 @@ def build_application(
         .base_file_url(file_url)
         .post_init(adapter.post_init)
         .post_stop(adapter.post_stop)
+        .rate_limiter(limiter or SendLimiter())
         .build()
     )
     adapter.install(application)

@@ -16,14 +16,15 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from bot.core.delivery import Deliveries, backoff
 from bot.core.model import OutboxMessage
-from bot.telegram.limiter import SendLimiter
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +47,9 @@ def _seconds(value: int | float | timedelta) -> float:
 class DeliveryWorker:
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[dict[str, Any]],
         deliveries: Deliveries,
         plan: Callable[[], object] | None = None,
-        limiter: SendLimiter | None = None,
         *,
         concurrency: int = 8,
         batch: int = 200,
@@ -60,7 +60,6 @@ class DeliveryWorker:
         self.bot = bot
         self.deliveries = deliveries
         self.plan = plan
-        self.limiter = limiter or SendLimiter()
         self.concurrency = concurrency
         self.batch = batch
         self.plan_every = plan_every
@@ -68,6 +67,12 @@ class DeliveryWorker:
         #: Only one replica sends, so Telegram's per-bot limits hold across replicas.
         self.may_send = may_send
         self.worker_id = f"{socket.gethostname()}:{uuid.uuid4().hex[:8]}"
+        # With the bot's SendLimiter in place, this marks our sends as broadcasts.
+        self._bulk: dict[str, object] = (
+            {"rate_limit_args": {"bulk": True}}
+            if isinstance(bot, ExtBot) and bot.rate_limiter
+            else {}
+        )
 
     async def _db(self, call: Callable[..., object], *args: object) -> object:
         # Storage is blocking; keep it off the event loop that answers operatives.
@@ -92,7 +97,7 @@ class DeliveryWorker:
         return len(messages)
 
     async def deliver(self, message: OutboxMessage) -> None:
-        await self.limiter.acquire(message.chat_id)
+        """Send one message (the bot's rate limiter paces it) and record what happened."""
         await self._db(self.deliveries.sending, message)
         try:
             sent = await self.bot.send_message(
@@ -100,10 +105,10 @@ class DeliveryWorker:
                 message.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=_markup(message),
+                rate_limit_args={"bulk": True},
             )
         except RetryAfter as error:
             wait = _seconds(error.retry_after)
-            self.limiter.pause(min(wait, 1.0))
             await self._db(self.deliveries.retry, message, timedelta(seconds=wait), "429")
         except Forbidden as error:
             await self._db(self.deliveries.unreachable, message, error.message)

@@ -1,38 +1,80 @@
-"""Keeps sends within Telegram's limits: about 30 a second overall and 1 a second per chat.
+"""Keeps every send within Telegram's limits: about 30 a second overall, 1 a second per chat.
 
-A sliding window, like Telegram's own counting, rather than a token bucket:
-a bucket that is full at the start of a second lets a burst through that the
-window then counts against the next second.
+One :class:`SendLimiter` sits in the bot (as python-telegram-bot's rate limiter),
+so replies and broadcasts share it. Replies come first: while people are
+talking to the bot, broadcasts leave a little of each second free for them.
+Broadcasts say who they are with ``rate_limit_args={"bulk": True}``.
 
-    limiter = SendLimiter(per_second=30, per_chat_interval=1.0)
-    await limiter.acquire(chat_id)   # returns when this send may go
+It counts a sliding window, like Telegram, rather than a token bucket: a bucket
+that is full at the start of a second lets through a burst that the window
+then counts against the next second.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+#: Methods that count against Telegram's message limits.
+SENDING_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "copyMessage",
+        "forwardMessage",
+    }
+)
+#: How long replies keep their reserve after the last one.
+REPLY_WINDOW = 5.0
+#: How many times a reply is tried again after a 429.
+REPLY_RETRIES = 3
+
+RateLimitArgs = dict[str, Any]
 
 
-class SendLimiter:
+class SendLimiter(BaseRateLimiter[RateLimitArgs]):
     def __init__(
         self,
         per_second: int = 30,
         per_chat_interval: float = 1.0,
+        *,
+        reply_reserve: int = 2,
         margin: float = 0.03,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_second = per_second
         self.per_chat_interval = per_chat_interval
-        #: Slack for the time between our clock and the server's, on each side.
+        #: Sends a second kept free for replies while people are talking to the bot.
+        self.reply_reserve = reply_reserve
+        #: Slack for the time between our clock and the server's.
         self.margin = margin
         self._clock = clock
         self._recent: deque[float] = deque()
         self._last_in_chat: dict[int, float] = {}
+        self._last_reply = float("-inf")
         self._lock = asyncio.Lock()
         self._paused_until = 0.0
+
+    async def initialize(self) -> None:
+        """Nothing to set up; PTB calls this when the bot starts."""
+
+    async def shutdown(self) -> None:
+        """Nothing to clean up; PTB calls this when the bot stops."""
 
     def pause(self, seconds: float) -> None:
         """Hold every send for a while (Telegram said 429 to a send we thought was fine)."""
@@ -42,7 +84,15 @@ class SendLimiter:
         last = self._last_in_chat.get(chat_id)
         return 0.0 if last is None else last + self.per_chat_interval + self.margin - now
 
-    async def acquire(self, chat_id: int) -> None:
+    def _capacity(self, bulk: bool, now: float) -> int:
+        if bulk and now - self._last_reply < REPLY_WINDOW:
+            return self.per_second - self.reply_reserve
+        return self.per_second
+
+    async def acquire(self, chat_id: int, *, bulk: bool = False) -> None:
+        """Return when a message to ``chat_id`` may go."""
+        if not bulk:
+            self._last_reply = self._clock()
         while True:
             # Wait for this chat without holding the lock, so other chats go meanwhile.
             wait = self._chat_wait(chat_id, self._clock())
@@ -56,8 +106,9 @@ class SendLimiter:
                     continue
                 while self._recent and now - self._recent[0] >= 1.0 + self.margin:
                     self._recent.popleft()
-                if len(self._recent) >= self.per_second:
-                    await asyncio.sleep(self._recent[0] + 1.0 + self.margin - now)
+                if len(self._recent) >= self._capacity(bulk, now):
+                    index = len(self._recent) - self._capacity(bulk, now)
+                    await asyncio.sleep(max(0.001, self._recent[index] + 1.0 + self.margin - now))
                     continue
                 if self._chat_wait(chat_id, now) > 0:
                     continue
@@ -70,3 +121,34 @@ class SendLimiter:
     def _forget_old(self, now: float) -> None:
         horizon = now - self.per_chat_interval - self.margin
         self._last_in_chat = {c: t for c, t in self._last_in_chat.items() if t > horizon}
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: RateLimitArgs | None,
+    ) -> Any:
+        chat_id = data.get("chat_id")
+        if endpoint not in SENDING_METHODS or not isinstance(chat_id, int):
+            return await callback(*args, **kwargs)
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
+        for attempt in range(REPLY_RETRIES + 1):
+            await self.acquire(chat_id, bulk=bulk)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                # Broadcasts are rescheduled by the outbox; a reply waits and tries again.
+                wait = _seconds(error.retry_after)
+                self.pause(min(wait, 1.0))
+                if bulk or attempt == REPLY_RETRIES:
+                    raise
+                log.info("Telegram asked a reply to wait %.0f s", wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
-from telegram import Bot
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 
 from bot.core.coaching import Coach
 from bot.core.daily import DailyPrompts
@@ -30,7 +30,15 @@ def server() -> Iterator[FakeBotAPI]:
 @pytest.fixture
 async def telegram_bot(server: FakeBotAPI, coach: Coach) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The bot as `coachbot run` builds it, polling the fake server."""
-    application = build_application(coach, server.token, server.base_url, server.base_file_url)
+    # Replies and broadcasts share one limiter. Per-chat spacing is switched on by the
+    # tests about limits (see ``limits``); elsewhere it would only slow tests down.
+    application = build_application(
+        coach,
+        server.token,
+        server.base_url,
+        server.base_file_url,
+        limiter=SendLimiter(per_chat_interval=0.0),
+    )
     await application.initialize()
     assert application.post_init is not None
     await application.post_init(application)
@@ -46,12 +54,19 @@ async def telegram_bot(server: FakeBotAPI, coach: Coach) -> AsyncIterator[Applic
 class Scheduler:
     """The planner and the outbox sender, driven step by step on the test's clock."""
 
-    def __init__(self, coach: Coach, clock: FakeClock, bot: Bot, limiter: SendLimiter) -> None:
+    def __init__(self, coach: Coach, clock: FakeClock, bot: ExtBot[Any]) -> None:
         self.coach = coach
         self.clock = clock
         self.planner = DailyPrompts(coach)
         self.deliveries = Deliveries(coach.uow_factory, clock)
-        self.worker = DeliveryWorker(bot, self.deliveries, self.planner.plan, limiter)
+        self.worker = DeliveryWorker(bot, self.deliveries, self.planner.plan)
+        assert isinstance(bot.rate_limiter, SendLimiter)
+        self.limiter: SendLimiter = bot.rate_limiter
+
+    def telegram_limits(self) -> None:
+        """Pace sends exactly as in production: 30 a second, 1 a second per chat."""
+        self.limiter.per_second = 30
+        self.limiter.per_chat_interval = 1.0
 
     async def tick(self, *, at: datetime | None = None) -> int:
         """Move the clock (if asked), plan, and send everything due; the number sent."""
@@ -74,6 +89,4 @@ def scheduler(
     clock: FakeClock,
     telegram_bot: Application,  # type: ignore[type-arg]
 ) -> Scheduler:
-    # Per-chat spacing is tested with the real limiter in test_delivery; elsewhere it
-    # would only slow the tests down.
-    return Scheduler(coach, clock, telegram_bot.bot, SendLimiter(per_chat_interval=0.0))
+    return Scheduler(coach, clock, telegram_bot.bot)

@@ -1,0 +1,194 @@
+"""Delivering the outbox: Telegram's limits, faults, blocked users and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.coaching import Coach
+from bot.core.messages import Command, Sender
+from bot.core.model import Delivery, Kind, Status
+from bot.telegram.delivery import DeliveryWorker
+from tests.e2e.conftest import Scheduler
+from tests.fake_bot_api import FakeBotAPI, Fault
+
+pytestmark = pytest.mark.e2e
+MORNING = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday
+
+
+def enrol_many(server: FakeBotAPI, coach: Coach, first_id: int, count: int) -> list[int]:
+    """Operatives who have pressed Start (so Telegram knows the chat), at service level."""
+    ids = list(range(first_id, first_id + count))
+    for user_id in ids:
+        server.user(user_id)
+        coach.handle(Command(Sender(user_id, f"Op{user_id}"), "start"))
+    return ids
+
+
+def prompts_received(server: FakeBotAPI, ids: list[int]) -> Counter[int]:
+    wanted = set(ids)
+    return Counter(
+        m.chat_id
+        for m in server.messages()
+        if m.chat_id in wanted and "Tap an answer or type" in m.plain_text
+    )
+
+
+async def test_at_telegrams_limits_nothing_is_refused(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    ids = enrol_many(server, coach, 3000, 45)
+    server.set_rate_limits(global_per_second=30, per_chat_per_second=1)
+    scheduler.telegram_limits()
+    server.reset_stats()
+    started = time.monotonic()
+    assert await scheduler.tick() == 45
+    elapsed = time.monotonic() - started
+    assert server.stats.too_many_requests == 0
+    assert server.stats.max_in_window(1.0) <= 30
+    assert elapsed >= 1.0  # 45 messages can't go in under a second at 30 a second
+    assert prompts_received(server, ids) == Counter(dict.fromkeys(ids, 1))
+
+
+async def test_one_chat_gets_at_most_one_message_a_second(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    (user_id,) = enrol_many(server, coach, 3100, 1)
+    server.set_rate_limits(global_per_second=30, per_chat_per_second=1)
+    scheduler.telegram_limits()
+    await scheduler.tick()
+    coach.handle(Command(Sender(user_id, "Op"), "later"))  # queues a nudge for 09:00
+    await scheduler.tick(at=MORNING + timedelta(hours=1))
+    assert server.stats.too_many_requests == 0
+    assert server.stats.min_gap(user_id) >= 1.0 or len(server.messages(user_id)) < 3
+
+
+async def test_a_429_waits_retry_after_for_that_message_only(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    ids = enrol_many(server, coach, 3200, 5)
+    server.inject("sendMessage", Fault.too_many(retry_after=7))
+    assert await scheduler.tick() == 5
+    assert sum(prompts_received(server, ids).values()) == 4  # the others went straight on
+    assert scheduler.statuses(Kind.PROMPT) == {Delivery.SENT: 4, Delivery.PENDING: 1}
+    assert await scheduler.tick(at=MORNING + timedelta(seconds=6)) == 0
+    assert await scheduler.tick(at=MORNING + timedelta(seconds=7)) == 1
+    assert prompts_received(server, ids) == Counter(dict.fromkeys(ids, 1))
+
+
+async def test_server_errors_and_dropped_connections_are_retried_with_backoff(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    ids = enrol_many(server, coach, 3300, 1)
+    server.inject("sendMessage", Fault.status(502), Fault.drop_connection(), Fault.status(500))
+    await scheduler.tick()
+    await scheduler.tick(at=MORNING + timedelta(seconds=2))  # after the first failure: 1 s
+    await scheduler.tick(at=MORNING + timedelta(seconds=10))  # then 2 s, then 4 s
+    await scheduler.tick(at=MORNING + timedelta(seconds=30))
+    assert prompts_received(server, ids) == Counter({ids[0]: 1})
+    assert scheduler.statuses(Kind.PROMPT) == {Delivery.SENT: 1}
+
+
+async def test_a_blocked_user_becomes_unreachable_and_gets_nothing_more(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    blocked, fine = enrol_many(server, coach, 3400, 2)
+    server.block(blocked)
+    assert await scheduler.tick() == 2
+    with coach.uow_factory() as uow:
+        operative = uow.operatives.get(blocked)
+        assert operative is not None and operative.status is Status.UNREACHABLE
+    assert prompts_received(server, [fine]) == Counter({fine: 1})
+    server.unblock(blocked)
+    await scheduler.tick(at=MORNING + timedelta(days=1))
+    assert prompts_received(server, [blocked]) == Counter()
+
+
+async def test_a_400_is_logged_and_the_rest_carry_on(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    scheduler.clock.set(MORNING)
+    ids = enrol_many(server, coach, 3500, 3)
+    server.inject("sendMessage", Fault.bad_request("Bad Request: chat not found"))
+    assert await scheduler.tick() == 3
+    assert scheduler.statuses(Kind.PROMPT) == {Delivery.SENT: 2, Delivery.FAILED: 1}
+    assert sum(prompts_received(server, ids).values()) == 2
+    assert "chat not found" in caplog.text.lower()
+    assert await scheduler.tick(at=MORNING + timedelta(hours=1)) == 0  # never retried
+
+
+async def test_a_crash_mid_send_loses_nothing_and_sends_nothing_twice(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    ids = enrol_many(server, coach, 3600, 40)
+    await asyncio.to_thread(scheduler.planner.plan)
+    server.inject("sendMessage", *[Fault.delay(0.05) for _ in range(40)])
+    crashing = asyncio.create_task(scheduler.worker.run_once())
+    while sum(prompts_received(server, ids).values()) < 10:
+        await asyncio.sleep(0.01)
+    crashing.cancel()  # the process dies, requests in flight and all
+    with pytest.raises(asyncio.CancelledError):
+        await crashing
+    server.clear_faults()
+    # A new process starts after the dead one's lease has run out.
+    scheduler.clock.set(MORNING + timedelta(minutes=5))
+    restarted = DeliveryWorker(scheduler.worker.bot, scheduler.deliveries)
+    requeued, uncertain = await asyncio.to_thread(scheduler.deliveries.recover)
+    while await restarted.run_once():
+        pass
+    received = prompts_received(server, ids)
+    statuses = scheduler.statuses(Kind.PROMPT)
+    assert max(received.values()) == 1  # nothing twice
+    assert statuses[Delivery.SENT] + statuses.get(Delivery.UNCERTAIN, 0) == 40  # nothing lost
+    assert statuses.get(Delivery.UNCERTAIN, 0) == uncertain <= scheduler.worker.concurrency
+    assert requeued > 0
+    assert sum(received.values()) >= statuses[Delivery.SENT]
+
+
+async def test_a_graceful_stop_finishes_the_batch_in_hand(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    ids = enrol_many(server, coach, 3700, 30)
+    await asyncio.to_thread(scheduler.planner.plan)
+    server.inject("sendMessage", *[Fault.delay(0.02) for _ in range(30)])
+    stop = asyncio.Event()
+    running = asyncio.create_task(scheduler.worker.run(stop))
+    while not prompts_received(server, ids):
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(running, timeout=30)
+    assert prompts_received(server, ids) == Counter(dict.fromkeys(ids, 1))
+    assert scheduler.statuses(Kind.PROMPT) == {Delivery.SENT: 30}
+
+
+async def test_the_bot_keeps_answering_during_a_large_send(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(MORNING)
+    enrol_many(server, coach, 3800, 90)
+    sam = server.user(3999)
+    sam.send("/start")
+    await sam.wait_for("Doorstep Coach")
+    server.set_rate_limits(global_per_second=30, per_chat_per_second=1)
+    scheduler.telegram_limits()
+    await asyncio.to_thread(scheduler.planner.plan)
+    sending = asyncio.create_task(scheduler.tick())
+    await asyncio.sleep(0.5)
+    asked = time.monotonic()
+    sam.send("/help")
+    await sam.wait_for("Each working day", timeout=10)
+    answered_in = time.monotonic() - asked
+    assert not sending.done()  # the send (3 seconds at 30 a second) is still going
+    assert answered_in < 2.0
+    await sending
