@@ -139,6 +139,9 @@ async def test_a_crash_mid_send_loses_nothing_and_sends_nothing_twice(
     crashing.cancel()  # the process dies, requests in flight and all
     with pytest.raises(asyncio.CancelledError):
         await crashing
+    # A dead process's database writes die with it; here the threads already running
+    # finish, so let them before the "new process" looks.
+    await asyncio.sleep(0.5)
     server.clear_faults()
     # A new process starts after the dead one's lease has run out.
     scheduler.clock.set(MORNING + timedelta(minutes=5))
