@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -32,7 +33,9 @@ class Runtime:
     sender_lock: SenderLock
 
 
-def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] = utc_now
+) -> Runtime:
     """Connect to the database (applying migrations), load the content, and build the coach."""
     engine = make_engine(settings.database_url)
     if migrate:
@@ -42,7 +45,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     coach = Coach(
         partial(SqlUnitOfWork, sessions),
         library,
-        utc_now,
+        clock,
         CoachConfig(
             default_timezone=settings.coachbot_timezone,
             admin_ids=settings.coachbot_admin_ids,
