@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import answering, preferences
+from bot.core import answering, preferences, summaries
 from bot.core.content import Library
 from bot.core.dates import parse_day
 from bot.core.history import Record, record_of
@@ -116,6 +116,8 @@ class Coach:
             "practice": Coach._practice,
             "gaps": Coach._gaps,
             "later": Coach._later,
+            "summary": summaries.summary_command,
+            "export": summaries.export_command,
         }
 
     def text(self, key: str, **values: object) -> str:

@@ -17,6 +17,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
+from bot.core.report_ports import ReportQueries
 
 
 class OperativeRepository(Protocol):
@@ -112,6 +113,9 @@ class UnitOfWork(Protocol):
 
     @property
     def outbox(self) -> Outbox: ...
+
+    @property
+    def reports(self) -> ReportQueries: ...
 
     def __enter__(self) -> Self: ...
 

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.reporting import SqlReports
 from bot.storage.repositories import (
     SqlCohorts,
     SqlContentGaps,
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     events: SqlEventLog
     gaps: SqlContentGaps
     outbox: SqlOutbox
+    reports: SqlReports
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(self.session)
         self.gaps = SqlContentGaps(self.session)
         self.outbox = SqlOutbox(self.session)
+        self.reports = SqlReports(self.session)
         return self
 
     def __exit__(
