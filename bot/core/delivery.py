@@ -1,7 +1,7 @@
 """What happens to an outbox message as it is delivered: the record-keeping side.
 
-The Telegram adapter does the sending; this service records each outcome in
-its own small transaction, so a crash at any moment leaves a true record:
+The Telegram adapter does the sending; this service records what happened,
+a chunk of messages at a time, so a crash at any moment leaves a true record:
 
     claimed  -> sending -> sent                     (the happy path)
              -> pending again, later                 (429, 5xx, network: retry)
@@ -12,6 +12,7 @@ its own small transaction, so a crash at any moment leaves a true record:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,7 +25,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
-from bot.core.ports import Clock, UnitOfWorkFactory
+from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 #: After this many failed attempts (5xx, network) a message is given up on.
 MAX_ATTEMPTS = 8
@@ -41,6 +42,40 @@ _SENT_EVENT = {
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8... seconds, at most five minutes."""
     return timedelta(seconds=min(300, 2**attempts))
+
+
+@dataclass(frozen=True)
+class Sent:
+    message: OutboxMessage
+    telegram_message_id: int
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A 429, a 5xx or a network error: try again after a while."""
+
+    message: OutboxMessage
+    after: timedelta
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """403: blocked by the user, or the account is gone."""
+
+    message: OutboxMessage
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """400: Telegram will never take this message; not retried."""
+
+    message: OutboxMessage
+    reason: str
+
+
+Outcome = Sent | Retry | Unreachable | Failed
 
 
 @dataclass
@@ -61,65 +96,61 @@ class Deliveries:
             uow.commit()
         return messages
 
-    def sending(self, message: OutboxMessage) -> None:
-        """Just before the request goes: from here on, a crash means "uncertain"."""
-        assert message.id is not None
+    def sending(self, messages: Sequence[OutboxMessage]) -> None:
+        """Just before the requests go: from here on, a crash means "uncertain"."""
         with self.uow_factory() as uow:
-            uow.outbox.set_status(message.id, Delivery.SENDING, attempts=message.attempts + 1)
+            uow.outbox.mark_sending([m.id for m in messages if m.id is not None])
             uow.commit()
 
-    def sent(self, message: OutboxMessage, telegram_message_id: int) -> None:
-        assert message.id is not None
+    def record(self, outcomes: Sequence[Outcome]) -> None:
+        """What Telegram said to each message of a chunk, in one transaction."""
         now = self.clock()
         with self.uow_factory() as uow:
-            uow.outbox.set_status(
-                message.id, Delivery.SENT, message_id=telegram_message_id, sent_at=now, error=None
-            )
-            event = _SENT_EVENT.get(message.kind)
-            if event is not None:
-                payload: dict[str, object] = {"kind": message.kind.value}
-                if message.prompt_id:
-                    payload.update(item=message.prompt_id, via="schedule")
-                uow.events.record(EngagementEvent(event, message.operative_id, now, payload))
-            if message.kind is Kind.PROMPT and message.prompt_id:
-                operative = uow.operatives.by_id(message.operative_id)
-                if operative is not None:
-                    operative.awaiting = f"{answering.ANSWER_PREFIX}{message.prompt_id}"
-                    uow.operatives.save(operative)
+            for outcome in outcomes:
+                message = outcome.message
+                assert message.id is not None
+                match outcome:
+                    case Sent(telegram_message_id=telegram_id):
+                        self._sent(uow, message, telegram_id, now)
+                    case Retry(after=after, reason=reason):
+                        if message.attempts + 1 >= MAX_ATTEMPTS:
+                            uow.outbox.set_status(message.id, Delivery.FAILED, error=reason[:200])
+                        else:
+                            uow.outbox.retry(message.id, now + after, reason)
+                    case Unreachable(reason=reason):
+                        self._unreachable(uow, message, reason, now)
+                    case Failed(reason=reason):
+                        uow.outbox.set_status(message.id, Delivery.FAILED, error=reason[:200])
             uow.commit()
 
-    def retry(self, message: OutboxMessage, after: timedelta, reason: str) -> bool:
-        """Try again later; False if it has had its chances and is now failed."""
+    @staticmethod
+    def _sent(uow: UnitOfWork, message: OutboxMessage, telegram_id: int, now: datetime) -> None:
         assert message.id is not None
-        with self.uow_factory() as uow:
-            if message.attempts + 1 >= MAX_ATTEMPTS:
-                uow.outbox.set_status(message.id, Delivery.FAILED, error=reason[:200])
-                uow.commit()
-                return False
-            uow.outbox.retry(message.id, self.clock() + after, reason)
-            uow.commit()
-        return True
+        uow.outbox.set_status(
+            message.id, Delivery.SENT, message_id=telegram_id, sent_at=now, error=None
+        )
+        event = _SENT_EVENT.get(message.kind)
+        if event is not None:
+            payload: dict[str, object] = {"kind": message.kind.value}
+            if message.prompt_id:
+                payload.update(item=message.prompt_id, via="schedule")
+            uow.events.record(EngagementEvent(event, message.operative_id, now, payload))
+        if message.kind is Kind.PROMPT and message.prompt_id:
+            uow.operatives.set_awaiting(
+                message.operative_id, f"{answering.ANSWER_PREFIX}{message.prompt_id}"
+            )
 
-    def unreachable(self, message: OutboxMessage, reason: str) -> None:
+    @staticmethod
+    def _unreachable(uow: UnitOfWork, message: OutboxMessage, reason: str, now: datetime) -> None:
         """Blocked or deactivated: stop sending to this operative at all."""
         assert message.id is not None
-        with self.uow_factory() as uow:
-            uow.outbox.set_status(message.id, Delivery.UNREACHABLE, error=reason[:200])
-            operative = uow.operatives.by_id(message.operative_id)
-            if operative is not None and operative.status is not Status.STOPPED:
-                operative.status = Status.UNREACHABLE
-                uow.operatives.save(operative)
-                uow.outbox.cancel_pending(message.operative_id)
-                uow.events.record(
-                    EngagementEvent(EventType.UNREACHABLE, operative.id, self.clock(), {})
-                )
-            uow.commit()
-
-    def failed(self, message: OutboxMessage, reason: str) -> None:
-        assert message.id is not None
-        with self.uow_factory() as uow:
-            uow.outbox.set_status(message.id, Delivery.FAILED, error=reason[:200])
-            uow.commit()
+        uow.outbox.set_status(message.id, Delivery.UNREACHABLE, error=reason[:200])
+        operative = uow.operatives.by_id(message.operative_id)
+        if operative is not None and operative.status is not Status.STOPPED:
+            operative.status = Status.UNREACHABLE
+            uow.operatives.save(operative)
+            uow.outbox.cancel_pending(message.operative_id)
+            uow.events.record(EngagementEvent(EventType.UNREACHABLE, operative.id, now, {}))
 
     def now(self) -> datetime:
         return self.clock()

@@ -95,6 +95,11 @@ class SqlOperatives:
         row = self._session.get(OperativeRow, operative_id)
         return _operative(row) if row else None
 
+    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None:
+        self._session.execute(
+            update(OperativeRow).where(OperativeRow.id == operative_id).values(awaiting=awaiting)
+        )
+
     def with_status(
         self, statuses: Iterable[Status], cohort_id: int | None = None
     ) -> list[Operative]:
@@ -348,6 +353,13 @@ class SqlOutbox:
             update(OutboxRow).where(OutboxRow.id == row_id).values(status=status.value, **values)
         )
 
+    def mark_sending(self, row_ids: list[int]) -> None:
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(row_ids))
+            .values(status=Delivery.SENDING.value, attempts=OutboxRow.attempts + 1)
+        )
+
     def retry(self, message_id: int, at: datetime, error: str) -> None:
         self._session.execute(
             update(OutboxRow)
@@ -355,7 +367,6 @@ class SqlOutbox:
             .values(
                 status=Delivery.PENDING.value,
                 next_attempt_at=at,
-                attempts=OutboxRow.attempts + 1,
                 error=error[:200],
                 claimed_by=None,
                 claimed_until=None,

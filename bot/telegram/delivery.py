@@ -23,7 +23,15 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.core.delivery import Deliveries, backoff
+from bot.core.delivery import (
+    Deliveries,
+    Failed,
+    Outcome,
+    Retry,
+    Sent,
+    Unreachable,
+    backoff,
+)
 from bot.core.model import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -74,31 +82,25 @@ class DeliveryWorker:
             else {}
         )
 
-    async def _db(self, call: Callable[..., object], *args: object) -> object:
-        # Storage is blocking; keep it off the event loop that answers operatives.
-        return await asyncio.to_thread(call, *args)
-
     async def run_once(self) -> int:
-        """Claim one batch of due messages and send them all; the number handled."""
+        """Claim one batch of due messages and send them all; the number handled.
+
+        A chunk (as many as are sent at once) is marked "sending" in one write before
+        its requests go, and its outcomes recorded in one write after: if the process
+        dies in between, only that chunk is uncertain, and none of it is sent twice.
+        """
         messages: list[OutboxMessage] = await asyncio.to_thread(
             self.deliveries.claim, self.batch, self.worker_id
         )
-        if not messages:
-            return 0
-        queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
-        for message in messages:
-            queue.put_nowait(message)
-
-        async def sender() -> None:
-            while not queue.empty():
-                await self.deliver(queue.get_nowait())
-
-        await asyncio.gather(*(sender() for _ in range(min(self.concurrency, len(messages)))))
+        for start in range(0, len(messages), self.concurrency):
+            chunk = messages[start : start + self.concurrency]
+            await asyncio.to_thread(self.deliveries.sending, chunk)
+            outcomes = await asyncio.gather(*(self.deliver(message) for message in chunk))
+            await asyncio.to_thread(self.deliveries.record, outcomes)
         return len(messages)
 
-    async def deliver(self, message: OutboxMessage) -> None:
-        """Send one message (the bot's rate limiter paces it) and record what happened."""
-        await self._db(self.deliveries.sending, message)
+    async def deliver(self, message: OutboxMessage) -> Outcome:
+        """Send one message (the bot's rate limiter paces it); what happened."""
         try:
             sent = await self.bot.send_message(
                 message.chat_id,
@@ -108,19 +110,15 @@ class DeliveryWorker:
                 rate_limit_args={"bulk": True},
             )
         except RetryAfter as error:
-            wait = _seconds(error.retry_after)
-            await self._db(self.deliveries.retry, message, timedelta(seconds=wait), "429")
+            return Retry(message, timedelta(seconds=_seconds(error.retry_after)), "429")
         except Forbidden as error:
-            await self._db(self.deliveries.unreachable, message, error.message)
+            return Unreachable(message, error.message)
         except BadRequest as error:
             log.warning("Telegram refused an outbox message (%s): %s", message.kind, error.message)
-            await self._db(self.deliveries.failed, message, error.message)
+            return Failed(message, error.message)
         except (NetworkError, TelegramError) as error:
-            await self._db(
-                self.deliveries.retry, message, backoff(message.attempts), type(error).__name__
-            )
-        else:
-            await self._db(self.deliveries.sent, message, sent.message_id)
+            return Retry(message, backoff(message.attempts), type(error).__name__)
+        return Sent(message, sent.message_id)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Plan and send until ``stop`` is set; a batch in hand is finished first."""

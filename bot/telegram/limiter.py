@@ -64,7 +64,9 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
         #: Slack for the time between our clock and the server's.
         self.margin = margin
         self._clock = clock
-        self._recent: deque[float] = deque()
+        #: When each recent send went, as one-item lists so a send can move its own time
+        #: to when Telegram answered: the server counted it somewhere in between.
+        self._recent: deque[list[float]] = deque()
         self._last_in_chat: dict[int, float] = {}
         self._last_reply = float("-inf")
         self._lock = asyncio.Lock()
@@ -89,8 +91,8 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
             return self.per_second - self.reply_reserve
         return self.per_second
 
-    async def acquire(self, chat_id: int, *, bulk: bool = False) -> None:
-        """Return when a message to ``chat_id`` may go."""
+    async def acquire(self, chat_id: int, *, bulk: bool = False) -> list[float]:
+        """Return when a message to ``chat_id`` may go, with its slot in the window."""
         if not bulk:
             self._last_reply = self._clock()
         while True:
@@ -104,19 +106,29 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
                 if now < self._paused_until:
                     await asyncio.sleep(self._paused_until - now)
                     continue
-                while self._recent and now - self._recent[0] >= 1.0 + self.margin:
+                while self._recent and now - self._recent[0][0] >= 1.0 + self.margin:
                     self._recent.popleft()
-                if len(self._recent) >= self._capacity(bulk, now):
-                    index = len(self._recent) - self._capacity(bulk, now)
-                    await asyncio.sleep(max(0.001, self._recent[index] + 1.0 + self.margin - now))
+                capacity = self._capacity(bulk, now)
+                if len(self._recent) >= capacity:
+                    oldest = min(slot[0] for slot in self._recent)
+                    await asyncio.sleep(max(0.001, oldest + 1.0 + self.margin - now))
                     continue
                 if self._chat_wait(chat_id, now) > 0:
                     continue
-                self._recent.append(now)
+                slot = [now]
+                self._recent.append(slot)
                 self._last_in_chat[chat_id] = now
                 if len(self._last_in_chat) > 50_000:
                     self._forget_old(now)
-                return
+                return slot
+
+    def _sent(self, chat_id: int, slot: list[float]) -> None:
+        """The send is answered: count it from now, which is no earlier than Telegram did."""
+        now = self._clock()
+        slot[0] = now
+        self._last_in_chat[chat_id] = now
+        ordered = sorted(self._recent, key=lambda item: item[0])
+        self._recent = deque(ordered)
 
     def _forget_old(self, now: float) -> None:
         horizon = now - self.per_chat_interval - self.margin
@@ -136,7 +148,7 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
             return await callback(*args, **kwargs)
         bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         for attempt in range(REPLY_RETRIES + 1):
-            await self.acquire(chat_id, bulk=bulk)
+            slot = await self.acquire(chat_id, bulk=bulk)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
@@ -147,6 +159,8 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
                     raise
                 log.info("Telegram asked a reply to wait %.0f s", wait)
                 await asyncio.sleep(wait)
+            finally:
+                self._sent(chat_id, slot)
         raise AssertionError("unreachable")
 
 

@@ -87,6 +87,7 @@ def test_future_messages_wait_and_retries_come_back_later(engine: Engine) -> Non
         assert uow.outbox.claim(NOW - timedelta(seconds=1), 10, "a", timedelta(minutes=2)) == []
         (claimed,) = uow.outbox.claim(NOW, 10, "a", timedelta(minutes=2))
         assert claimed.id is not None
+        uow.outbox.mark_sending([claimed.id])
         uow.outbox.retry(claimed.id, NOW + timedelta(seconds=30), "502")
         uow.commit()
     with uows() as uow:
