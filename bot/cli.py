@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
 
 Runner = Callable[[argparse.Namespace, Settings], int]
@@ -276,6 +277,8 @@ def parser() -> argparse.ArgumentParser:
     erase = commands.add_parser("erase", help="delete everything stored about one person")
     erase.add_argument("user_id", type=int, metavar="USER_ID")
     erase.set_defaults(handler=_erase)
+
+    add_report_command(commands)
 
     commands.add_parser("health", help="check the database (for HEALTHCHECK)").set_defaults(
         handler=_health

@@ -341,7 +341,8 @@ def _load_texts(
             continue
         data, lines = parsed
         raw[file.stem] = data
-        if file.stem != "texts":
+        # texts.yaml, plus texts-*.yaml for a feature's own words, all in one namespace.
+        if file.stem != "texts" and not file.stem.startswith("texts-"):
             continue
         if not isinstance(data, dict):
             problems.append(ContentProblem(file, 1, "(file)", "expected key: text pairs"))
@@ -353,5 +354,7 @@ def _load_texts(
             problem = html_problem(value.replace("{", "").replace("}", ""))
             if problem:
                 problems.append(ContentProblem(file, lines[(key,)], key, problem))
+            if key in texts:
+                problems.append(ContentProblem(file, lines[(key,)], key, "defined twice"))
             texts[key] = value.strip()
     return texts, raw

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from bot.core import answering
 from bot.core.coaching import Coach
+from bot.core.digest import queue_weekly_digests
 from bot.core.history import RECORD_EVENTS, Record, record_of
 from bot.core.messages import Button
 from bot.core.model import (
@@ -52,6 +53,7 @@ class Plan:
     reminders: int = 0
     check_ins: int = 0
     resumed: int = 0
+    digests: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -91,6 +93,7 @@ class DailyPrompts:
                 assert operative.id is not None
                 self._queue_for_today(uow, operative, day, now, now, records[operative.id], plan)
             plan.reminders = self._queue_reminders(uow, operatives, now)
+            plan.digests = queue_weekly_digests(self.coach, uow, now)
             uow.commit()
         return plan
 

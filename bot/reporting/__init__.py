@@ -1,0 +1,1 @@
+"""Managers' reports outside the core: charts, exports, the `coachbot report` command."""
