@@ -142,6 +142,57 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import date
+
+    from bot.core.facilitation import create_cohort
+    from bot.core.invites import deep_link, qr_png
+    from bot.wiring import build_runtime, utc_now
+
+    workshop = None
+    if args.workshop_date:
+        try:
+            workshop = date.fromisoformat(args.workshop_date)
+        except ValueError:
+            print("coachbot: --workshop-date must look like 2026-11-28", file=sys.stderr)
+            return 2
+    username = args.bot_username or settings.coachbot_bot_username or _bot_username(settings)
+    runtime = build_runtime(settings)
+    with runtime.coach.uow_factory() as uow:
+        cohort = create_cohort(uow, args.name[:120], workshop, None, utc_now())
+        uow.commit()
+    print(f"cohort: {cohort.name}")
+    print(f"invite code: {cohort.invite_code}")
+    if not username:
+        print(
+            "deep link: unknown; set COACHBOT_BOT_USERNAME or TELEGRAM_BOT_TOKEN, "
+            "or pass --bot-username",
+            file=sys.stderr,
+        )
+        return 0 if not args.qr else 1
+    link = deep_link(username, cohort.invite_code)
+    print(f"deep link: {link}")
+    if args.qr:
+        Path(args.qr).write_bytes(qr_png(link))
+        print(f"QR code: {args.qr}")
+    return 0
+
+
+def _bot_username(settings: Settings) -> str | None:
+    """Ask Telegram (getMe) for the bot's username, if there is a token; None if not."""
+    import httpx
+
+    if settings.telegram_bot_token is None:
+        return None
+    url = f"{settings.api_url}{settings.telegram_bot_token.get_secret_value()}/getMe"
+    try:
+        answer = httpx.get(url, timeout=10).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    result = answer.get("result") if isinstance(answer, dict) else None
+    return result.get("username") if isinstance(result, dict) else None
+
+
 def _send_now(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import build_runtime
 
@@ -256,6 +307,19 @@ def parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print JSON (the only format; kept for scripts)"
     )
     ask.set_defaults(handler=_ask)
+
+    cohort = commands.add_parser("cohort", help="workshop cohorts")
+    cohort_commands = cohort.add_subparsers(dest="cohort_command", required=True)
+    create = cohort_commands.add_parser(
+        "create", help="make a cohort; prints its invite code and deep link"
+    )
+    create.add_argument("name", metavar="NAME")
+    create.add_argument(
+        "--workshop-date", metavar="YYYY-MM-DD", help="starts the day 1/7/30 sequence"
+    )
+    create.add_argument("--qr", metavar="FILE", help="write the deep link as a QR code PNG")
+    create.add_argument("--bot-username", help="the bot's @username (default: ask Telegram)")
+    create.set_defaults(handler=_cohort_create)
 
     prompts = commands.add_parser("prompts", help="daily prompts")
     prompts_commands = prompts.add_subparsers(dest="prompts_command", required=True)

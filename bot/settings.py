@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     coachbot_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     coachbot_timezone: str = "Europe/London"
     coachbot_content_dir: Path = Field(default_factory=_default_content_dir)
+    coachbot_bot_username: str | None = None
     coachbot_webhook_url: str | None = None
     coachbot_webhook_secret: SecretStr | None = None
 

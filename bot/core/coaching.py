@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import answering, preferences, summaries
+from bot.core import answering, facilitation, preferences, sequence, summaries
 from bot.core.content import Library
 from bot.core.dates import parse_day
 from bot.core.history import Record, record_of
@@ -105,6 +105,8 @@ class Coach:
         self.clock = clock
         self.config = config or CoachConfig()
         self.matcher = matcher or Matcher(library)
+        #: The bot's Telegram username, for invite links; the adapter sets it on start.
+        self.bot_username: str | None = None
         self._commands: dict[str, Handler] = {
             "start": Coach._start,
             "help": Coach._help,
@@ -118,6 +120,11 @@ class Coach:
             "later": Coach._later,
             "summary": summaries.summary_command,
             "export": summaries.export_command,
+            "newcohort": facilitation.new_cohort,
+            "cohorts": facilitation.list_cohorts,
+            "followup": facilitation.follow_up,
+            "commitments": facilitation.commitments,
+            "grant": facilitation.grant,
         }
 
     def text(self, key: str, **values: object) -> str:
@@ -223,7 +230,13 @@ class Coach:
         return cohort.id, self.text("welcome_cohort", cohort=escape(cohort.name))
 
     def _help(self, turn: Turn, sender: Sender, args: str) -> None:
-        turn.say(self.text("help"))
+        operative = _known(turn)
+        extra = ""
+        if facilitation.leads(self, operative):
+            extra = "\n\n" + self.text("help_facilitator")
+        if self.role_of(operative) in (Role.MANAGER, Role.ADMIN):
+            extra += "\n\n" + self.text("help_manager")
+        turn.say(self.text("help") + extra)
 
     def _privacy(self, turn: Turn, sender: Sender, args: str) -> None:
         turn.say(self.text("privacy"))
@@ -317,6 +330,14 @@ class Coach:
             answering.tapped(self, turn, prompt_id, option)
         elif kind == "tip":
             answering.tip_chosen(self, turn, rest)
+        elif kind == "coh" and rest.startswith("close:"):
+            facilitation.close_cohort(self, turn, rest.removeprefix("close:"))
+        elif kind == "fu":
+            facilitation.follow_up_button(self, turn, rest)
+        elif kind == "cm" and rest.startswith("list:"):
+            facilitation.show_commitments(self, turn, rest.removeprefix("list:"))
+        elif kind == "cm":
+            sequence.button(self, turn, rest)
         elif data == "checkin:keep":
             self.log(turn, EventType.SETTINGS_CHANGED, setting="kept_daily")
             turn.say(self.text("check_in_kept"), replace=True)
@@ -325,10 +346,17 @@ class Coach:
 
     def _free_text(self, turn: Turn, sender: Sender, text: str) -> None:
         operative = _known(turn)
-        if operative.awaiting == "timezone":
+        awaiting = operative.awaiting or ""
+        if awaiting == "timezone":
             preferences.typed_timezone(self, turn, text)
-            return
-        answering.typed(self, turn, text)
+        elif awaiting.startswith(facilitation.FOLLOW_UP_PREFIX):
+            facilitation.draft(
+                self, turn, awaiting.removeprefix(facilitation.FOLLOW_UP_PREFIX), text
+            )
+        elif awaiting.startswith(sequence.PREFIX):
+            sequence.typed(self, turn, awaiting.removeprefix(sequence.PREFIX), text)
+        else:
+            answering.typed(self, turn, text)
 
     # -- prompts -----------------------------------------------------------------
 

@@ -132,6 +132,34 @@ class VocabularyFile(_Strict):
         return Vocabulary(dict(self.words), frozenset(self.stopwords))
 
 
+SequenceAsk = Literal["commitment", "commitment_check", "reflection"]
+
+
+class SequenceStep(_Strict):
+    """One step of the post-workshop sequence (``content/sequences.yaml``)."""
+
+    id: ItemId
+    day: int = Field(ge=0, le=365)
+    ask: SequenceAsk
+    text: str = Field(min_length=5, max_length=1000)
+
+    _check_html = field_validator("text")(_html_ok)
+
+
+class SequencesFile(_Strict):
+    post_workshop: list[SequenceStep] = Field(default_factory=list)
+
+    @field_validator("post_workshop")
+    @classmethod
+    def _unique_in_order(cls, steps: list[SequenceStep]) -> list[SequenceStep]:
+        ids = [step.id for step in steps]
+        if len(set(ids)) != len(ids):
+            raise ValueError("step ids must be unique")
+        if [step.day for step in steps] != sorted(step.day for step in steps):
+            raise ValueError("steps must be in order of day")
+        return steps
+
+
 @dataclass(frozen=True)
 class Topic:
     id: str
@@ -152,6 +180,8 @@ class Library:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     #: Examples of off-topic chat, so the matcher can tell it apart.
     small_talk: tuple[str, ...] = ()
+    #: The post-workshop sequence, in order of day.
+    sequence: tuple[SequenceStep, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def prompts_in(self, topic: str) -> list[ScenarioPrompt]:
@@ -307,10 +337,28 @@ def load_library(root: Path) -> Library:
 
     texts, raw = _load_texts(root, problems)
     vocabulary = _load_vocabulary(root, problems)
+    sequence = _load_sequence(root, problems)
     if problems:
         raise ContentError(problems)
     small_talk = tuple(str(example) for example in raw.get("small_talk", {}).get("examples", []))
-    return Library(topics, prompts, tips, topic_of, texts, vocabulary, small_talk, raw)
+    return Library(
+        topics, prompts, tips, topic_of, texts, vocabulary, small_talk, tuple(sequence), raw
+    )
+
+
+def _load_sequence(root: Path, problems: list[ContentProblem]) -> list[SequenceStep]:
+    file = root / "sequences.yaml"
+    if not file.exists():
+        return []
+    parsed = _parse(file)
+    if isinstance(parsed, ContentProblem):
+        return []  # _load_texts has already reported it
+    data, lines = parsed
+    try:
+        return SequencesFile.model_validate(data).post_workshop
+    except ValidationError as exc:
+        problems.extend(_problems_from(exc, file, lines))
+        return []
 
 
 def _load_vocabulary(root: Path, problems: list[ContentProblem]) -> Vocabulary:

@@ -14,9 +14,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core import answering
+from bot.core import answering, sequence
 from bot.core.coaching import Coach
 from bot.core.digest import queue_weekly_digests
+from bot.core.facilitation import report_follow_ups
 from bot.core.history import RECORD_EVENTS, Record, record_of
 from bot.core.messages import Button
 from bot.core.model import (
@@ -54,6 +55,8 @@ class Plan:
     check_ins: int = 0
     resumed: int = 0
     digests: int = 0
+    steps: int = 0
+    follow_up_reports: int = 0
     skipped: list[str] = field(default_factory=list)
 
 
@@ -86,13 +89,24 @@ class DailyPrompts:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
             due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
-            already = uow.outbox.queued(Kind.PROMPT, {day for _, day in due})
+            days = {day for _, day in due}
+            # A sequence step stands in for that day's prompt: one message a day.
+            already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
             due = [(op, day) for op, day in due if (op.id, day) not in already]
+            steps_done = uow.outbox.refs_queued(Kind.SEQUENCE, [op.id for op, _ in due if op.id])
+            workshops = self._workshops(uow, [op for op, _ in due])
             records = self._records(uow, [op for op, _ in due], now)
             for operative, day in due:
                 assert operative.id is not None
+                workshop = workshops.get(operative.cohort_id or 0)
+                if workshop is not None and self._queue_step(
+                    uow, operative, day, now, workshop, steps_done
+                ):
+                    plan.steps += 1
+                    continue
                 self._queue_for_today(uow, operative, day, now, now, records[operative.id], plan)
             plan.reminders = self._queue_reminders(uow, operatives, now)
+            plan.follow_up_reports = report_follow_ups(self.coach, uow, now)
             plan.digests = queue_weekly_digests(self.coach, uow, now)
             uow.commit()
         return plan
@@ -118,6 +132,34 @@ class DailyPrompts:
                 self._queue_for_today(uow, operative, day, at, now, records[operative.id], plan)
             uow.commit()
         return plan
+
+    @staticmethod
+    def _workshops(uow: UnitOfWork, operatives: Sequence[Operative]) -> dict[int, date]:
+        """Workshop date by cohort id, for the cohorts of these operatives that have one."""
+        found: dict[int, date] = {}
+        for cohort_id in {op.cohort_id for op in operatives if op.cohort_id is not None}:
+            cohort = uow.cohorts.by_id(cohort_id)
+            if cohort is not None and cohort.workshop_date is not None:
+                found[cohort_id] = cohort.workshop_date
+        return found
+
+    def _queue_step(
+        self,
+        uow: UnitOfWork,
+        operative: Operative,
+        day: date,
+        now: datetime,
+        workshop: date,
+        done: set[tuple[int, str]],
+    ) -> bool:
+        """Queue today's post-workshop step, if one is due; True if it was."""
+        assert operative.id is not None
+        sent = {ref for operative_id, ref in done if operative_id == operative.id}
+        step = sequence.due_step(self.coach.library.sequence, workshop, day, sent)
+        if step is None:
+            return False
+        message = sequence.step_message(self.coach, uow, operative, step, day, now)
+        return message is not None and uow.outbox.add(message, now)
 
     def _end_pauses(self, uow: UnitOfWork, operatives: Sequence[Operative], now: datetime) -> int:
         ended = 0
@@ -170,6 +212,7 @@ class DailyPrompts:
             buttons=_buttons(reply.buttons),
             due_at=at,
             prompt_id=prompt.id,
+            awaits=f"{answering.ANSWER_PREFIX}{prompt.id}",
         )
         if uow.outbox.add(message, now):
             plan.prompts += 1

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core import answering
 from bot.core.model import (
     Delivery,
     EngagementEvent,
@@ -36,6 +35,8 @@ _SENT_EVENT = {
     Kind.PROMPT: EventType.PROMPT_SENT,
     Kind.REMINDER: EventType.REMINDER_SENT,
     Kind.CHECK_IN: EventType.CHECK_IN_SENT,
+    Kind.SEQUENCE: EventType.SEQUENCE_SENT,
+    Kind.FOLLOW_UP: EventType.FOLLOW_UP_SENT,
 }
 
 
@@ -134,11 +135,11 @@ class Deliveries:
             payload: dict[str, object] = {"kind": message.kind.value}
             if message.prompt_id:
                 payload.update(item=message.prompt_id, via="schedule")
+            if message.ref:
+                payload.update(ref=message.ref)
             uow.events.record(EngagementEvent(event, message.operative_id, now, payload))
-        if message.kind is Kind.PROMPT and message.prompt_id:
-            uow.operatives.set_awaiting(
-                message.operative_id, f"{answering.ANSWER_PREFIX}{message.prompt_id}"
-            )
+        if message.awaits:
+            uow.operatives.set_awaiting(message.operative_id, message.awaits)
 
     @staticmethod
     def _unreachable(uow: UnitOfWork, message: OutboxMessage, reason: str, now: datetime) -> None:

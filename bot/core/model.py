@@ -85,6 +85,13 @@ class EventType(enum.StrEnum):
     REMINDER_SENT = "reminder_sent"
     CHECK_IN_SENT = "check_in_sent"
     UNREACHABLE = "unreachable"
+    SEQUENCE_SENT = "sequence_sent"
+    FOLLOW_UP_SENT = "follow_up_sent"
+    COMMITTED = "committed"
+    COMMITMENT_CHECKED = "commitment_checked"
+    REFLECTED = "reflected"
+    REFUSED = "refused"
+    ROLE_GRANTED = "role_granted"
     TIP_SHOWN = "tip_shown"
     UNSURE = "unsure"
     OFF_TOPIC = "off_topic"
@@ -149,9 +156,53 @@ class OutboxMessage:
     #: Makes a message unique beyond kind, operative and date (a follow-up's id).
     ref: str = ""
     prompt_id: str | None = None
+    #: What the operative's next reply answers once this is delivered.
+    awaits: str | None = None
     status: Delivery = Delivery.PENDING
     attempts: int = 0
     message_id: int | None = None
     sent_at: datetime | None = None
     error: str | None = None
+    id: int | None = None
+
+
+class FollowUpStatus(enum.StrEnum):
+    DRAFT = "draft"
+    QUEUED = "queued"
+    REPORTED = "reported"
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class FollowUp:
+    """A facilitator's message to a cohort."""
+
+    cohort_id: int
+    author_id: int
+    text: str
+    created_at: datetime
+    status: FollowUpStatus = FollowUpStatus.DRAFT
+    send_at: datetime | None = None
+    id: int | None = None
+
+
+class Outcome(enum.StrEnum):
+    KEPT = "kept"
+    PARTLY = "partly"
+    NOT_YET = "not_yet"
+
+
+@dataclass
+class Commitment:
+    """ "One thing I'll do differently": private unless the operative shares their name."""
+
+    operative_id: int
+    cohort_id: int | None
+    text: str
+    created_at: datetime
+    updated_at: datetime
+    share_name: bool = False
+    outcome: Outcome | None = None
+    outcome_note: str | None = None
+    reflection: str | None = None
     id: int | None = None

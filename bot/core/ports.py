@@ -9,9 +9,12 @@ from typing import Protocol, Self
 
 from bot.core.model import (
     Cohort,
+    Commitment,
     ContentGap,
     Delivery,
     EngagementEvent,
+    FollowUp,
+    FollowUpStatus,
     Kind,
     Operative,
     OutboxMessage,
@@ -46,6 +49,12 @@ class CohortRepository(Protocol):
     def by_id(self, cohort_id: int) -> Cohort | None: ...
 
     def created_by(self, telegram_id: int) -> list[Cohort]: ...
+
+    def all(self) -> list[Cohort]: ...
+
+    def close(self, cohort_id: int, when: datetime) -> None: ...
+
+    def member_counts(self, cohort_ids: Iterable[int]) -> dict[int, int]: ...
 
 
 class EventLog(Protocol):
@@ -99,6 +108,32 @@ class Outbox(Protocol):
 
     def counts(self, kind: Kind | None = None, ref: str | None = None) -> dict[Delivery, int]: ...
 
+    def refs_queued(self, kind: Kind, operative_ids: Iterable[int]) -> set[tuple[int, str]]:
+        """(operative id, ref) of every message of this kind, whatever its date."""
+        ...
+
+
+class FollowUps(Protocol):
+    def add(self, follow_up: FollowUp) -> FollowUp: ...
+
+    def get(self, follow_up_id: int) -> FollowUp | None: ...
+
+    def set_status(
+        self, follow_up_id: int, status: FollowUpStatus, send_at: datetime | None = None
+    ) -> None: ...
+
+    def with_status(self, status: FollowUpStatus) -> list[FollowUp]: ...
+
+
+class Commitments(Protocol):
+    def of(self, operative_id: int) -> Commitment | None: ...
+
+    def save(self, commitment: Commitment) -> Commitment: ...
+
+    def in_cohort(self, cohort_id: int) -> list[tuple[Commitment, str]]:
+        """Each commitment in a cohort, with its operative's display name."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
@@ -120,6 +155,12 @@ class UnitOfWork(Protocol):
 
     @property
     def reports(self) -> ReportQueries: ...
+
+    @property
+    def follow_ups(self) -> FollowUps: ...
+
+    @property
+    def commitments(self) -> Commitments: ...
 
     def __enter__(self) -> Self: ...
 

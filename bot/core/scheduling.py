@@ -146,3 +146,17 @@ def misses_in_a_row(days: Sequence[PromptDay], today: date) -> int:
             break
         count += 1
     return count
+
+
+def next_window(operative: Operative, at: datetime, days_ahead: int = 14) -> datetime | None:
+    """The first moment at or after ``at`` that a message may reach this operative: a
+    working day, between 07:00 and 20:00 local. None if there is none soon."""
+    start = local_now(operative, at).date()
+    for offset in range(days_ahead + 1):
+        day = start + timedelta(days=offset)
+        if not is_working_day(operative, day):
+            continue
+        opens = at_local(day, QUIET_UNTIL, operative.timezone)
+        if max(at, opens) < window_closes(day, operative.timezone):
+            return max(at, opens)
+    return None

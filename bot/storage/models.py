@@ -142,6 +142,8 @@ class OutboxRow(Base):
     local_date: Mapped[date] = mapped_column(Date)
     ref: Mapped[str] = mapped_column(String(64), default="")
     prompt_id: Mapped[str | None] = mapped_column(String(40))
+    #: What the operative's next reply answers once this is delivered (``awaiting``).
+    awaits: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[list[list[str]]]] = mapped_column(Payload, default=list)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)

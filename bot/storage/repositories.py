@@ -11,16 +11,28 @@ from sqlalchemy.orm import Session
 
 from bot.core.model import (
     Cohort,
+    Commitment,
     ContentGap,
     Delivery,
     EngagementEvent,
+    FollowUp,
+    FollowUpStatus,
     Kind,
     Operative,
     OutboxMessage,
+    Outcome,
     Role,
     Status,
 )
-from bot.storage.models import CohortRow, ContentGapRow, EventRow, OperativeRow, OutboxRow
+from bot.storage.models import (
+    CohortRow,
+    CommitmentRow,
+    ContentGapRow,
+    EventRow,
+    FollowUpRow,
+    OperativeRow,
+    OutboxRow,
+)
 
 
 def days_to_mask(days: frozenset[int]) -> int:
@@ -158,6 +170,24 @@ class SqlCohorts:
         row = self._session.get(CohortRow, cohort_id)
         return _cohort(row) if row else None
 
+    def all(self) -> list[Cohort]:
+        return [
+            _cohort(row) for row in self._session.scalars(select(CohortRow).order_by(CohortRow.id))
+        ]
+
+    def close(self, cohort_id: int, when: datetime) -> None:
+        self._session.execute(
+            update(CohortRow).where(CohortRow.id == cohort_id).values(closed_at=when)
+        )
+
+    def member_counts(self, cohort_ids: Iterable[int]) -> dict[int, int]:
+        rows = self._session.execute(
+            select(OperativeRow.cohort_id, func.count())
+            .where(OperativeRow.cohort_id.in_(list(cohort_ids)))
+            .group_by(OperativeRow.cohort_id)
+        )
+        return {int(cohort_id): int(count) for cohort_id, count in rows if cohort_id is not None}
+
     def created_by(self, telegram_id: int) -> list[Cohort]:
         rows = self._session.scalars(
             select(CohortRow).where(CohortRow.created_by == telegram_id).order_by(CohortRow.id)
@@ -244,6 +274,7 @@ def _message(row: OutboxRow) -> OutboxMessage:
         local_date=row.local_date,
         ref=row.ref,
         prompt_id=row.prompt_id,
+        awaits=row.awaits,
         text=row.text,
         buttons=[[(label, data) for label, data in line] for line in row.buttons],
         due_at=row.due_at,
@@ -268,6 +299,7 @@ class SqlOutbox:
             local_date=message.local_date,
             ref=message.ref,
             prompt_id=message.prompt_id,
+            awaits=message.awaits,
             text=message.text,
             buttons=[[list(button) for button in line] for line in message.buttons],
             due_at=message.due_at,
@@ -407,6 +439,19 @@ class SqlOutbox:
         )
         return int(back.rowcount or 0), int(uncertain.rowcount or 0)  # type: ignore[attr-defined]
 
+    def refs_queued(self, kind: Kind, operative_ids: Iterable[int]) -> set[tuple[int, str]]:
+        ids = list(operative_ids)
+        found: set[tuple[int, str]] = set()
+        for start in range(0, len(ids), 500):
+            rows = self._session.execute(
+                select(OutboxRow.operative_id, OutboxRow.ref).where(
+                    OutboxRow.kind == kind.value,
+                    OutboxRow.operative_id.in_(ids[start : start + 500]),
+                )
+            )
+            found.update((operative_id, ref) for operative_id, ref in rows)
+        return found
+
     def counts(self, kind: Kind | None = None, ref: str | None = None) -> dict[Delivery, int]:
         query = select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
         if kind is not None:
@@ -414,3 +459,109 @@ class SqlOutbox:
         if ref is not None:
             query = query.where(OutboxRow.ref == ref)
         return {Delivery(status): int(count) for status, count in self._session.execute(query)}
+
+
+def _follow_up(row: FollowUpRow) -> FollowUp:
+    return FollowUp(
+        id=row.id,
+        cohort_id=row.cohort_id,
+        author_id=row.author_id,
+        text=row.text,
+        status=FollowUpStatus(row.status),
+        send_at=row.send_at,
+        created_at=row.created_at,
+    )
+
+
+class SqlFollowUps:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, follow_up: FollowUp) -> FollowUp:
+        row = FollowUpRow(
+            cohort_id=follow_up.cohort_id,
+            author_id=follow_up.author_id,
+            text=follow_up.text,
+            status=follow_up.status.value,
+            send_at=follow_up.send_at,
+            created_at=follow_up.created_at,
+        )
+        self._session.add(row)
+        self._session.flush()
+        follow_up.id = row.id
+        return follow_up
+
+    def get(self, follow_up_id: int) -> FollowUp | None:
+        row = self._session.get(FollowUpRow, follow_up_id)
+        return _follow_up(row) if row else None
+
+    def set_status(
+        self, follow_up_id: int, status: FollowUpStatus, send_at: datetime | None = None
+    ) -> None:
+        values: dict[str, object] = {"status": status.value}
+        if send_at is not None:
+            values["send_at"] = send_at
+        self._session.execute(
+            update(FollowUpRow).where(FollowUpRow.id == follow_up_id).values(**values)
+        )
+
+    def with_status(self, status: FollowUpStatus) -> list[FollowUp]:
+        rows = self._session.scalars(
+            select(FollowUpRow).where(FollowUpRow.status == status.value).order_by(FollowUpRow.id)
+        )
+        return [_follow_up(row) for row in rows]
+
+
+def _commitment(row: CommitmentRow) -> Commitment:
+    return Commitment(
+        id=row.id,
+        operative_id=row.operative_id,
+        cohort_id=row.cohort_id,
+        text=row.text,
+        share_name=row.share_name,
+        outcome=Outcome(row.outcome) if row.outcome else None,
+        outcome_note=row.outcome_note,
+        reflection=row.reflection,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class SqlCommitments:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def of(self, operative_id: int) -> Commitment | None:
+        row = self._session.scalars(
+            select(CommitmentRow).where(CommitmentRow.operative_id == operative_id)
+        ).one_or_none()
+        return _commitment(row) if row else None
+
+    def save(self, commitment: Commitment) -> Commitment:
+        row = self._session.scalars(
+            select(CommitmentRow).where(CommitmentRow.operative_id == commitment.operative_id)
+        ).one_or_none()
+        if row is None:
+            row = CommitmentRow(
+                operative_id=commitment.operative_id, created_at=commitment.created_at
+            )
+            self._session.add(row)
+        row.cohort_id = commitment.cohort_id
+        row.text = commitment.text
+        row.share_name = commitment.share_name
+        row.outcome = commitment.outcome.value if commitment.outcome else None
+        row.outcome_note = commitment.outcome_note
+        row.reflection = commitment.reflection
+        row.updated_at = commitment.updated_at
+        self._session.flush()
+        commitment.id = row.id
+        return commitment
+
+    def in_cohort(self, cohort_id: int) -> list[tuple[Commitment, str]]:
+        rows = self._session.execute(
+            select(CommitmentRow, OperativeRow.display_name)
+            .join(OperativeRow, OperativeRow.id == CommitmentRow.operative_id)
+            .where(CommitmentRow.cohort_id == cohort_id)
+            .order_by(CommitmentRow.created_at)
+        )
+        return [(_commitment(row), name) for row, name in rows]

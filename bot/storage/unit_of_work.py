@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.storage.reporting import SqlReports
 from bot.storage.repositories import (
     SqlCohorts,
+    SqlCommitments,
     SqlContentGaps,
     SqlEventLog,
+    SqlFollowUps,
     SqlOperatives,
     SqlOutbox,
 )
@@ -29,6 +31,8 @@ class SqlUnitOfWork:
     gaps: SqlContentGaps
     outbox: SqlOutbox
     reports: SqlReports
+    follow_ups: SqlFollowUps
+    commitments: SqlCommitments
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -41,6 +45,8 @@ class SqlUnitOfWork:
         self.gaps = SqlContentGaps(self.session)
         self.outbox = SqlOutbox(self.session)
         self.reports = SqlReports(self.session)
+        self.follow_ups = SqlFollowUps(self.session)
+        self.commitments = SqlCommitments(self.session)
         return self
 
     def __exit__(

@@ -175,6 +175,7 @@ class TelegramAdapter:
         commands = [BotCommand(name, description) for name, description in self.coach.menu()]
         await application.bot.set_my_commands(commands)
         log.info("connected as @%s", application.bot.username)
+        self.coach.bot_username = application.bot.username
         if self.worker_factory is not None:
             worker = self.worker_factory(application.bot)
             self._stop_sending.clear()

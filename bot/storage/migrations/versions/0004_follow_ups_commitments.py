@@ -1,4 +1,4 @@
-"""Facilitators' follow-ups, and operatives' commitments from the post-workshop sequence.
+"""Facilitators' follow-ups, operatives' commitments, and what an outbox message awaits.
 
 Revision ID: 0004
 Revises: 0003
@@ -63,8 +63,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("operative_id", name=op.f("uq_commitments_operative_id")),
     )
     op.create_index(op.f("ix_commitments_cohort_id"), "commitments", ["cohort_id"])
+    # What the operative's next reply answers once the message is delivered.
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("awaits", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("awaits")
     op.drop_table("commitments")
     op.drop_table("follow_ups")

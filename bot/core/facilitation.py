@@ -1,0 +1,425 @@
+"""Facilitators and admins: cohorts with invite links, follow-ups, commitments, roles.
+
+Every command and every button checks the sender's role here, on the server:
+a forged button from an operative does nothing but say no.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.core.dates import parse_day
+from bot.core.invites import deep_link, new_invite_code, qr_png
+from bot.core.messages import Attachment, Button, Reply
+from bot.core.model import (
+    Cohort,
+    Delivery,
+    EventType,
+    FollowUp,
+    FollowUpStatus,
+    Kind,
+    Operative,
+    OutboxMessage,
+    Outcome,
+    Role,
+    Status,
+)
+from bot.core.scheduling import at_local, local_now, next_window
+from bot.core.telegram_html import escape
+
+if TYPE_CHECKING:
+    from bot.core.coaching import Coach, Turn
+    from bot.core.messages import Sender
+    from bot.core.ports import UnitOfWork
+
+FOLLOW_UP_PREFIX = "followup:"
+MAX_FOLLOW_UP = 3500
+#: Schedule choices for a follow-up: label, and a function of the author's local now.
+SCHEDULE_CHOICES = ("In 1 hour", "Tomorrow 08:00", "Monday 08:00")
+
+
+def leads(coach: Coach, operative: Operative) -> bool:
+    return coach.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
+
+
+def _require_lead(coach: Coach, turn: Turn) -> Operative | None:
+    operative = turn.operative
+    assert operative is not None
+    if not leads(coach, operative):
+        coach.log(turn, EventType.REFUSED, action="facilitator")
+        turn.say(coach.text("not_allowed"))
+        return None
+    return operative
+
+
+def own_cohorts(coach: Coach, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
+    if coach.role_of(operative) is Role.ADMIN:
+        return uow.cohorts.all()
+    return uow.cohorts.created_by(operative.telegram_id)
+
+
+def _own_cohort(coach: Coach, turn: Turn, cohort_id: str) -> Cohort | None:
+    """The cohort, if the sender may act on it; otherwise say no and return None."""
+    operative = _require_lead(coach, turn)
+    if operative is None:
+        return None
+    mine = {c.id: c for c in own_cohorts(coach, turn.uow, operative)}
+    cohort = mine.get(int(cohort_id)) if cohort_id.isdigit() else None
+    if cohort is None:
+        turn.say(coach.text("cohort_not_yours"))
+    return cohort
+
+
+# -- cohorts ------------------------------------------------------------------------
+
+
+def split_name_and_date(args: str) -> tuple[str, str | None]:
+    """ "Leeds repairs 28/11" -> ("Leeds repairs", "28/11"): a last word with digits is a date."""
+    words = args.split()
+    if len(words) >= 2 and any(ch.isdigit() for ch in words[-1]):
+        return " ".join(words[:-1]), words[-1]
+    if len(words) >= 3 and words[-2].isdigit():
+        return " ".join(words[:-2]), " ".join(words[-2:])
+    return args.strip(), None
+
+
+def new_cohort(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+    operative = _require_lead(coach, turn)
+    if operative is None:
+        return
+    if not args.strip():
+        turn.say(coach.text("newcohort_how"))
+        return
+    now = coach.clock()
+    name, date_text = split_name_and_date(args)
+    workshop = None
+    if date_text is not None:
+        # A workshop is today, was lately, or is coming up: look a month either side.
+        workshop = parse_day(date_text, turn.today - timedelta(days=31))
+        if workshop is None:
+            turn.say(coach.text("newcohort_bad_date", value=escape(date_text[:30])))
+            return
+    cohort = create_cohort(turn.uow, name[:120], workshop, operative.telegram_id, now)
+    turn.replies.extend(invite_replies(coach, cohort))
+
+
+def create_cohort(
+    uow: UnitOfWork, name: str, workshop: date | None, created_by: int | None, now: datetime
+) -> Cohort:
+    """A new cohort with a fresh invite code (a clash, however unlikely, draws again)."""
+    while uow.cohorts.by_code(code := new_invite_code()) is not None:
+        continue
+    return uow.cohorts.add(Cohort(name, code, workshop, created_by, None, now))
+
+
+def invite_replies(coach: Coach, cohort: Cohort) -> list[Reply]:
+    username = coach.bot_username
+    if not username:
+        return [Reply(coach.text("newcohort_no_username", code=cohort.invite_code))]
+    link = deep_link(username, cohort.invite_code)
+    text = coach.text(
+        "newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code
+    )
+    if cohort.workshop_date is not None:
+        text += "\n" + coach.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
+    return [Reply(text, image=Attachment(f"invite-{cohort.invite_code}.png", qr_png(link)))]
+
+
+def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+    operative = _require_lead(coach, turn)
+    if operative is None:
+        return
+    cohorts = own_cohorts(coach, turn.uow, operative)
+    if not cohorts:
+        turn.say(coach.text("cohorts_none"))
+        return
+    counts = turn.uow.cohorts.member_counts(c.id for c in cohorts if c.id is not None)
+    lines = [coach.text("cohorts_header")]
+    buttons = []
+    for cohort in cohorts:
+        assert cohort.id is not None
+        lines.append(
+            coach.text(
+                "cohorts_line",
+                name=escape(cohort.name),
+                code=cohort.invite_code,
+                members=counts.get(cohort.id, 0),
+                closed=" (closed)" if not cohort.is_open else "",
+            )
+        )
+        if cohort.is_open:
+            buttons.append((Button(f"Close {cohort.name[:40]}", f"coh:close:{cohort.id}"),))
+    turn.say("\n".join(lines), tuple(buttons))
+
+
+def close_cohort(coach: Coach, turn: Turn, cohort_id: str) -> None:
+    cohort = _own_cohort(coach, turn, cohort_id)
+    if cohort is None or cohort.id is None:
+        return
+    if cohort.is_open:
+        turn.uow.cohorts.close(cohort.id, coach.clock())
+    turn.say(coach.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
+
+
+# -- follow-ups ---------------------------------------------------------------------
+
+
+def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+    operative = _require_lead(coach, turn)
+    if operative is None:
+        return
+    cohorts = [c for c in own_cohorts(coach, turn.uow, operative) if c.id is not None]
+    if not cohorts:
+        turn.say(coach.text("cohorts_none"))
+        return
+    if len(cohorts) == 1:
+        pick_cohort(coach, turn, str(cohorts[0].id))
+        return
+    turn.say(
+        coach.text("followup_pick"),
+        tuple((Button(c.name[:50], f"fu:pick:{c.id}"),) for c in cohorts),
+    )
+
+
+def pick_cohort(coach: Coach, turn: Turn, cohort_id: str) -> None:
+    cohort = _own_cohort(coach, turn, cohort_id)
+    if cohort is None or cohort.id is None:
+        return
+    operative = turn.operative
+    assert operative is not None
+    operative.awaiting = f"{FOLLOW_UP_PREFIX}{cohort.id}"
+    turn.uow.operatives.save(operative)
+    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
+    turn.say(coach.text("followup_type", name=escape(cohort.name), members=members))
+
+
+def draft(coach: Coach, turn: Turn, cohort_id: str, text: str) -> None:
+    """The facilitator typed the follow-up: keep it as a draft and show the preview."""
+    operative = turn.operative
+    assert operative is not None
+    operative.awaiting = None
+    turn.uow.operatives.save(operative)
+    cohort = _own_cohort(coach, turn, cohort_id)
+    if cohort is None or cohort.id is None:
+        return
+    text = text.strip()
+    if not text or len(text) > MAX_FOLLOW_UP:
+        turn.say(coach.text("followup_empty"))
+        return
+    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
+    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
+    turn.say(
+        coach.text(
+            "followup_preview", members=members, name=escape(cohort.name), text=escape(text)
+        ),
+        (
+            (
+                Button("Send", f"fu:send:{saved.id}"),
+                Button("Schedule", f"fu:sched:{saved.id}"),
+                Button("Cancel", f"fu:cancel:{saved.id}"),
+            ),
+        ),
+    )
+
+
+def _draft_of(coach: Coach, turn: Turn, follow_up_id: str) -> FollowUp | None:
+    """The draft behind a button, if the sender may act on it and it is still a draft."""
+    operative = _require_lead(coach, turn)
+    if operative is None:
+        return None
+    found = turn.uow.follow_ups.get(int(follow_up_id)) if follow_up_id.isdigit() else None
+    if found is None:
+        turn.say(coach.text("button_expired"))
+        return None
+    cohort = _own_cohort(coach, turn, str(found.cohort_id))
+    if cohort is None:
+        return None
+    if found.status is not FollowUpStatus.DRAFT:
+        turn.say(coach.text("followup_gone"), replace=True)
+        return None
+    return found
+
+
+def follow_up_button(coach: Coach, turn: Turn, action: str) -> None:
+    """fu:send:ID, fu:sched:ID, fu:at:ID:N, fu:cancel:ID, fu:pick:COHORT."""
+    verb, _, rest = action.partition(":")
+    if verb == "pick":
+        pick_cohort(coach, turn, rest)
+        return
+    follow_up_id, _, choice = rest.partition(":")
+    found = _draft_of(coach, turn, follow_up_id)
+    if found is None:
+        return
+    draft_ = found
+    assert draft_.id is not None
+    if verb == "cancel":
+        turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
+        turn.say(coach.text("followup_cancelled"), replace=True)
+    elif verb == "send":
+        members = queue_follow_up(coach, turn.uow, draft_, coach.clock())
+        turn.say(coach.text("followup_queued", members=members), replace=True)
+    elif verb == "sched":
+        buttons = tuple(
+            (Button(label, f"fu:at:{draft_.id}:{number}"),)
+            for number, label in enumerate(SCHEDULE_CHOICES)
+        )
+        turn.say(coach.text("followup_when"), buttons, replace=True)
+    elif verb == "at" and choice.isdigit() and int(choice) < len(SCHEDULE_CHOICES):
+        author = turn.operative
+        assert author is not None
+        when = _scheduled_time(author, coach.clock(), int(choice))
+        queue_follow_up(coach, turn.uow, draft_, when)
+        local = local_now(author, when)
+        turn.say(coach.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True)
+    else:
+        turn.say(coach.text("button_expired"))
+
+
+def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
+    if choice == 0:
+        return now + timedelta(hours=1)
+    today = local_now(author, now).date()
+    if choice == 1:
+        return at_local(today + timedelta(days=1), time(8), author.timezone)
+    days = (7 - today.weekday()) % 7 or 7
+    return at_local(today + timedelta(days=days), time(8), author.timezone)
+
+
+def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> int:
+    """Write one outbox message per active member, each at their first good moment."""
+    assert follow_up_.id is not None
+    members = uow.operatives.with_status([Status.ACTIVE], follow_up_.cohort_id)
+    now = coach.clock()
+    queued = 0
+    for member in members:
+        assert member.id is not None
+        due = next_window(member, at)
+        if due is None:
+            continue
+        queued += uow.outbox.add(
+            OutboxMessage(
+                kind=Kind.FOLLOW_UP,
+                operative_id=member.id,
+                chat_id=member.telegram_id,
+                local_date=local_now(member, due).date(),
+                ref=f"fu{follow_up_.id}",
+                text=escape(follow_up_.text),
+                due_at=due,
+            ),
+            now,
+        )
+    uow.follow_ups.set_status(follow_up_.id, FollowUpStatus.QUEUED, send_at=at)
+    return queued
+
+
+def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
+    """Tell each author how their follow-up went, once nothing of it is left to send."""
+    reported = 0
+    for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
+        assert done.id is not None
+        counts = uow.outbox.counts(Kind.FOLLOW_UP, f"fu{done.id}")
+        waiting = sum(
+            counts.get(s, 0) for s in (Delivery.PENDING, Delivery.CLAIMED, Delivery.SENDING)
+        )
+        if waiting:
+            continue
+        author = uow.operatives.get(done.author_id)
+        cohort = uow.cohorts.by_id(done.cohort_id)
+        uow.follow_ups.set_status(done.id, FollowUpStatus.REPORTED)
+        if author is None or author.id is None or cohort is None or cohort.id is None:
+            continue
+        members = uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
+        delivered = counts.get(Delivery.SENT, 0)
+        unreachable = counts.get(Delivery.UNREACHABLE, 0)
+        uow.outbox.add(
+            OutboxMessage(
+                kind=Kind.FOLLOW_UP,
+                operative_id=author.id,
+                chat_id=author.telegram_id,
+                local_date=local_now(author, now).date(),
+                ref=f"fu{done.id}-report",
+                text=coach.text(
+                    "followup_done",
+                    name=escape(cohort.name),
+                    delivered=delivered,
+                    unreachable=unreachable,
+                    skipped=max(0, members - delivered - unreachable),
+                ),
+                due_at=now,
+            ),
+            now,
+        )
+        reported += 1
+    return reported
+
+
+# -- commitments --------------------------------------------------------------------
+
+
+def commitments(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+    operative = _require_lead(coach, turn)
+    if operative is None:
+        return
+    cohorts = [c for c in own_cohorts(coach, turn.uow, operative) if c.id is not None]
+    if not cohorts:
+        turn.say(coach.text("cohorts_none"))
+    elif len(cohorts) == 1:
+        show_commitments(coach, turn, str(cohorts[0].id))
+    else:
+        turn.say(
+            coach.text("followup_pick"),
+            tuple((Button(c.name[:50], f"cm:list:{c.id}"),) for c in cohorts),
+        )
+
+
+def show_commitments(coach: Coach, turn: Turn, cohort_id: str) -> None:
+    """Anonymous, unless the operative ticked "share my name": then their first name."""
+    cohort = _own_cohort(coach, turn, cohort_id)
+    if cohort is None or cohort.id is None:
+        return
+    rows = turn.uow.commitments.in_cohort(cohort.id)
+    if not rows:
+        turn.say(coach.text("commitments_none", name=escape(cohort.name)))
+        return
+    outcomes = [c.outcome for c, _ in rows]
+    lines = [
+        coach.text(
+            "commitments_header",
+            name=escape(cohort.name),
+            total=len(rows),
+            kept=outcomes.count(Outcome.KEPT),
+            partly=outcomes.count(Outcome.PARTLY),
+            not_yet=outcomes.count(Outcome.NOT_YET),
+            unanswered=outcomes.count(None),
+        )
+    ]
+    for commitment, name in rows:
+        who = f" ({escape(name)})" if commitment.share_name else ""
+        lines.append(coach.text("commitments_line", text=escape(commitment.text), who=who))
+    turn.say("\n".join(lines)[:4000])
+
+
+# -- roles --------------------------------------------------------------------------
+
+
+def grant(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+    operative = turn.operative
+    assert operative is not None
+    if coach.role_of(operative) is not Role.ADMIN:
+        coach.log(turn, EventType.REFUSED, action="grant")
+        turn.say(coach.text("not_allowed_admin"))
+        return
+    parts = args.split()
+    roles = {role.value: role for role in Role}
+    if len(parts) != 2 or not parts[0].isdigit() or parts[1].lower() not in roles:
+        turn.say(coach.text("grant_how"))
+        return
+    target = turn.uow.operatives.get(int(parts[0]))
+    if target is None:
+        turn.say(coach.text("grant_unknown", user_id=parts[0]))
+        return
+    target.role = roles[parts[1].lower()]
+    turn.uow.operatives.save(target)
+    coach.log(turn, EventType.ROLE_GRANTED, role=target.role.value)
+    turn.say(coach.text("grant_done", user_id=parts[0], role=target.role.value))
