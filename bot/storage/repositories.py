@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -112,6 +112,13 @@ class SqlOperatives:
             update(OperativeRow).where(OperativeRow.id == operative_id).values(awaiting=awaiting)
         )
 
+    def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None:
+        if changes:
+            self._session.execute(
+                update(OperativeRow),
+                [{"id": operative_id, "awaiting": awaiting} for operative_id, awaiting in changes],
+            )
+
     def with_status(
         self, statuses: Iterable[Status], cohort_id: int | None = None
     ) -> list[Operative]:
@@ -208,6 +215,21 @@ class SqlEventLog:
                 payload=event.payload,
             )
         )
+
+    def record_many(self, events: list[EngagementEvent]) -> None:
+        if events:
+            self._session.execute(
+                insert(EventRow),
+                [
+                    {
+                        "type": e.type,
+                        "operative_id": e.operative_id,
+                        "occurred_at": e.occurred_at,
+                        "payload": e.payload,
+                    }
+                    for e in events
+                ],
+            )
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]:
         query = select(EventRow).where(EventRow.operative_id == operative_id)
@@ -391,6 +413,22 @@ class SqlOutbox:
             .where(OutboxRow.id.in_(row_ids))
             .values(status=Delivery.SENDING.value, attempts=OutboxRow.attempts + 1)
         )
+
+    def mark_sent(self, sent: list[tuple[int, int]], when: datetime) -> None:
+        if sent:
+            self._session.execute(
+                update(OutboxRow),
+                [
+                    {
+                        "id": row_id,
+                        "status": Delivery.SENT.value,
+                        "message_id": telegram_id,
+                        "sent_at": when,
+                        "error": None,
+                    }
+                    for row_id, telegram_id in sent
+                ],
+            )
 
     def retry(self, message_id: int, at: datetime, error: str) -> None:
         self._session.execute(
