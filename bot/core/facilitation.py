@@ -6,6 +6,7 @@ a forged button from an operative does nothing but say no.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 
 FOLLOW_UP_PREFIX = "followup:"
 MAX_FOLLOW_UP = 3500
+_MONTHS = frozenset(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+)
 #: Schedule choices for a follow-up: label, and a function of the author's local now.
 SCHEDULE_CHOICES = ("In 1 hour", "Tomorrow 08:00", "Monday 08:00")
 
@@ -74,12 +78,17 @@ def _own_cohort(coach: Coach, turn: Turn, cohort_id: str) -> Cohort | None:
 # -- cohorts ------------------------------------------------------------------------
 
 
+_DATE_WORD = re.compile(r"^\d{1,4}[/.-]\d{1,2}([/.-]\d{1,4})?$")
+_DAY = re.compile(r"^\d{1,2}(st|nd|rd|th)?$")
+
+
 def split_name_and_date(args: str) -> tuple[str, str | None]:
-    """ "Leeds repairs 28/11" -> ("Leeds repairs", "28/11"): a last word with digits is a date."""
+    """ "Leeds repairs 28/11" -> ("Leeds repairs", "28/11"); "Hull 28 Nov" -> ("Hull",
+    "28 Nov"); "Group 2" stays a name: only date-shaped endings are dates."""
     words = args.split()
-    if len(words) >= 2 and any(ch.isdigit() for ch in words[-1]):
+    if len(words) >= 2 and _DATE_WORD.match(words[-1]):
         return " ".join(words[:-1]), words[-1]
-    if len(words) >= 3 and words[-2].isdigit():
+    if len(words) >= 3 and _DAY.match(words[-2].lower()) and words[-1].lower()[:3] in _MONTHS:
         return " ".join(words[:-2]), " ".join(words[-2:])
     return args.strip(), None
 
