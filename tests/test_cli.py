@@ -102,3 +102,43 @@ def test_the_token_is_never_printed(db: dict[str, str]) -> None:
     result = coachbot("run", env=env)
     assert result.returncode != 0
     assert "CLI-secret_token" not in result.stdout + result.stderr
+
+
+def test_cohort_create_prints_the_code_and_link_and_writes_a_qr_that_scans(
+    db: dict[str, str], tmp_path: Path
+) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    qr = tmp_path / "slide.png"
+    result = coachbot(
+        "cohort",
+        "create",
+        "Leeds repairs",
+        "--workshop-date",
+        "2026-11-28",
+        "--qr",
+        str(qr),
+        "--bot-username",
+        "doorstep_coach_bot",
+        env=db,
+    )
+    assert result.returncode == 0, result.stderr
+    code = result.stdout.split("invite code: ")[1].split()[0]
+    link = f"https://t.me/doorstep_coach_bot?start={code}"
+    assert f"deep link: {link}" in result.stdout
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.read_bytes())))
+    assert [r.text for r in decoded] == [link]
+    bad = coachbot("cohort", "create", "X", "--workshop-date", "28th", env=db)
+    assert bad.returncode == 2 and "--workshop-date" in bad.stderr
+
+
+def test_prompts_send_now_queues_and_says_so(db: dict[str, str]) -> None:
+    coachbot("chat", "--user-id", "66", env=db, stdin="/quit\n")
+    result = coachbot("prompts", "send-now", env=db)
+    assert result.returncode == 0
+    assert "queued" in result.stdout and "prompt(s)" in result.stdout
+    unknown = coachbot("prompts", "send-now", "--cohort", "NOPE", env=db)
+    assert unknown.returncode == 1 and "no cohort with the code 'NOPE'" in unknown.stderr
