@@ -93,14 +93,18 @@ class DailyPrompts:
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
             due = [(op, day) for op, day in due if (op.id, day) not in already]
-            steps_done = uow.outbox.refs_queued(Kind.SEQUENCE, [op.id for op, _ in due if op.id])
+            steps_done: dict[int, set[str]] = {}
+            for operative_id, ref in uow.outbox.refs_queued(
+                Kind.SEQUENCE, [op.id for op, _ in due if op.id]
+            ):
+                steps_done.setdefault(operative_id, set()).add(ref)
             workshops = self._workshops(uow, [op for op, _ in due])
             records = self._records(uow, [op for op, _ in due], now)
             for operative, day in due:
                 assert operative.id is not None
                 workshop = workshops.get(operative.cohort_id or 0)
                 if workshop is not None and self._queue_step(
-                    uow, operative, day, now, workshop, steps_done
+                    uow, operative, day, now, workshop, steps_done.get(operative.id, set())
                 ):
                     plan.steps += 1
                     continue
@@ -150,12 +154,10 @@ class DailyPrompts:
         day: date,
         now: datetime,
         workshop: date,
-        done: set[tuple[int, str]],
+        done: set[str],
     ) -> bool:
         """Queue today's post-workshop step, if one is due; True if it was."""
-        assert operative.id is not None
-        sent = {ref for operative_id, ref in done if operative_id == operative.id}
-        step = sequence.due_step(self.coach.library.sequence, workshop, day, sent)
+        step = sequence.due_step(self.coach.library.sequence, workshop, day, done)
         if step is None:
             return False
         message = sequence.step_message(self.coach, uow, operative, step, day, now)
