@@ -7,6 +7,7 @@ a forged button from an operative does nothing but say no.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -171,6 +172,26 @@ def close_cohort(coach: Coach, turn: Turn, cohort_id: str) -> None:
     turn.say(coach.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
 
 
+def _choose_cohort(
+    coach: Coach,
+    turn: Turn,
+    operative: Operative,
+    button_prefix: str,
+    then: Callable[[Coach, Turn, str], None],
+) -> None:
+    """Go straight on with the facilitator's only cohort, or ask which with buttons."""
+    cohorts = [c for c in own_cohorts(coach, turn.uow, operative) if c.id is not None]
+    if not cohorts:
+        turn.say(coach.text("cohorts_none"))
+    elif len(cohorts) == 1:
+        then(coach, turn, str(cohorts[0].id))
+    else:
+        turn.say(
+            coach.text("followup_pick"),
+            tuple((Button(c.name[:50], f"{button_prefix}:{c.id}"),) for c in cohorts),
+        )
+
+
 # -- follow-ups ---------------------------------------------------------------------
 
 
@@ -178,17 +199,7 @@ def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     operative = _require_lead(coach, turn)
     if operative is None:
         return
-    cohorts = [c for c in own_cohorts(coach, turn.uow, operative) if c.id is not None]
-    if not cohorts:
-        turn.say(coach.text("cohorts_none"))
-        return
-    if len(cohorts) == 1:
-        pick_cohort(coach, turn, str(cohorts[0].id))
-        return
-    turn.say(
-        coach.text("followup_pick"),
-        tuple((Button(c.name[:50], f"fu:pick:{c.id}"),) for c in cohorts),
-    )
+    _choose_cohort(coach, turn, operative, "fu:pick", pick_cohort)
 
 
 def pick_cohort(coach: Coach, turn: Turn, cohort_id: str) -> None:
@@ -370,16 +381,7 @@ def commitments(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     operative = _require_lead(coach, turn)
     if operative is None:
         return
-    cohorts = [c for c in own_cohorts(coach, turn.uow, operative) if c.id is not None]
-    if not cohorts:
-        turn.say(coach.text("cohorts_none"))
-    elif len(cohorts) == 1:
-        show_commitments(coach, turn, str(cohorts[0].id))
-    else:
-        turn.say(
-            coach.text("followup_pick"),
-            tuple((Button(c.name[:50], f"cm:list:{c.id}"),) for c in cohorts),
-        )
+    _choose_cohort(coach, turn, operative, "cm:list", show_commitments)
 
 
 def show_commitments(coach: Coach, turn: Turn, cohort_id: str) -> None:
