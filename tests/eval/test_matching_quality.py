@@ -1,0 +1,41 @@
+"""Guards against regressions in understanding, on the held-out evaluation set.
+
+The floors sit a little under what `make bench` measured when they were set; the
+issue's targets (90% topic, 85% verdict) are reported by the benchmark, not here.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.content import Library
+from bot.core.matching import Matcher
+from tests.eval.scoring import score_topics, score_verdicts, topic_cases, verdict_cases
+
+
+@pytest.fixture(scope="module")
+def matcher(library: Library) -> Matcher:
+    return Matcher(library)
+
+
+def test_held_out_messages_mostly_reach_the_right_topic(matcher: Matcher) -> None:
+    scores = score_topics(lambda text: matcher.route(text).topic, topic_cases("heldout"))
+    assert scores.topic_accuracy >= 0.78
+    assert scores.off_topic_false_positive_rate <= 0.05
+    assert scores.off_topic_precision >= 0.9
+
+
+def test_held_out_replies_mostly_get_the_right_verdict(
+    matcher: Matcher, library: Library
+) -> None:
+    scores = score_verdicts(
+        lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
+        verdict_cases("heldout"),
+    )
+    assert scores.accuracy >= 0.80
+
+
+def test_every_evaluation_label_names_real_content(library: Library) -> None:
+    for part in ("tune", "heldout"):
+        assert {case.topic for case in topic_cases(part)} <= {*library.topics, None}
+        assert {case.prompt for case in verdict_cases(part)} <= set(library.prompts)
