@@ -25,9 +25,7 @@ def test_held_out_messages_mostly_reach_the_right_topic(matcher: Matcher) -> Non
     assert scores.off_topic_precision >= 0.9
 
 
-def test_held_out_replies_mostly_get_the_right_verdict(
-    matcher: Matcher, library: Library
-) -> None:
+def test_held_out_replies_mostly_get_the_right_verdict(matcher: Matcher, library: Library) -> None:
     scores = score_verdicts(
         lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
         verdict_cases("heldout"),
