@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.model import (
     Delivery,
@@ -25,7 +26,10 @@ from bot.core.model import (
     Status,
 )
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from bot.core.scheduling import QUIET_FROM, QUIET_UNTIL
 
+#: Kinds that only make sense on their own day: yesterday's prompt is not sent today.
+DAY_BOUND = frozenset({Kind.PROMPT, Kind.REMINDER, Kind.CHECK_IN, Kind.SEQUENCE})
 #: After this many failed attempts (5xx, network) a message is given up on.
 MAX_ATTEMPTS = 8
 #: How long a worker may hold claimed messages before another may take them.
@@ -92,10 +96,27 @@ class Deliveries:
         return counts
 
     def claim(self, limit: int, worker: str) -> list[OutboxMessage]:
+        """Due messages to send now. A message that has outlived its day is dropped, and
+        one that would land in the recipient's quiet hours waits for 07:00: a worker
+        that was down at 19:55 must not send at 20:05."""
+        now = self.clock()
         with self.uow_factory() as uow:
-            messages = uow.outbox.claim(self.clock(), limit, worker, LEASE)
+            messages = uow.outbox.claim(now, limit, worker, LEASE)
+            ready = []
+            for message in messages:
+                assert message.id is not None
+                zone = ZoneInfo(message.timezone or "UTC")
+                local = now.astimezone(zone)
+                if message.kind in DAY_BOUND and local.date() != message.local_date:
+                    uow.outbox.set_status(message.id, Delivery.CANCELLED, error="day passed")
+                elif local.time() < QUIET_UNTIL or local.time() >= QUIET_FROM:
+                    day = local.date() + timedelta(days=local.time() >= QUIET_FROM)
+                    opens = datetime.combine(day, QUIET_UNTIL, tzinfo=zone)
+                    uow.outbox.reschedule_claimed(message.id, opens.astimezone(now.tzinfo))
+                else:
+                    ready.append(message)
             uow.commit()
-        return messages
+        return ready
 
     def sending(self, messages: Sequence[OutboxMessage]) -> None:
         """Just before the requests go: from here on, a crash means "uncertain"."""

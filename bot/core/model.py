@@ -163,6 +163,8 @@ class OutboxMessage:
     message_id: int | None = None
     sent_at: datetime | None = None
     error: str | None = None
+    #: The recipient's time zone, when a worker has claimed the message.
+    timezone: str | None = None
     id: int | None = None
 
 

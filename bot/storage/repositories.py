@@ -287,8 +287,9 @@ class SqlContentGaps:
         ]
 
 
-def _message(row: OutboxRow) -> OutboxMessage:
+def _message(row: OutboxRow, timezone: str | None = None) -> OutboxMessage:
     return OutboxMessage(
+        timezone=timezone,
         id=row.id,
         kind=Kind(row.kind),
         operative_id=row.operative_id,
@@ -397,10 +398,13 @@ class SqlOutbox:
             .where(OutboxRow.id.in_(ids))
             .values(status=Delivery.CLAIMED.value, claimed_by=worker, claimed_until=now + lease)
         )
-        rows = self._session.scalars(
-            select(OutboxRow).where(OutboxRow.id.in_(ids)).order_by(OutboxRow.next_attempt_at)
+        rows = self._session.execute(
+            select(OutboxRow, OperativeRow.timezone)
+            .join(OperativeRow, OperativeRow.id == OutboxRow.operative_id)
+            .where(OutboxRow.id.in_(ids))
+            .order_by(OutboxRow.next_attempt_at)
         )
-        return [_message(row) for row in rows]
+        return [_message(row, timezone) for row, timezone in rows]
 
     def set_status(self, row_id: int, status: Delivery, **values: object) -> None:
         self._session.execute(
@@ -448,6 +452,18 @@ class SqlOutbox:
             update(OutboxRow)
             .where(OutboxRow.id == message_id, OutboxRow.status == Delivery.PENDING.value)
             .values(due_at=at, next_attempt_at=at)
+        )
+
+    def reschedule_claimed(self, message_id: int, at: datetime) -> None:
+        self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == message_id)
+            .values(
+                status=Delivery.PENDING.value,
+                next_attempt_at=at,
+                claimed_by=None,
+                claimed_until=None,
+            )
         )
 
     def cancel_pending(self, operative_id: int) -> int:

@@ -195,3 +195,20 @@ async def test_the_bot_keeps_answering_during_a_large_send(
     assert not sending.done()  # the send (3 seconds at 30 a second) is still going
     assert answered_in < 2.0
     await sending
+
+
+async def test_a_worker_back_after_quiet_hours_begin_sends_nothing_stale(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    evening = datetime(2026, 12, 1, 19, 55, tzinfo=UTC)
+    scheduler.clock.set(evening)
+    (user_id,) = enrol_many(server, coach, 3900, 1)
+    await asyncio.to_thread(scheduler.planner.plan)  # queued at 19:55, then the worker stalls
+    scheduler.clock.set(evening + timedelta(minutes=10))  # 20:05: quiet hours
+    while await scheduler.worker.run_once():
+        pass
+    assert prompts_received(server, [user_id]) == Counter()
+    assert await scheduler.tick(at=datetime(2026, 12, 2, 8, 0, tzinfo=UTC)) == 1
+    assert prompts_received(server, [user_id]) == Counter({user_id: 1})  # today's, not both
+    statuses = scheduler.statuses(Kind.PROMPT)
+    assert statuses == {Delivery.CANCELLED: 1, Delivery.SENT: 1}
