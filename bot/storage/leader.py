@@ -42,8 +42,15 @@ class SenderLock:
                 return False
 
     def release(self) -> None:
-        if self._connection is not None:
-            try:
-                self._connection.close()
-            finally:
-                self._connection = None
+        """Give up sending. The lock belongs to the database session, and a pooled
+        connection outlives close(), so unlock first."""
+        if self._connection is None:
+            return
+        try:
+            self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+            self._connection.commit()
+            self._connection.close()
+        except Exception:
+            self._connection.invalidate()
+        finally:
+            self._connection = None
