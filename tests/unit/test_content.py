@@ -1,0 +1,119 @@
+"""The content schema and `coachbot content check`: every problem, by file and line."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.core.content import ContentError, Library, load_library
+from bot.core.topics import TOPIC_IDS
+from tests.conftest import CONTENT
+
+GOOD_PROMPT = """
+  - id: {id}
+    scenario: A tenant asks you to look at something that isn't on the job sheet.
+    question: What do you say?
+    options:
+      - {{label: Log it as a new job, verdict: strong, feedback: Right. Logging it keeps it fair.}}
+      - {{label: Just do it, verdict: concern, feedback: Unapproved work causes trouble later.}}
+    rubric:
+{rubric}
+    model_answer: "I can't do that today, but I'll log it for you now."
+"""
+GOOD_RUBRIC = """      - verdict: strong
+        examples: [log it as a new job]
+        feedback: Logging it keeps things fair and on record."""
+
+
+def topic_file(topic: str, prompt_id: str, rubric: str = GOOD_RUBRIC, extra: str = "") -> str:
+    return (
+        f"topic: {topic}\ntitle: A topic\nsummary: What this topic is about.\n{extra}"
+        "prompts:"
+        + GOOD_PROMPT.format(id=prompt_id, rubric=rubric)
+        + "tips:\n  - id: {tip}\n    questions: [what do i say, how do i say it]\n"
+        "    answer: Say it kindly and clearly.\n".format(tip=f"{prompt_id}-tip")
+    )
+
+
+def write(folder: Path, files: dict[str, str]) -> Path:
+    (folder / "topics").mkdir(parents=True)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+def test_the_real_content_is_complete(library: Library) -> None:
+    assert set(library.topics) == set(TOPIC_IDS)
+    for topic in TOPIC_IDS:
+        assert len(library.prompts_in(topic)) >= 10
+        assert sum(library.topic_of[t] == topic for t in library.tips) >= 6
+    for prompt in library.prompts.values():
+        assert 2 <= len(prompt.options) <= 4 and len(prompt.scenario) <= 400
+        assert {p.verdict for p in prompt.rubric} >= {"strong"}
+        assert all(len(p.feedback) <= 350 for p in prompt.rubric)
+
+
+def test_every_problem_is_reported_with_file_line_and_field(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "topics/a.yaml": topic_file("doorstep", "same-id"),
+            "topics/b.yaml": topic_file("saying-no", "same-id"),
+            "topics/c.yaml": topic_file("plumbing", "other-id"),
+            "topics/d.yaml": topic_file("diversity", "empty-rubric", rubric="      []"),
+            "topics/e.yaml": topic_file("preventive", "long", extra="keywords: [no]\n").replace(
+                "What do you say?", "What do you say? " + "x" * 200
+            ),
+            "topics/f.yaml": topic_file("performance", "bad-html").replace(
+                "Right. Logging", "Right & <blink>Logging"
+            ),
+        },
+    )
+    with pytest.raises(ContentError) as raised:
+        load_library(root)
+    lines = [str(problem) for problem in raised.value.problems]
+    assert any(
+        line.startswith(f"{root}/topics/b.yaml:5: prompts[0].id: duplicate id 'same-id'")
+        for line in lines
+    ), lines
+    assert any(
+        line.startswith(f"{root}/topics/c.yaml:1: topic: unknown topic 'plumbing'")
+        for line in lines
+    )
+    assert any("d.yaml" in line and "prompts[0].rubric" in line for line in lines)
+    assert any(
+        "e.yaml" in line and "prompts[0].question" in line and "at most 200" in line
+        for line in lines
+    )
+    assert any("e.yaml:4: keywords[0]" in line for line in lines)  # `no` reads as false
+    assert any(
+        "f.yaml" in line and "options[0].feedback" in line and "Telegram would reject" in line
+        for line in lines
+    )
+
+
+def test_content_check_exits_1_and_prints_each_problem(tmp_path: Path) -> None:
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    path = broken / "topics" / "doorstep.yaml"
+    path.write_text(path.read_text().replace("verdict: strong", "verdict: brilliant", 1))
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "content", "check", "--dir", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{path}:") and "verdict: Input should be 'strong'" in first
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "content", "check", "--dir", str(CONTENT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0 and "10 topics" in ok.stdout
