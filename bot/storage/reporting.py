@@ -1,10 +1,681 @@
-"""SQL aggregation for the managers' reports."""
+"""SQL aggregation for the managers' reports, on SQLite and PostgreSQL alike.
+
+Every figure is computed by the database (GROUP BY, window functions, a median
+by row numbers); Python only merges a handful of aggregate rows. Local days and
+weeks are integer day numbers: seconds since the epoch plus the zone's UTC
+offset, divided by 86,400. The offsets come from ``zoneinfo`` as a small CASE
+over the clock changes in the range, so summer time is exact on both engines.
+
+Nothing here ever selects what a person typed: no content gap text, no
+commitment text, no payload other than item, topic, verdict and via.
+"""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
+
+from bot.core.model import EventType, Role, Status
+from bot.core.report_ports import (
+    STREAK_BANDS,
+    STREAK_WINDOW,
+    Activity,
+    Commitments,
+    Figures,
+    Membership,
+    Period,
+    PersonFigures,
+    Recipient,
+    Scope,
+    TopicFigures,
+    Weekly,
+)
+from bot.storage.models import (
+    CohortRow,
+    CommitmentRow,
+    ContentGapRow,
+    EventRow,
+    OperativeRow,
+)
+
+DAY = 86_400
+EPOCH = date(1970, 1, 1)
+#: Replies that come this long after the period still count for its last prompts.
+REPLY_GRACE = timedelta(days=2)
+#: SQLite's page cache while a report runs, so that its sorts stay in memory.
+SQLITE_REPORT_CACHE_KIB = 64 * 1024
+
+_STATUS_EVENTS = {
+    EventType.ENROLLED.value: Status.ACTIVE.value,
+    EventType.RESUMED.value: Status.ACTIVE.value,
+    EventType.PAUSED.value: Status.PAUSED.value,
+    EventType.STOPPED.value: Status.STOPPED.value,
+    EventType.UNREACHABLE.value: Status.UNREACHABLE.value,
+}
+_PROMPT = EventType.PROMPT_SENT.value
+_ANSWER = EventType.ANSWERED.value
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH).days
+
+
+@lru_cache(maxsize=256)
+def zone_segments(zone: str, low: datetime, high: datetime) -> tuple[tuple[int, int], ...]:
+    """The zone's UTC offset over [low, high): ((from epoch second, offset seconds), ...),
+    the first starting at ``low``. Clock changes are found to the second."""
+    tz = ZoneInfo(zone)
+
+    def offset(second: int) -> int:
+        moment = datetime.fromtimestamp(second, UTC).astimezone(tz)
+        delta = moment.utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    start, stop = int(low.timestamp()), int(high.timestamp())
+    segments = [(start, offset(start))]
+    step = 6 * 3600
+    at = start
+    while at < stop:
+        nxt = min(at + step, stop)
+        if offset(nxt) != segments[-1][1]:
+            lo, hi = at, nxt  # offset(lo) is the current one, offset(hi) the next
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset(mid) == segments[-1][1]:
+                    lo = mid
+                else:
+                    hi = mid
+            segments.append((hi, offset(hi)))
+        at = nxt
+    return tuple(segments)
+
+
+def _offset(
+    seconds: ColumnElement[int], zone: str, low: datetime, high: datetime
+) -> ColumnElement[int]:
+    segments = zone_segments(zone, low, high)
+    if len(segments) == 1:
+        return literal(segments[0][1], Integer)
+    whens = [
+        (seconds < literal(begins, BigInteger), literal(before, Integer))
+        for (_, before), (begins, _) in pairwise(segments)
+    ]
+    return case(*whens, else_=literal(segments[-1][1], Integer))
+
+
+def _aware(moment: datetime | str) -> datetime:
+    """A UTC timestamp from an aggregate (SQLite may hand back its text)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 class SqlReports:
     def __init__(self, session: Session) -> None:
         self._session = session
+
+    # -- building blocks -------------------------------------------------------
+
+    def _rows(self, query: Executable) -> Iterator[tuple[Any, ...]]:
+        for row in self._session.execute(query):
+            yield tuple(row)
+
+    @property
+    def _dialect(self) -> str:
+        return self._session.get_bind().dialect.name
+
+    @contextmanager
+    def _roomy(self) -> Iterator[None]:
+        """On SQLite, room to sort in memory while the report runs (the default 2 MB
+        page cache spills sorts to temporary files); put back as it was afterwards."""
+        if self._dialect != "sqlite":
+            yield
+            return
+        previous: int = self._session.execute(text("PRAGMA cache_size")).scalar_one()
+        self._session.execute(text(f"PRAGMA cache_size = {-SQLITE_REPORT_CACHE_KIB}"))
+        try:
+            yield
+        finally:
+            self._session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
+
+    def _by_name(self, column: Any) -> Any:
+        """Names in code-point order on both engines (PostgreSQL's locale would skip
+        punctuation), so that a listing is the same wherever it comes from."""
+        return column.collate("C") if self._dialect == "postgresql" else column
+
+    def _seconds(self, column: Any) -> ColumnElement[int]:
+        """Whole seconds since the epoch of a UTC timestamp column."""
+        if self._dialect == "sqlite":
+            if sqlite3.sqlite_version_info >= (3, 38, 0):
+                return cast(func.unixepoch(column), BigInteger)
+            return cast(func.strftime("%s", column), BigInteger)
+        return cast(func.floor(extract("epoch", column)), BigInteger)
+
+    @staticmethod
+    def _in_scope(scope: Scope) -> ColumnElement[bool]:
+        condition = OperativeRow.role == Role.OPERATIVE.value
+        if scope.cohort_ids is not None:
+            condition = and_(condition, OperativeRow.cohort_id.in_(sorted(scope.cohort_ids)))
+        return condition
+
+    @staticmethod
+    def _local_day(
+        seconds: ColumnElement[int],
+        zones: Sequence[str],
+        zone_column: Any,
+        low: datetime,
+        high: datetime,
+    ) -> ColumnElement[int]:
+        """The local day number of an epoch second, in the zone named by ``zone_column``
+        (one of ``zones``) or, without a column, in ``zones[0]``."""
+        if zone_column is None or len(zones) == 1:
+            offset = _offset(seconds, zones[0], low, high)
+        else:
+            offset = case(
+                *[(zone_column == zone, _offset(seconds, zone, low, high)) for zone in zones],
+                else_=literal(0, Integer),
+            )
+        return (seconds + offset) // DAY
+
+    def _week(
+        self, seconds: ColumnElement[int], period: Period, low: datetime, high: datetime
+    ) -> ColumnElement[int]:
+        """Which week of the period (0, 1, ...) an epoch second falls in."""
+        local = self._local_day(seconds, [period.timezone], None, low, high)
+        return (local - day_number(period.weeks[0])) // 7
+
+    def _zones(self, scope: Scope) -> list[str]:
+        rows = self._session.scalars(
+            select(OperativeRow.timezone).where(self._in_scope(scope)).distinct()
+        )
+        return sorted(rows) or ["UTC"]
+
+    # -- everything a summary shows ----------------------------------------------
+
+    def figures(self, scope: Scope, period: Period) -> Figures:
+        with self._roomy():
+            membership = self._membership(scope, period)
+            weekly, topics, streaks = self._activity(scope, period, membership.enrolled)
+            commitments = self._commitments(scope, period)
+        return Figures(membership, weekly, topics, streaks, commitments)
+
+    def weekly(self, scope: Scope, period: Period) -> Weekly:
+        with self._roomy():
+            weekly, _, _ = self._activity(scope, period, 0, full=False)
+        return weekly
+
+    def _membership(self, scope: Scope, period: Period) -> Membership:
+        start, end = period.start, period.end
+        ranked = (
+            select(
+                EventRow.operative_id.label("op"),
+                EventRow.type.label("type"),
+                func.row_number()
+                .over(
+                    partition_by=EventRow.operative_id,
+                    order_by=(EventRow.occurred_at.desc(), EventRow.id.desc()),
+                )
+                .label("rn"),
+            )
+            .join(OperativeRow, OperativeRow.id == EventRow.operative_id)
+            .where(
+                EventRow.type.in_(sorted(_STATUS_EVENTS)),
+                EventRow.occurred_at < end,
+                self._in_scope(scope),
+                OperativeRow.created_at < end,
+            )
+            .subquery("ranked_status")
+        )
+        status = case(
+            *[(ranked.c.type == type_, status) for type_, status in _STATUS_EVENTS.items()],
+        )
+        # Operatives with a status event: their latest one. (Driven from the events, so
+        # SQLite looks operatives up by key rather than scanning a derived table.)
+        latest = (
+            select(status.label("status"), OperativeRow.created_at.label("created_at"))
+            .select_from(ranked)
+            .join(OperativeRow, OperativeRow.id == ranked.c.op)
+            .where(ranked.c.rn == 1)
+        )
+        # The others (data from before the event log): their stored status.
+        has_event = (
+            select(EventRow.id)
+            .where(
+                EventRow.operative_id == OperativeRow.id,
+                EventRow.type.in_(sorted(_STATUS_EVENTS)),
+                EventRow.occurred_at < end,
+            )
+            .exists()
+        )
+        stored = select(
+            OperativeRow.status.label("status"), OperativeRow.created_at.label("created_at")
+        ).where(self._in_scope(scope), OperativeRow.created_at < end, ~has_event)
+        everyone = union_all(latest, stored).subquery("everyone")
+
+        def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        query = select(
+            func.count(),
+            count(everyone.c.created_at >= start),
+            count(everyone.c.status == Status.PAUSED.value),
+            count(everyone.c.status == Status.STOPPED.value),
+            count(everyone.c.status == Status.UNREACHABLE.value),
+        ).select_from(everyone)
+        return Membership(*(int(value or 0) for value in next(self._rows(query))))
+
+    def _of_scope(self, operative_id: ColumnElement[Any], scope: Scope) -> ColumnElement[bool]:
+        """Events of operatives in scope, as a filter on their operative id: cheaper on
+        SQLite than a join (for everyone, only the few staff are left out)."""
+        if scope.cohort_ids is None:
+            staff = select(OperativeRow.id).where(OperativeRow.role != Role.OPERATIVE.value)
+            return and_(operative_id.is_not(None), operative_id.not_in(staff))
+        return operative_id.in_(select(OperativeRow.id).where(self._in_scope(scope)))
+
+    def _between(self, scope: Scope, types: Sequence[str], start: datetime, end: datetime) -> Any:
+        return and_(
+            EventRow.type.in_(list(types)) if len(types) > 1 else EventRow.type == types[0],
+            EventRow.occurred_at >= start,
+            EventRow.occurred_at < end,
+            self._of_scope(EventRow.operative_id.expression, scope),
+        )
+
+    def _firsts(self, scope: Scope, since: datetime, until: datetime) -> Any:
+        """Every prompt sent in [since, until), with its first reply if it has one:
+        ``op``, ``pk`` (the prompt's epoch second times two, plus one if it was
+        scheduled) and ``first_s`` (the first reply's epoch second, or NULL).
+
+        A reply's prompt is the latest prompt of the same item at or before it: one
+        window function over prompts and replies, as narrow as it can be (on SQLite
+        the window's rows are copied through a temporary table, and each further
+        window function is another pass), then one GROUP BY per prompt."""
+        payload = EventRow.payload
+        is_prompt = EventRow.type == _PROMPT
+        events = (
+            select(
+                EventRow.id.label("id"),
+                EventRow.operative_id.label("op"),
+                case((is_prompt, 0), else_=1).label("answer"),
+                self._seconds(EventRow.occurred_at).label("s"),
+                payload["item"].as_string().label("item"),
+                case((and_(is_prompt, payload["via"].as_string() == "schedule"), 1), else_=0).label(
+                    "scheduled"
+                ),
+            )
+            .where(self._between(scope, [_PROMPT, _ANSWER], since, until))
+            .subquery("events")
+        )
+        # (s, id) is unique within a partition, so the default frame (up to the current
+        # row's peers) is the rows up to this one.
+        latest_prompt = func.max(
+            case((events.c.answer == 0, events.c.s * 2 + events.c.scheduled))
+        ).over(partition_by=(events.c.op, events.c.item), order_by=(events.c.s, events.c.id))
+        marked = select(
+            events.c.op, events.c.item, events.c.s, events.c.answer, latest_prompt.label("pk")
+        ).subquery("marked")
+        return (
+            select(
+                marked.c.op,
+                marked.c.pk,
+                func.min(case((marked.c.answer == 1, marked.c.s))).label("first_s"),
+            )
+            .where(marked.c.pk.is_not(None))
+            .group_by(marked.c.op, marked.c.item, marked.c.pk)
+            .cte("firsts")
+            .prefix_with("MATERIALIZED")
+        )
+
+    def _activity(
+        self, scope: Scope, period: Period, enrolled: int, *, full: bool = True
+    ) -> tuple[Weekly, tuple[TopicFigures, ...], tuple[int, ...]]:
+        """Weekly activity and (if ``full``) topics and streaks, in one statement."""
+        start, end = period.start, period.end
+        since = min(start, end - STREAK_WINDOW) if full else start
+        until = end + REPLY_GRACE
+        low, high = since - timedelta(days=1), until + timedelta(days=1)
+        start_s, end_s = int(start.timestamp()), int(end.timestamp())
+
+        def week(seconds: ColumnElement[int]) -> ColumnElement[int]:
+            return self._week(seconds, period, low, high)
+
+        # Prompts (each with its first reply, if any) in the week they were sent.
+        firsts = self._firsts(scope, since, until)
+        prompt_s = firsts.c.pk // 2
+        sent = (
+            select(
+                firsts.c.op,
+                week(prompt_s).label("wk"),
+                (firsts.c.first_s - prompt_s).label("delay"),
+            )
+            .where(prompt_s >= start_s, prompt_s < end_s)
+            .subquery("sent")
+        )
+        replied = select(sent.c.wk, sent.c.delay).where(sent.c.delay.is_not(None))
+        weekly_replied = replied.subquery("weekly_replied")
+        overall_replied = replied.subquery("overall_replied")
+        ranked = select(
+            weekly_replied.c.wk,
+            weekly_replied.c.delay,
+            func.row_number()
+            .over(partition_by=weekly_replied.c.wk, order_by=weekly_replied.c.delay)
+            .label("rn"),
+            func.count().over(partition_by=weekly_replied.c.wk).label("n"),
+        ).subquery("ranked")
+        overall = select(
+            overall_replied.c.delay,
+            func.row_number().over(order_by=overall_replied.c.delay).label("rn"),
+            func.count().over().label("n"),
+        ).subquery("overall")
+        # Operatives with a reply, week by week and overall.
+        replying = select(
+            EventRow.operative_id.label("op"),
+            week(self._seconds(EventRow.occurred_at)).label("wk"),
+        ).where(self._between(scope, [_ANSWER], start, end))
+        weekly_replying = replying.subquery("weekly_replying")
+        all_replying = replying.subquery("all_replying")
+
+        def middle(rn: Any, n: Any) -> ColumnElement[bool]:
+            return or_(rn == (n + 1) // 2, rn == (n + 2) // 2)
+
+        nothing = cast(null(), Integer)
+
+        def row(section: str, key: Any, topic: Any, *values: ColumnElement[Any]) -> Select[Any]:
+            filled = [*values, *[nothing] * (5 - len(values))]
+            return select(
+                literal(section).label("section"),
+                key.label("key") if hasattr(key, "label") else literal(key).label("key"),
+                topic.label("topic") if topic is not None else cast(null(), String).label("topic"),
+                *[value.label(f"v{index}") for index, value in enumerate(filled)],
+            )
+
+        parts = [
+            row(
+                "prompts",
+                sent.c.wk,
+                None,
+                func.count(),
+                func.count(sent.c.op.distinct()),
+                func.count(sent.c.delay),
+            ).group_by(sent.c.wk),
+            row(
+                "prompts",
+                -1,
+                None,
+                func.count(),
+                func.count(sent.c.op.distinct()),
+                func.count(sent.c.delay),
+            ).select_from(sent),
+            row(
+                "active", weekly_replying.c.wk, None, func.count(weekly_replying.c.op.distinct())
+            ).group_by(weekly_replying.c.wk),
+            row("active", -1, None, func.count(all_replying.c.op.distinct())).select_from(
+                all_replying
+            ),
+            row("median", ranked.c.wk, None, func.avg(ranked.c.delay))
+            .where(middle(ranked.c.rn, ranked.c.n))
+            .group_by(ranked.c.wk),
+            row("median", -1, None, func.avg(overall.c.delay))
+            .select_from(overall)
+            .where(middle(overall.c.rn, overall.c.n)),
+        ]
+        if full:
+            answers = (
+                select(
+                    EventRow.operative_id.label("op"),
+                    EventRow.payload["topic"].as_string().label("topic"),
+                    EventRow.payload["verdict"].as_string().label("verdict"),
+                )
+                .where(self._between(scope, [_ANSWER], start, end))
+                .subquery("topic_answers")
+            )
+
+            def verdicts(name: str) -> ColumnElement[Any]:
+                return func.sum(case((answers.c.verdict == name, 1), else_=0))
+
+            streaks = self._streaks(firsts, scope, period, low, high)
+            band = case(
+                *[
+                    (streaks.c.streak >= lower, literal(index, Integer))
+                    for index, lower in reversed(list(enumerate(STREAK_BANDS)))
+                ],
+                else_=literal(0, Integer),
+            )
+            bands = select(band.label("band")).subquery("bands")
+            parts.append(
+                row(
+                    "topic",
+                    0,
+                    answers.c.topic,
+                    func.count(),
+                    func.count(answers.c.op.distinct()),
+                    verdicts("strong"),
+                    verdicts("partial"),
+                    verdicts("concern"),
+                )
+                .where(answers.c.topic.is_not(None))
+                .group_by(answers.c.topic)
+            )
+            parts.append(row("band", bands.c.band, None, func.count()).group_by(bands.c.band))
+        found: dict[tuple[str, int, str | None], tuple[Any, ...]] = {}
+        for section, key, topic, *values in self._rows(union_all(*parts)):
+            found[(str(section), int(key), topic)] = tuple(values)
+        gaps = dict(self._gaps(scope, period, low, high))
+        gaps[-1] = sum(gaps.values())
+
+        def number(section: str, key: int, index: int = 0) -> int:
+            values = found.get((section, key, None))
+            return int(values[index] or 0) if values else 0
+
+        def activity(key: int) -> Activity:
+            median = found.get(("median", key, None))
+            return Activity(
+                prompts=number("prompts", key),
+                prompted=number("prompts", key, 1),
+                replies=number("prompts", key, 2),
+                median_reply_seconds=float(median[0]) if median and median[0] is not None else None,
+                active=number("active", key),
+                gaps=gaps.get(key, 0),
+            )
+
+        weekly = Weekly(
+            activity(-1),
+            tuple((monday, activity(index)) for index, monday in enumerate(period.weeks)),
+        )
+        topics = tuple(
+            TopicFigures(str(topic), *(int(value or 0) for value in values))
+            for (section, _, topic), values in sorted(found.items(), key=lambda kv: str(kv[0][2]))
+            if section == "topic"
+        )
+        counts = [number("band", index) for index in range(len(STREAK_BANDS))]
+        counts[0] = enrolled - sum(counts[1:])
+        return weekly, topics, tuple(counts)
+
+    def _streaks(
+        self, firsts: Any, scope: Scope, period: Period, low: datetime, high: datetime
+    ) -> Any:
+        """(op, streak) for operatives with a scheduled prompt in the streak window.
+
+        Each scheduled prompt's local day (in the operative's own zone) is a prompt day;
+        it is answered if the prompt's first reply came the same local day. Then the
+        answered days since the last miss (the period's last day may still be open)."""
+        zones = self._zones(scope)
+        today = day_number(period.last)
+        window_start, end = period.end - STREAK_WINDOW, period.end
+
+        def local_day(seconds: ColumnElement[int]) -> ColumnElement[int]:
+            return self._local_day(seconds, zones, OperativeRow.timezone, low, high)
+
+        prompt_s = firsts.c.pk // 2
+        answered = and_(
+            firsts.c.first_s.is_not(None), local_day(firsts.c.first_s) == local_day(prompt_s)
+        )
+        scheduled = (
+            select(
+                firsts.c.op,
+                local_day(prompt_s).label("d"),
+                case((answered, 1), else_=0).label("ok"),
+            )
+            .select_from(firsts)
+            .join(OperativeRow, OperativeRow.id == firsts.c.op)
+            .where(
+                firsts.c.pk % 2 == 1,
+                prompt_s >= int(window_start.timestamp()),
+                prompt_s < int(end.timestamp()),
+            )
+            .subquery("scheduled")
+        )
+        days = (
+            select(scheduled.c.op, scheduled.c.d, func.max(scheduled.c.ok).label("answered"))
+            .where(scheduled.c.d <= today)
+            .group_by(scheduled.c.op, scheduled.c.d)
+            .subquery("prompt_days")
+        )
+        with_last_miss = select(
+            days.c.op,
+            days.c.d,
+            days.c.answered,
+            func.max(case((and_(days.c.answered == 0, days.c.d < today), days.c.d)))
+            .over(partition_by=days.c.op)
+            .label("last_miss"),
+        ).subquery("with_last_miss")
+        counted = and_(
+            with_last_miss.c.answered == 1,
+            or_(
+                with_last_miss.c.last_miss.is_(None),
+                with_last_miss.c.d > with_last_miss.c.last_miss,
+            ),
+        )
+        return (
+            select(
+                with_last_miss.c.op.label("op"),
+                func.sum(case((counted, 1), else_=0)).label("streak"),
+            )
+            .group_by(with_last_miss.c.op)
+            .subquery("streaks")
+        )
+
+    def _gaps(
+        self, scope: Scope, period: Period, low: datetime, high: datetime
+    ) -> Iterable[tuple[int, int]]:
+        week = self._week(self._seconds(ContentGapRow.created_at), period, low, high)
+        inner = select(week.label("wk")).where(
+            ContentGapRow.created_at >= period.start, ContentGapRow.created_at < period.end
+        )
+        if scope.cohort_ids is not None:
+            inner = inner.where(ContentGapRow.cohort_id.in_(sorted(scope.cohort_ids)))
+        gaps = inner.subquery("gap_weeks")
+        for wk, count in self._rows(select(gaps.c.wk, func.count()).group_by(gaps.c.wk)):
+            yield int(wk), int(count)
+
+    def _commitments(self, scope: Scope, period: Period) -> Commitments:
+        def outcome(name: str) -> ColumnElement[int]:
+            return func.coalesce(func.sum(case((CommitmentRow.outcome == name, 1), else_=0)), 0)
+
+        query = (
+            select(func.count(), outcome("kept"), outcome("partly"), outcome("not_yet"))
+            .select_from(CommitmentRow)
+            .join(OperativeRow, OperativeRow.id == CommitmentRow.operative_id)
+            .where(self._in_scope(scope), CommitmentRow.created_at < period.end)
+        )
+        return Commitments(*(int(value or 0) for value in next(self._rows(query))))
+
+    # -- individuals (facilitators, own cohorts only) --------------------------
+
+    def people(self, scope: Scope, period: Period) -> Iterator[PersonFigures]:
+        end = period.end
+        since, until = end - STREAK_WINDOW, end + REPLY_GRACE
+        low, high = since - timedelta(days=1), until + timedelta(days=1)
+        with self._roomy():
+            firsts = self._firsts(scope, since, until)
+            streaks = self._streaks(firsts, scope, period, low, high)
+            streak_of = {
+                int(op): int(streak)
+                for op, streak in self._rows(select(streaks.c.op, streaks.c.streak))
+            }
+        in_period = and_(
+            EventRow.occurred_at >= period.start,
+            EventRow.occurred_at < end,
+            EventRow.operative_id == OperativeRow.id,
+        )
+
+        def counted(type_: str) -> Any:
+            return (
+                select(func.count())
+                .where(EventRow.type == type_, in_period)
+                .correlate(OperativeRow)
+                .scalar_subquery()
+            )
+
+        last_reply = (
+            select(func.max(EventRow.occurred_at))
+            .where(EventRow.type == _ANSWER, in_period)
+            .correlate(OperativeRow)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                OperativeRow.id,
+                OperativeRow.display_name,
+                CohortRow.name,
+                OperativeRow.status,
+                counted(_PROMPT),
+                counted(_ANSWER),
+                last_reply,
+            )
+            .select_from(OperativeRow)
+            .outerjoin(CohortRow, CohortRow.id == OperativeRow.cohort_id)
+            .where(self._in_scope(scope), OperativeRow.created_at < end)
+            .order_by(CohortRow.name, self._by_name(OperativeRow.display_name), OperativeRow.id)
+            .execution_options(yield_per=500)
+        )
+        zone = ZoneInfo(period.timezone)
+        for op, name, cohort, status, prompts, replies, last in self._rows(query):
+            yield PersonFigures(
+                name=str(name),
+                cohort=cohort,
+                status=str(status),
+                prompts=int(prompts),
+                replies=int(replies),
+                streak=streak_of.get(int(op), 0),
+                last_reply=_aware(last).astimezone(zone).date() if last is not None else None,
+            )
+
+    # -- the weekly digest -----------------------------------------------------
+
+    def digest_recipients(self) -> list[Recipient]:
+        rows = self._session.execute(
+            select(OperativeRow.id, OperativeRow.telegram_id, OperativeRow.timezone)
+            .where(
+                OperativeRow.role == Role.MANAGER.value,
+                OperativeRow.status == Status.ACTIVE.value,
+            )
+            .order_by(OperativeRow.telegram_id)
+        )
+        return [Recipient(int(op), int(telegram), str(zone)) for op, telegram, zone in rows]
