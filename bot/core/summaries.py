@@ -1,19 +1,168 @@
-"""Managers' commands: /summary and /export."""
+"""Managers' commands: /summary and /export.
+
+    /summary                 all the groups you can see, the last 4 weeks
+    /summary HULL1           one group (by its invite code)
+    /summary HULL1 last-month
+    /export [code] [period]  the same as a spreadsheet (XLSX)
+
+Who sees what:
+- managers and admins: any group, or everyone together;
+- facilitators: only the groups they created (several together, or one), and in
+  /export also a row per person of those groups (never anything they typed);
+- operatives: the "not allowed" text.
+A code that doesn't exist, or names someone else's group, gets the same answer,
+so codes can't be probed. The privacy floor is applied in :mod:`bot.core.reports`.
+"""
 
 from __future__ import annotations
 
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
+
+from bot.core.messages import Attachment, Reply
+from bot.core.model import Role
+from bot.core.report_ports import Period, Scope
+from bot.core.reports import (
+    PeriodError,
+    build_report,
+    chart_data,
+    document,
+    parse_period,
+    period_label,
+    summary_text,
+)
+from bot.core.telegram_html import escape
 
 if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
     from bot.core.messages import Sender
 
+GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_LOOKS_LIKE_PERIOD = re.compile(r"^(\d+w|\d{4}-\d{2}.*|(this|last)-(week|month))$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a /summary or /export asks for, once the sender may see it."""
+
+    group: str
+    scope: Scope
+    period: Period
+    #: Whether individual rows may be shown (a facilitator, their own groups).
+    individuals: bool
+    #: For file names: the group's code, or "all".
+    code: str
+
+
+def titles(coach: Coach) -> Mapping[str, str]:
+    return {topic_id: topic.title for topic_id, topic in coach.library.topics.items()}
+
+
+def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
+    """Check the sender's role and read ``[code] [period]``; say why not if not."""
+    operative = turn.operative
+    assert operative is not None
+    role = coach.role_of(operative)
+    if role not in (Role.MANAGER, Role.ADMIN, Role.FACILITATOR):
+        turn.say(coach.text("not_allowed"))
+        return None
+    words = args.split()
+    if len(words) > 2:
+        turn.say(coach.text("report_usage"))
+        return None
+    code = period_text = ""
+    if len(words) == 2:
+        code, period_text = words
+    elif len(words) == 1:
+        if _LOOKS_LIKE_PERIOD.match(words[0]):
+            period_text = words[0]
+        else:
+            code = words[0]
+    try:
+        period = parse_period(period_text, turn.today, operative.timezone)
+    except PeriodError:
+        turn.say(coach.text("report_bad_period", value=escape(period_text[:40])))
+        return None
+    facilitator = role is Role.FACILITATOR
+    if code and code.lower() != "all":
+        cohort = turn.uow.cohorts.by_code(code) if GROUP_CODE.match(code) else None
+        if (
+            cohort is None
+            or cohort.id is None
+            or (facilitator and cohort.created_by != operative.telegram_id)
+        ):
+            turn.say(coach.text("report_unknown_group", code=escape(code[:64])))
+            return None
+        return Request(cohort.name, Scope(frozenset({cohort.id})), period, facilitator, code)
+    if not facilitator:
+        return Request(coach.text("report_all_groups"), Scope(), period, False, "all")
+    cohorts = [c for c in turn.uow.cohorts.created_by(operative.telegram_id) if c.id is not None]
+    if not cohorts:
+        turn.say(coach.text("report_no_groups"))
+        return None
+    if len(cohorts) == 1:
+        only = cohorts[0]
+        assert only.id is not None
+        return Request(only.name, Scope(frozenset({only.id})), period, True, only.invite_code)
+    ids = frozenset(c.id for c in cohorts if c.id is not None)
+    return Request(coach.text("report_your_groups"), Scope(ids), period, True, "mine")
+
 
 def summary_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    """/summary [cohort] [period]; filled in by the reporting work (issue 6)."""
-    turn.say(coach.text("not_allowed"))
+    """/summary [cohort] [period]: a short text, then one chart."""
+    request = resolve(coach, turn, args)
+    if request is None:
+        return
+    report = build_report(turn.uow.reports, request.scope, request.period, request.group)
+    names = titles(coach)
+    turn.say(summary_text(report, coach.text, names))
+    if report.withheld:
+        return
+    from bot.reporting.chart import render_chart
+
+    png = render_chart(chart_data(report, coach.text, names))
+    turn.replies.append(
+        Reply(
+            coach.text("report_chart_caption"),
+            image=Attachment(_file_name(request, "png"), png),
+        )
+    )
 
 
 def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    """/export [cohort] [period]; filled in by the reporting work (issue 6)."""
-    turn.say(coach.text("not_allowed"))
+    """/export [cohort] [period]: the spreadsheet, as a document."""
+    request = resolve(coach, turn, args)
+    if request is None:
+        return
+    report = build_report(turn.uow.reports, request.scope, request.period, request.group)
+    if report.withheld:
+        turn.say(summary_text(report, coach.text, titles(coach)))
+        return
+    individuals = (
+        turn.uow.reports.people(request.scope, request.period) if request.individuals else None
+    )
+    from bot.reporting.export import write_xlsx
+
+    buffer = io.BytesIO()
+    write_xlsx(document(report, coach.text, titles(coach), individuals), buffer)
+    caption = "report_export_caption_people" if request.individuals else "report_export_caption"
+    turn.replies.append(
+        Reply(
+            coach.text(caption, group=escape(request.group), period=period_label(request.period)),
+            document=Attachment(_file_name(request, "xlsx"), buffer.getvalue()),
+        )
+    )
+
+
+def _file_name(request: Request, extension: str) -> str:
+    return file_name(request.code, request.period.first, request.period.last, extension)
+
+
+def file_name(code: str, first: date, last: date, extension: str) -> str:
+    """ "doorstep-coach-HULL1-2026-11-02-to-2026-11-29.xlsx": safe on any system."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "", code)[:40] or "all"
+    return f"doorstep-coach-{safe}-{first.isoformat()}-to-{last.isoformat()}.{extension}"

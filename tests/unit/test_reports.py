@@ -1,0 +1,700 @@
+"""Managers' reports at the service level: a real coach on SQLite, the hand-built
+dataset of tests/reports_dataset.py, and exact figures.
+
+Also: periods, the privacy floor, role checks, the chart, the exports (XLSX, CSV,
+JSON) and `coachbot report`, and the Monday digest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from matplotlib import image
+from openpyxl import load_workbook
+
+from bot import cli
+from bot.core.coaching import Coach, CoachConfig
+from bot.core.content import Library
+from bot.core.daily import DailyPrompts
+from bot.core.digest import queue_weekly_digests
+from bot.core.matching import Matcher
+from bot.core.messages import Command, Reply, Sender
+from bot.core.model import Delivery, Kind, Role
+from bot.core.report_ports import (
+    Activity,
+    Commitments,
+    Figures,
+    Membership,
+    Period,
+    Scope,
+    TopicFigures,
+    Weekly,
+)
+from bot.core.reports import (
+    FEWER,
+    PeriodError,
+    Report,
+    document,
+    floored,
+    parse_period,
+    people,
+    period_label,
+    rate,
+    summary_text,
+    summary_values,
+)
+from bot.reporting.export import neutralise, write_csv, write_json, write_xlsx
+from bot.storage.database import make_engine, make_session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.unit_of_work import SqlUnitOfWork
+from tests import reports_dataset as data
+from tests.conftest import ADMIN_ID, CONTENT
+from tests.support import FakeClock
+
+LONDON = "Europe/London"
+RANGE = "2026-11-02..2026-11-15"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    """The dataset, built once: each test gets a copy of this database file."""
+    path = tmp_path_factory.mktemp("reports") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        ids = data.build(uow)
+        uow.commit()
+    engine.dispose()
+    return path, ids
+
+
+@pytest.fixture
+def sqlite_url(template: tuple[Path, dict[str, int]], tmp_path: Path) -> str:
+    """The coach's database (see tests/conftest.py): a fresh copy of the dataset."""
+    copy = tmp_path / "coachbot.db"
+    shutil.copyfile(template[0], copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture(scope="module")
+def matcher(library: Library) -> Matcher:
+    return Matcher(library)
+
+
+@pytest.fixture
+def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher) -> Iterator[Coach]:
+    """As in tests/conftest.py, without migrating again (the copy is up to date) and
+    with one matcher for the module (reports never route text)."""
+    engine = make_engine(sqlite_url)
+    yield Coach(
+        partial(SqlUnitOfWork, make_session_factory(engine)),
+        library,
+        clock,
+        CoachConfig(default_timezone=LONDON, admin_ids=frozenset({ADMIN_ID})),
+        matcher,
+    )
+    engine.dispose()
+
+
+@pytest.fixture
+def ids(template: tuple[Path, dict[str, int]], coach: Coach) -> dict[str, int]:
+    return template[1]
+
+
+def ask(coach: Coach, user_id: int, text: str) -> list[Reply]:
+    name, _, args = text.lstrip("/").partition(" ")
+    return coach.handle(Command(Sender(user_id, "Someone"), name, args))
+
+
+def texts(replies: list[Reply]) -> str:
+    return "\n".join(reply.text for reply in replies)
+
+
+# -- periods -------------------------------------------------------------------
+
+WEDNESDAY = date(2026, 11, 18)
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "last"),
+    [
+        ("", date(2026, 10, 19), date(2026, 11, 15)),
+        ("4w", date(2026, 10, 19), date(2026, 11, 15)),
+        ("1w", date(2026, 11, 9), date(2026, 11, 15)),
+        ("last-week", date(2026, 11, 9), date(2026, 11, 15)),
+        ("this-week", date(2026, 11, 16), WEDNESDAY),
+        ("this-month", date(2026, 11, 1), WEDNESDAY),
+        ("last-month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("2026-02", date(2026, 2, 1), date(2026, 2, 28)),
+        ("2026-11", date(2026, 11, 1), WEDNESDAY),
+        (RANGE, date(2026, 11, 2), date(2026, 11, 15)),
+        ("LAST-MONTH", date(2026, 10, 1), date(2026, 10, 31)),
+    ],
+)
+def test_periods(typed: str, first: date, last: date) -> None:
+    assert parse_period(typed, WEDNESDAY, LONDON) == Period(first, last, LONDON)
+
+
+def test_last_month_in_january_is_december() -> None:
+    period = parse_period("last-month", date(2027, 1, 5), LONDON)
+    assert (period.first, period.last) == (date(2026, 12, 1), date(2026, 12, 31))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "0w",
+        "105w",
+        "2026-13",
+        "2027-01",
+        "2026-11-15..2026-11-02",
+        "2026-02-30..2026-03-01",
+        "2020-01-01..2026-01-01",
+        "fortnight",
+        "4 weeks",
+    ],
+)
+def test_periods_that_are_refused(typed: str) -> None:
+    with pytest.raises(PeriodError):
+        parse_period(typed, WEDNESDAY, LONDON)
+
+
+def test_period_bounds_and_weeks() -> None:
+    period = Period(date(2026, 10, 1), date(2026, 10, 31), LONDON)
+    # BST: midnight in London is 23:00 UTC the day before; GMT again by the 31st.
+    assert period.start == datetime(2026, 9, 30, 23, tzinfo=UTC)
+    assert period.end == datetime(2026, 11, 1, 0, tzinfo=UTC)
+    assert period.weeks == (
+        date(2026, 9, 28),
+        date(2026, 10, 5),
+        date(2026, 10, 12),
+        date(2026, 10, 19),
+        date(2026, 10, 26),
+    )
+    assert period_label(period) == "1 Oct to 31 Oct 2026"
+    assert period_label(Period(date(2026, 12, 28), date(2027, 1, 3), LONDON)) == (
+        "28 Dec 2026 to 3 Jan 2027"
+    )
+
+
+# -- the privacy floor ---------------------------------------------------------
+
+
+def test_the_floor_is_five() -> None:
+    assert [people(n) for n in (0, 1, 4, 5, 6)] == [FEWER, FEWER, FEWER, 5, 6]
+    assert floored(120, 4) is FEWER and floored(120, 5) == 120
+    assert rate(3, 4, 4) is FEWER
+    assert rate(3, 4, 5) == 0.75
+    assert rate(0, 0, 5) is None
+
+
+def _figures(enrolled: int, topics: tuple[TopicFigures, ...] = ()) -> Figures:
+    week = Activity(
+        prompts=10, prompted=enrolled, replies=5, median_reply_seconds=60.0, active=enrolled, gaps=2
+    )
+    return Figures(
+        Membership(enrolled=enrolled),
+        Weekly(week, ((date(2026, 11, 9), week),)),
+        topics,
+        (enrolled, 0, 0, 0, 0),
+        Commitments(),
+    )
+
+
+def test_a_group_of_four_shows_no_figure_at_all() -> None:
+    report = Report(
+        "Tiny", Period(date(2026, 11, 9), date(2026, 11, 15), LONDON), _figures(4), Activity()
+    )
+    assert report.withheld
+    values = summary_values(report)
+    shown = {key: value for key, value in values.items() if value is not FEWER}
+    assert shown == {
+        "group": "Tiny",
+        "period_from": date(2026, 11, 9),
+        "period_to": date(2026, 11, 15),
+        "time_zone": LONDON,
+    }
+    text = summary_text(report, _text(), {})
+    assert text == (
+        "<b>Tiny</b>, 9 Nov to 15 Nov 2026\n"
+        "This group has fewer than 5 operatives, so I don't show any figures for it. "
+        "That keeps everyone anonymous."
+    )
+    doc = document(report, _text(), {})
+    assert [list(table.rows) for table in doc.tables] == [[], []]
+
+
+def test_weak_topics_first_and_small_topics_last() -> None:
+    topics = (
+        TopicFigures("appointments", 10, 5, strong=8, partial=2, concern=0),  # 0.9
+        TopicFigures("doorstep", 10, 6, strong=2, partial=4, concern=4),  # 0.4
+        TopicFigures("diversity", 10, 4, strong=0, partial=0, concern=10),  # too few people
+        TopicFigures("saying-no", 10, 5, strong=5, partial=0, concern=5),  # 0.5
+        TopicFigures("preventive", 2, 2, strong=0, partial=0, concern=2),  # too few people
+    )
+    report = Report(
+        "G", Period(date(2026, 11, 9), date(2026, 11, 15), LONDON), _figures(10, topics), Activity()
+    )
+    assert [t.topic for t in report.topics()] == [
+        "doorstep",
+        "saying-no",
+        "appointments",
+        "diversity",
+        "preventive",
+    ]
+
+
+def _text() -> Any:
+    from bot.core.content import load_library
+
+    return load_library(CONTENT).text
+
+
+# -- /summary: roles and figures -----------------------------------------------
+
+TITLES = {
+    "doorstep": "On the doorstep",
+    "appointments": "Keeping tenants informed",
+    "safeguarding": "Safeguarding and welfare",
+}
+
+
+def test_manager_summary_text_and_chart(coach: Coach, ids: dict[str, int]) -> None:
+    replies = ask(coach, data.MANAGER, f"/summary {RANGE}")
+    assert [reply.image is not None for reply in replies] == [False, True]
+    assert replies[0].text.splitlines() == [
+        "<b>All groups</b>, 2 Nov to 15 Nov 2026",
+        "Operatives: 9 enrolled, 8 answered at least once, fewer than 5 new",
+        "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
+        "Prompts: 34 sent, 79% answered, median reply 15 min",
+        "Week on week: fewer than 5 operatives in one of the weeks, so no figures.",
+        "Days in a row: 0: fewer than 5 · 1–2: fewer than 5 · 3–4: fewer than 5 · "
+        "5–9: fewer than 5 · 10+: fewer than 5",
+        "Weakest topics: On the doorstep (59% strong, 6% concern)",
+        "Commitments kept: 60% of 5 followed up",
+        "Questions I couldn't answer: 5",
+    ]
+    png = replies[1].image
+    assert png is not None and png.filename.endswith(".png")
+    assert png.content.startswith(PNG_SIGNATURE)
+    pixels = image.imread(io.BytesIO(png.content), format="png")
+    assert pixels.shape[:2] == (1000, 900)
+
+
+def test_facilitator_sees_their_own_group(coach: Coach, ids: dict[str, int]) -> None:
+    summary, chart = ask(coach, data.FACILITATOR_A, f"/summary {RANGE}")
+    text = summary.text
+    assert chart.image is not None
+    assert text.splitlines()[:4] == [
+        "<b>Hull North</b>, 2 Nov to 15 Nov 2026",
+        "Operatives: 6 enrolled, 5 answered at least once, fewer than 5 new",
+        "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
+        "Prompts: 31 sent, 77% answered, median reply 20 min",
+    ]
+    assert "Weakest topics: On the doorstep (50% strong, 7% concern)" in text
+    assert "Commitments: fewer than 5 followed up so far." in text
+    assert text.endswith("Questions I couldn't answer: 3")
+    assert ask(coach, data.FACILITATOR_A, f"/summary HULL1 {RANGE}")[0].text == text
+
+
+def test_facilitator_cannot_see_another_group(coach: Coach, ids: dict[str, int]) -> None:
+    refused = texts(ask(coach, data.FACILITATOR_A, "/summary LEEDS1"))
+    unknown = texts(ask(coach, data.FACILITATOR_A, "/summary NOSUCH"))
+    # The same answer as for a code that doesn't exist: codes can't be probed.
+    assert refused == unknown.replace("NOSUCH", "LEEDS1")
+    assert "can't find a group with the code <code>LEEDS1</code>" in refused
+    assert "Leeds" not in refused
+    (export,) = ask(coach, data.FACILITATOR_A, "/export LEEDS1")
+    assert export.document is None and export.text == refused
+
+
+def test_a_group_below_the_floor_is_withheld(coach: Coach, ids: dict[str, int]) -> None:
+    withheld = (
+        "<b>Leeds</b>, 2 Nov to 15 Nov 2026\n"
+        "This group has fewer than 5 operatives, so I don't show any figures for it. "
+        "That keeps everyone anonymous."
+    )
+    for user in (data.MANAGER, data.FACILITATOR_B):
+        (reply,) = ask(coach, user, f"/summary LEEDS1 {RANGE}")
+        assert reply.text == withheld and reply.image is None
+    # Leeds is facilitator 501's only group, so it is what they get by default.
+    assert texts(ask(coach, data.FACILITATOR_B, f"/summary {RANGE}")) == withheld
+
+
+def test_a_facilitator_without_groups(coach: Coach, ids: dict[str, int]) -> None:
+    ask(coach, 777, "/start")
+    with coach.uow_factory() as uow:
+        newcomer = uow.operatives.get(777)
+        assert newcomer is not None
+        newcomer.role = Role.FACILITATOR
+        uow.operatives.save(newcomer)
+        uow.commit()
+    assert texts(ask(coach, 777, "/summary")).startswith("You haven't got any groups yet")
+    assert "can't find a group" in texts(ask(coach, 777, "/export HULL1"))
+
+
+def test_operatives_are_not_allowed(coach: Coach, ids: dict[str, int]) -> None:
+    for command in ("/summary", "/export", f"/summary HULL1 {RANGE}"):
+        assert texts(ask(coach, 1001, command)) == coach.text("not_allowed")
+
+
+def test_admin_sees_everything(coach: Coach, ids: dict[str, int]) -> None:
+    ask(coach, ADMIN_ID, "/start")
+    text = texts(ask(coach, ADMIN_ID, f"/summary HULL1 {RANGE}"))
+    assert "Prompts: 31 sent, 77% answered" in text
+    assert "Prompts: 34 sent" in texts(ask(coach, ADMIN_ID, f"/summary all {RANGE}"))
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("HULL1 fortnight", 'I can\'t read "fortnight" as a period'),
+        ("2026-13", 'I can\'t read "2026-13" as a period'),
+        ("a b c", "Send <code>/summary</code> on its own"),
+        ("<b>x</b>", "can't find a group with the code <code>&lt;b&gt;x&lt;/b&gt;</code>"),
+    ],
+)
+def test_what_a_manager_typed_wrong(
+    coach: Coach, ids: dict[str, int], args: str, expected: str
+) -> None:
+    assert expected in texts(ask(coach, data.MANAGER, f"/summary {args}"))
+
+
+def test_no_free_text_ever_reaches_a_manager(coach: Coach, ids: dict[str, int]) -> None:
+    replies = ask(coach, data.MANAGER, f"/summary {RANGE}") + ask(
+        coach, data.MANAGER, f"/export {RANGE}"
+    )
+    assert [reply.image or reply.document for reply in replies][1:] != [None, None]
+    for reply in replies:
+        assert data.SECRET not in reply.text
+        attachment = reply.document or reply.image
+        assert attachment is None or data.SECRET.encode() not in attachment.content
+    book = _book(replies[-1])
+    cells = [cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert data.SECRET not in cells
+
+
+# -- /export ---------------------------------------------------------------------
+
+
+def _book(reply: Reply) -> Any:
+    assert reply.document is not None
+    return load_workbook(io.BytesIO(reply.document.content))
+
+
+def _rows(sheet: Any) -> list[tuple[Any, ...]]:
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_manager_export(coach: Coach, ids: dict[str, int]) -> None:
+    (reply,) = ask(coach, data.MANAGER, f"/export {RANGE}")
+    assert reply.document is not None
+    assert reply.document.filename == "doorstep-coach-all-2026-11-02-to-2026-11-15.xlsx"
+    book = _book(reply)
+    assert book.sheetnames == ["Summary", "Weeks", "Topics"]
+    summary = dict(_rows(book["Summary"]))
+    fewer = "fewer than 5"
+    assert summary["Figure"] == "Value"
+    assert summary["Group"] == "All groups"
+    assert summary["From"] == datetime(2026, 11, 2)
+    assert summary["Operatives enrolled"] == 9
+    assert summary["Joined in the period"] == fewer
+    assert summary["Answered at least once"] == 8
+    assert summary["Prompts sent"] == 34
+    assert summary["Prompts answered"] == 27
+    assert summary["Reply rate"] == 0.7941
+    assert summary["Median minutes to reply"] == 15
+    assert summary["Reply rate, last week"] == fewer
+    assert summary["Days in a row: 1–2"] == fewer
+    assert summary["Commitments made"] == 6
+    assert summary["Commitments kept"] == 0.6
+    assert summary["Questions the coach couldn't answer"] == 5
+    assert _rows(book["Weeks"]) == [
+        (
+            "Week starting",
+            "Prompts sent",
+            "Operatives sent prompts",
+            "Prompts answered",
+            "Reply rate",
+            "Change on the week before (points)",
+            "Median minutes to reply",
+            "Answered at least once",
+            "Questions the coach couldn't answer",
+        ),
+        (datetime(2026, 11, 2), 17, 7, 14, 0.8235, None, 15, 6, 4),
+        (datetime(2026, 11, 9), fewer, fewer, fewer, fewer, fewer, fewer, fewer, 1),
+    ]
+    assert _rows(book["Topics"]) == [
+        ("Topic", "Topic id", "Answers", "Operatives", "Strong", "Partial", "Concern"),
+        ("On the doorstep", "doorstep", 17, 8, 0.5882, 0.3529, 0.0588),
+        ("Keeping tenants informed", "appointments", fewer, fewer, fewer, fewer, fewer),
+        ("Safeguarding and welfare", "safeguarding", fewer, fewer, fewer, fewer, fewer),
+    ]
+
+
+def test_facilitator_export_has_their_people(coach: Coach, ids: dict[str, int]) -> None:
+    (reply,) = ask(coach, data.FACILITATOR_A, f"/export {RANGE}")
+    book = _book(reply)
+    assert book.sheetnames == ["Summary", "Weeks", "Topics", "People"]
+    assert _rows(book["People"]) == [
+        ("Name", "Group", "Status", "Prompts sent", "Answers", "Days in a row", "Last answer"),
+        # A name that looks like a formula stays text.
+        ("'" + data.FORMULA_NAME, "Hull North", "active", 5, 2, 2, datetime(2026, 11, 13)),
+        ("Alice", "Hull North", "active", 10, 10, 10, datetime(2026, 11, 13)),
+        ("Bob", "Hull North", "paused", 10, 10, 3, datetime(2026, 11, 13)),
+        ("Cara", "Hull North", "paused", 3, 0, 0, None),
+        ("Dev", "Hull North", "stopped", 1, 2, 0, datetime(2026, 11, 4)),
+        ("Eve", "Hull North", "unreachable", 2, 2, 0, datetime(2026, 11, 13)),
+    ]
+    # Managers never get individual rows.
+    (manager,) = ask(coach, data.MANAGER, f"/export HULL1 {RANGE}")
+    assert "People" not in _book(manager).sheetnames
+
+
+def test_export_of_a_small_group_is_only_words(coach: Coach, ids: dict[str, int]) -> None:
+    (reply,) = ask(coach, data.MANAGER, f"/export LEEDS1 {RANGE}")
+    assert reply.document is None and "fewer than 5 operatives" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 7700", "'+44 7700"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Hull = North", "Hull = North"),
+        ("", ""),
+    ],
+)
+def test_cells_that_would_be_formulas_are_neutralised(text: str, expected: str) -> None:
+    assert neutralise(text) == expected
+
+
+def test_xlsx_csv_and_json_carry_the_same_figures(coach: Coach, ids: dict[str, int]) -> None:
+    with coach.uow_factory() as uow:
+        from bot.core.reports import build_report
+
+        scope = Scope(frozenset({ids["cohort_a"]}))
+        report = build_report(uow.reports, scope, data.PERIOD, "=Hull")
+        text = coach.text
+        out = io.StringIO()
+        write_csv(document(report, text, TITLES), out)
+        as_csv = list(csv.reader(io.StringIO(out.getvalue())))
+        out = io.StringIO()
+        write_json(document(report, text, TITLES), out)
+        as_json = json.loads(out.getvalue())
+        binary = io.BytesIO()
+        write_xlsx(document(report, text, TITLES), binary)
+    assert as_csv[0] == ["section", "key", "metric", "value"]
+    assert ["summary", "", "group", "'=Hull"] in as_csv
+    assert ["summary", "", "prompts_sent", "31"] in as_csv
+    assert ["summary", "", "operatives_paused", "fewer than 5"] in as_csv
+    assert ["weeks", "2026-11-09", "prompts_sent", "fewer than 5"] in as_csv
+    assert ["topics", "On the doorstep", "strong_share", "0.5"] in as_csv
+    assert as_json["summary"]["group"] == "=Hull"  # JSON is data, not a spreadsheet
+    assert as_json["summary"]["reply_rate"] == 0.7742
+    assert as_json["summary"]["median_minutes_to_reply"] == 20.0
+    assert as_json["weeks"][0] == {
+        "week_starting": "2026-11-02",
+        "prompts_sent": "fewer than 5",
+        "operatives_prompted": "fewer than 5",
+        "prompts_answered": "fewer than 5",
+        "reply_rate": "fewer than 5",
+        "reply_rate_change_points": None,
+        "median_minutes_to_reply": "fewer than 5",
+        "operatives_active": "fewer than 5",
+        "unmatched_messages": 2,
+    }
+    assert [row["topic_id"] for row in as_json["topics"]] == [
+        "doorstep",
+        "appointments",
+        "safeguarding",
+    ]
+    book = load_workbook(binary)
+    assert dict(_rows(book["Summary"]))["Group"] == "'=Hull"
+
+
+# -- coachbot report -------------------------------------------------------------
+
+
+@pytest.fixture
+def command_line(
+    coach: Coach, ids: dict[str, int], sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    for name in ("TELEGRAM_BOT_TOKEN", "COACHBOT_ADMIN_IDS", "COACHBOT_TIMEZONE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("COACHBOT_CONTENT_DIR", str(CONTENT))
+    yield
+
+
+def test_report_command_json_to_stdout(
+    command_line: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.main(
+        [
+            "report",
+            "--cohort",
+            "HULL1",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-15",
+            "--format",
+            "json",
+        ]
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["summary"]["group"] == "Hull North"
+    assert out["summary"]["operatives_enrolled"] == 6
+    assert out["summary"]["prompts_answered"] == 24
+    assert out["summary"]["unmatched_messages"] == 3
+
+
+def test_report_command_files(
+    command_line: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    xlsx, table = tmp_path / "r.xlsx", tmp_path / "r.csv"
+    assert (
+        cli.main(
+            [
+                "report",
+                "--from",
+                "2026-11-02",
+                "--to",
+                "2026-11-15",
+                "--format",
+                "xlsx",
+                "--output",
+                str(xlsx),
+            ]
+        )
+        == 0
+    )
+    assert (
+        cli.main(["report", "--from", "2026-11-02", "--to", "2026-11-15", "--output", str(table)])
+        == 0
+    )
+    assert load_workbook(xlsx).sheetnames == ["Summary", "Weeks", "Topics"]
+    assert dict(_rows(load_workbook(xlsx)["Summary"]))["Prompts sent"] == 34
+    assert ["summary", "", "prompts_sent", "34"] in list(csv.reader(table.open()))
+    assert capsys.readouterr().err.splitlines() == [f"wrote {xlsx}", f"wrote {table}"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--format", "pdf"], 2, "coachbot: unknown format 'pdf': use csv, xlsx or json"),
+        (
+            ["--from", "2026-13-01"],
+            2,
+            "coachbot: bad --from date '2026-13-01': use YYYY-MM-DD, like 2026-10-31",
+        ),
+        (
+            ["--from", "2026-11-15", "--to", "2026-11-02"],
+            2,
+            "coachbot: --from 2026-11-15 is after --to 2026-11-02",
+        ),
+        (
+            ["--from", "2020-01-01", "--to", "2026-01-01"],
+            2,
+            "coachbot: a report covers at most 731 days",
+        ),
+        (["--cohort", "NOPE"], 1, "coachbot: no group with the code 'NOPE'"),
+        (["--cohort", "no such!"], 2, "coachbot: bad group code 'no such!'"),
+    ],
+)
+def test_report_command_errors_are_one_line(
+    command_line: None,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
+    assert cli.main(["report", *args]) == code
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [message]
+    assert captured.out == ""
+
+
+# -- the Monday digest -------------------------------------------------------------
+
+
+def queue(coach: Coach, clock: FakeClock, moment: datetime) -> int:
+    clock.set(moment)
+    with coach.uow_factory() as uow:
+        queued = queue_weekly_digests(coach, uow, moment)
+        uow.commit()
+    return queued
+
+
+def test_digest_goes_on_monday_from_eight_once(
+    coach: Coach, clock: FakeClock, ids: dict[str, int]
+) -> None:
+    assert queue(coach, clock, datetime(2026, 11, 16, 7, 59, tzinfo=UTC)) == 0
+    assert queue(coach, clock, datetime(2026, 11, 15, 9, 0, tzinfo=UTC)) == 0  # Sunday
+    assert queue(coach, clock, datetime(2026, 11, 16, 8, 0, tzinfo=UTC)) == 1
+    assert queue(coach, clock, datetime(2026, 11, 16, 8, 1, tzinfo=UTC)) == 0
+    assert queue(coach, clock, datetime(2026, 11, 16, 19, 0, tzinfo=UTC)) == 0
+    with coach.uow_factory() as uow:
+        message = uow.outbox.find(Kind.DIGEST, ids["manager"], date(2026, 11, 16), "weekly")
+        assert uow.outbox.counts(Kind.DIGEST) == {Delivery.PENDING: 1}
+    assert message is not None
+    assert message.chat_id == data.MANAGER
+    assert message.due_at == datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
+    assert message.buttons == []
+    lines = message.text.splitlines()
+    assert lines[:4] == [
+        "<b>Your weekly Doorstep Coach digest</b>",
+        "<b>All groups</b>, 9 Nov to 15 Nov 2026",
+        "Operatives: 9 enrolled, fewer than 5 answered at least once, fewer than 5 new",
+        "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
+    ]
+    assert "Prompts: fewer than 5 operatives were sent any, so no figures." in lines
+    assert "Week on week: fewer than 5 operatives in one of the weeks, so no figures." in lines
+    assert lines[-1] == "/summary for a chart · /export for the spreadsheet"
+    assert data.SECRET not in message.text
+
+
+def test_digest_follows_the_managers_time_zone(
+    coach: Coach, clock: FakeClock, ids: dict[str, int]
+) -> None:
+    with coach.uow_factory() as uow:
+        manager = uow.operatives.get(data.MANAGER)
+        assert manager is not None
+        manager.timezone = "Asia/Tokyo"  # UTC+9: Monday 08:00 is Sunday 23:00 UTC
+        uow.operatives.save(manager)
+        uow.commit()
+    assert queue(coach, clock, datetime(2026, 11, 15, 22, 59, tzinfo=UTC)) == 0
+    assert queue(coach, clock, datetime(2026, 11, 15, 23, 0, tzinfo=UTC)) == 1
+    # 20:00 in Tokyo on Monday: too late for a new one (it's already there anyway).
+    assert queue(coach, clock, datetime(2026, 11, 16, 11, 0, tzinfo=UTC)) == 0
+
+
+def test_planning_queues_the_digest_and_only_for_managers(
+    coach: Coach, clock: FakeClock, ids: dict[str, int]
+) -> None:
+    ask(coach, ADMIN_ID, "/start")
+    clock.set(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
+    planner = DailyPrompts(coach)
+    assert planner.plan().digests == 1
+    assert planner.plan().digests == 0
+    with coach.uow_factory() as uow:
+        assert uow.outbox.counts(Kind.DIGEST) == {Delivery.PENDING: 1}
+        admin = uow.operatives.get(ADMIN_ID)
+        assert admin is not None and coach.role_of(admin) is Role.ADMIN
+        assert uow.outbox.find(Kind.DIGEST, admin.id or 0, date(2026, 11, 16), "weekly") is None
