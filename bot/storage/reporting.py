@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
@@ -36,7 +35,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -69,8 +67,6 @@ DAY = 86_400
 EPOCH = date(1970, 1, 1)
 #: Replies that come this long after the period still count for its last prompts.
 REPLY_GRACE = timedelta(days=2)
-#: SQLite's page cache while a report runs, so that its sorts stay in memory.
-SQLITE_REPORT_CACHE_KIB = 64 * 1024
 
 _STATUS_EVENTS = {
     EventType.ENROLLED.value: Status.ACTIVE.value,
@@ -151,20 +147,6 @@ class SqlReports:
     def _dialect(self) -> str:
         return self._session.get_bind().dialect.name
 
-    @contextmanager
-    def _roomy(self) -> Iterator[None]:
-        """On SQLite, room to sort in memory while the report runs (the default 2 MB
-        page cache spills sorts to temporary files); put back as it was afterwards."""
-        if self._dialect != "sqlite":
-            yield
-            return
-        previous: int = self._session.execute(text("PRAGMA cache_size")).scalar_one()
-        self._session.execute(text(f"PRAGMA cache_size = {-SQLITE_REPORT_CACHE_KIB}"))
-        try:
-            yield
-        finally:
-            self._session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
-
     def _by_name(self, column: Any) -> Any:
         """Names in code-point order on both engines (PostgreSQL's locale would skip
         punctuation), so that a listing is the same wherever it comes from."""
@@ -220,15 +202,13 @@ class SqlReports:
     # -- everything a summary shows ----------------------------------------------
 
     def figures(self, scope: Scope, period: Period) -> Figures:
-        with self._roomy():
-            membership = self._membership(scope, period)
-            weekly, topics, streaks = self._activity(scope, period, membership.enrolled)
-            commitments = self._commitments(scope, period)
+        membership = self._membership(scope, period)
+        weekly, topics, streaks = self._activity(scope, period, membership.enrolled)
+        commitments = self._commitments(scope, period)
         return Figures(membership, weekly, topics, streaks, commitments)
 
     def weekly(self, scope: Scope, period: Period) -> Weekly:
-        with self._roomy():
-            weekly, _, _ = self._activity(scope, period, 0, full=False)
+        weekly, _, _ = self._activity(scope, period, 0, full=False)
         return weekly
 
     def _membership(self, scope: Scope, period: Period) -> Membership:
@@ -312,42 +292,44 @@ class SqlReports:
         ``op``, ``pk`` (the prompt's epoch second times two, plus one if it was
         scheduled) and ``first_s`` (the first reply's epoch second, or NULL).
 
-        A reply's prompt is the latest prompt of the same item at or before it: one
-        window function over prompts and replies, as narrow as it can be (on SQLite
-        the window's rows are copied through a temporary table, and each further
-        window function is another pass), then one GROUP BY per prompt."""
+        A reply's prompt is the latest prompt of the same item at or before it, so a
+        prompt's replies are the replies after it and before the next prompt of its
+        item, and its first reply is the very next event of that operative and item, if
+        that is a reply. So one window function (LEAD) over prompts and replies, as
+        narrow as can be: on SQLite a window's rows go through a temporary table, and
+        each further window function is another pass."""
         payload = EventRow.payload
         is_prompt = EventRow.type == _PROMPT
+        seconds = self._seconds(EventRow.occurred_at)
         events = (
             select(
                 EventRow.id.label("id"),
                 EventRow.operative_id.label("op"),
-                case((is_prompt, 0), else_=1).label("answer"),
-                self._seconds(EventRow.occurred_at).label("s"),
                 payload["item"].as_string().label("item"),
-                case((and_(is_prompt, payload["via"].as_string() == "schedule"), 1), else_=0).label(
-                    "scheduled"
-                ),
+                seconds.label("s"),
+                # A prompt: its second times two, plus one if scheduled; a reply: -1.
+                case(
+                    (
+                        is_prompt,
+                        seconds * 2 + case((payload["via"].as_string() == "schedule", 1), else_=0),
+                    ),
+                    else_=-1,
+                ).label("pk"),
             )
             .where(self._between(scope, [_PROMPT, _ANSWER], since, until))
             .subquery("events")
         )
-        # (s, id) is unique within a partition, so the default frame (up to the current
-        # row's peers) is the rows up to this one.
-        latest_prompt = func.max(
-            case((events.c.answer == 0, events.c.s * 2 + events.c.scheduled))
-        ).over(partition_by=(events.c.op, events.c.item), order_by=(events.c.s, events.c.id))
-        marked = select(
-            events.c.op, events.c.item, events.c.s, events.c.answer, latest_prompt.label("pk")
-        ).subquery("marked")
+        following = func.lead(case((events.c.pk < 0, events.c.s), else_=-1)).over(
+            partition_by=(events.c.op, events.c.item), order_by=(events.c.s, events.c.id)
+        )
+        marked = select(events.c.op, events.c.pk, following.label("next_s")).subquery("marked")
         return (
             select(
                 marked.c.op,
                 marked.c.pk,
-                func.min(case((marked.c.answer == 1, marked.c.s))).label("first_s"),
+                case((marked.c.next_s >= 0, marked.c.next_s)).label("first_s"),
             )
-            .where(marked.c.pk.is_not(None))
-            .group_by(marked.c.op, marked.c.item, marked.c.pk)
+            .where(marked.c.pk >= 0)
             .cte("firsts")
             .prefix_with("MATERIALIZED")
         )
@@ -536,21 +518,18 @@ class SqlReports:
         answered = and_(
             firsts.c.first_s.is_not(None), local_day(firsts.c.first_s) == local_day(prompt_s)
         )
-        scheduled = (
-            select(
-                firsts.c.op,
-                local_day(prompt_s).label("d"),
-                case((answered, 1), else_=0).label("ok"),
-            )
-            .select_from(firsts)
-            .join(OperativeRow, OperativeRow.id == firsts.c.op)
-            .where(
-                firsts.c.pk % 2 == 1,
-                prompt_s >= int(window_start.timestamp()),
-                prompt_s < int(end.timestamp()),
-            )
-            .subquery("scheduled")
-        )
+        prompt_days = select(
+            firsts.c.op,
+            local_day(prompt_s).label("d"),
+            case((answered, 1), else_=0).label("ok"),
+        ).select_from(firsts)
+        if len(zones) > 1:  # each operative's own zone
+            prompt_days = prompt_days.join(OperativeRow, OperativeRow.id == firsts.c.op)
+        scheduled = prompt_days.where(
+            firsts.c.pk % 2 == 1,
+            prompt_s >= int(window_start.timestamp()),
+            prompt_s < int(end.timestamp()),
+        ).subquery("scheduled")
         days = (
             select(scheduled.c.op, scheduled.c.d, func.max(scheduled.c.ok).label("answered"))
             .where(scheduled.c.d <= today)
@@ -612,13 +591,12 @@ class SqlReports:
         end = period.end
         since, until = end - STREAK_WINDOW, end + REPLY_GRACE
         low, high = since - timedelta(days=1), until + timedelta(days=1)
-        with self._roomy():
-            firsts = self._firsts(scope, since, until)
-            streaks = self._streaks(firsts, scope, period, low, high)
-            streak_of = {
-                int(op): int(streak)
-                for op, streak in self._rows(select(streaks.c.op, streaks.c.streak))
-            }
+        firsts = self._firsts(scope, since, until)
+        streaks = self._streaks(firsts, scope, period, low, high)
+        streak_of = {
+            int(op): int(streak)
+            for op, streak in self._rows(select(streaks.c.op, streaks.c.streak))
+        }
         in_period = and_(
             EventRow.occurred_at >= period.start,
             EventRow.occurred_at < end,

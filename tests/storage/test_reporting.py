@@ -120,6 +120,15 @@ def test_several_cohorts_together(uow: SqlUnitOfWork, ids: dict[str, int]) -> No
     assert uow.reports.figures(Scope(frozenset()), PERIOD).membership == Membership()
 
 
+def test_a_group_in_one_time_zone(uow: SqlUnitOfWork, ids: dict[str, int]) -> None:
+    leeds = uow.reports.figures(Scope(frozenset({ids["cohort_b"]})), PERIOD)
+    assert leeds.membership == Membership(enrolled=3)
+    assert leeds.streaks == (0, 3, 0, 0, 0)
+    assert leeds.weekly.total == Activity(
+        prompts=3, prompted=3, replies=3, median_reply_seconds=900.0, active=3, gaps=1
+    )
+
+
 def test_weekly_alone_matches(uow: SqlUnitOfWork, ids: dict[str, int]) -> None:
     assert uow.reports.weekly(hull(ids), PERIOD) == uow.reports.figures(hull(ids), PERIOD).weekly
 
