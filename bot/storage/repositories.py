@@ -75,10 +75,14 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
         row.created_at = operative.created_at
 
 
-class SqlOperatives:
+class _Repository:
+    """Every repository works inside the unit of work's session."""
+
     def __init__(self, session: Session) -> None:
         self._session = session
 
+
+class SqlOperatives(_Repository):
     def _row(self, telegram_id: int) -> OperativeRow | None:
         return self._session.scalars(
             select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
@@ -149,10 +153,7 @@ def _cohort(row: CohortRow) -> Cohort:
     )
 
 
-class SqlCohorts:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlCohorts(_Repository):
     def add(self, cohort: Cohort) -> Cohort:
         row = CohortRow(
             name=cohort.name,
@@ -202,10 +203,7 @@ class SqlCohorts:
         return [_cohort(row) for row in rows]
 
 
-class SqlEventLog:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlEventLog(_Repository):
     def record(self, event: EngagementEvent) -> None:
         self._session.add(
             EventRow(
@@ -261,10 +259,7 @@ class SqlEventLog:
         return found
 
 
-class SqlContentGaps:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlContentGaps(_Repository):
     def add(self, gap: ContentGap) -> None:
         self._session.add(
             ContentGapRow(
@@ -309,10 +304,7 @@ def _message(row: OutboxRow, timezone: str | None = None) -> OutboxMessage:
     )
 
 
-class SqlOutbox:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlOutbox(_Repository):
     def add(self, message: OutboxMessage, now: datetime) -> bool:
         """Queue a message; False (and nothing written) if its twin is already queued."""
         row = OutboxRow(
@@ -527,10 +519,7 @@ def _follow_up(row: FollowUpRow) -> FollowUp:
     )
 
 
-class SqlFollowUps:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlFollowUps(_Repository):
     def add(self, follow_up: FollowUp) -> FollowUp:
         row = FollowUpRow(
             cohort_id=follow_up.cohort_id,
@@ -581,10 +570,7 @@ def _commitment(row: CommitmentRow) -> Commitment:
     )
 
 
-class SqlCommitments:
-    def __init__(self, session: Session) -> None:
-        self._session = session
-
+class SqlCommitments(_Repository):
     def of(self, operative_id: int) -> Commitment | None:
         row = self._session.scalars(
             select(CommitmentRow).where(CommitmentRow.operative_id == operative_id)
