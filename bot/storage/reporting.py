@@ -360,28 +360,43 @@ class SqlReports:
             .subquery("sent")
         )
         replied = select(sent.c.wk, sent.c.delay).where(sent.c.delay.is_not(None))
+        # Medians by row number: one window each (a count() window would be another pass).
+        counted = replied.subquery("counted_replies")
+        per_week = (
+            select(counted.c.wk, func.count().label("n"))
+            .group_by(counted.c.wk)
+            .subquery("per_week")
+        )
         weekly_replied = replied.subquery("weekly_replied")
-        overall_replied = replied.subquery("overall_replied")
         ranked = select(
             weekly_replied.c.wk,
             weekly_replied.c.delay,
             func.row_number()
             .over(partition_by=weekly_replied.c.wk, order_by=weekly_replied.c.delay)
             .label("rn"),
-            func.count().over(partition_by=weekly_replied.c.wk).label("n"),
         ).subquery("ranked")
+        overall_replied = replied.subquery("overall_replied")
         overall = select(
             overall_replied.c.delay,
             func.row_number().over(order_by=overall_replied.c.delay).label("rn"),
-            func.count().over().label("n"),
         ).subquery("overall")
-        # Operatives with a reply, week by week and overall.
-        replying = select(
+        replies = select(func.count()).select_from(replied.subquery("all_replied"))
+        # Replies in the period: who was active, and (for the full figures) topics.
+        answer_columns: list[ColumnElement[Any]] = [
             EventRow.operative_id.label("op"),
             week(self._seconds(EventRow.occurred_at)).label("wk"),
-        ).where(self._between(scope, [_ANSWER], start, end))
-        weekly_replying = replying.subquery("weekly_replying")
-        all_replying = replying.subquery("all_replying")
+        ]
+        if full:
+            answer_columns += [
+                EventRow.payload["topic"].as_string().label("topic"),
+                EventRow.payload["verdict"].as_string().label("verdict"),
+            ]
+        answers = (
+            select(*answer_columns)
+            .where(self._between(scope, [_ANSWER], start, end))
+            .cte("answers")
+            .prefix_with("MATERIALIZED")
+        )
 
         def middle(rn: Any, n: Any) -> ColumnElement[bool]:
             return or_(rn == (n + 1) // 2, rn == (n + 2) // 2)
@@ -414,29 +429,20 @@ class SqlReports:
                 func.count(sent.c.op.distinct()),
                 func.count(sent.c.delay),
             ).select_from(sent),
-            row(
-                "active", weekly_replying.c.wk, None, func.count(weekly_replying.c.op.distinct())
-            ).group_by(weekly_replying.c.wk),
-            row("active", -1, None, func.count(all_replying.c.op.distinct())).select_from(
-                all_replying
+            row("active", answers.c.wk, None, func.count(answers.c.op.distinct())).group_by(
+                answers.c.wk
             ),
+            row("active", -1, None, func.count(answers.c.op.distinct())).select_from(answers),
             row("median", ranked.c.wk, None, func.avg(ranked.c.delay))
-            .where(middle(ranked.c.rn, ranked.c.n))
+            .select_from(ranked)
+            .join(per_week, per_week.c.wk == ranked.c.wk)
+            .where(middle(ranked.c.rn, per_week.c.n))
             .group_by(ranked.c.wk),
             row("median", -1, None, func.avg(overall.c.delay))
             .select_from(overall)
-            .where(middle(overall.c.rn, overall.c.n)),
+            .where(middle(overall.c.rn, replies.scalar_subquery())),
         ]
         if full:
-            answers = (
-                select(
-                    EventRow.operative_id.label("op"),
-                    EventRow.payload["topic"].as_string().label("topic"),
-                    EventRow.payload["verdict"].as_string().label("verdict"),
-                )
-                .where(self._between(scope, [_ANSWER], start, end))
-                .subquery("topic_answers")
-            )
 
             def verdicts(name: str) -> ColumnElement[Any]:
                 return func.sum(case((answers.c.verdict == name, 1), else_=0))
