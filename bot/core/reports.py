@@ -623,4 +623,5 @@ def chart_data(report: Report, text: Texts, titles: Mapping[str, str]) -> ChartD
         key: text(f"report_chart_{key}")
         for key in ("reply_rate", "topics", "strong", "partial", "concern", "no_data")
     }
+    labels["fewer"] = text("report_fewer", floor=PRIVACY_FLOOR)
     return ChartData(f"{report.group}, {period_label(report.period)}", weeks, topics, labels)

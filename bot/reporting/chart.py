@@ -27,10 +27,16 @@ DPI: Final = 100
 
 def render_chart(data: ChartData) -> bytes:
     """The chart as PNG bytes."""
-    figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
+    # Fixed margins rather than a layout engine: a layout engine draws everything twice.
+    figure = Figure(figsize=SIZE_INCHES, dpi=DPI)
     FigureCanvasAgg(figure)
-    figure.suptitle(data.title, fontsize=14, fontweight="bold")
-    weeks_axes, topics_axes = figure.subplots(2, 1, height_ratios=(2, 3))
+    figure.suptitle(data.title, fontsize=14, fontweight="bold", y=0.975)
+    weeks_axes, topics_axes = figure.subplots(
+        2,
+        1,
+        height_ratios=(2, 3),
+        gridspec_kw={"left": 0.27, "right": 0.96, "top": 0.9, "bottom": 0.1, "hspace": 0.35},
+    )
     _weeks(weeks_axes, data)
     _topics(topics_axes, data)
     buffer = io.BytesIO()
@@ -45,8 +51,17 @@ def _weeks(axes: Any, data: ChartData) -> None:
     values = [100 * value if value is not None else 0.0 for _, value in data.weeks]
     bars = axes.bar(positions, values, color=BAR, width=0.6)
     for position, (bar, (_, value)) in enumerate(zip(bars, data.weeks, strict=True)):
-        if value is None:
-            axes.text(position, 3, "–", ha="center", va="bottom", color=MUTED, fontsize=12)
+        if value is None:  # held back by the privacy floor, or no prompts that week
+            axes.text(
+                position,
+                4,
+                data.labels["fewer"],
+                ha="center",
+                va="bottom",
+                color=MUTED,
+                fontsize=9,
+                rotation=90,
+            )
         else:
             axes.text(
                 position,
