@@ -1,0 +1,709 @@
+"""Managers' reports on a large SQLite database, against a load-everything baseline.
+
+The data: 10,000 operatives in 100 cohorts, 1,000,000 engagement events over 26
+weeks (prompts, replies with verdicts, reminders, tips, pauses, stops...),
+20,000 content gaps and 6,000 commitments, bulk-inserted (executemany) into a
+temporary SQLite file.
+
+Measured, each in its own process so that its peak memory is its own:
+- /summary by a manager, all groups, the default period (the last 4 whole
+  weeks): the database work alone, and the whole command (text and chart PNG),
+  median of five; and the first call in a fresh process (imports included);
+- /export by a manager, all groups, all 26 weeks: the XLSX, time and peak RSS;
+  and by a facilitator of 10 cohorts (with a row per person, 1,000 rows);
+- baseline, in the same run: the same figures computed by loading every event
+  into Python, then the same text and chart; and the same XLSX built in memory
+  with openpyxl's normal mode.
+The baseline's figures are compared with ours (4 weeks for everyone and for one
+cohort, 26 weeks for everyone): two independent computations, one check.
+The speed of the machine varies (this is often a shared VM), so the run also
+times a plain Python loop; compare figures from runs with similar loop times.
+
+    python -m bench.reports            # or: python -m bench reports
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+REPO = Path(__file__).resolve().parent.parent
+OPERATIVES = 10_000
+EVENTS = 1_000_000
+COHORTS = 100
+GAPS = 20_000
+COMMITMENTS = 6_000
+WEEKS = 26
+#: The Monday the data ends on (the bench's "now" is 09:00 UTC that day).
+END = date(2026, 11, 30)
+FIRST = END - timedelta(weeks=WEEKS)
+NOW = datetime.combine(END, clock_time(9, 0), tzinfo=UTC)
+MANAGER_ID = 1
+FACILITATOR_ID = 2
+TOPICS = (
+    "doorstep",
+    "saying-no",
+    "diversity",
+    "difficult-conversations",
+    "appointments",
+    "preventive",
+    "internal-comms",
+    "face-to-face-virtual",
+    "performance",
+    "safeguarding",
+)
+ITEMS = tuple(f"{topic}-{number:02d}" for topic in TOPICS for number in range(14))
+ZONES = ("Europe/London",) * 18 + ("Europe/Dublin", "Europe/Berlin")
+#: Per-topic verdict weights (strong, partial, concern): some topics are harder.
+VERDICTS = {
+    topic: (0.6 - 0.04 * index, 0.25 + 0.01 * index, 0.15 + 0.03 * index)
+    for index, topic in enumerate(TOPICS)
+}
+
+
+def _payload(**values: object) -> str:
+    return json.dumps(values, separators=(",", ":"))
+
+
+def _stamp(moment: datetime) -> str:
+    """How SQLAlchemy stores a UTC datetime in SQLite."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def build(path: Path, *, seed: int = 6) -> dict[str, int]:
+    """Create the database at ``path``: schema by migrations, then bulk inserts."""
+    from sqlalchemy import insert
+
+    from bot.storage.database import make_engine
+    from bot.storage.migrate import upgrade
+    from bot.storage.models import CohortRow, CommitmentRow, ContentGapRow, OperativeRow
+
+    rng = random.Random(seed)
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    start = datetime.combine(FIRST, clock_time(0), tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(CohortRow),
+            [
+                {
+                    "name": f"Cohort {number:03d}",
+                    "invite_code": f"C{number:03d}",
+                    "created_by": FACILITATOR_ID if number < 10 else 3,
+                    "created_at": start,
+                }
+                for number in range(COHORTS)
+            ],
+        )
+        people = [
+            {
+                "telegram_id": 10_000_000 + number,
+                "display_name": f"Operative {number}",
+                "role": "operative",
+                "cohort_id": number % COHORTS + 1,
+                "timezone": rng.choice(ZONES),
+                "prompt_time": clock_time(8, 0),
+                "working_days": 0b11111,
+                "status": "active",
+                "created_at": start + timedelta(days=rng.randrange(56), hours=rng.randrange(8, 18)),
+            }
+            for number in range(OPERATIVES)
+        ]
+        for person in people:
+            roll = rng.randrange(100)
+            person["status"] = (
+                "paused"
+                if roll < 7
+                else "stopped"
+                if roll < 12
+                else "unreachable"
+                if roll < 15
+                else "active"
+            )
+        staff = [
+            {
+                "telegram_id": telegram_id,
+                "display_name": name,
+                "role": role,
+                "cohort_id": None,
+                "timezone": "Europe/London",
+                "prompt_time": clock_time(8, 0),
+                "working_days": 0b11111,
+                "status": "active",
+                "created_at": start,
+            }
+            for telegram_id, name, role in (
+                (MANAGER_ID, "Manager", "manager"),
+                (FACILITATOR_ID, "Facilitator", "facilitator"),
+            )
+        ]
+        connection.execute(insert(OperativeRow), people + staff)
+        events = _events(rng, people)
+        written = 0
+        batch: list[tuple[str, int, str, str]] = []
+        for event in events:
+            batch.append(event)
+            if len(batch) == 50_000:
+                _insert_events(connection, batch)
+                written += len(batch)
+                batch = []
+        _insert_events(connection, batch)
+        written += len(batch)
+        connection.execute(
+            insert(ContentGapRow),
+            [
+                {
+                    "text": f"unanswered question {number}",
+                    "cohort_id": rng.randrange(COHORTS) + 1,
+                    "operative_id": rng.randrange(OPERATIVES) + 1,
+                    "topic_guess": None,
+                    "created_at": start + timedelta(seconds=rng.randrange(WEEKS * 7 * 86_400)),
+                }
+                for number in range(GAPS)
+            ],
+        )
+        connection.execute(
+            insert(CommitmentRow),
+            [
+                {
+                    "operative_id": number + 1,
+                    "cohort_id": number % COHORTS + 1,
+                    "text": "I'll show my ID before I'm asked",
+                    "share_name": False,
+                    "outcome": rng.choice(["kept", "kept", "partly", "not_yet", None]),
+                    "created_at": people[number]["created_at"],
+                    "updated_at": people[number]["created_at"],
+                }
+                for number in range(COMMITMENTS)
+            ],
+        )
+    engine.dispose()
+    return {"events": written}
+
+
+def _insert_events(connection: Any, batch: list[tuple[str, int, str, str]]) -> None:
+    if batch:
+        connection.exec_driver_sql(
+            "INSERT INTO engagement_events (type, operative_id, occurred_at, payload) "
+            "VALUES (?, ?, ?, ?)",
+            batch,
+        )
+
+
+def _events(
+    rng: random.Random, people: list[dict[str, Any]]
+) -> Iterator[tuple[str, int, str, str]]:
+    """Exactly EVENTS events, day by day in time order, then fill-ins at random times."""
+    days = [FIRST + timedelta(days=number) for number in range(WEEKS * 7)]
+    # Each operative's engagement (how often they answer) and the day they leave, if they do.
+    keen = [rng.choice((0.95, 0.9, 0.75, 0.55, 0.3)) for _ in people]
+    leaves: dict[int, tuple[date, str]] = {}
+    for number, person in enumerate(people):
+        if person["status"] != "active":
+            leaves[number] = (
+                FIRST + timedelta(days=rng.randrange(60, WEEKS * 7)),
+                person["status"],
+            )
+    eight = {
+        (zone, day): datetime.combine(day, clock_time(8, 0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        for zone in set(ZONES)
+        for day in days
+    }
+    written = 0
+    for day in days:
+        today: list[tuple[datetime, str, int, str]] = []
+        for number, person in enumerate(people):
+            op = number + 1
+            joined = person["created_at"]
+            if joined.date() > day:
+                continue
+            if joined.date() == day:
+                today.append((joined, "enrolled", op, _payload(cohort=person["cohort_id"])))
+            left = leaves.get(number)
+            if left is not None and left[0] < day:
+                continue
+            if left is not None and left[0] == day:
+                kind = left[1]
+                payload = _payload(days=0) if kind == "paused" else _payload()
+                today.append(
+                    (eight[(person["timezone"], day)] - timedelta(hours=1), kind, op, payload)
+                )
+                continue
+            if day.weekday() >= 5:
+                continue
+            sent = eight[(person["timezone"], day)] + timedelta(seconds=rng.randrange(300))
+            if rng.random() < 0.44:
+                item = rng.choice(ITEMS)
+                topic = item.rsplit("-", 1)[0]
+                today.append(
+                    (sent, "prompt_sent", op, _payload(item=item, via="schedule", kind="prompt"))
+                )
+                if rng.random() < keen[number]:
+                    delay = timedelta(seconds=min(36_000, rng.expovariate(1 / 2700)))
+                    verdict = rng.choices(("strong", "partial", "concern"), VERDICTS[topic])[0]
+                    today.append(
+                        (
+                            sent + delay,
+                            "answered",
+                            op,
+                            _payload(item=item, topic=topic, verdict=verdict, via="button"),
+                        )
+                    )
+                elif rng.random() < 0.5:
+                    today.append(
+                        (sent + timedelta(hours=3), "reminder_sent", op, _payload(kind="reminder"))
+                    )
+            if rng.random() < 0.05:
+                at = sent + timedelta(hours=4, seconds=rng.randrange(3600))
+                item = rng.choice(ITEMS)
+                topic = item.rsplit("-", 1)[0]
+                today.append((at, "tip_shown", op, _payload(item=item, topic=topic, score=0.8)))
+            if rng.random() < 0.03:
+                at = sent + timedelta(hours=5)
+                item = rng.choice(ITEMS)
+                topic = item.rsplit("-", 1)[0]
+                today.append((at, "prompt_sent", op, _payload(item=item, via="practice")))
+                if rng.random() < 0.7:
+                    verdict = rng.choices(("strong", "partial", "concern"), VERDICTS[topic])[0]
+                    today.append(
+                        (
+                            at + timedelta(seconds=rng.randrange(30, 600)),
+                            "answered",
+                            op,
+                            _payload(item=item, topic=topic, verdict=verdict, via="text"),
+                        )
+                    )
+        today.sort()
+        for moment, kind, op, payload in today:
+            if written == EVENTS:
+                return
+            written += 1
+            yield kind, op, _stamp(moment), payload
+    span = WEEKS * 7 * 86_400
+    start = datetime.combine(FIRST, clock_time(0), tzinfo=UTC)
+    while written < EVENTS:
+        written += 1
+        moment = start + timedelta(seconds=rng.randrange(span))
+        yield "off_topic", rng.randrange(OPERATIVES) + 1, _stamp(moment), _payload(score=0.1)
+
+
+# -- the baseline: every event into Python -----------------------------------------
+
+
+def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period: Any) -> Any:
+    """The figures of ``SqlReports.figures``, computed by loading every event (and
+    everyone) into Python and looping over them: the obvious way, for comparison."""
+    import sqlite3
+
+    from bot.core.report_ports import (
+        STREAK_BANDS,
+        STREAK_WINDOW,
+        Activity,
+        Commitments,
+        Figures,
+        Membership,
+        TopicFigures,
+        Weekly,
+    )
+
+    connection = sqlite3.connect(database)
+
+    def moment(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+    people = {
+        op: (role, cohort, zone, status, moment(created))
+        for op, role, cohort, zone, status, created in connection.execute(
+            "SELECT id, role, cohort_id, timezone, status, created_at FROM operatives"
+        )
+    }
+    events = [
+        (event_id, type_, op, moment(occurred), json.loads(payload))
+        for event_id, type_, op, occurred, payload in connection.execute(
+            "SELECT id, type, operative_id, occurred_at, payload FROM engagement_events"
+        )
+    ]
+    gaps = [
+        (cohort, moment(created))
+        for cohort, created in connection.execute("SELECT cohort_id, created_at FROM content_gaps")
+    ]
+    commitments = [
+        (op, outcome, moment(created))
+        for op, outcome, created in connection.execute(
+            "SELECT operative_id, outcome, created_at FROM commitments"
+        )
+    ]
+    connection.close()
+
+    def in_scope(op: int | None) -> bool:
+        if op is None or op not in people or people[op][0] != "operative":
+            return False
+        return scope_cohorts is None or people[op][1] in scope_cohorts
+
+    start, end, zone = period.start, period.end, ZoneInfo(period.timezone)
+    monday = period.weeks[0]
+
+    def week(at: datetime) -> int:
+        return (at.astimezone(zone).date() - monday).days // 7
+
+    # Membership, and status at the end of the period.
+    status_of = {"enrolled": "active", "resumed": "active", "paused": "paused"}
+    status_of |= {"stopped": "stopped", "unreachable": "unreachable"}
+    latest: dict[int, tuple[datetime, int, str]] = {}
+    for event_id, type_, op, at, _ in events:
+        relevant = type_ in status_of and at < end and in_scope(op)
+        if relevant and (op not in latest or (at, event_id) > latest[op][:2]):
+            latest[op] = (at, event_id, status_of[type_])
+    members = [op for op in people if in_scope(op) and people[op][4] < end]
+    final = Counter(latest[op][2] if op in latest else people[op][3] for op in members)
+    membership = Membership(
+        len(members),
+        sum(people[op][4] >= start for op in members),
+        final["paused"],
+        final["stopped"],
+        final["unreachable"],
+    )
+
+    # Each prompt with its first reply: replies go to the latest prompt of their item.
+    streak_from = end - STREAK_WINDOW
+    since, until = min(start, streak_from), end + timedelta(days=2)
+    by_item: dict[tuple[int, str], list[tuple[datetime, int, str, dict[str, Any]]]] = defaultdict(
+        list
+    )
+    for event_id, type_, op, at, payload in events:
+        if type_ in ("prompt_sent", "answered") and since <= at < until and in_scope(op):
+            by_item[(op, str(payload.get("item")))].append((at, event_id, type_, payload))
+    prompts: list[tuple[int, datetime, bool, datetime | None]] = []
+    for (op, _), rows in by_item.items():
+        rows.sort(key=lambda row: (int(row[0].timestamp()), row[1]))
+        current: list[Any] | None = None
+        for at, _, type_, payload in rows:
+            if type_ == "prompt_sent":
+                current = [op, at, payload.get("via") == "schedule", None]
+                prompts.append(current)  # type: ignore[arg-type]
+            elif current is not None and current[3] is None:
+                current[3] = at
+
+    weeks = len(period.weeks)
+    sent: list[list[tuple[int, float | None]]] = [[] for _ in range(weeks)]
+    for op, at, _, first in prompts:
+        if start <= at < end:
+            delay = int(first.timestamp()) - int(at.timestamp()) if first else None
+            sent[week(at)].append((op, delay))
+    answers = [
+        (op, at, payload)
+        for _, type_, op, at, payload in events
+        if type_ == "answered" and start <= at < end and in_scope(op)
+    ]
+    active: list[set[int]] = [set() for _ in range(weeks)]
+    for op, at, _ in answers:
+        active[week(at)].add(op)
+    gap_weeks = Counter(
+        week(at)
+        for cohort, at in gaps
+        if start <= at < end and (scope_cohorts is None or cohort in scope_cohorts)
+    )
+
+    def activity(rows: list[tuple[int, float | None]], ops: set[int], gap_count: int) -> Any:
+        delays = [delay for _, delay in rows if delay is not None]
+        return Activity(
+            prompts=len(rows),
+            prompted=len({op for op, _ in rows}),
+            replies=len(delays),
+            median_reply_seconds=float(statistics.median(delays)) if delays else None,
+            active=len(ops),
+            gaps=gap_count,
+        )
+
+    weekly = Weekly(
+        activity(
+            [row for rows in sent for row in rows], set().union(*active), sum(gap_weeks.values())
+        ),
+        tuple(
+            (day, activity(sent[index], active[index], gap_weeks[index]))
+            for index, day in enumerate(period.weeks)
+        ),
+    )
+
+    # Topics.
+    topic_rows: dict[str, list[Any]] = defaultdict(lambda: [0, set(), 0, 0, 0])
+    for op, _, payload in answers:
+        if payload.get("topic") is None:
+            continue
+        row = topic_rows[payload["topic"]]
+        row[0] += 1
+        row[1].add(op)
+        row[2 + ("strong", "partial", "concern").index(payload["verdict"])] += 1
+    topics = tuple(
+        TopicFigures(topic, row[0], len(row[1]), row[2], row[3], row[4])
+        for topic, row in sorted(topic_rows.items())
+    )
+
+    # Streaks: scheduled prompts in the window, answered the same local day.
+    days: dict[int, dict[date, bool]] = defaultdict(dict)
+    for op, at, scheduled, first in prompts:
+        if not scheduled or not streak_from <= at < end:
+            continue
+        own = ZoneInfo(people[op][2])
+        day = at.astimezone(own).date()
+        if day > period.last:
+            continue
+        answered = first is not None and first.astimezone(own).date() == day
+        days[op][day] = days[op].get(day, False) or answered
+    bands = [0] * len(STREAK_BANDS)
+    for op in members:
+        count = 0
+        for day, answered in sorted(days.get(op, {}).items(), reverse=True):
+            if answered:
+                count += 1
+            elif day != period.last:
+                break
+        bands[max(i for i, lower in enumerate(STREAK_BANDS) if count >= lower)] += 1
+
+    outcomes = Counter(
+        outcome for op, outcome, created in commitments if in_scope(op) and created < end
+    )
+    made = sum(outcomes.values())
+    return Figures(
+        membership,
+        weekly,
+        topics,
+        tuple(bands),
+        Commitments(made, outcomes["kept"], outcomes["partly"], outcomes["not_yet"]),
+    )
+
+
+# -- the measurements, each in its own process -----------------------------------------
+
+SUMMARY_PERIOD = ""  # the default: the last 4 whole weeks
+EXPORT_PERIOD = f"{FIRST.isoformat()}..{(END - timedelta(days=1)).isoformat()}"
+
+
+def _coach(database: Path) -> Any:
+    import os
+
+    from bot.settings import load_settings
+    from bot.wiring import build_runtime
+
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.pop("TELEGRAM_BOT_TOKEN", None)
+    return build_runtime(load_settings(), clock=lambda: NOW).coach
+
+
+def _ask(coach: Any, user_id: int, command: str, args: str) -> Any:
+    from bot.core.messages import Command, Sender
+
+    return coach.handle(Command(Sender(user_id, "Bench"), command, args))
+
+
+def _timed(work: Any) -> tuple[float, Any]:
+    began = time.perf_counter()
+    result = work()
+    return time.perf_counter() - began, result
+
+
+def child(mode: str, database: Path) -> dict[str, Any]:
+    """Runs in its own process; returns figures (printed as one JSON line)."""
+    figures: dict[str, Any] = {}
+    if mode == "summary":
+        from bot.core.report_ports import Scope
+        from bot.core.reports import build_report, parse_period
+
+        coach = _coach(database)
+        figures["first_seconds"], _ = _timed(lambda: _ask(coach, MANAGER_ID, "summary", ""))
+        runs = [_timed(lambda: _ask(coach, MANAGER_ID, "summary", ""))[0] for _ in range(5)]
+        figures["command_seconds"] = statistics.median(runs)
+        period = parse_period(SUMMARY_PERIOD, NOW.date(), "Europe/London")
+
+        def sql() -> Any:
+            with coach.uow_factory() as uow:
+                return build_report(uow.reports, Scope(), period, "All groups")
+
+        runs = [_timed(sql)[0] for _ in range(5)]
+        figures["figures_seconds"] = statistics.median(runs)
+        replies = _ask(coach, MANAGER_ID, "summary", "")
+        figures["chart_bytes"] = len(replies[-1].image.content)
+    elif mode in ("export", "export-people"):
+        coach = _coach(database)
+        user = MANAGER_ID if mode == "export" else FACILITATOR_ID
+        seconds, replies = _timed(lambda: _ask(coach, user, "export", EXPORT_PERIOD))
+        figures["export_seconds"] = seconds
+        figures["xlsx_bytes"] = len(replies[-1].document.content)
+    elif mode == "baseline-summary":
+        figures.update(_baseline_summary(database))
+    elif mode == "baseline-export":
+        figures.update(_baseline_export(database))
+    elif mode == "agree":
+        figures.update(_agree(database))
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _baseline_summary(database: Path) -> dict[str, Any]:
+    from bot.core.content import load_library
+    from bot.core.report_ports import Scope
+    from bot.core.reports import Report, chart_data, parse_period, summary_text
+    from bot.reporting.chart import render_chart
+
+    library = load_library(REPO / "content")
+    titles = {key: topic.title for key, topic in library.topics.items()}
+    period = parse_period(SUMMARY_PERIOD, NOW.date(), "Europe/London")
+
+    def work() -> None:
+        figures = python_figures(database, Scope().cohort_ids, period)
+        report = Report("All groups", period, figures, figures.weekly.weeks[-2][1])
+        summary_text(report, library.text, titles)
+        render_chart(chart_data(report, library.text, titles))
+
+    seconds, _ = _timed(work)
+    return {"command_seconds": seconds}
+
+
+def _baseline_export(database: Path) -> dict[str, Any]:
+    """Load everything, compute in Python, and build the workbook in memory."""
+    from openpyxl import Workbook
+
+    from bot.core.content import load_library
+    from bot.core.reports import Report, document, parse_period
+
+    library = load_library(REPO / "content")
+    titles = {key: topic.title for key, topic in library.topics.items()}
+    period = parse_period(EXPORT_PERIOD, NOW.date(), "Europe/London")
+
+    def work() -> int:
+        figures = python_figures(database, None, period)
+        report = Report("All groups", period, figures, figures.weekly.weeks[-2][1])
+        export = document(report, library.text, titles)
+        book = Workbook()
+        sheet = book.active
+        for metric in export.summary:
+            sheet.append([metric.label, str(metric.value)])
+        for table in export.tables:
+            sheet = book.create_sheet(table.title)
+            sheet.append([column.label for column in table.columns])
+            for row in table.rows:
+                sheet.append([str(value) if value is not None else None for value in row])
+        buffer = __import__("io").BytesIO()
+        book.save(buffer)
+        return len(buffer.getvalue())
+
+    seconds, size = _timed(work)
+    return {"export_seconds": seconds, "xlsx_bytes": size}
+
+
+def _agree(database: Path) -> dict[str, Any]:
+    """Do the SQL and the baseline give the very same figures? (4 weeks, one cohort,
+    and all 26 weeks for everyone.)"""
+    from bot.core.report_ports import Scope
+    from bot.core.reports import parse_period
+
+    coach = _coach(database)
+    checks = {}
+    for name, scope, text in (
+        ("4 weeks, all groups", Scope(), SUMMARY_PERIOD),
+        ("4 weeks, one cohort", Scope(frozenset({4})), SUMMARY_PERIOD),
+        ("26 weeks, all groups", Scope(), EXPORT_PERIOD),
+    ):
+        period = parse_period(text, NOW.date(), "Europe/London")
+        with coach.uow_factory() as uow:
+            ours = uow.reports.figures(scope, period)
+        checks[name] = ours == python_figures(database, scope.cohort_ids, period)
+    return {"agree": checks}
+
+
+def _run_child(mode: str, database: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--child", mode, str(database)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def _calibration() -> float:
+    """Seconds for a plain 5,000,000-step Python loop: how fast this machine is."""
+    began = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    return time.perf_counter() - began
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.db"
+        build_seconds, _ = _timed(lambda: build(database))
+        results: dict[str, Any] = {
+            "data": {
+                "operatives": OPERATIVES,
+                "events": EVENTS,
+                "build_seconds": build_seconds,
+                "database_mb": database.stat().st_size / 2**20,
+                "python_loop_5m_seconds": _calibration(),
+            }
+        }
+        for name, mode in (
+            ("summary", "summary"),
+            ("baseline: summary", "baseline-summary"),
+            ("export", "export"),
+            ("export with people", "export-people"),
+            ("baseline: export", "baseline-export"),
+            ("agree", "agree"),
+        ):
+            results[name] = _run_child(mode, database)
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    data = results["data"]
+    summary, base_summary = results["summary"], results["baseline: summary"]
+    export, people = results["export"], results["export with people"]
+    base_export = results["baseline: export"]
+    lines = [
+        f"Reports on SQLite: {data['events']:,} events, {data['operatives']:,} operatives "
+        f"({data['database_mb']:.0f} MB, built in {data['build_seconds']:.0f} s; this machine "
+        f"runs a 5M-step Python loop in {data['python_loop_5m_seconds']:.2f} s)",
+        f"{'':52}{'seconds':>9}{'RSS MB':>9}",
+        f"{'/summary, last 4 weeks: figures (SQL)':52}{summary['figures_seconds']:>9.2f}",
+        f"{'/summary, last 4 weeks: whole command (text, chart)':52}"
+        f"{summary['command_seconds']:>9.2f}{summary['peak_rss_mb']:>9.0f}",
+        f"{'/summary, first call in a fresh process':52}{summary['first_seconds']:>9.2f}",
+        f"{'baseline: /summary from every event in Python':52}"
+        f"{base_summary['command_seconds']:>9.2f}{base_summary['peak_rss_mb']:>9.0f}",
+        f"{'/export XLSX, all groups, 26 weeks':52}"
+        f"{export['export_seconds']:>9.2f}{export['peak_rss_mb']:>9.0f}",
+        f"{'/export XLSX, a facilitator: 10 groups + 1,000 people':52}"
+        f"{people['export_seconds']:>9.2f}{people['peak_rss_mb']:>9.0f}",
+        f"{'baseline: XLSX from every event in Python':52}"
+        f"{base_export['export_seconds']:>9.2f}{base_export['peak_rss_mb']:>9.0f}",
+        "same figures as the baseline: "
+        + ", ".join(
+            f"{name}: {'yes' if same else 'NO'}" for name, same in results["agree"]["agree"].items()
+        ),
+        "targets: summary <= 1 s; XLSX <= 20 s and <= 300 MB",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        print(json.dumps(child(sys.argv[2], Path(sys.argv[3])), default=str))
+    else:
+        print(report(run()))
