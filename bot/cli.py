@@ -36,26 +36,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     token = settings.telegram_bot_token.get_secret_value()
     logs.configure(token)
 
-    from typing import Any
-
-    from telegram.ext import ExtBot
-
-    from bot.telegram.app import build_application
-    from bot.telegram.delivery import DeliveryWorker
+    from bot.telegram.app import build_application, outbox_sender
     from bot.wiring import build_runtime
 
     runtime = build_runtime(settings)
-
-    def worker(bot: ExtBot[Any]) -> DeliveryWorker:
-        return DeliveryWorker(
-            bot,
-            runtime.deliveries,
-            runtime.planner.plan,
-            may_send=runtime.sender_lock.held,
-        )
-
+    sender = outbox_sender(runtime.deliveries, runtime.planner.plan, runtime.sender_lock.held)
     application = build_application(
-        runtime.coach, token, settings.api_url, settings.file_url, worker
+        runtime.coach, token, settings.api_url, settings.file_url, sender
     )
     if args.webhook:
         if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):

@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 
 from bot.core.coaching import Coach
+from bot.core.delivery import Deliveries
 from bot.core.messages import (
     ButtonPress,
     Command,
@@ -202,6 +203,17 @@ class TelegramAdapter:
         )
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_error_handler(self.on_error)
+
+
+def outbox_sender(
+    deliveries: Deliveries, plan: Callable[[], object], may_send: Callable[[], bool]
+) -> WorkerFactory:
+    """The worker factory `coachbot run` uses: plan, then send, on the one sending replica."""
+
+    def factory(bot: ExtBot[Any]) -> DeliveryWorker:
+        return DeliveryWorker(bot, deliveries, plan, may_send=may_send)
+
+    return factory
 
 
 def build_application(
