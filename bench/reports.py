@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.topics import TOPIC_IDS
+
 REPO = Path(__file__).resolve().parent.parent
 OPERATIVES = 10_000
 EVENTS = 1_000_000
@@ -53,18 +55,7 @@ FIRST = END - timedelta(weeks=WEEKS)
 NOW = datetime.combine(END, clock_time(9, 0), tzinfo=UTC)
 MANAGER_ID = 1
 FACILITATOR_ID = 2
-TOPICS = (
-    "doorstep",
-    "saying-no",
-    "diversity",
-    "difficult-conversations",
-    "appointments",
-    "preventive",
-    "internal-comms",
-    "face-to-face-virtual",
-    "performance",
-    "safeguarding",
-)
+TOPICS = TOPIC_IDS
 ITEMS = tuple(f"{topic}-{number:02d}" for topic in TOPICS for number in range(14))
 ZONES = ("Europe/London",) * 18 + ("Europe/Dublin", "Europe/Berlin")
 #: Per-topic verdict weights (strong, partial, concern): some topics are harder.
