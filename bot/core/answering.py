@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.core.content import ScenarioPrompt, Verdict
-from bot.core.matching import Confidence
+from bot.core.matching import Confidence, Route
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.scheduling import streak
@@ -76,9 +76,12 @@ def typed(coach: Coach, turn: Turn, text: str) -> None:
     operative = turn.operative
     assert operative is not None
     prompt = awaiting_prompt(coach, operative.awaiting)
+    route = coach.matcher.route(text)
     if prompt is not None:
         judgement = coach.matcher.judge(prompt, text)
-        if judgement.pattern is not None and coach.matcher.reads_as_answer(prompt, text, judgement):
+        if judgement.pattern is not None and coach.matcher.reads_as_answer(
+            prompt, text, judgement, route
+        ):
             assert judgement.verdict is not None
             pattern = prompt.rubric[judgement.pattern]
             _answered(
@@ -92,11 +95,11 @@ def typed(coach: Coach, turn: Turn, text: str) -> None:
             )
             turn.say(_feedback(coach, turn, judgement.verdict, pattern.feedback, prompt))
             return
-        if coach.matcher.route(text).confidence is not Confidence.SURE:
+        if route.confidence is not Confidence.SURE:
             coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
             turn.say(coach.text("answer_unclear"), prompt_reply(coach, prompt).buttons)
             return
-    question(coach, turn, text)
+    question(coach, turn, text, route)
 
 
 def _answered(
@@ -122,11 +125,10 @@ def _answered(
     )
 
 
-def question(coach: Coach, turn: Turn, text: str) -> None:
-    """A free question: the best tip, a "did you mean", or a friendly no."""
+def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
+    """A free question (already routed): the best tip, a "did you mean", or a friendly no."""
     operative = turn.operative
     assert operative is not None
-    route = coach.matcher.route(text)
     score = round(route.score, 3)
     if route.confidence is Confidence.SURE and route.tip is not None:
         coach.log(turn, EventType.TIP_SHOWN, item=route.tip, topic=route.topic, score=score)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -336,8 +336,10 @@ def load_library(root: Path) -> Library:
                 tips[item.id] = item
 
     texts, raw = _load_texts(root, problems)
-    vocabulary = _load_vocabulary(root, problems)
-    sequence = _load_sequence(root, problems)
+    vocabulary_file = _load_model(root / "vocabulary.yaml", VocabularyFile, problems)
+    sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
+    vocabulary = vocabulary_file.vocabulary() if vocabulary_file else Vocabulary()
+    sequence = sequences_file.post_workshop if sequences_file else []
     if problems:
         raise ContentError(problems)
     small_talk = tuple(str(example) for example in raw.get("small_talk", {}).get("examples", []))
@@ -346,34 +348,22 @@ def load_library(root: Path) -> Library:
     )
 
 
-def _load_sequence(root: Path, problems: list[ContentProblem]) -> list[SequenceStep]:
-    file = root / "sequences.yaml"
-    if not file.exists():
-        return []
-    parsed = _parse(file)
-    if isinstance(parsed, ContentProblem):
-        return []  # _load_texts has already reported it
-    data, lines = parsed
-    try:
-        return SequencesFile.model_validate(data).post_workshop
-    except ValidationError as exc:
-        problems.extend(_problems_from(exc, file, lines))
-        return []
+_Model = TypeVar("_Model", bound=BaseModel)
 
 
-def _load_vocabulary(root: Path, problems: list[ContentProblem]) -> Vocabulary:
-    file = root / "vocabulary.yaml"
+def _load_model(file: Path, model: type[_Model], problems: list[ContentProblem]) -> _Model | None:
+    """Validate one top-level YAML file; None if it is absent or has problems (reported)."""
     if not file.exists():
-        return Vocabulary()
+        return None
     parsed = _parse(file)
     if isinstance(parsed, ContentProblem):
-        return Vocabulary()  # _load_texts has already reported it
+        return None  # _load_texts has already reported it
     data, lines = parsed
     try:
-        return VocabularyFile.model_validate(data).vocabulary()
+        return model.model_validate(data)
     except ValidationError as exc:
         problems.extend(_problems_from(exc, file, lines))
-        return Vocabulary()
+        return None
 
 
 def _load_texts(

@@ -11,7 +11,7 @@ safe to repeat, on one replica or several: a prompt is queued once a day at most
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core import answering, sequence
@@ -57,7 +57,6 @@ class Plan:
     digests: int = 0
     steps: int = 0
     follow_up_reports: int = 0
-    skipped: list[str] = field(default_factory=list)
 
 
 def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
@@ -202,7 +201,6 @@ class DailyPrompts:
             return
         prompt = next_prompt(self.coach.library, record.history, day, operative.telegram_id)
         if prompt is None:
-            plan.skipped.append("no prompt left")
             return
         reply = answering.prompt_reply(self.coach, prompt)
         message = OutboxMessage(

@@ -181,6 +181,3 @@ class Deliveries:
             uow.operatives.save(operative)
             uow.outbox.cancel_pending(message.operative_id)
             uow.events.record(EngagementEvent(EventType.UNREACHABLE, operative.id, now, {}))
-
-    def now(self) -> datetime:
-        return self.clock()

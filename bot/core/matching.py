@@ -344,13 +344,15 @@ class Matcher:
             return Judgement(None, None, score)
         return Judgement(prompt.rubric[index].verdict, index, score)
 
-    def reads_as_answer(self, prompt: ScenarioPrompt, text: str, judgement: Judgement) -> bool:
-        """Whether text typed while a prompt waits answers it, rather than asking something new."""
+    def reads_as_answer(
+        self, prompt: ScenarioPrompt, text: str, judgement: Judgement, route: Route
+    ) -> bool:
+        """Whether text typed while a prompt waits answers it, rather than asking something
+        new; ``route`` is where the text would go as a question."""
         if judgement.verdict is None:
             return False
         if judgement.score >= self.tuning.surely_an_answer:
             return True
-        route = self.route(text)
         if route.confidence is not Confidence.SURE:
             return True
         if _QUESTION.search(self.normaliser.text(text)) or "?" in text:

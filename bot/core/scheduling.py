@@ -45,7 +45,7 @@ def at_local(day: date, moment: time, zone: str) -> datetime:
 
 def window_opens(day: date, prompt_time: time, zone: str) -> datetime:
     """When the prompt for ``day`` may go: the chosen time, but never before 07:00."""
-    return at_local(day, max(prompt_time, QUIET_UNTIL), zone).astimezone(UTC)
+    return at_local(day, max(prompt_time, QUIET_UNTIL), zone)
 
 
 def window_closes(day: date, zone: str) -> datetime:
