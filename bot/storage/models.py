@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -105,6 +106,30 @@ class EventRow(Base):
     )
     occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(Payload, default=dict)
+
+
+class PromptReplyRow(Base):
+    """One row per prompt sent, with when it was first answered.
+
+    A read model of the event log, written in the same transaction as the events
+    (see ``SqlEventLog``): reports read a prompt and its first reply from one row
+    instead of pairing events up by their JSON payloads, the costliest part of a
+    summary on a large log. A reply belongs to the operative's latest prompt of the
+    same item sent at or before it."""
+
+    __tablename__ = "prompt_replies"
+    __table_args__ = (
+        Index("ix_prompt_replies_operative_item_sent", "operative_id", "item", "sent_at"),
+        Index("ix_prompt_replies_sent_at", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    operative_id: Mapped[int] = mapped_column(ForeignKey("operatives.id", ondelete="CASCADE"))
+    item: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Sent by the daily schedule (not asked for with /practice): counts for streaks.
+    scheduled: Mapped[bool] = mapped_column(Boolean)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ContentGapRow(Base):

@@ -5,6 +5,8 @@ by row numbers); Python only merges a handful of aggregate rows. Local days and
 weeks are integer day numbers: seconds since the epoch plus the zone's UTC
 offset, divided by 86,400. The offsets come from ``zoneinfo`` as a small CASE
 over the clock changes in the range, so summer time is exact on both engines.
+Prompts and their first replies come from the ``prompt_replies`` read model (one
+row per prompt), not from pairing events up: that pairing was most of the cost.
 
 Nothing here ever selects what a person typed: no content gap text, no
 commitment text, no payload other than item, topic, verdict and via.
@@ -35,6 +37,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -61,6 +64,7 @@ from bot.storage.models import (
     ContentGapRow,
     EventRow,
     OperativeRow,
+    PromptReplyRow,
 )
 
 DAY = 86_400
@@ -288,48 +292,25 @@ class SqlReports:
         )
 
     def _firsts(self, scope: Scope, since: datetime, until: datetime) -> Any:
-        """Every prompt sent in [since, until), with its first reply if it has one:
-        ``op``, ``pk`` (the prompt's epoch second times two, plus one if it was
-        scheduled) and ``first_s`` (the first reply's epoch second, or NULL).
-
-        A reply's prompt is the latest prompt of the same item at or before it, so a
-        prompt's replies are the replies after it and before the next prompt of its
-        item, and its first reply is the very next event of that operative and item, if
-        that is a reply. So one window function (LEAD) over prompts and replies, as
-        narrow as can be: on SQLite a window's rows go through a temporary table, and
-        each further window function is another pass."""
-        payload = EventRow.payload
-        is_prompt = EventRow.type == _PROMPT
-        seconds = self._seconds(EventRow.occurred_at)
-        events = (
-            select(
-                EventRow.id.label("id"),
-                EventRow.operative_id.label("op"),
-                payload["item"].as_string().label("item"),
-                seconds.label("s"),
-                # A prompt: its second times two, plus one if scheduled; a reply: -1.
-                case(
-                    (
-                        is_prompt,
-                        seconds * 2 + case((payload["via"].as_string() == "schedule", 1), else_=0),
-                    ),
-                    else_=-1,
-                ).label("pk"),
-            )
-            .where(self._between(scope, [_PROMPT, _ANSWER], since, until))
-            .subquery("events")
-        )
-        following = func.lead(case((events.c.pk < 0, events.c.s), else_=-1)).over(
-            partition_by=(events.c.op, events.c.item), order_by=(events.c.s, events.c.id)
-        )
-        marked = select(events.c.op, events.c.pk, following.label("next_s")).subquery("marked")
+        """Every prompt sent in [since, until), with its first reply if that came before
+        ``until``: ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (1 if
+        the daily schedule sent it) and ``first_s`` (the first reply's epoch second, or
+        NULL). One row each, from the prompt replies read model."""
+        row = PromptReplyRow
         return (
             select(
-                marked.c.op,
-                marked.c.pk,
-                case((marked.c.next_s >= 0, marked.c.next_s)).label("first_s"),
+                row.operative_id.label("op"),
+                self._seconds(row.sent_at).label("sent_s"),
+                case((row.scheduled == true(), 1), else_=0).label("scheduled"),
+                case((row.first_reply_at < until, self._seconds(row.first_reply_at))).label(
+                    "first_s"
+                ),
             )
-            .where(marked.c.pk >= 0)
+            .where(
+                row.sent_at >= since,
+                row.sent_at < until,
+                self._of_scope(row.operative_id.expression, scope),
+            )
             .cte("firsts")
             .prefix_with("MATERIALIZED")
         )
@@ -349,7 +330,7 @@ class SqlReports:
 
         # Prompts (each with its first reply, if any) in the week they were sent.
         firsts = self._firsts(scope, since, until)
-        prompt_s = firsts.c.pk // 2
+        prompt_s = firsts.c.sent_s
         sent = (
             select(
                 firsts.c.op,
@@ -520,7 +501,7 @@ class SqlReports:
         def local_day(seconds: ColumnElement[int]) -> ColumnElement[int]:
             return self._local_day(seconds, zones, OperativeRow.timezone, low, high)
 
-        prompt_s = firsts.c.pk // 2
+        prompt_s = firsts.c.sent_s
         answered = and_(
             firsts.c.first_s.is_not(None), local_day(firsts.c.first_s) == local_day(prompt_s)
         )
@@ -532,7 +513,7 @@ class SqlReports:
         if len(zones) > 1:  # each operative's own zone
             prompt_days = prompt_days.join(OperativeRow, OperativeRow.id == firsts.c.op)
         scheduled = prompt_days.where(
-            firsts.c.pk % 2 == 1,
+            firsts.c.scheduled == 1,
             prompt_s >= int(window_start.timestamp()),
             prompt_s < int(end.timestamp()),
         ).subquery("scheduled")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from bot.core.model import (
     ContentGap,
     Delivery,
     EngagementEvent,
+    EventType,
     FollowUp,
     FollowUpStatus,
     Kind,
@@ -32,6 +33,7 @@ from bot.storage.models import (
     FollowUpRow,
     OperativeRow,
     OutboxRow,
+    PromptReplyRow,
 )
 
 
@@ -136,6 +138,7 @@ class SqlOperatives(_Repository):
         if row is None:
             return False
         self._session.execute(delete(EventRow).where(EventRow.operative_id == row.id))
+        self._session.execute(delete(PromptReplyRow).where(PromptReplyRow.operative_id == row.id))
         self._session.execute(delete(ContentGapRow).where(ContentGapRow.operative_id == row.id))
         self._session.delete(row)
         return True
@@ -204,6 +207,8 @@ class SqlCohorts(_Repository):
 
 
 class SqlEventLog(_Repository):
+    """The engagement event log, and the prompt replies read model kept beside it."""
+
     def record(self, event: EngagementEvent) -> None:
         self._session.add(
             EventRow(
@@ -213,6 +218,7 @@ class SqlEventLog(_Repository):
                 payload=event.payload,
             )
         )
+        self._pair_prompts_and_replies([event])
 
     def record_many(self, events: list[EngagementEvent]) -> None:
         if events:
@@ -227,6 +233,52 @@ class SqlEventLog(_Repository):
                     }
                     for e in events
                 ],
+            )
+            self._pair_prompts_and_replies(events)
+
+    def _pair_prompts_and_replies(self, events: list[EngagementEvent]) -> None:
+        """A prompt gets its row; a reply marks the operative's latest prompt of the
+        same item sent at or before it (keeping the earliest reply)."""
+        prompts = [
+            {
+                "operative_id": e.operative_id,
+                "item": e.payload["item"],
+                "sent_at": e.occurred_at,
+                "scheduled": e.payload.get("via") == "schedule",
+                "first_reply_at": None,
+            }
+            for e in events
+            if e.type == EventType.PROMPT_SENT
+            and e.operative_id is not None
+            and "item" in e.payload
+        ]
+        if prompts:
+            self._session.execute(insert(PromptReplyRow), prompts)
+        for e in events:
+            if e.type != EventType.ANSWERED or e.operative_id is None or "item" not in e.payload:
+                continue
+            latest = (
+                select(PromptReplyRow.id)
+                .where(
+                    PromptReplyRow.operative_id == e.operative_id,
+                    PromptReplyRow.item == e.payload["item"],
+                    PromptReplyRow.sent_at <= e.occurred_at,
+                )
+                .order_by(PromptReplyRow.sent_at.desc(), PromptReplyRow.id.desc())
+                .limit(1)
+                .scalar_subquery()
+            )
+            self._session.execute(
+                update(PromptReplyRow)
+                .where(
+                    PromptReplyRow.id == latest,
+                    or_(
+                        PromptReplyRow.first_reply_at.is_(None),
+                        PromptReplyRow.first_reply_at > e.occurred_at,
+                    ),
+                )
+                .values(first_reply_at=e.occurred_at)
+                .execution_options(synchronize_session=False)
             )
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine
+from alembic import command
+from sqlalchemy import Connection, Engine, inspect, text
 
 from bot.core.model import EngagementEvent, Operative
 from bot.core.report_ports import (
@@ -23,6 +24,7 @@ from bot.core.report_ports import (
     TopicFigures,
 )
 from bot.storage.database import make_session_factory
+from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.reporting import zone_segments
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests import reports_dataset as data
@@ -242,3 +244,73 @@ def test_zone_segments_find_the_clock_changes() -> None:
     )
     assert zone_segments("UTC", low, high) == ((int(low.timestamp()), 0),)
     assert len(zone_segments("Europe/Berlin", low, low + timedelta(days=10))) == 1
+
+
+def test_a_reply_recorded_late_counts_from_when_it_was_given(
+    uow: SqlUnitOfWork, ids: dict[str, int]
+) -> None:
+    """Replies can reach the log out of order (a retried delivery): the first reply is
+    the earliest given, not the first written."""
+    a3, later = ids["a3"], Period(date(2026, 12, 7), date(2026, 12, 13), "Europe/London")
+    uow.events.record(
+        EngagementEvent("prompt_sent", a3, at(8, 9, month=12), {"item": "x", "via": "x"})
+    )
+    for minute in (20, 5):
+        uow.events.record(
+            EngagementEvent(
+                "answered",
+                a3,
+                at(8, 9, minute, month=12),
+                {"item": "x", "topic": "doorstep", "verdict": "strong", "via": "text"},
+            )
+        )
+    total = uow.reports.weekly(hull(ids), later).total
+    assert (total.prompts, total.replies, total.median_reply_seconds) == (1, 1, 300.0)
+
+
+def test_upgrading_an_existing_log_pairs_its_prompts_and_replies_as_recording_does(
+    engine: Engine,
+) -> None:
+    """Migration 0005 builds the prompt replies read model from events already logged:
+    the figures after the upgrade are the ones recorded live."""
+    sessions = make_session_factory(engine)
+    with SqlUnitOfWork(sessions) as uow:
+        built = data.build(uow)
+        uow.commit()
+    with SqlUnitOfWork(sessions) as uow:
+        live = (
+            uow.reports.figures(hull(built), PERIOD),
+            list(uow.reports.people(hull(built), PERIOD)),
+        )
+    with engine.begin() as connection:
+        rows_live = _prompt_replies(connection)
+    _downgrade(engine, "0004")
+    assert "prompt_replies" not in inspect(engine).get_table_names()
+    upgrade(engine)
+    with engine.begin() as connection:
+        assert _prompt_replies(connection) == rows_live
+    with SqlUnitOfWork(sessions) as uow:
+        upgraded = (
+            uow.reports.figures(hull(built), PERIOD),
+            list(uow.reports.people(hull(built), PERIOD)),
+        )
+    assert upgraded == live
+
+
+def _prompt_replies(connection: Connection) -> list[tuple[object, ...]]:
+    return [
+        tuple(row)
+        for row in connection.execute(
+            text(
+                "SELECT operative_id, item, sent_at, scheduled, first_reply_at "
+                "FROM prompt_replies ORDER BY sent_at, operative_id, item"
+            )
+        )
+    ]
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
