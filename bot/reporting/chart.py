@@ -8,6 +8,7 @@ privacy floor already applied: a week that can't be shown is a gap, marked.
 from __future__ import annotations
 
 import io
+from collections import defaultdict
 from typing import Any, Final
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -108,3 +109,11 @@ def _topics(axes: Any, data: ChartData) -> None:
     axes.set_xlim(0, 100)
     axes.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"])
     axes.legend(loc="lower center", bbox_to_anchor=(0.5, -0.2), ncols=3, frameon=False)
+
+
+def warm_up() -> None:
+    """Draw a throwaway chart, so that matplotlib's first-use work (loading fonts,
+    building caches) happens at start-up rather than in a manager's first /summary."""
+    render_chart(
+        ChartData("", [("", 0.5), ("", None)], [("", 0.5, 0.3, 0.2)], defaultdict(lambda: "-"))
+    )

@@ -177,6 +177,9 @@ class TelegramAdapter:
         await application.bot.set_my_commands(commands)
         log.info("connected as @%s", application.bot.username)
         self.coach.bot_username = application.bot.username
+        # In the background: the bot answers meanwhile, and a /summary that comes
+        # first simply waits for matplotlib as it would have anyway.
+        asyncio.get_running_loop().run_in_executor(None, _warm_up_charts)
         if self.worker_factory is not None:
             worker = self.worker_factory(application.bot)
             self._stop_sending.clear()
@@ -214,6 +217,12 @@ def outbox_sender(
         return DeliveryWorker(bot, deliveries, plan, may_send=may_send)
 
     return factory
+
+
+def _warm_up_charts() -> None:
+    from bot.reporting.chart import warm_up
+
+    warm_up()
 
 
 def build_application(
