@@ -105,19 +105,20 @@ def test_events_keep_payload_and_order_and_are_erased_with_the_person(engine: En
     with uows() as uow:
         operative = uow.operatives.add(sample())
         assert operative.id is not None
-        for minute, kind in enumerate(["enrolled", "answered", "paused"]):
+        for minute, kind in enumerate(["enrolled", "prompt_sent", "answered", "paused"]):
             uow.events.record(
                 EngagementEvent(
-                    kind, operative.id, NOW.replace(minute=minute), {"topic": "doorstep"}
+                    kind, operative.id, NOW.replace(minute=minute), {"item": "x", "topic": "door"}
                 )
             )
         uow.commit()
     with uows() as uow:
         events = uow.events.of(operative.id)
         answered = uow.events.of(operative.id, "answered")
-    assert [e.type for e in events] == ["enrolled", "answered", "paused"]
-    assert answered[0].payload == {"topic": "doorstep"}
-    assert answered[0].occurred_at == NOW.replace(minute=1)
+    assert [e.type for e in events] == ["enrolled", "prompt_sent", "answered", "paused"]
+    assert answered[0].payload == {"item": "x", "topic": "door"}
+    assert answered[0].occurred_at == NOW.replace(minute=2)
+    assert _prompt_replies(engine) == 1
     with uows() as uow:
         assert uow.operatives.erase(operative.telegram_id)
         uow.commit()
@@ -125,6 +126,12 @@ def test_events_keep_payload_and_order_and_are_erased_with_the_person(engine: En
         assert uow.operatives.get(operative.telegram_id) is None
         assert uow.events.of(operative.id) == []
         assert not uow.operatives.erase(operative.telegram_id)
+    assert _prompt_replies(engine) == 0
+
+
+def _prompt_replies(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM prompt_replies")).scalar_one())
 
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
