@@ -4,7 +4,7 @@ Baselines, measured in the same run on the same held-out set:
 - difflib: ``SequenceMatcher.ratio`` of the raw message against every tip question;
 - WRatio: plain rapidfuzz ``WRatio`` against every tip question, without normalising.
 Each baseline takes the topic of its best-scoring question, and calls a message
-off-topic below a cut-off chosen on the tuning set (the best it can do there).
+off-topic below a cut-off chosen on the tuning parts (the best it can do there).
 For verdicts, each baseline takes the verdict of the closest rubric example.
 """
 
@@ -110,7 +110,7 @@ def run() -> dict[str, dict[str, float]]:
     load_seconds = time.perf_counter() - load_started
     heldout_topics = topic_cases("heldout")
     heldout_verdicts = verdict_cases("heldout")
-    tune_topics = topic_cases("tune")
+    tune_topics = [*topic_cases("tune"), *topic_cases("dev")]
 
     results: dict[str, dict[str, float]] = {}
 

@@ -69,8 +69,8 @@ class Tuning:
     #: How many words count as a short message, for that check.
     short_message_words: int = 4
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
-    neighbours: int = 10
-    belief_weight: float = 0.5
+    neighbours: int = 20
+    belief_weight: float = 0.25
     #: Below this share of known (weighted) words, a message is beyond the content.
     known_share_below: float = 0.5
     #: Below this share of the vote for the best topic, the message is off-topic.

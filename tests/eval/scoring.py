@@ -1,8 +1,9 @@
 """Scores a matcher on the labelled evaluation sets in this folder.
 
 The sets were written apart from the content, so they test understanding of
-new phrasings, not recall of the content's own. Tune on ``*_tune.yaml``;
-report ``*_heldout.yaml`` only.
+new phrasings, not recall of the content's own. Three parts: ``tune`` and
+``dev`` (written later, by someone who saw only the topics' summaries and the
+prompts' scenarios) are for tuning; ``heldout`` is for reporting only.
 """
 
 from __future__ import annotations

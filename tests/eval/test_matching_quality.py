@@ -34,6 +34,6 @@ def test_held_out_replies_mostly_get_the_right_verdict(matcher: Matcher, library
 
 
 def test_every_evaluation_label_names_real_content(library: Library) -> None:
-    for part in ("tune", "heldout"):
+    for part in ("tune", "dev", "heldout"):
         assert {case.topic for case in topic_cases(part)} <= {*library.topics, None}
         assert {case.prompt for case in verdict_cases(part)} <= set(library.prompts)
