@@ -82,12 +82,12 @@ class Tuning:
     #: In choosing a tip, weight of word coverage against fuzzy similarity.
     tip_coverage_weight: float = 0.6
     #: In judging, weight of the best example's fuzzy similarity against word overlap.
-    example_weight: float = 0.6
+    example_weight: float = 0.8
     #: Weight of the all-prompts verdict model (how strong, partial and concern
     #: answers tend to be worded anywhere) beside this prompt's own examples.
-    verdict_model_weight: float = 0.3
+    verdict_model_weight: float = 0.15
     #: Added to a pattern's score when one of its key phrases appears.
-    key_phrase_bonus: float = 0.25
+    key_phrase_bonus: float = 0.1
     #: A reply this close to a pattern is an answer, even if it reads like a question.
     surely_an_answer: float = 0.75
     #: A reply scoring below this against every pattern has no verdict.
@@ -120,7 +120,8 @@ class Judgement:
 
 @dataclass(frozen=True)
 class _Pattern:
-    """A rubric pattern, prepared: each example's phrase and terms, and padded key phrases."""
+    """A rubric pattern, prepared: each example's normalised text and terms, and padded
+    key phrases."""
 
     examples: tuple[tuple[str, frozenset[str]], ...]
     key_phrases: tuple[str, ...]
@@ -319,16 +320,18 @@ class Matcher:
         terms = self.query_terms(text)
         if not terms:
             return Judgement(None, None, 0.0)
-        phrase = " ".join(terms)
-        normalised = f" {self.normaliser.text(text)} "
+        plain = self.normaliser.text(text)
+        normalised = f" {plain} "
         verdict_beliefs = self._verdicts.beliefs(terms)
         tuning = self.tuning
         best: tuple[float, int] = (0.0, -1)
         pattern_verdicts = [p.verdict for p in prompt.rubric]
         for index, pattern in enumerate(self._rubrics[prompt.id]):
             closest = 0.0
-            for example_phrase, example_terms in pattern.examples:
-                fuzzy = fuzz.token_sort_ratio(phrase, example_phrase) / 100
+            for example_text, example_terms in pattern.examples:
+                # Characters of the whole reply, small words included: in an answer
+                # "tell him" and "tell him why" are different verdicts.
+                fuzzy = fuzz.ratio(plain, example_text) / 100
                 overlap = self._f1(terms, example_terms)
                 closest = max(
                     closest, tuning.example_weight * fuzzy + (1 - tuning.example_weight) * overlap
@@ -373,7 +376,7 @@ class Matcher:
         return [
             _Pattern(
                 tuple(
-                    (self._phrase(example), frozenset(self.query_terms(example)))
+                    (self.normaliser.text(example), frozenset(self.query_terms(example)))
                     for example in pattern.examples
                 ),
                 tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),

@@ -30,7 +30,7 @@ def test_held_out_replies_mostly_get_the_right_verdict(matcher: Matcher, library
         lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
         verdict_cases("heldout"),
     )
-    assert scores.accuracy >= 0.80
+    assert scores.accuracy >= 0.84
 
 
 def test_every_evaluation_label_names_real_content(library: Library) -> None:
