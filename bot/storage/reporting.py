@@ -293,7 +293,7 @@ class SqlReports:
 
     def _firsts(self, scope: Scope, since: datetime, until: datetime) -> Any:
         """Every prompt sent in [since, until), with its first reply if that came before
-        ``until``: ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (1 if
+        ``until``: ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (whether
         the daily schedule sent it) and ``first_s`` (the first reply's epoch second, or
         NULL). One row each, from the prompt replies read model."""
         row = PromptReplyRow
@@ -301,7 +301,7 @@ class SqlReports:
             select(
                 row.operative_id.label("op"),
                 self._seconds(row.sent_at).label("sent_s"),
-                case((row.scheduled == true(), 1), else_=0).label("scheduled"),
+                row.scheduled.label("scheduled"),
                 case((row.first_reply_at < until, self._seconds(row.first_reply_at))).label(
                     "first_s"
                 ),
@@ -513,7 +513,7 @@ class SqlReports:
         if len(zones) > 1:  # each operative's own zone
             prompt_days = prompt_days.join(OperativeRow, OperativeRow.id == firsts.c.op)
         scheduled = prompt_days.where(
-            firsts.c.scheduled == 1,
+            firsts.c.scheduled == true(),
             prompt_s >= int(window_start.timestamp()),
             prompt_s < int(end.timestamp()),
         ).subquery("scheduled")

@@ -239,6 +239,7 @@ class SqlEventLog(_Repository):
     def _pair_prompts_and_replies(self, events: list[EngagementEvent]) -> None:
         """A prompt gets its row; a reply marks the operative's latest prompt of the
         same item sent at or before it (keeping the earliest reply)."""
+        paired = [e for e in events if e.operative_id is not None and "item" in e.payload]
         prompts = [
             {
                 "operative_id": e.operative_id,
@@ -247,15 +248,13 @@ class SqlEventLog(_Repository):
                 "scheduled": e.payload.get("via") == "schedule",
                 "first_reply_at": None,
             }
-            for e in events
+            for e in paired
             if e.type == EventType.PROMPT_SENT
-            and e.operative_id is not None
-            and "item" in e.payload
         ]
         if prompts:
             self._session.execute(insert(PromptReplyRow), prompts)
-        for e in events:
-            if e.type != EventType.ANSWERED or e.operative_id is None or "item" not in e.payload:
+        for e in paired:
+            if e.type != EventType.ANSWERED:
                 continue
             latest = (
                 select(PromptReplyRow.id)
