@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 from bot.core.content import Library, load_library
 from bot.core.matching import Matcher
 from tests.eval.scoring import (
+    TOPIC_TUNING_PARTS,
     TopicCase,
     percentile,
     score_topics,
@@ -110,7 +111,7 @@ def run() -> dict[str, dict[str, float]]:
     load_seconds = time.perf_counter() - load_started
     heldout_topics = topic_cases("heldout")
     heldout_verdicts = verdict_cases("heldout")
-    tune_topics = [*topic_cases("tune"), *topic_cases("dev")]
+    tune_topics = [case for part in TOPIC_TUNING_PARTS for case in topic_cases(part)]
 
     results: dict[str, dict[str, float]] = {}
 

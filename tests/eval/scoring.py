@@ -1,9 +1,11 @@
 """Scores a matcher on the labelled evaluation sets in this folder.
 
 The sets were written apart from the content, so they test understanding of
-new phrasings, not recall of the content's own. Three parts: ``tune`` and
+new phrasings, not recall of the content's own. The tuning parts are ``tune``,
 ``dev`` (written later, by someone who saw only the topics' summaries and the
-prompts' scenarios) are for tuning; ``heldout`` is for reporting only.
+prompts' scenarios) and ``dev2`` (topic messages only, by two more writers who
+saw only design.md's topic table and the domain brief); ``heldout`` is for
+reporting only.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+
+#: The parts that choices may be made on. ``dev2`` has topic messages only.
+TOPIC_TUNING_PARTS = ("tune", "dev", "dev2")
+VERDICT_TUNING_PARTS = ("tune", "dev")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,14 @@ import pytest
 
 from bot.core.content import Library
 from bot.core.matching import Matcher
-from tests.eval.scoring import score_topics, score_verdicts, topic_cases, verdict_cases
+from tests.eval.scoring import (
+    TOPIC_TUNING_PARTS,
+    VERDICT_TUNING_PARTS,
+    score_topics,
+    score_verdicts,
+    topic_cases,
+    verdict_cases,
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,7 @@ def test_held_out_replies_mostly_get_the_right_verdict(matcher: Matcher, library
 
 
 def test_every_evaluation_label_names_real_content(library: Library) -> None:
-    for part in ("tune", "dev", "heldout"):
+    for part in (*TOPIC_TUNING_PARTS, "heldout"):
         assert {case.topic for case in topic_cases(part)} <= {*library.topics, None}
+    for part in (*VERDICT_TUNING_PARTS, "heldout"):
         assert {case.prompt for case in verdict_cases(part)} <= set(library.prompts)
