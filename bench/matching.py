@@ -6,6 +6,7 @@ Baselines, measured in the same run on the same held-out set:
 Each baseline takes the topic of its best-scoring question, and calls a message
 off-topic below a cut-off chosen on the tuning parts (the best it can do there).
 For verdicts, each baseline takes the verdict of the closest rubric example.
+Topic routing is also scored on the second held-out part, ``heldout2``.
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def run() -> dict[str, dict[str, float]]:
     matcher = Matcher(library)
     load_seconds = time.perf_counter() - load_started
     heldout_topics = topic_cases("heldout")
+    second_topics = topic_cases("heldout2")
     heldout_verdicts = verdict_cases("heldout")
     tune_topics = [case for part in TOPIC_TUNING_PARTS for case in topic_cases(part)]
 
@@ -121,7 +123,12 @@ def run() -> dict[str, dict[str, float]]:
         topics = score_topics(route, heldout_topics)
         verdicts = score_verdicts(judge, heldout_verdicts)
         latencies = [*topics.latencies_ms, *verdicts.latencies_ms]
+        second = score_topics(route, second_topics)
         results[name] = {
+            "heldout2_topic_accuracy": second.topic_accuracy,
+            "heldout2_off_topic_precision": second.off_topic_precision,
+            "heldout2_off_topic_recall": second.off_topic_recall,
+            "heldout2_off_topic_false_positive_rate": second.off_topic_false_positive_rate,
             "topic_accuracy": topics.topic_accuracy,
             "off_topic_precision": topics.off_topic_precision,
             "off_topic_recall": topics.off_topic_recall,
@@ -165,6 +172,16 @@ def report(results: dict[str, dict[str, float]]) -> str:
     for name, figures in results.items():
         lines.append(
             f"{name:22}" + "".join(f"{fmt.format(figures[key]):>14}" for key, _, fmt in columns)
+        )
+    second = columns[:4]
+    lines += [
+        f"Topics, second held-out set ({len(topic_cases('heldout2'))} messages)",
+        f"{'':22}" + "".join(f"{title:>14}" for _, title, _ in second),
+    ]
+    for name, figures in results.items():
+        lines.append(
+            f"{name:22}"
+            + "".join(f"{fmt.format(figures['heldout2_' + key]):>14}" for key, _, fmt in second)
         )
     return "\n".join(lines)
 

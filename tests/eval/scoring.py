@@ -4,8 +4,9 @@ The sets were written apart from the content, so they test understanding of
 new phrasings, not recall of the content's own. The tuning parts are ``tune``,
 ``dev`` (written later, by someone who saw only the topics' summaries and the
 prompts' scenarios) and ``dev2`` (topic messages only, by two more writers who
-saw only design.md's topic table and the domain brief); ``heldout`` is for
-reporting only.
+saw only design.md's topic table and the domain brief). ``heldout`` and
+``heldout2`` (topic messages only, by two further writers briefed like dev2's)
+are for reporting only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 #: The parts that choices may be made on. ``dev2`` has topic messages only.
 TOPIC_TUNING_PARTS = ("tune", "dev", "dev2")
 VERDICT_TUNING_PARTS = ("tune", "dev")
+TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2")
 
 
 @dataclass(frozen=True)

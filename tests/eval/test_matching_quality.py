@@ -11,6 +11,7 @@ import pytest
 from bot.core.content import Library
 from bot.core.matching import Matcher
 from tests.eval.scoring import (
+    TOPIC_HELD_OUT_PARTS,
     TOPIC_TUNING_PARTS,
     VERDICT_TUNING_PARTS,
     score_topics,
@@ -41,7 +42,7 @@ def test_held_out_replies_mostly_get_the_right_verdict(matcher: Matcher, library
 
 
 def test_every_evaluation_label_names_real_content(library: Library) -> None:
-    for part in (*TOPIC_TUNING_PARTS, "heldout"):
+    for part in (*TOPIC_TUNING_PARTS, *TOPIC_HELD_OUT_PARTS):
         assert {case.topic for case in topic_cases(part)} <= {*library.topics, None}
     for part in (*VERDICT_TUNING_PARTS, "heldout"):
         assert {case.prompt for case in verdict_cases(part)} <= set(library.prompts)
