@@ -1,12 +1,18 @@
 """Scores a matcher on the labelled evaluation sets in this folder.
 
 The sets were written apart from the content, so they test understanding of
-new phrasings, not recall of the content's own. The tuning parts are ``tune``,
-``dev`` (written later, by someone who saw only the topics' summaries and the
-prompts' scenarios) and ``dev2`` (topic messages only, by two more writers who
-saw only design.md's topic table and the domain brief). ``heldout`` and
-``heldout2`` (topic messages only, by two further writers briefed like dev2's)
-are for reporting only.
+new phrasings, not recall of the content's own. Choices may be made on the
+tuning parts:
+
+- ``tune``, and ``dev`` (by someone who saw only the topics' summaries and the
+  prompts' scenarios);
+- ``dev2``, ``dev3`` and ``dev4``: topic messages only, each by writers who saw
+  only design.md's topic table and the domain brief (``dev3``: less common
+  situations; ``dev4``: every sub-theme, in operatives' own words; both on-topic
+  only).
+
+``heldout`` and ``heldout2`` (topic messages only, by two further writers
+briefed like dev2's) are only ever reported.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 
 #: The parts that choices may be made on. ``dev2`` has topic messages only.
-TOPIC_TUNING_PARTS = ("tune", "dev", "dev2")
+TOPIC_TUNING_PARTS = ("tune", "dev", "dev2", "dev3", "dev4")
 VERDICT_TUNING_PARTS = ("tune", "dev")
 TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2")
 
