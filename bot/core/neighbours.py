@@ -12,6 +12,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.core.naive_bayes import features
 
 
@@ -38,10 +41,19 @@ class PhraseIndex:
         total = len(self.phrasings)
         self._idf = {term: math.log(total / count) for term, count in document_frequency.items()}
         self._unknown_idf = math.log(total + 1)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
         for number, phrasing in enumerate(self.phrasings):
             for term, value in self._vector(phrasing.terms).items():
-                self._postings[term].append((number, value))
+                postings[term].append((number, value))
+        # Arrays per term, so a search is one vectorised sum rather than a Python loop
+        # over every phrasing that shares a word with the message.
+        self._postings: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]] = {
+            term: (
+                np.array([number for number, _ in entries], dtype=np.intp),
+                np.array([value for _, value in entries], dtype=np.float64),
+            )
+            for term, entries in postings.items()
+        }
 
     def idf(self, term: str) -> float:
         """How telling a word is: rare words count more; unknown words count most."""
@@ -58,10 +70,20 @@ class PhraseIndex:
         return {term: value / norm for term, value in vector.items()}
 
     def nearest(self, terms: Sequence[str], k: int) -> list[Neighbour]:
-        """The ``k`` most similar phrasings, most similar first."""
-        scores: defaultdict[int, float] = defaultdict(float)
-        for term, value in self._vector(terms).items():
-            for number, other in self._postings[term]:
-                scores[number] += value * other
-        best = sorted(scores.items(), key=lambda item: item[1], reverse=True)[:k]
-        return [Neighbour(self.phrasings[number], score) for number, score in best]
+        """The ``k`` most similar phrasings, most similar first (ties: first listed first)."""
+        vector = self._vector(terms)
+        if not vector:
+            return []
+        postings = [(self._postings[term], value) for term, value in vector.items()]
+        numbers = np.concatenate([phrasing_numbers for (phrasing_numbers, _), _ in postings])
+        weights = np.concatenate([values * value for (_, values), value in postings])
+        scores = np.bincount(numbers, weights=weights, minlength=len(self.phrasings))
+        candidates = np.flatnonzero(scores)
+        if len(candidates) > k:
+            # Everything tied with the k-th best stays in, so ties break the same way always.
+            kth = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
+            candidates = candidates[scores[candidates] >= kth]
+        order = np.lexsort((candidates, -scores[candidates]))[:k]
+        return [
+            Neighbour(self.phrasings[number], float(scores[number])) for number in candidates[order]
+        ]
