@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.core.normalising import Vocabulary
+from bot.core.normalising import Normaliser, Vocabulary
 from bot.core.telegram_html import html_problem
 from bot.core.topics import TOPIC_IDS
 
@@ -286,6 +286,7 @@ def load_library(root: Path) -> Library:
     tips: dict[str, Tip] = {}
     topic_of: dict[str, str] = {}
     first_seen: dict[str, ContentProblem] = {}
+    keywords: list[tuple[ContentProblem, str]] = []
 
     topic_files = sorted((root / "topics").glob("*.yaml"))
     if not topic_files:
@@ -310,6 +311,10 @@ def load_library(root: Path) -> Library:
             continue
         topics[topic_file.topic] = Topic(
             topic_file.topic, topic_file.title, topic_file.summary, tuple(topic_file.keywords)
+        )
+        keywords.extend(
+            (ContentProblem(file, lines[("keywords", i)], f"keywords[{i}]", ""), keyword)
+            for i, keyword in enumerate(topic_file.keywords)
         )
         items: list[tuple[str, int, ScenarioPrompt | Tip]] = [
             *(("prompts", i, p) for i, p in enumerate(topic_file.prompts)),
@@ -340,6 +345,18 @@ def load_library(root: Path) -> Library:
     sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
     vocabulary = vocabulary_file.vocabulary() if vocabulary_file else Vocabulary()
     sequence = sequences_file.post_workshop if sequences_file else []
+    normaliser = Normaliser(vocabulary)
+    problems.extend(
+        ContentProblem(
+            where.file,
+            where.line,
+            where.field,
+            f"{keyword!r} means nothing to the matcher once stopwords are dropped; "
+            "add a word that says what it is about",
+        )
+        for where, keyword in keywords
+        if not normaliser.means_something(keyword)
+    )
     if problems:
         raise ContentError(problems)
     small_talk = tuple(str(example) for example in raw.get("small_talk", {}).get("examples", []))

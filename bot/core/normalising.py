@@ -60,6 +60,14 @@ class Normaliser:
         out = [words.get(word, word) for word in text.replace("/", " / ").split()]
         return " ".join(word for word in " ".join(out).split() if word != "/")
 
+    def means_something(self, raw: str) -> bool:
+        """Whether any word is left once filler is dropped (a negation alone says nothing).
+
+        >>> Normaliser(Vocabulary(stopwords=frozenset({"in"}))).means_something("not in")
+        False
+        """
+        return any(term not in _NEGATIONS for term in self.terms(raw))
+
     def terms(self, raw: str) -> list[str]:
         """Stemmed content words of the message, stopwords dropped; negations kept."""
         stopwords = self.vocabulary.stopwords

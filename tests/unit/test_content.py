@@ -117,3 +117,18 @@ def test_content_check_exits_1_and_prints_each_problem(tmp_path: Path) -> None:
         timeout=60,
     )
     assert ok.returncode == 0 and "10 topics" in ok.stdout
+
+
+def test_a_keyword_of_filler_words_alone_is_reported_where_it_is(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    path = content / "topics" / "appointments.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("keywords:\n", "keywords:\n  - not in\n  - no one in here\n", 1))
+    line = text.splitlines().index("keywords:") + 2
+    with pytest.raises(ContentError) as raised:
+        load_library(content)
+    assert [str(problem) for problem in raised.value.problems] == [
+        f"{path}:{line}: keywords[0]: 'not in' means nothing to the matcher once stopwords "
+        "are dropped; add a word that says what it is about"
+    ]
