@@ -132,6 +132,14 @@ class VocabularyFile(_Strict):
         return Vocabulary(dict(self.words), frozenset(self.stopwords))
 
 
+class SmallTalkFile(_Strict):
+    """``content/small_talk.yaml``: chat that isn't a question, for the matcher."""
+
+    examples: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list
+    )
+
+
 SequenceAsk = Literal["commitment", "commitment_check", "reflection"]
 
 
@@ -264,6 +272,9 @@ def _problems_from(
     for detail in error.errors():
         loc = tuple(part for part in detail["loc"] if not str(part).startswith("function-"))
         message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "string_type" and isinstance(detail["input"], bool):
+            # yes, no, on and off unquoted are YAML's true and false.
+            message = f"YAML reads this as {str(detail['input']).lower()}: put it in quotes"
         yield ContentProblem(file, _line_of(loc, lines), _field_name(loc), message)
 
 
@@ -343,6 +354,7 @@ def load_library(root: Path) -> Library:
     texts, raw = _load_texts(root, problems)
     vocabulary_file = _load_model(root / "vocabulary.yaml", VocabularyFile, problems)
     sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
+    small_talk_file = _load_model(root / "small_talk.yaml", SmallTalkFile, problems)
     vocabulary = vocabulary_file.vocabulary() if vocabulary_file else Vocabulary()
     sequence = sequences_file.post_workshop if sequences_file else []
     normaliser = Normaliser(vocabulary)
@@ -359,7 +371,7 @@ def load_library(root: Path) -> Library:
     )
     if problems:
         raise ContentError(problems)
-    small_talk = tuple(str(example) for example in raw.get("small_talk", {}).get("examples", []))
+    small_talk = tuple(small_talk_file.examples) if small_talk_file else ()
     return Library(
         topics, prompts, tips, topic_of, texts, vocabulary, small_talk, tuple(sequence), raw
     )

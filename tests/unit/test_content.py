@@ -89,7 +89,9 @@ def test_every_problem_is_reported_with_file_line_and_field(tmp_path: Path) -> N
         "e.yaml" in line and "prompts[0].question" in line and "at most 200" in line
         for line in lines
     )
-    assert any("e.yaml:4: keywords[0]" in line for line in lines)  # `no` reads as false
+    assert f"{root}/topics/e.yaml:4: keywords[0]: YAML reads this as false: put it in quotes" in (
+        lines
+    )
     assert any(
         "f.yaml" in line and "options[0].feedback" in line and "Telegram would reject" in line
         for line in lines
