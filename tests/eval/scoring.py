@@ -6,11 +6,11 @@ tuning parts:
 
 - ``tune``, and ``dev`` (by someone who saw only the topics' summaries and the
   prompts' scenarios);
-- ``dev2`` to ``dev7``: topic messages only, each by writers who saw only
+- ``dev2`` to ``dev8``: topic messages only, each by writers who saw only
   design.md's topic table and the domain brief (``dev3``: less common
   situations; ``dev4``: every sub-theme, in operatives' own words; ``dev5``:
-  a mix of operatives straight after a job; ``dev6`` and ``dev7``: a team's
-  questions in the weeks after the workshop; these five on-topic only).
+  a mix of operatives straight after a job; ``dev6`` to ``dev8``: a team's
+  questions in the weeks after the workshop; these six on-topic only).
 
 ``heldout`` and ``heldout2`` (topic messages only, by two further writers
 briefed like dev2's) are only ever reported.
@@ -28,7 +28,11 @@ import yaml
 HERE = Path(__file__).resolve().parent
 
 #: The parts that choices may be made on. ``dev2`` has topic messages only.
-TOPIC_TUNING_PARTS = ("tune", "dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
+TOPIC_TUNING_PARTS = (
+    "tune",
+    "dev",
+    *(f"dev{number}" for number in range(2, 9)),
+)
 VERDICT_TUNING_PARTS = ("tune", "dev")
 TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2")
 
