@@ -72,9 +72,9 @@ class Tuning:
     neighbours: int = 20
     belief_weight: float = 0.25
     #: Below this share of known (weighted) words, a message is beyond the content.
-    known_share_below: float = 0.5
+    known_share_below: float = 0.4
     #: Below this share of the vote for the best topic, the message is off-topic.
-    off_topic_below: float = 0.25
+    off_topic_below: float = 0.22
     #: Below this share of the vote, the coach asks "did you mean...".
     unsure_below: float = 0.6
     #: A typo is corrected to a known word at this rapidfuzz ratio or above.
