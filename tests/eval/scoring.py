@@ -6,11 +6,11 @@ tuning parts:
 
 - ``tune``, and ``dev`` (by someone who saw only the topics' summaries and the
   prompts' scenarios);
-- ``dev2`` to ``dev8``: topic messages only, each by writers who saw only
+- ``dev2`` to ``dev10``: topic messages only, each by writers who saw only
   design.md's topic table and the domain brief (``dev3``: less common
   situations; ``dev4``: every sub-theme, in operatives' own words; ``dev5``:
-  a mix of operatives straight after a job; ``dev6`` to ``dev8``: a team's
-  questions in the weeks after the workshop; these six on-topic only).
+  a mix of operatives straight after a job; ``dev6`` to ``dev10``: a team's
+  questions in the weeks after the workshop; these eight on-topic only).
 
 ``heldout`` and ``heldout2`` (topic messages only, by two further writers
 briefed like dev2's) are only ever reported.
@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 TOPIC_TUNING_PARTS = (
     "tune",
     "dev",
-    *(f"dev{number}" for number in range(2, 9)),
+    *(f"dev{number}" for number in range(2, 11)),
 )
 VERDICT_TUNING_PARTS = ("tune", "dev")
 TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2")
