@@ -1,4 +1,4 @@
-"""Guards against regressions in understanding, on the held-out evaluation set.
+"""Guards against regressions in understanding, on the held-out evaluation parts.
 
 The floors sit a little under what `make bench` measured when they were set; the
 issue's targets (90% topic, 85% verdict) are reported by the benchmark, not here.
@@ -26,9 +26,12 @@ def matcher(library: Library) -> Matcher:
     return Matcher(library)
 
 
-def test_held_out_messages_mostly_reach_the_right_topic(matcher: Matcher) -> None:
-    scores = score_topics(lambda text: matcher.route(text).topic, topic_cases("heldout"))
-    assert scores.topic_accuracy >= 0.82
+@pytest.mark.parametrize(("part", "floor"), [("heldout", 0.88), ("heldout2", 0.91)])
+def test_held_out_messages_mostly_reach_the_right_topic(
+    matcher: Matcher, part: str, floor: float
+) -> None:
+    scores = score_topics(lambda text: matcher.route(text).topic, topic_cases(part))
+    assert scores.topic_accuracy >= floor
     assert scores.off_topic_false_positive_rate <= 0.05
     assert scores.off_topic_precision >= 0.9
 
