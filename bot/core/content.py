@@ -13,7 +13,7 @@ A broken file raises :class:`ContentError`, whose ``problems`` read like
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -192,6 +192,10 @@ class Library:
     sequence: tuple[SequenceStep, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
+    def titles(self) -> dict[str, str]:
+        """Each topic's title by its id, as reports name topics."""
+        return {topic_id: topic.title for topic_id, topic in self.topics.items()}
+
     def prompts_in(self, topic: str) -> list[ScenarioPrompt]:
         return [p for p in self.prompts.values() if self.topic_of[p.id] == topic]
 
@@ -359,11 +363,9 @@ def load_library(root: Path) -> Library:
     sequence = sequences_file.post_workshop if sequences_file else []
     normaliser = Normaliser(vocabulary)
     problems.extend(
-        ContentProblem(
-            where.file,
-            where.line,
-            where.field,
-            f"{keyword!r} means nothing to the matcher once stopwords are dropped; "
+        replace(
+            where,
+            problem=f"{keyword!r} means nothing to the matcher once stopwords are dropped; "
             "add a word that says what it is about",
         )
         for where, keyword in keywords

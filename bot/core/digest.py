@@ -49,8 +49,7 @@ def queue_weekly_digests(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
                 monday - timedelta(days=7), monday - timedelta(days=1), recipient.timezone
             )
             report = build_report(uow.reports, Scope(), period, coach.text("report_all_groups"))
-            names = {topic_id: topic.title for topic_id, topic in coach.library.topics.items()}
-            texts[key] = digest_text(report, coach.text, names)
+            texts[key] = digest_text(report, coach.text, coach.library.titles())
         message = OutboxMessage(
             kind=Kind.DIGEST,
             operative_id=recipient.operative_id,

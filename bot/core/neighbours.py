@@ -79,11 +79,12 @@ class PhraseIndex:
         weights = np.concatenate([values * value for (_, values), value in postings])
         scores = np.bincount(numbers, weights=weights, minlength=len(self.phrasings))
         candidates = np.flatnonzero(scores)
+        found = scores[candidates]
         if len(candidates) > k:
             # Everything tied with the k-th best stays in, so ties break the same way always.
-            kth = np.partition(scores[candidates], len(candidates) - k)[len(candidates) - k]
-            candidates = candidates[scores[candidates] >= kth]
-        order = np.lexsort((candidates, -scores[candidates]))[:k]
+            kept = found >= np.partition(found, len(found) - k)[len(found) - k]
+            candidates, found = candidates[kept], found[kept]
+        order = np.lexsort((candidates, -found))[:k]
         return [
             Neighbour(self.phrasings[number], float(scores[number])) for number in candidates[order]
         ]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -56,10 +55,6 @@ class Request:
     individuals: bool
     #: For file names: the group's code, or "all".
     code: str
-
-
-def titles(coach: Coach) -> Mapping[str, str]:
-    return {topic_id: topic.title for topic_id, topic in coach.library.topics.items()}
 
 
 def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
@@ -118,7 +113,7 @@ def summary_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None
     if request is None:
         return
     report = build_report(turn.uow.reports, request.scope, request.period, request.group)
-    names = titles(coach)
+    names = coach.library.titles()
     turn.say(summary_text(report, coach.text, names))
     if report.withheld:
         return
@@ -140,7 +135,7 @@ def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
         return
     report = build_report(turn.uow.reports, request.scope, request.period, request.group)
     if report.withheld:
-        turn.say(summary_text(report, coach.text, titles(coach)))
+        turn.say(summary_text(report, coach.text, coach.library.titles()))
         return
     individuals = (
         turn.uow.reports.people(request.scope, request.period) if request.individuals else None
@@ -148,7 +143,7 @@ def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     from bot.reporting.export import write_xlsx
 
     buffer = io.BytesIO()
-    write_xlsx(document(report, coach.text, titles(coach), individuals), buffer)
+    write_xlsx(document(report, coach.text, coach.library.titles(), individuals), buffer)
     caption = "report_export_caption_people" if request.individuals else "report_export_caption"
     turn.replies.append(
         Reply(

@@ -87,7 +87,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         document,
         parse_period,
     )
-    from bot.core.summaries import GROUP_CODE, titles
+    from bot.core.summaries import GROUP_CODE
     from bot.reporting.export import write_csv, write_json, write_xlsx
     from bot.wiring import build_runtime
 
@@ -123,7 +123,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
                 return 1
             scope, group = Scope(frozenset({cohort.id})), cohort.name
         report = build_report(uow.reports, scope, period, group)
-        export = document(report, coach.text, titles(coach))
+        export = document(report, coach.text, coach.library.titles())
         try:
             if format_ == "xlsx":
                 write_xlsx(export, args.output or sys.stdout.buffer)
