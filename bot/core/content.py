@@ -65,13 +65,64 @@ class RubricPattern(_Strict):
     _check_html = field_validator("feedback")(_html_ok)
 
 
+Trade = Literal[
+    "gas", "electrical", "plumbing", "joinery", "multi-trade", "plastering-decorating", "other"
+]
+TRADES: tuple[Trade, ...] = (
+    "gas",
+    "electrical",
+    "plumbing",
+    "joinery",
+    "multi-trade",
+    "plastering-decorating",
+    "other",
+)
+
+Phrase = Annotated[str, Field(min_length=2, max_length=80)]
+
+
+class Ingredient(_Strict):
+    """One thing a strong free-text answer has, and how the feedback names it.
+
+    The feedback reads "You {found}. Next time add {add}.", so for the shelves::
+
+        id: alternative
+        found: offered him what he can do instead
+        add: "what he can do instead: the office can tell him his options"
+        phrases: [ring the office, office can tell, log it as a new request]
+    """
+
+    id: ItemId
+    found: str = Field(min_length=3, max_length=120)
+    add: str = Field(min_length=3, max_length=200)
+    phrases: list[Phrase] = Field(min_length=3)
+
+    _check_html = field_validator("found", "add")(_html_ok)
+
+
+class RedFlag(_Strict):
+    """Something that makes a reply a concern (unbooked work, cash, "love", closing a job
+    that isn't done, entering without consent), unless the reply rejects it."""
+
+    id: ItemId
+    phrases: list[Phrase] = Field(min_length=2)
+    why: str = Field(min_length=5, max_length=250)
+
+    _check_html = field_validator("why")(_html_ok)
+
+
 class ScenarioPrompt(_Strict):
     """A short doorstep situation and a question, answered with a tap or a few words."""
 
     id: ItemId
     scenario: str = Field(min_length=10, max_length=400)
     question: str = Field(min_length=5, max_length=200)
+    #: The trades the scenario is written for; empty means it suits every trade.
+    trades: list[Trade] = Field(default_factory=list)
     options: list[QuickReply] = Field(min_length=2, max_length=4)
+    #: What a strong answer has; a reply with all is strong, with some partial.
+    ingredients: list[Ingredient] = Field(default_factory=list, max_length=4)
+    red_flags: list[RedFlag] = Field(default_factory=list)
     rubric: list[RubricPattern] = Field(min_length=1)
     model_answer: str = Field(min_length=5, max_length=500)
 
