@@ -79,7 +79,7 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 
     root = Path(args.dir) if args.dir else settings.coachbot_content_dir
     try:
-        library = load_library(root)
+        library = load_library(root, settings.coachbot_landlord_name)
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -99,7 +99,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.matching import Matcher
 
     try:
-        library = load_library(settings.coachbot_content_dir)
+        library = load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name)
     except ContentError as error:
         print(
             f"coachbot: the content has problems; run `coachbot content check`\n{error}",

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     coachbot_timezone: str = "Europe/London"
     coachbot_content_dir: Path = Field(default_factory=_default_content_dir)
     coachbot_bot_username: str | None = None
+    #: How the content's {landlord} reads to operatives: the organisation's own name.
+    coachbot_landlord_name: str = Field(
+        default="the housing association", min_length=2, max_length=60
+    )
     coachbot_webhook_url: str | None = None
     coachbot_webhook_secret: SecretStr | None = None
 

@@ -40,7 +40,7 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    library = load_library(settings.coachbot_content_dir)
+    library = load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name)
     sessions = make_session_factory(engine)
     coach = Coach(
         partial(SqlUnitOfWork, sessions),

@@ -8,10 +8,16 @@ touching code. Load it once at start-up::
 
 A broken file raises :class:`ContentError`, whose ``problems`` read like
 ``content/topics/doorstep.yaml:42: prompts[3].rubric[0].feedback: too long``.
+
+The topic files name no landlord: they say ``{landlord}``, filled in at load time
+with the deploying organisation's name (``COACHBOT_LANDLORD_NAME``)::
+
+    library = load_library(Path("content"), landlord="Riverside Homes")
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,11 +27,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.core.normalising import Normaliser, Vocabulary
-from bot.core.telegram_html import html_problem
+from bot.core.telegram_html import escape, html_problem
 from bot.core.topics import TOPIC_IDS
 
 Verdict = Literal["strong", "partial", "concern"]
 VERDICTS: tuple[Verdict, ...] = ("strong", "partial", "concern")
+
+#: What ``{landlord}`` in the topic files becomes when no name is configured.
+DEFAULT_LANDLORD = "the housing association"
+LANDLORD_PLACEHOLDER = "{landlord}"
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 #: Item ids travel inside Telegram callback_data (64 bytes), so they are kept short.
 ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
@@ -341,8 +352,9 @@ def _parse(file: Path) -> tuple[Any, dict[Path_, int]] | ContentProblem:
         return ContentProblem(file, line, "(file)", f"not valid YAML: {exc.problem}")
 
 
-def load_library(root: Path) -> Library:
-    """Load and validate every content file under ``root``.
+def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
+    """Load and validate every content file under ``root``, with ``{landlord}`` in the
+    topic files read as ``landlord``.
 
     Raises ContentError listing every problem found, not just the first.
     """
@@ -363,6 +375,8 @@ def load_library(root: Path) -> Library:
             problems.append(parsed)
             continue
         data, lines = parsed
+        problems.extend(_unknown_placeholders(data, file, lines))
+        data = _filled(data, escape(landlord))
         try:
             topic_file = TopicFile.model_validate(data)
         except ValidationError as exc:
@@ -428,6 +442,42 @@ def load_library(root: Path) -> Library:
     return Library(
         topics, prompts, tips, topic_of, texts, vocabulary, small_talk, tuple(sequence), raw
     )
+
+
+def _strings(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))
+
+
+def _unknown_placeholders(
+    data: Any, file: Path, lines: Mapping[Path_, int]
+) -> Iterator[ContentProblem]:
+    """Braces that would reach an operative as they are: only {landlord} is filled in."""
+    for path, text in _strings(data):
+        for placeholder in _PLACEHOLDER.findall(text):
+            if placeholder != LANDLORD_PLACEHOLDER:
+                yield ContentProblem(
+                    file,
+                    _line_of(path, lines),
+                    _field_name(path),
+                    f"{placeholder} is not filled in by the bot; only {LANDLORD_PLACEHOLDER} is",
+                )
+
+
+def _filled(data: Any, landlord: str) -> Any:
+    if isinstance(data, str):
+        return data.replace(LANDLORD_PLACEHOLDER, landlord)
+    if isinstance(data, dict):
+        return {key: _filled(value, landlord) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_filled(value, landlord) for value in data]
+    return data
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

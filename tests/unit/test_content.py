@@ -134,3 +134,37 @@ def test_a_keyword_of_filler_words_alone_is_reported_where_it_is(tmp_path: Path)
         f"{path}:{line}: keywords[0]: 'not in' means nothing to the matcher once stopwords "
         "are dropped; add a word that says what it is about"
     ]
+
+
+def test_the_landlord_is_named_once_for_every_item(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "topics/a.yaml": topic_file("doorstep", "named").replace(
+                "Say it kindly and clearly.", "Say you're from {landlord}, kindly and clearly."
+            )
+        },
+    )
+    library = load_library(root, landlord="Riverside & Co")
+    assert (
+        library.tips["named-tip"].answer
+        == "Say you're from Riverside &amp; Co, kindly and clearly."
+    )
+    assert "the housing association" in load_library(root).tips["named-tip"].answer
+
+
+def test_a_placeholder_the_bot_does_not_fill_is_reported(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "topics/a.yaml": topic_file("doorstep", "braces").replace(
+                "Say it kindly and clearly.", "Say you're from {company}, kindly."
+            )
+        },
+    )
+    with pytest.raises(ContentError) as raised:
+        load_library(root)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{root}/topics/a.yaml:19: tips[0].answer: {{company}} is not filled in by the bot; "
+        "only {landlord} is"
+    ]
