@@ -37,6 +37,10 @@ OUTCOME_TEXTS = {
 }
 
 
+#: In a step's text, what the operative committed to, in their own words.
+COMMITMENT = "{commitment}"
+
+
 def due_step(
     steps: Sequence[SequenceStep], workshop: date, today: date, done: set[str]
 ) -> SequenceStep | None:
@@ -64,11 +68,16 @@ def step_message(
     text = step.text
     buttons: list[list[tuple[str, str]]] = []
     awaits: str | None = f"{PREFIX}{step.ask}"
-    if step.ask == "commitment_check":
+    if COMMITMENT in text:
         commitment = uow.commitments.of(operative.id)
-        if commitment is None:
+        if commitment is not None:
+            text = text.replace(COMMITMENT, escape(commitment.text))
+        elif step.ask == "commitment_check":
             return None
-        text = text.replace("{commitment}", escape(commitment.text))
+        else:
+            # Nothing to quote back: the step reads on without that line.
+            text = "\n".join(line for line in text.splitlines() if COMMITMENT not in line)
+    if step.ask == "commitment_check":
         buttons = [
             [("Yes", "cm:out:kept"), ("Partly", "cm:out:partly"), ("Not yet", "cm:out:not_yet")]
         ]

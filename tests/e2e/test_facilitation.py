@@ -278,7 +278,8 @@ async def test_the_day_1_7_30_sequence_follows_the_clock_and_quiet_hours(
     sam.send("traffic got in the way")
     await sam.wait_for("Thanks, noted")
     await scheduler.tick(at=utc(2026, 12, 30, 8, 0))  # day 30, a Wednesday
-    await sam.wait_for("A month since the workshop")
+    reflection = await sam.wait_for("A month since the workshop")
+    assert "A month ago you said: ring ahead when im running late" in reflection.plain_text
     sam.send("tenants are calmer when i ring first")
     await sam.wait_for("Thanks for that")
     with coach.uow_factory() as uow:
