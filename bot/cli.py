@@ -75,7 +75,8 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content import ContentError, load_library
+    from bot.core.content import ContentError, load_library, style_check
+    from bot.core.content_style import MAX_MEAN_READING_AGE
 
     root = Path(args.dir) if args.dir else settings.coachbot_content_dir
     try:
@@ -85,9 +86,19 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {root}", file=sys.stderr)
         return 1
+    style, mean_age = style_check(root)
+    for problem in style:
+        print(problem, file=sys.stderr)
+    if style or mean_age > MAX_MEAN_READING_AGE:
+        print(
+            f"{len(style)} style problem(s) in {root}; mean reading age {mean_age:g} "
+            f"(keep it at or under {MAX_MEAN_READING_AGE:g})",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"{root}: OK: {len(library.topics)} topics, {len(library.prompts)} prompts, "
-        f"{len(library.tips)} tips, {len(library.texts)} texts"
+        f"{len(library.tips)} tips, {len(library.texts)} texts; mean reading age {mean_age:g}"
     )
     return 0
 

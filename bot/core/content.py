@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.core import content_style
 from bot.core.normalising import Normaliser, Vocabulary
 from bot.core.telegram_html import escape, html_problem
 from bot.core.topics import TOPIC_IDS
@@ -468,6 +469,35 @@ def _unknown_placeholders(
                     _field_name(path),
                     f"{placeholder} is not filled in by the bot; only {LANDLORD_PLACEHOLDER} is",
                 )
+
+
+def style_check(root: Path) -> tuple[list[ContentProblem], float]:
+    """Texts an operative reads that are hard to read or not in British English, by file
+    and line, and the mean reading age of all of them (see :mod:`bot.core.content_style`)."""
+    problems: list[ContentProblem] = []
+    shown: list[str] = []
+    files = [
+        *sorted((root / "topics").glob("*.yaml")),
+        root / "texts.yaml",
+        root / "sequences.yaml",
+    ]
+    for file in files:
+        parsed = _parse(file) if file.exists() else None
+        if parsed is None or isinstance(parsed, ContentProblem):
+            continue  # load_library reports these
+        data, lines = parsed
+        for path, text in _strings(data):
+            field = _field_name(path)
+            topic_text = file.parent.name == "topics" and content_style.SHOWN_FIELD.match(field)
+            bot_text = file.name == "texts.yaml" or field.endswith(".text")
+            if not (topic_text or bot_text):
+                continue
+            shown.append(text)
+            problems.extend(
+                ContentProblem(file, _line_of(path, lines), field, problem)
+                for problem in content_style.style_problems(text)
+            )
+    return problems, content_style.mean_reading_age(shown)
 
 
 def _filled(data: Any, landlord: str) -> Any:
