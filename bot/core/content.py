@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.core import content_style
 from bot.core.normalising import Normaliser, Vocabulary
@@ -203,6 +210,39 @@ class SmallTalkFile(_Strict):
     )
 
 
+class UrgentKind(_Strict):
+    """One kind of emergency (a gas smell, words about ending one's life...): the signs
+    that a message is about it, and the tip that says what to do now."""
+
+    id: ItemId
+    tip: ItemId
+    #: Phrases joined by "+", each a phrase or a $group; see bot.core.urgent.
+    signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+
+
+class UrgentFile(_Strict):
+    """``content/urgent.yaml``: messages that get a safety tip whatever their topic."""
+
+    #: Words that mean the same thing here, used in signs as $name.
+    groups: dict[str, list[Phrase]] = Field(default_factory=dict)
+    kinds: list[UrgentKind] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _groups_exist(self) -> UrgentFile:
+        missing = sorted(
+            {
+                part.strip()
+                for kind in self.kinds
+                for sign in kind.signs
+                for part in sign.split("+")
+                if part.strip().startswith("$") and part.strip()[1:] not in self.groups
+            }
+        )
+        if missing:
+            raise ValueError(f"signs use groups that are not defined: {', '.join(missing)}")
+        return self
+
+
 SequenceAsk = Literal["commitment", "commitment_check", "reflection"]
 
 
@@ -253,6 +293,10 @@ class Library:
     small_talk: tuple[str, ...] = ()
     #: The post-workshop sequence, in order of day.
     sequence: tuple[SequenceStep, ...] = ()
+    #: Emergencies that override routing, in order of precedence.
+    urgent: tuple[UrgentKind, ...] = ()
+    #: The groups of words urgent signs use, by name.
+    urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def titles(self) -> dict[str, str]:
@@ -425,6 +469,16 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     vocabulary_file = _load_model(root / "vocabulary.yaml", VocabularyFile, problems)
     sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
     small_talk_file = _load_model(root / "small_talk.yaml", SmallTalkFile, problems)
+    urgent_file = _load_model(root / "urgent.yaml", UrgentFile, problems)
+    urgent = tuple(urgent_file.kinds) if urgent_file else ()
+    urgent_groups = (
+        {name: tuple(words) for name, words in urgent_file.groups.items()} if urgent_file else {}
+    )
+    problems.extend(
+        ContentProblem(root / "urgent.yaml", 1, f"kinds[{index}].tip", f"no tip {kind.tip!r}")
+        for index, kind in enumerate(urgent)
+        if kind.tip not in tips
+    )
     vocabulary = vocabulary_file.vocabulary() if vocabulary_file else Vocabulary()
     sequence = sequences_file.post_workshop if sequences_file else []
     normaliser = Normaliser(vocabulary)
@@ -441,7 +495,17 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         raise ContentError(problems)
     small_talk = tuple(small_talk_file.examples) if small_talk_file else ()
     return Library(
-        topics, prompts, tips, topic_of, texts, vocabulary, small_talk, tuple(sequence), raw
+        topics,
+        prompts,
+        tips,
+        topic_of,
+        texts,
+        vocabulary,
+        small_talk,
+        tuple(sequence),
+        urgent,
+        urgent_groups,
+        raw,
     )
 
 
