@@ -30,6 +30,7 @@ from bot.core.content import Library, ScenarioPrompt, Verdict
 from bot.core.naive_bayes import NaiveBayes
 from bot.core.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.normalising import Normaliser, Vocabulary
+from bot.core.urgent import UrgentSigns
 
 #: How operatives start a question rather than an answer.
 _QUESTION = re.compile(
@@ -107,6 +108,9 @@ class Route:
     choices: tuple[tuple[str, str], ...] = ()
     #: Off-topic because it is chat, not a question the content is missing.
     small_talk: bool = False
+    #: The kind of emergency the message is about (content/urgent.yaml), if any: then
+    #: ``tip`` is that kind's safety tip, whatever else the message seems to be about.
+    urgent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,7 @@ class Matcher:
         for term in sorted(t for t in self._topics.log_probability if " " not in t):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+        self.urgent = UrgentSigns(library, self.normaliser)
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
 
     # -- building --------------------------------------------------------------
@@ -253,7 +258,12 @@ class Matcher:
     # -- routing free questions ------------------------------------------------
 
     def route(self, text: str) -> Route:
-        """Find the best tip for a free question, or decide it is off-topic."""
+        """Find the best tip for a free question, or decide it is off-topic. A message
+        showing signs of an emergency gets that emergency's safety tip first."""
+        urgent = self.urgent.kind_of(text)
+        if urgent is not None:
+            topic = self.library.topic_of[urgent.tip]
+            return Route(Confidence.SURE, topic, urgent.tip, 1.0, urgent=urgent.id)
         terms = self.query_terms(text)
         known = [term for term in terms if self._topics.knows(term)]
         if not known or self._is_small_talk(text):
