@@ -143,12 +143,20 @@ def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
         turn.say(coach.text("did_you_mean"), buttons)
     else:
         coach.log(turn, EventType.OFF_TOPIC, score=score)
-        turn.say(coach.text("small_talk" if route.small_talk else "off_topic"))
+        turn.say(chat_reply(coach, route))
         if route.small_talk:
             return
     turn.uow.gaps.add(
         ContentGap(text[:500], operative.cohort_id, operative.id, route.topic, coach.clock())
     )
+
+
+def chat_reply(coach: Coach, route: Route) -> str:
+    """What the coach says to chat: its kind's own answer, or a friendly pointer."""
+    replies = {kind.id: kind.reply for kind in coach.library.chat}
+    if route.chat in replies:
+        return replies[route.chat]
+    return coach.text("small_talk" if route.small_talk else "off_topic")
 
 
 def tip_text(coach: Coach, tip_id: str) -> str:

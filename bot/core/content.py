@@ -202,12 +202,35 @@ class VocabularyFile(_Strict):
         return Vocabulary(dict(self.words), frozenset(self.stopwords))
 
 
+class ChatKind(_Strict):
+    """One kind of chat that isn't a question (thanks, a greeting, being sworn at, a
+    question about the bot...) and the short, human answer it gets instead of a tip."""
+
+    id: ItemId
+    reply: str = Field(min_length=2, max_length=400)
+    #: A short message made only of these words (and small ones) is this kind of chat:
+    #: "cheers that helped", "morning all".
+    words: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list)
+    #: Signs (as in urgent.yaml) that make a message of up to 14 words this
+    #: kind of chat wherever they stand: "change my time", "who reads this".
+    signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(default_factory=list)
+    examples: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list
+    )
+    #: Sums ("20 x 17", "15% of 240") are this kind of chat.
+    sums: bool = False
+
+    _check_html = field_validator("reply")(_html_ok)
+
+
 class SmallTalkFile(_Strict):
     """``content/small_talk.yaml``: chat that isn't a question, for the matcher."""
 
     examples: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list
     )
+    groups: dict[str, list[Phrase]] = Field(default_factory=dict)
+    kinds: list[ChatKind] = Field(default_factory=list)
 
 
 class UrgentKind(_Strict):
@@ -291,6 +314,9 @@ class Library:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     #: Examples of off-topic chat, so the matcher can tell it apart.
     small_talk: tuple[str, ...] = ()
+    #: Kinds of chat, each with its own answer; groups of words their signs use.
+    chat: tuple[ChatKind, ...] = ()
+    chat_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: The post-workshop sequence, in order of day.
     sequence: tuple[SequenceStep, ...] = ()
     #: Emergencies that override routing, in order of precedence.
@@ -494,6 +520,13 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     if problems:
         raise ContentError(problems)
     small_talk = tuple(small_talk_file.examples) if small_talk_file else ()
+    chat = tuple(small_talk_file.kinds) if small_talk_file else ()
+    small_talk += tuple(example for kind in chat for example in kind.examples)
+    chat_groups = (
+        {name: tuple(words) for name, words in small_talk_file.groups.items()}
+        if small_talk_file
+        else {}
+    )
     return Library(
         topics,
         prompts,
@@ -502,10 +535,12 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         texts,
         vocabulary,
         small_talk,
-        tuple(sequence),
-        urgent,
-        urgent_groups,
-        raw,
+        chat=chat,
+        chat_groups=chat_groups,
+        sequence=tuple(sequence),
+        urgent=urgent,
+        urgent_groups=urgent_groups,
+        raw=raw,
     )
 
 

@@ -26,6 +26,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from bot.core.chat import ChatSigns
 from bot.core.content import Library, ScenarioPrompt, Verdict
 from bot.core.naive_bayes import NaiveBayes
 from bot.core.neighbours import Neighbour, PhraseIndex, Phrasing
@@ -111,6 +112,8 @@ class Route:
     #: The kind of emergency the message is about (content/urgent.yaml), if any: then
     #: ``tip`` is that kind's safety tip, whatever else the message seems to be about.
     urgent: str | None = None
+    #: The kind of chat it is (content/small_talk.yaml), if it is chat of a known kind.
+    chat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ class Matcher:
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.urgent = UrgentSigns(library, self.normaliser)
+        self.chat = ChatSigns(library, self.normaliser)
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
 
     # -- building --------------------------------------------------------------
@@ -264,6 +268,9 @@ class Matcher:
         if urgent is not None:
             topic = self.library.topic_of[urgent.tip]
             return Route(Confidence.SURE, topic, urgent.tip, 1.0, urgent=urgent.id)
+        chat = self.chat.kind_of(text)
+        if chat is not None:
+            return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True, chat=chat.id)
         terms = self.query_terms(text)
         known = [term for term in terms if self._topics.knows(term)]
         if not known or self._is_small_talk(text):

@@ -126,7 +126,7 @@ def test_unmatched_questions_reach_only_the_cohorts_facilitator(coach: Coach) ->
     for user_id, code in ((1, "MINE12345"), (2, "THEIRS123")):
         sam = Operative(coach, user_id=user_id)
         sam.send(f"/start {code}")
-        sam.send(f"how do i fix the quantum flux capacitor number {user_id} <now>")
+        sam.send(f"how do i fix the quantum wibble sprocket number {user_id} <now>")
     facilitator = Operative(coach, user_id=7)
     facilitator.send("/start")
     assert "only for facilitators" in facilitator.send("/gaps")
