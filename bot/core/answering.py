@@ -14,6 +14,7 @@ from bot.core.matching import Confidence, Route
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.scheduling import streak
+from bot.core.waiting import reads_as_question
 
 if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
@@ -72,34 +73,35 @@ def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
 
 
 def typed(coach: Coach, turn: Turn, text: str) -> None:
-    """Free text: an answer to the waiting prompt if it reads like one, else a question."""
+    """Free text: an answer to the waiting prompt if it reads like one, else a question
+    (answered, with a line to say the scenario is still there)."""
     operative = turn.operative
     assert operative is not None
     prompt = awaiting_prompt(coach, operative.awaiting)
     route = coach.matcher.route(text)
-    if prompt is not None:
-        judgement = coach.matcher.judge(prompt, text)
-        if judgement.pattern is not None and coach.matcher.reads_as_answer(
-            prompt, text, judgement, route
-        ):
-            assert judgement.verdict is not None
-            pattern = prompt.rubric[judgement.pattern]
-            _answered(
-                coach,
-                turn,
-                prompt,
-                judgement.verdict,
-                "text",
-                pattern=judgement.pattern,
-                score=round(judgement.score, 3),
-            )
-            turn.say(_feedback(coach, turn, judgement.verdict, pattern.feedback, prompt))
-            return
-        if route.confidence is not Confidence.SURE:
-            coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
-            turn.say(coach.text("answer_unclear"), prompt_reply(coach, prompt).buttons)
-            return
-    question(coach, turn, text, route)
+    if prompt is None:
+        question(coach, turn, text, route)
+        return
+    if reads_as_question(coach.matcher, prompt, text, route):
+        question(coach, turn, text, route)
+        turn.say(coach.text("scenario_still_open"))
+        return
+    judgement = coach.matcher.judge(prompt, text)
+    if judgement.pattern is None or judgement.verdict is None:
+        coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
+        turn.say(coach.text("answer_unclear"), prompt_reply(coach, prompt).buttons)
+        return
+    pattern = prompt.rubric[judgement.pattern]
+    _answered(
+        coach,
+        turn,
+        prompt,
+        judgement.verdict,
+        "text",
+        pattern=judgement.pattern,
+        score=round(judgement.score, 3),
+    )
+    turn.say(_feedback(coach, turn, judgement.verdict, pattern.feedback, prompt))
 
 
 def _answered(

@@ -57,10 +57,9 @@ class ChatSigns:
         if self._sums is not None and _SUM.search(text):
             return self._sums
         meaningful = [word for word in words if word not in self._small]
-        best: tuple[int, ChatKind] | None = None
+        if not meaningful:
+            return None
         for kind, vocabulary in self._words:
-            if vocabulary and all(word in vocabulary for word in meaningful):
-                count = sum(word in vocabulary for word in words)
-                if count and (best is None or count > best[0]):
-                    best = (count, kind)
-        return best[1] if best else None
+            if vocabulary.issuperset(meaningful):
+                return kind
+        return None

@@ -18,7 +18,6 @@ forgives word order and typos.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -32,12 +31,6 @@ from bot.core.naive_bayes import NaiveBayes
 from bot.core.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.normalising import Normaliser, Vocabulary
 from bot.core.urgent import UrgentSigns
-
-#: How operatives start a question rather than an answer.
-_QUESTION = re.compile(
-    r"^(what|how|why|when|where|who|which|is it|is there|are we|can i|could i|should i|"
-    r"do i|do we|does|am i|any tips|any advice|tips)\b"
-)
 
 
 class Confidence(StrEnum):
@@ -90,8 +83,6 @@ class Tuning:
     verdict_model_weight: float = 0.15
     #: Added to a pattern's score when one of its key phrases appears.
     key_phrase_bonus: float = 0.1
-    #: A reply this close to a pattern is an answer, even if it reads like a question.
-    surely_an_answer: float = 0.75
     #: A reply scoring below this against every pattern has no verdict.
     no_verdict_below: float = 0.25
 
@@ -363,21 +354,6 @@ class Matcher:
         if index < 0 or score < tuning.no_verdict_below:
             return Judgement(None, None, score)
         return Judgement(prompt.rubric[index].verdict, index, score)
-
-    def reads_as_answer(
-        self, prompt: ScenarioPrompt, text: str, judgement: Judgement, route: Route
-    ) -> bool:
-        """Whether text typed while a prompt waits answers it, rather than asking something
-        new; ``route`` is where the text would go as a question."""
-        if judgement.verdict is None:
-            return False
-        if judgement.score >= self.tuning.surely_an_answer:
-            return True
-        if route.confidence is not Confidence.SURE:
-            return True
-        if _QUESTION.search(self.normaliser.text(text)) or "?" in text:
-            return False
-        return route.topic == self.library.topic_of[prompt.id]
 
     def _f1(self, terms: Sequence[str], example: frozenset[str]) -> float:
         """Weighted overlap of a reply with an example: both must cover each other."""

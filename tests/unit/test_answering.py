@@ -140,3 +140,32 @@ def test_unmatched_questions_reach_only_the_cohorts_facilitator(coach: Coach) ->
     assert "number 1 &lt;now&gt;" in listing
     assert "number 2" not in listing
     assert "Sam" not in listing and mine.id is not None
+
+
+def test_a_question_typed_while_a_scenario_waits_gets_its_tip_and_the_scenario_stays(
+    coach: Coach,
+) -> None:
+    sam = practising(coach)
+    waiting = current_prompt_id(coach)
+    question = "how do i tell a tenant im running late?"
+    answer = sam.send(question)
+    route = coach.matcher.route(question)
+    assert route.tip is not None and route.confidence.value == "sure"
+    assert coach.library.tips[route.tip].answer.split(".")[0] in answer
+    assert answer.endswith(coach.library.text("scenario_still_open"))
+    assert current_prompt_id(coach) == waiting
+    assert not [payload for kind, payload in events(coach) if kind == "answered"]
+
+
+def test_an_answer_that_ends_in_a_question_mark_is_still_marked(coach: Coach) -> None:
+    sam = practising(coach)
+    reply = sam.send("id say sorry, explain why and ask what would help?")
+    assert coach.library.text("scenario_still_open") not in reply
+    assert [payload for kind, payload in events(coach) if kind == "answered"]
+
+
+def test_chat_while_a_scenario_waits_gets_a_chat_answer_and_leaves_it_open(coach: Coach) -> None:
+    sam = practising(coach)
+    waiting = current_prompt_id(coach)
+    assert sam.send("cheers").startswith("Glad it helped.")
+    assert current_prompt_id(coach) == waiting
