@@ -6,13 +6,18 @@ import json
 import sys
 from pathlib import Path
 
-from bench import delivery, matching, reports
+from bench import coaching, delivery, matching, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(selected: list[str]) -> int:
-    suites = {"matching": matching, "delivery": delivery, "reports": reports}
+    suites = {
+        "matching": matching,
+        "coaching": coaching,
+        "delivery": delivery,
+        "reports": reports,
+    }
     RESULTS.mkdir(exist_ok=True)
     for name, suite in suites.items():
         if selected and name not in selected:

@@ -14,6 +14,11 @@ tuning parts:
 
 ``heldout`` and ``heldout2`` (topic messages only, by two further writers
 briefed like dev2's) are only ever reported.
+
+For issue 13, writers who saw only the scenarios, the topic table and the domain
+brief wrote fresh parts: tuning ``tune3`` (topics with chat), ``verdict_tune3``,
+``urgent_tune`` and ``waiting_tune``; held-out ``heldout3``, ``verdict_heldout3``,
+``urgent_heldout`` and ``waiting_heldout``, committed before they were ever scored.
 """
 
 from __future__ import annotations
@@ -32,9 +37,10 @@ TOPIC_TUNING_PARTS = (
     "tune",
     "dev",
     *(f"dev{number}" for number in range(2, 11)),
+    "tune3",
 )
 VERDICT_TUNING_PARTS = ("tune", "dev")
-TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2")
+TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2", "heldout3")
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,32 @@ class VerdictCase:
     prompt: str
     reply: str
     verdict: str
+
+
+@dataclass(frozen=True)
+class UrgentCase:
+    text: str
+    urgent: bool
+    kind: str
+
+
+@dataclass(frozen=True)
+class WaitingCase:
+    """A message typed while ``prompt`` waits: its answer, or a question."""
+
+    prompt: str
+    text: str
+    is_question: bool
+
+
+def urgent_cases(part: str) -> list[UrgentCase]:
+    rows = yaml.safe_load((HERE / f"urgent_{part}.yaml").read_text(encoding="utf-8"))
+    return [UrgentCase(str(row["text"]), bool(row["urgent"]), str(row["kind"])) for row in rows]
+
+
+def waiting_cases(part: str) -> list[WaitingCase]:
+    rows = yaml.safe_load((HERE / f"waiting_{part}.yaml").read_text(encoding="utf-8"))
+    return [WaitingCase(row["prompt"], str(row["text"]), row["kind"] == "question") for row in rows]
 
 
 def topic_cases(part: str) -> list[TopicCase]:
