@@ -83,6 +83,11 @@ class Signs(Generic[Label]):
         self._by_word: dict[str, list[int]] = {}
         for n, phrase in enumerate(self._phrases):
             self._by_word.setdefault(phrase[-1], []).append(n)
+        # Each sign filed under the phrases of its first part: only those can match.
+        self._by_phrase: dict[int, list[int]] = {}
+        for index, filed in enumerate(self._signs):
+            for n in filed.parts[0]:
+                self._by_phrase.setdefault(n, []).append(index)
 
     def _words(self, text: str) -> list[str]:
         return [stem(word) for word in self._normaliser.text(text).split()]
@@ -101,9 +106,11 @@ class Signs(Generic[Label]):
         if not matched:
             return None
         best: _Sign[Label] | None = None
-        for sign in self._signs:
+        # In file order, so that of two equally sure signs the first listed wins.
+        for index in sorted({i for n in matched for i in self._by_phrase.get(n, ())}):
+            sign = self._signs[index]
             if (best is None or sign.weight > best.weight) and all(
-                not part.isdisjoint(matched) for part in sign.parts
+                not part.isdisjoint(matched) for part in sign.parts[1:]
             ):
                 best = sign
         return best.label if best else None
