@@ -145,7 +145,7 @@ def _content_line(error: ContentError | None, settings: Settings) -> str:
 
 
 def _telegram_line(error: BaseException, settings: Settings) -> str | None:
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import BadRequest, InvalidToken, NetworkError
 
     # bot.telegram's own start-up check may raise its own "token refused" error.
     if isinstance(error, InvalidToken) or type(error).__name__ == "TokenRefused":
@@ -158,7 +158,7 @@ def _telegram_line(error: BaseException, settings: Settings) -> str | None:
                 else ""
             )
         )
-    if isinstance(error, NetworkError):
+    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         return (
             f"TELEGRAM_API_URL: can't reach the Bot API at {settings.api_url} "
             f"({type(error).__name__}): check the network, or TELEGRAM_API_URL"

@@ -108,7 +108,6 @@ def chat(
         event = event_for(line, sender, choices)
         replies = coach.handle(event) if event is not None else []
         text, new_choices = render([*replies, *inbox()])
-        if text:
-            write(text)
+        write(text or plain(coach.text("terminal_nothing_new")) + "\n")
         if new_choices:
             choices = new_choices

@@ -441,7 +441,7 @@ def test_the_whole_journey_in_the_terminal_daily_prompt_and_follow_up(
     assert "[Sent to you at 10:00]" in joined
     answered = operative.type("1")
     assert answered.strip() and "[Sent to you" not in answered
-    assert operative.type("").strip() == ""  # nothing new; the prompt isn't sent twice
+    assert operative.type("").strip() == "Nothing new for now."  # the prompt isn't sent twice
 
     admin = TerminalSession(
         ["--user-id", "9"], {**db, "COACHBOT_ADMIN_IDS": "9"}, REPO, at=TUESDAY_10AM
