@@ -136,11 +136,13 @@ class PromptJudge:
             return replace(
                 marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
             )
-        if found and missing and by_rubric.verdict == "concern":
+        # A reply that names a red flag to turn it down reads like the concerns, but isn't one.
+        like_a_concern = by_rubric.verdict == "concern" and not rejected
+        if found and missing and like_a_concern:
             # Part of a good answer, but worded like the concerns: the nearest example's
             # feedback says what is wrong.
             return marked
-        if found or (by_rubric.verdict == "strong" and missing):
+        if found or (missing and by_rubric.verdict in ("strong", "concern") and not like_a_concern):
             # Nothing found is not strong, however close the wording: no praise for
             # what the reply didn't say.
             verdict: Verdict = "partial" if missing else "strong"

@@ -168,13 +168,14 @@ class PhraseBook:
         self._little = frozenset(normaliser.vocabulary.stopwords) - {
             word for negation in _NEGATION_WORDS for word in negation
         }
+        self._little_roots = frozenset(_root(word) for word in self._little)
         self._phrases = [
             phrase
             for group, texts in groups.items()
             for text in texts
             if (phrase := self._compile(group, text)) is not None
         ]
-        self._phrases += _keywords(self._phrases, keyword_groups)
+        self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
         self._words = sorted({word for phrase in self._phrases for word in phrase.words})
         self._known = frozenset(self._words)
         self._long_words = [word for word in self._words if len(word) >= 5]
@@ -245,13 +246,16 @@ class PhraseBook:
         ]
 
 
-def _keywords(phrases: Sequence[_Phrase], groups: frozenset[str]) -> list[_Phrase]:
-    """A group's key words, found on their own: a meaningful word in two or more of its
-    phrases (not ones with a negation), and at least three times as many as in any other
-    group's ("card" in "leave a card", "card through" and "calling card")."""
+def _keywords(
+    phrases: Sequence[_Phrase], groups: frozenset[str], little: frozenset[str]
+) -> list[_Phrase]:
+    """A group's key words, found on their own: a meaningful word of four letters or
+    more in two or more of its phrases (not ones with a negation), and three times as
+    many as in any other group's ("card" in "leave a card", "card through", "calling
+    card"; but not "id" in "id like to help", "id love to")."""
     uses: dict[str, dict[str, int]] = {}
     for phrase in phrases:
-        for word in set(phrase.words):
+        for word in set(phrase.words) - little:
             uses.setdefault(word, {}).setdefault(phrase.group, 0)
             if not _NEGATIVE & set(phrase.words) or phrase.group not in groups:
                 uses[word][phrase.group] += 1
@@ -259,13 +263,8 @@ def _keywords(phrases: Sequence[_Phrase], groups: frozenset[str]) -> list[_Phras
     for word, counts in sorted(uses.items()):
         for group, count in counts.items():
             others = max((n for g, n in counts.items() if g != group), default=0)
-            meaningful = any(
-                w == word and need
-                for phrase in phrases
-                if phrase.group == group
-                for w, need in zip(phrase.words, phrase.needed, strict=True)
-            )
-            if group in groups and meaningful and count >= 2 and count >= 3 * others:
+            telling = len(word) >= 4 and word not in _NEGATIVE
+            if group in groups and telling and count >= 2 and count >= 3 * others:
                 keywords.append(_Phrase(group, word, (word,), (True,), False))
     return keywords
 

@@ -269,3 +269,15 @@ def test_the_daily_prompt_shows_its_quick_replies_in_that_messages_order(
     prompt = coach.library.prompts[queued.prompt_id]
     order = answering.option_order(prompt, 300, date(2026, 12, 1))
     assert queued.buttons == [[(prompt.options[i].label, f"ans:{prompt.id}:{i}")] for i in order]
+
+
+def test_a_reply_that_only_turns_a_red_flag_down_is_told_what_to_add(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    reply = "id never just put them up"
+    # Worded like the concern examples ("just put them up its only two minutes")...
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+    judgement = matcher.judge(prompt, reply)
+    # ...but it says the opposite.
+    assert judgement.verdict == "partial"
+    assert judgement.rejected_red_flags == ("unbooked-work",)
+    assert judgement.feedback == "Next time add the reason: you can only do the work that's booked."
