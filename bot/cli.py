@@ -75,7 +75,12 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content import ContentError, load_library
+    from bot.core.content import (
+        MAX_STRONG_LONGEST_SHARE,
+        ContentError,
+        load_library,
+        strong_is_longest,
+    )
 
     root = Path(args.dir) if args.dir else settings.coachbot_content_dir
     try:
@@ -85,9 +90,20 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {root}", file=sys.stderr)
         return 1
+    longest = len(strong_is_longest(library))
+    share = longest / len(library.prompts)
+    if share > MAX_STRONG_LONGEST_SHARE:
+        print(
+            f"{root}: the strong quick reply is the longest in {longest} of "
+            f"{len(library.prompts)} prompts ({share:.0%}); keep it at or below "
+            f"{MAX_STRONG_LONGEST_SHARE:.0%}, so the longest option isn't a give-away",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"{root}: OK: {len(library.topics)} topics, {len(library.prompts)} prompts, "
-        f"{len(library.tips)} tips, {len(library.texts)} texts"
+        f"{len(library.tips)} tips, {len(library.texts)} texts; the strong quick reply "
+        f"is the longest in {longest} ({share:.0%})"
     )
     return 0
 
