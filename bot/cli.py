@@ -3,6 +3,7 @@
 coachbot run                 # the bot on Telegram (long polling)
 coachbot chat                # the same coach in this terminal
 coachbot content check       # validate content/
+coachbot judge ID "reply"    # how the coach would mark a reply to a prompt
 coachbot db upgrade          # apply database migrations
 """
 
@@ -143,6 +144,95 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     for line in sys.stdin:
         print(answer(line.rstrip("\n")), flush=True)
     return 0
+
+
+def _judge(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.core.content import ContentError, load_library
+    from bot.core.judging import Judgement
+    from bot.core.matching import Matcher
+
+    try:
+        library = load_library(settings.coachbot_content_dir)
+    except ContentError as error:
+        print(
+            f"coachbot: the content has problems; run `coachbot content check`\n{error}",
+            file=sys.stderr,
+        )
+        return 1
+    matcher = Matcher(library)
+
+    def marked(prompt_id: str, reply: str) -> dict[str, object]:
+        judgement: Judgement = matcher.judge(library.prompts[prompt_id], reply)
+        return {
+            "prompt": prompt_id,
+            "verdict": judgement.verdict,
+            "basis": judgement.basis.value,
+            "ingredients_found": list(judgement.ingredients_found),
+            "ingredients_missing": list(judgement.ingredients_missing),
+            "red_flags": list(judgement.red_flags),
+            "rejected_red_flags": list(judgement.rejected_red_flags),
+            "option": judgement.option,
+            "score": round(judgement.score, 4),
+            "feedback": judgement.feedback,
+        }
+
+    if args.prompt is not None and args.prompt not in library.prompts:
+        print(f"coachbot: no prompt with the id {args.prompt!r}", file=sys.stderr)
+        return 2
+    if args.text:
+        answer = marked(args.prompt, " ".join(args.text))
+        print(json.dumps(answer, ensure_ascii=False) if args.json else _judged_text(answer))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = _judge_request(line, args.prompt)
+        if isinstance(request, str):
+            print(json.dumps({"error": request}, ensure_ascii=False), flush=True)
+        elif request[0] not in library.prompts:
+            unknown = {"error": f"no prompt with the id {request[0]!r}", "prompt": request[0]}
+            print(json.dumps(unknown, ensure_ascii=False), flush=True)
+        else:
+            print(json.dumps(marked(*request), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _judge_request(line: str, default_prompt: str | None) -> tuple[str, str] | str:
+    """(prompt id, reply) from one line of `coachbot judge` input, or what is wrong with it."""
+    import json
+
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return 'not JSON: expected {"prompt": ID, "reply": TEXT}'
+    if not isinstance(request, dict):
+        return 'expected an object: {"prompt": ID, "reply": TEXT}'
+    prompt, reply = request.get("prompt", default_prompt), request.get("reply")
+    if not isinstance(prompt, str) or not isinstance(reply, str):
+        return '"prompt" and "reply" must both be text'
+    return prompt, reply
+
+
+def _judged_text(answer: dict[str, object]) -> str:
+    """A judgement for a person to read."""
+
+    def listed(key: str) -> str:
+        value = answer[key]
+        return ", ".join(str(item) for item in value) if isinstance(value, list) and value else "-"
+
+    verdict = answer["verdict"] or "none (the coach would ask for another go)"
+    lines = [
+        f"verdict:     {verdict} (from {answer['basis']})",
+        f"found:       {listed('ingredients_found')}",
+        f"missing:     {listed('ingredients_missing')}",
+        f"red flags:   {listed('red_flags')}",
+    ]
+    if answer["rejected_red_flags"]:
+        lines.append(f"turned down: {listed('rejected_red_flags')}")
+    lines.append(f"feedback:    {answer['feedback'] or '-'}")
+    return "\n".join(lines)
 
 
 def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -310,6 +400,21 @@ def parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print JSON (the only format; kept for scripts)"
     )
     ask.set_defaults(handler=_ask)
+
+    judge = commands.add_parser(
+        "judge", help="mark a reply to a scenario prompt like the bot would"
+    )
+    judge.add_argument(
+        "prompt", nargs="?", metavar="PROMPT_ID", help="the prompt; stdin lines may name their own"
+    )
+    judge.add_argument(
+        "text",
+        nargs="*",
+        metavar="TEXT",
+        help='the reply; omit to read {"prompt": ID, "reply": TEXT} lines from stdin',
+    )
+    judge.add_argument("--json", action="store_true", help="print one JSON object")
+    judge.set_defaults(handler=_judge)
 
     cohort = commands.add_parser("cohort", help="workshop cohorts")
     cohort_commands = cohort.add_subparsers(dest="cohort_command", required=True)
