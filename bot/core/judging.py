@@ -8,9 +8,10 @@ For such a prompt, a reply is marked in this order:
    option's verdict and feedback;
 2. a red flag the reply does not turn down ("take the cash", but not "i'd never
    take cash") makes it a concern, and the feedback says why;
-3. every ingredient makes it strong, some make it partial (a concern if the
-   nearest rubric example is one), and the feedback names the ones found and the
-   first one missing: "You gave the reason. Next time add what he can do
+3. every ingredient makes it strong (or all but one of three or more, when the
+   reply is worded like the strong examples), some make it partial (a concern if
+   the nearest rubric example is one), and the feedback names the ones found and
+   the first one missing: "You gave the reason. Next time add what he can do
    instead: the office can tell him his options.";
 4. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients, except that a reply with none of
@@ -85,11 +86,13 @@ class PromptJudge:
         normaliser: Normaliser,
         texts: Texts,
         typed_option_ratio: float = 85.0,
+        strong_wording: float = 0.6,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
         self.texts = texts
         self.typed_option_ratio = typed_option_ratio
+        self.strong_wording = strong_wording
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._book = PhraseBook(
             normaliser,
@@ -145,7 +148,7 @@ class PromptJudge:
         if found or (missing and by_rubric.verdict in ("strong", "concern") and not like_a_concern):
             # Nothing found is not strong, however close the wording: no praise for
             # what the reply didn't say.
-            verdict: Verdict = "partial" if missing else "strong"
+            verdict: Verdict = "strong" if self._strong(found, missing, by_rubric) else "partial"
             return replace(
                 marked,
                 verdict=verdict,
@@ -154,6 +157,20 @@ class PromptJudge:
                 basis=Basis.INGREDIENTS,
             )
         return marked
+
+    def _strong(
+        self, found: tuple[str, ...], missing: tuple[str, ...], by_rubric: Judgement
+    ) -> bool:
+        """Every ingredient; or all but one of three or more, in words close to the
+        strong examples (the one missed is then named as what to add)."""
+        if not missing:
+            return True
+        return (
+            len(missing) == 1
+            and len(found) >= 2
+            and by_rubric.verdict == "strong"
+            and by_rubric.score >= self.strong_wording
+        )
 
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """

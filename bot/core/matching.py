@@ -96,6 +96,9 @@ class Tuning:
     no_verdict_below: float = 0.25
     #: A reply this close (rapidfuzz ratio) to a quick reply's label is that quick reply.
     typed_option_ratio: float = 85.0
+    #: A reply missing one of three or more ingredients is strong if it scores this
+    #: much against a strong rubric pattern.
+    strong_wording: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -172,7 +175,11 @@ class Matcher:
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
         self._judges = {
             prompt.id: PromptJudge(
-                prompt, self.normaliser, library.text, self.tuning.typed_option_ratio
+                prompt,
+                self.normaliser,
+                library.text,
+                self.tuning.typed_option_ratio,
+                self.tuning.strong_wording,
             )
             for prompt in library.prompts.values()
         }

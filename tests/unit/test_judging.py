@@ -281,3 +281,18 @@ def test_a_reply_that_only_turns_a_red_flag_down_is_told_what_to_add(matcher: Ma
     assert judgement.verdict == "partial"
     assert judgement.rejected_red_flags == ("unbooked-work",)
     assert judgement.feedback == "Next time add the reason: you can only do the work that's booked."
+
+
+def test_all_but_one_ingredient_worded_like_a_strong_answer_is_strong_and_names_the_last(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    reply = "explain im only booked for the radiator and tell him the office can help"
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "strong"
+    assert judgement.ingredients_missing == ("kind-no",)
+    assert judgement.feedback == (
+        "You gave the reason and told him what he can do instead. "
+        'Next time add a kind no, like "I\'d like to help, but".'
+    )
