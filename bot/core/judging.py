@@ -58,7 +58,8 @@ class Judgement:
     verdict: Verdict | None
     #: The rubric pattern the verdict came from, when it came from the rubric.
     pattern: int | None
-    #: How close the reply is to the nearest rubric pattern (0 to about 1.2).
+    #: How close the reply is to the nearest rubric pattern (0 to about 1.2), or to the
+    #: quick reply it is a typed version of (0.85 to 1).
     score: float
     feedback: str = ""
     basis: Basis = Basis.NONE
@@ -108,13 +109,16 @@ class PromptJudge:
         plain = self.normaliser.text(text)
         if not plain:
             return by_rubric
-        option = self._typed_option(plain)
-        if option is not None:
+        typed = self._typed_option(plain)
+        if typed is not None:
+            option, closeness = typed
             chosen = self.prompt.options[option]
             return replace(
                 by_rubric,
                 verdict=chosen.verdict,
                 pattern=None,
+                # As close to an answer as the label is: a typed quick reply is an answer.
+                score=max(by_rubric.score, closeness),
                 feedback=chosen.feedback,
                 basis=Basis.OPTION,
                 option=option,
@@ -188,13 +192,13 @@ class PromptJudge:
             return "".join(items)
         return self.texts("judged_list", items=", ".join(items[:-1]), last=items[-1])
 
-    def _typed_option(self, plain: str) -> int | None:
-        """The quick reply this reply is a typed version of, if any."""
-        best, best_ratio = None, self.typed_option_ratio
+    def _typed_option(self, plain: str) -> tuple[int, float] | None:
+        """The quick reply this reply is a typed version of, if any, and how close (0-1)."""
+        best: tuple[int, float] | None = None
         for index, label in enumerate(self._labels):
             ratio = fuzz.ratio(plain, label)
-            if ratio >= best_ratio:
-                best, best_ratio = index, ratio
+            if ratio >= self.typed_option_ratio and (best is None or ratio > best[1] * 100):
+                best = (index, ratio / 100)
         return best
 
 
