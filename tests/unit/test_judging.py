@@ -56,11 +56,22 @@ REASON_ONLY = (
 )
 
 
+PLAIN = "no-cash-offer"
+
+
 @pytest.fixture(scope="module")
 def annotated(library: Library) -> Library:
-    """The real content, with the shelves prompt's ingredients and red flags written."""
-    prompt = ScenarioPrompt.model_validate({**library.prompts[SHELVES].model_dump(), **ANNOTATION})
-    return dataclasses.replace(library, prompts={**library.prompts, SHELVES: prompt})
+    """The real content, with the shelves prompt's ingredients and red flags written, and
+    the cash prompt with none (as before issue 13), its strong feedback opening with the
+    header's words."""
+    shelves = ScenarioPrompt.model_validate({**library.prompts[SHELVES].model_dump(), **ANNOTATION})
+    plain = library.prompts[PLAIN].model_dump()
+    plain.update(ingredients=[], red_flags=[])
+    for pattern in plain["rubric"]:
+        if pattern["verdict"] == "strong":
+            pattern["feedback"] = "Spot on. " + pattern["feedback"].removeprefix("Spot on. ")
+    prompts = {**library.prompts, SHELVES: shelves, PLAIN: ScenarioPrompt.model_validate(plain)}
+    return dataclasses.replace(library, prompts=prompts)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +212,7 @@ def test_a_reply_with_no_ingredient_and_no_flag_is_judged_by_the_nearest_example
 
 
 def test_a_prompt_without_ingredients_is_judged_as_before(matcher: Matcher) -> None:
-    prompt = next(p for p in matcher.library.prompts.values() if not p.ingredients)
+    prompt = matcher.library.prompts[PLAIN]
     for pattern in prompt.rubric:
         reply = pattern.examples[0]
         assert (
@@ -210,17 +221,14 @@ def test_a_prompt_without_ingredients_is_judged_as_before(matcher: Matcher) -> N
 
 
 def test_the_header_is_never_repeated_by_the_feedback(coach: Coach) -> None:
-    prompt = next(
-        p
-        for p in coach.library.prompts.values()
-        if not p.ingredients
-        and any(r.verdict == "strong" and r.feedback.startswith("Spot on") for r in p.rubric)
-    )
-    strong = next(r for r in prompt.rubric if r.verdict == "strong")
-    sam = waiting_for(coach, prompt.id)
+    strong = next(r for r in coach.library.prompts[PLAIN].rubric if r.verdict == "strong")
+    assert strong.feedback.startswith("Spot on. ")
+    sam = waiting_for(coach, PLAIN)
     answer = sam.send(strong.examples[0])
     assert answer.startswith("✅ <b>Spot on.</b> ")
     assert answer.count("Spot on") == 1
+    rest = strong.feedback.removeprefix("Spot on. ")
+    assert f"<b>Spot on.</b> {rest[0].upper()}{rest[1:]}" in answer
 
 
 # -- quick replies in a varying order ------------------------------------------------
