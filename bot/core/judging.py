@@ -143,15 +143,18 @@ class PromptJudge:
             return replace(
                 marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
             )
-        # A reply that names a red flag to turn it down reads like the concerns, but isn't one.
+        # A reply that names a red flag only to turn it down reads like the concern
+        # examples, but isn't one.
         like_a_concern = by_rubric.verdict == "concern" and not rejected
         if found and missing and like_a_concern:
-            # Part of a good answer, but worded like the concerns: the nearest example's
+            # Part of a good answer, worded like the concerns: the nearest example's
             # feedback says what is wrong.
             return marked
-        if found or (missing and by_rubric.verdict in ("strong", "concern") and not like_a_concern):
-            # Nothing found is not strong, however close the wording: no praise for
-            # what the reply didn't say.
+        turned_down = by_rubric.verdict == "concern" and bool(rejected)
+        if found or (missing and (by_rubric.verdict == "strong" or turned_down)):
+            # With nothing found, a reply worded like the strong examples (or one that
+            # only turns a flag down) is partial, not strong: no praise for what it
+            # didn't say, and it hears what to add.
             verdict: Verdict = "strong" if self._strong(found, missing, by_rubric) else "partial"
             return replace(
                 marked,

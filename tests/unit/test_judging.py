@@ -203,12 +203,15 @@ def test_a_reply_with_no_ingredient_and_no_flag_is_judged_by_the_nearest_example
     matcher: Matcher,
 ) -> None:
     prompt = matcher.library.prompts[SHELVES]
-    reply = "no can do, tight schedule"
-    by_rubric = matcher.judge_by_rubric(prompt, reply)
-    judgement = matcher.judge(prompt, reply)
-    assert judgement.basis is Basis.RUBRIC and by_rubric.pattern is not None
-    assert judgement.verdict == by_rubric.verdict == "partial"
-    assert judgement.feedback == prompt.rubric[by_rubric.pattern].feedback
+    for reply, verdict in (
+        ("no can do, tight schedule", "partial"),
+        ("go on then, pass us the drill", "concern"),
+    ):
+        by_rubric = matcher.judge_by_rubric(prompt, reply)
+        judgement = matcher.judge(prompt, reply)
+        assert judgement.basis is Basis.RUBRIC and by_rubric.pattern is not None
+        assert judgement.verdict == by_rubric.verdict == verdict
+        assert judgement.feedback == prompt.rubric[by_rubric.pattern].feedback
 
 
 def test_a_prompt_without_ingredients_is_judged_as_before(matcher: Matcher) -> None:
