@@ -185,10 +185,11 @@ class PhraseBook:
         return bool(self._phrases)
 
     def _compile(self, group: str, text: str) -> _Phrase | None:
-        words = tuple(_root(word) for word in self.normaliser.text(text).split())
-        if not words:
+        plain = self.normaliser.text(text).split()
+        if not plain:
             return None
-        needed = tuple(word not in self._little for word in words)
+        words = tuple(_root(word) for word in plain)
+        needed = tuple(word not in self._little for word in plain)
         if not any(needed):
             # Little words alone ("tell him"): all of them, as written.
             needed = tuple(True for _ in words)
