@@ -6,6 +6,7 @@ coachbot chat [--user-id N]  # the same coach in this terminal, daily prompts in
 coachbot content check [--dir DIR]
                              # validate the content; exit 1 with file:line: field: problem
 coachbot ask [TEXT]          # route a message like the bot would: one JSON line each
+coachbot judge ID ["reply"]  # how the coach would mark a reply to a prompt [--json]
 coachbot cohort create NAME [--workshop-date D] [--qr FILE] [--bot-username NAME]
                              # a workshop group: its invite code and deep link
 coachbot cohort list         # every group: code, name, dates, members, open or closed
@@ -110,7 +111,13 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content import ContentError, load_library, style_check
+    from bot.core.content import (
+        MAX_STRONG_LONGEST_SHARE,
+        ContentError,
+        load_library,
+        strong_is_longest,
+        style_check,
+    )
     from bot.core.content_style import MAX_MEAN_READING_AGE
 
     root = Path(args.dir) if args.dir else settings.coachbot_content_dir
@@ -121,6 +128,17 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {root}", file=sys.stderr)
         return 1
+    failed = False
+    longest = len(strong_is_longest(library))
+    share = longest / len(library.prompts)
+    if share > MAX_STRONG_LONGEST_SHARE:
+        print(
+            f"{root}: the strong quick reply is the longest in {longest} of "
+            f"{len(library.prompts)} prompts ({share:.0%}); keep it at or below "
+            f"{MAX_STRONG_LONGEST_SHARE:.0%}, so the longest option isn't a give-away",
+            file=sys.stderr,
+        )
+        failed = True
     style, mean_age = style_check(root)
     for problem in style:
         print(problem, file=sys.stderr)
@@ -130,10 +148,13 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
             f"(keep it at or under {MAX_MEAN_READING_AGE:g})",
             file=sys.stderr,
         )
+        failed = True
+    if failed:
         return 1
     print(
         f"{root}: OK: {len(library.topics)} topics, {len(library.prompts)} prompts, "
-        f"{len(library.tips)} tips, {len(library.texts)} texts; mean reading age {mean_age:g}"
+        f"{len(library.tips)} tips, {len(library.texts)} texts; the strong quick reply "
+        f"is the longest in {longest} ({share:.0%}); mean reading age {mean_age:g}"
     )
     return 0
 
@@ -169,6 +190,95 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     for line in sys.stdin:
         print(answer(line.rstrip("\n")), flush=True)
     return 0
+
+
+def _judge(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.core.content import ContentError, load_library
+    from bot.core.judging import Judgement
+    from bot.core.matching import Matcher
+
+    try:
+        library = load_library(settings.coachbot_content_dir)
+    except ContentError as error:
+        print(
+            f"coachbot: the content has problems; run `coachbot content check`\n{error}",
+            file=sys.stderr,
+        )
+        return 1
+    matcher = Matcher(library)
+
+    def marked(prompt_id: str, reply: str) -> dict[str, object]:
+        judgement: Judgement = matcher.judge(library.prompts[prompt_id], reply)
+        return {
+            "prompt": prompt_id,
+            "verdict": judgement.verdict,
+            "basis": judgement.basis.value,
+            "ingredients_found": list(judgement.ingredients_found),
+            "ingredients_missing": list(judgement.ingredients_missing),
+            "red_flags": list(judgement.red_flags),
+            "rejected_red_flags": list(judgement.rejected_red_flags),
+            "option": judgement.option,
+            "score": round(judgement.score, 4),
+            "feedback": judgement.feedback,
+        }
+
+    if args.prompt is not None and args.prompt not in library.prompts:
+        print(f"coachbot: no prompt with the id {args.prompt!r}", file=sys.stderr)
+        return 2
+    if args.text:
+        answer = marked(args.prompt, " ".join(args.text))
+        print(json.dumps(answer, ensure_ascii=False) if args.json else _judged_text(answer))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = _judge_request(line, args.prompt)
+        if isinstance(request, str):
+            print(json.dumps({"error": request}, ensure_ascii=False), flush=True)
+        elif request[0] not in library.prompts:
+            unknown = {"error": f"no prompt with the id {request[0]!r}", "prompt": request[0]}
+            print(json.dumps(unknown, ensure_ascii=False), flush=True)
+        else:
+            print(json.dumps(marked(*request), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _judge_request(line: str, default_prompt: str | None) -> tuple[str, str] | str:
+    """(prompt id, reply) from one line of `coachbot judge` input, or what is wrong with it."""
+    import json
+
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return 'not JSON: expected {"prompt": ID, "reply": TEXT}'
+    if not isinstance(request, dict):
+        return 'expected an object: {"prompt": ID, "reply": TEXT}'
+    prompt, reply = request.get("prompt", default_prompt), request.get("reply")
+    if not isinstance(prompt, str) or not isinstance(reply, str):
+        return '"prompt" and "reply" must both be text'
+    return prompt, reply
+
+
+def _judged_text(answer: dict[str, object]) -> str:
+    """A judgement for a person to read."""
+
+    def listed(key: str) -> str:
+        value = answer[key]
+        return ", ".join(str(item) for item in value) if isinstance(value, list) and value else "-"
+
+    verdict = answer["verdict"] or "none (the coach would ask for another go)"
+    lines = [
+        f"verdict:     {verdict} (from {answer['basis']})",
+        f"found:       {listed('ingredients_found')}",
+        f"missing:     {listed('ingredients_missing')}",
+        f"red flags:   {listed('red_flags')}",
+    ]
+    if answer["rejected_red_flags"]:
+        lines.append(f"turned down: {listed('rejected_red_flags')}")
+    lines.append(f"feedback:    {answer['feedback'] or '-'}")
+    return "\n".join(lines)
 
 
 def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -451,6 +561,21 @@ def parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print JSON (the only format; kept for scripts)"
     )
     ask.set_defaults(handler=_ask)
+
+    judge = commands.add_parser(
+        "judge", help="mark a reply to a scenario prompt like the bot would"
+    )
+    judge.add_argument(
+        "prompt", nargs="?", metavar="PROMPT_ID", help="the prompt; stdin lines may name their own"
+    )
+    judge.add_argument(
+        "text",
+        nargs="*",
+        metavar="TEXT",
+        help='the reply; omit to read {"prompt": ID, "reply": TEXT} lines from stdin',
+    )
+    judge.add_argument("--json", action="store_true", help="print one JSON object")
+    judge.set_defaults(handler=_judge)
 
     cohort = commands.add_parser("cohort", help="workshop cohorts")
     cohort_commands = cohort.add_subparsers(dest="cohort_command", required=True)

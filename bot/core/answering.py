@@ -3,10 +3,17 @@
 A prompt sets the operative's ``awaiting`` to ``answer:<prompt id>``; the next
 tap or text is judged against that prompt. Anything else typed is a free
 question, routed to the best tip.
+
+Quick replies are shown in an order that varies by operative, day and prompt, so
+the right one is not always in the same place; a button's data names the option
+(its place in the content), not its place on screen.
 """
 
 from __future__ import annotations
 
+import random
+import re
+from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.core.content import ScenarioPrompt, Verdict
@@ -22,17 +29,30 @@ if TYPE_CHECKING:
 ANSWER_PREFIX = "answer:"
 
 
-def prompt_reply(coach: Coach, prompt: ScenarioPrompt) -> Reply:
-    """The message that puts a scenario to an operative, with its quick replies."""
+def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
+    """The prompt's options (by their place in the content) in the order shown to
+    ``who`` on ``day``: shuffled, but the same every time for that message."""
+    order = list(range(len(prompt.options)))
+    # A string seed is hashed with SHA-512, so the order is the same in every process.
+    random.Random(f"{who}:{day.isoformat()}:{prompt.id}").shuffle(order)
+    return order
+
+
+def prompt_reply(coach: Coach, prompt: ScenarioPrompt, who: int, day: date) -> Reply:
+    """The message that puts a scenario to operative ``who`` (their Telegram id) on
+    ``day``, with its quick replies in that message's order."""
     topic = coach.library.topics[coach.library.topic_of[prompt.id]]
     text = coach.text(
         "prompt", title=topic.title, scenario=prompt.scenario, question=prompt.question
     )
-    buttons = tuple(
-        (Button(option.label, f"ans:{prompt.id}:{index}"),)
-        for index, option in enumerate(prompt.options)
+    return Reply(text, _option_buttons(prompt, who, day))
+
+
+def _option_buttons(prompt: ScenarioPrompt, who: int, day: date) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        (Button(prompt.options[index].label, f"ans:{prompt.id}:{index}"),)
+        for index in option_order(prompt, who, day)
     )
-    return Reply(text, buttons)
 
 
 def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None:
@@ -45,8 +65,9 @@ def _feedback(
     coach: Coach, turn: Turn, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
 ) -> str:
     """Feedback and the model answer in one message, with the streak when there is one."""
+    header = coach.text(f"verdict_{verdict}")
     lines = [
-        f"{coach.text(f'verdict_{verdict}')} {feedback}",
+        f"{header} {_without_opener(header, feedback)}",
         "",
         coach.text("model_answer", answer=prompt.model_answer),
     ]
@@ -54,6 +75,21 @@ def _feedback(
     if days >= 2:
         lines += ["", coach.text("streak", days=days)]
     return "\n".join(lines)
+
+
+_TAGS = re.compile(r"<[^>]+>")
+_NOT_WORDS = re.compile(r"^\W+|\W+$")
+
+
+def _without_opener(header: str, feedback: str) -> str:
+    """Feedback without an opener that repeats the header ("✅ Spot on. Spot on. ...")."""
+    opener = _NOT_WORDS.sub("", _TAGS.sub("", header))
+    rest = feedback[len(opener) :]
+    if opener and feedback.lower().startswith(opener.lower()) and not rest[:1].isalnum():
+        rest = rest.lstrip(".!,:; ")
+        if rest:
+            return rest[0].upper() + rest[1:]
+    return feedback
 
 
 def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
@@ -87,11 +123,11 @@ def typed(coach: Coach, turn: Turn, text: str) -> None:
         turn.say(coach.text("scenario_still_open"))
         return
     judgement = coach.matcher.judge(prompt, text)
-    if judgement.pattern is None or judgement.verdict is None:
+    if judgement.verdict is None:
         coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
-        turn.say(coach.text("answer_unclear"), prompt_reply(coach, prompt).buttons)
+        buttons = _option_buttons(prompt, operative.telegram_id, turn.today)
+        turn.say(coach.text("answer_unclear"), buttons)
         return
-    pattern = prompt.rubric[judgement.pattern]
     _answered(
         coach,
         turn,
@@ -99,9 +135,11 @@ def typed(coach: Coach, turn: Turn, text: str) -> None:
         judgement.verdict,
         "text",
         pattern=judgement.pattern,
+        option=judgement.option,
+        judged_by=judgement.basis.value,
         score=round(judgement.score, 3),
     )
-    turn.say(_feedback(coach, turn, judgement.verdict, pattern.feedback, prompt))
+    turn.say(_feedback(coach, turn, judgement.verdict, judgement.feedback, prompt))
 
 
 def _answered(

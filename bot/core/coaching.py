@@ -429,7 +429,7 @@ class Coach:
         operative.awaiting = f"{answering.ANSWER_PREFIX}{prompt.id}"
         turn.uow.operatives.save(operative)
         self.log(turn, EventType.PROMPT_SENT, item=prompt.id, via="practice")
-        turn.replies.append(answering.prompt_reply(self, prompt))
+        turn.replies.append(answering.prompt_reply(self, prompt, operative.telegram_id, turn.today))
 
     # -- facilitators ------------------------------------------------------------
 

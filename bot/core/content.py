@@ -337,6 +337,26 @@ class Library:
         return self.texts[key].format(**values)
 
 
+#: The most prompts whose strong quick reply is also the longest label: above this,
+#: picking the longest option would pass too often.
+MAX_STRONG_LONGEST_SHARE = 0.40
+
+
+def strong_is_longest(library: Library) -> list[str]:
+    """Ids of the prompts whose strong quick reply is longer than every other one."""
+    found = []
+    for prompt in library.prompts.values():
+        lengths = [len(option.label) for option in prompt.options]
+        if any(
+            option.verdict == "strong"
+            and lengths.count(len(option.label)) == 1
+            and len(option.label) == max(lengths)
+            for option in prompt.options
+        ):
+            found.append(prompt.id)
+    return found
+
+
 @dataclass(frozen=True)
 class ContentProblem:
     file: Path

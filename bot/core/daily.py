@@ -232,7 +232,7 @@ class DailyPrompts:
         prompt = next_prompt(self.coach.library, record.history, day, operative.telegram_id)
         if prompt is None:
             return
-        reply = answering.prompt_reply(self.coach, prompt)
+        reply = answering.prompt_reply(self.coach, prompt, operative.telegram_id, day)
         message = OutboxMessage(
             kind=Kind.PROMPT,
             operative_id=operative.id,

@@ -19,6 +19,10 @@ For issue 13, writers who saw only the scenarios, the topic table and the domain
 brief wrote fresh parts: tuning ``tune3`` (topics with chat), ``verdict_tune3``,
 ``urgent_tune`` and ``waiting_tune``; held-out ``heldout3``, ``verdict_heldout3``,
 ``urgent_heldout`` and ``waiting_heldout``, committed before they were ever scored.
+
+Verdicts: ``tune``, ``dev`` and ``tune3`` may be tuned on (``tune3``, for issue 13,
+marks the replies to safety prompts with ``safety: true``); ``heldout`` and
+``heldout3`` are only ever reported, never read for their misses.
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ TOPIC_TUNING_PARTS = (
     *(f"dev{number}" for number in range(2, 11)),
     "tune3",
 )
-VERDICT_TUNING_PARTS = ("tune", "dev")
+VERDICT_TUNING_PARTS = ("tune", "dev", "tune3")
 TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2", "heldout3")
+VERDICT_HELD_OUT_PARTS = ("heldout", "heldout3")
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class VerdictCase:
     prompt: str
     reply: str
     verdict: str
+    #: A reply to a prompt about safety, where strong and concern must never swap.
+    safety: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,15 @@ def topic_cases(part: str) -> list[TopicCase]:
 
 def verdict_cases(part: str) -> list[VerdictCase]:
     rows = yaml.safe_load((HERE / f"verdict_{part}.yaml").read_text(encoding="utf-8"))
-    return [VerdictCase(row["prompt"], str(row["reply"]), row["verdict"]) for row in rows]
+    return [
+        VerdictCase(row["prompt"], str(row["reply"]), row["verdict"], bool(row.get("safety")))
+        for row in rows
+    ]
+
+
+def verdict_parts_present(parts: Sequence[str]) -> list[str]:
+    """The parts whose files exist (a held-out part may be added later)."""
+    return [part for part in parts if (HERE / f"verdict_{part}.yaml").exists()]
 
 
 @dataclass(frozen=True)
@@ -149,13 +164,18 @@ class VerdictScores:
     accuracy: float
     latencies_ms: tuple[float, ...]
     misses: tuple[tuple[str, str, str, str | None], ...]
+    #: Of the replies a trainer called partial, the share judged strong.
+    partial_as_strong: float = 0.0
+    #: Replies to safety prompts judged strong when they were a concern, or the reverse.
+    safety_swaps: int = 0
+    safety_cases: int = 0
 
 
 def score_verdicts(
     judge: Callable[[str, str], str | None], cases: Sequence[VerdictCase]
 ) -> VerdictScores:
     """``judge(prompt_id, reply)`` returns a verdict or None."""
-    right = 0
+    right = partials = partial_as_strong = swaps = 0
     latencies: list[float] = []
     misses: list[tuple[str, str, str, str | None]] = []
     for case in cases:
@@ -163,9 +183,20 @@ def score_verdicts(
         got = judge(case.prompt, case.reply)
         latencies.append((time.perf_counter() - started) * 1000)
         right += got == case.verdict
+        partials += case.verdict == "partial"
+        partial_as_strong += case.verdict == "partial" and got == "strong"
+        swaps += case.safety and {case.verdict, got} == {"strong", "concern"}
         if got != case.verdict:
             misses.append((case.prompt, case.reply, case.verdict, got))
-    return VerdictScores(len(cases), _ratio(right, len(cases)), tuple(latencies), tuple(misses))
+    return VerdictScores(
+        len(cases),
+        _ratio(right, len(cases)),
+        tuple(latencies),
+        tuple(misses),
+        partial_as_strong=_ratio(partial_as_strong, partials) if partials else 0.0,
+        safety_swaps=swaps,
+        safety_cases=sum(case.safety for case in cases),
+    )
 
 
 def percentile(values: Sequence[float], share: float) -> float:
