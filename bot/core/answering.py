@@ -1,6 +1,6 @@
 """Scenario prompts, answers to them, and free questions.
 
-A prompt sets the operative's ``awaiting`` to ``answer:<prompt id>``; the next
+A prompt sets the operative's waiting state to :class:`AnswerTo` it; the next
 tap or text is judged against that prompt. Anything else typed is a free
 question, routed to the best tip.
 """
@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
 from bot.core.content import ScenarioPrompt, Verdict
 from bot.core.matching import Confidence, Route
-from bot.core.messages import Button, Reply
+from bot.core.messages import Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.scheduling import streak
 
 if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
-
-ANSWER_PREFIX = "answer:"
 
 
 def prompt_reply(coach: Coach, prompt: ScenarioPrompt) -> Reply:
@@ -28,15 +27,16 @@ def prompt_reply(coach: Coach, prompt: ScenarioPrompt) -> Reply:
         "prompt", title=topic.title, scenario=prompt.scenario, question=prompt.question
     )
     buttons = tuple(
-        (Button(option.label, f"ans:{prompt.id}:{index}"),)
+        (button(option.label, Answer(prompt.id, index)),)
         for index, option in enumerate(prompt.options)
     )
     return Reply(text, buttons)
 
 
 def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None:
-    if awaiting and awaiting.startswith(ANSWER_PREFIX):
-        return coach.library.prompts.get(awaiting.removeprefix(ANSWER_PREFIX))
+    match waiting(awaiting):
+        case AnswerTo(prompt_id=prompt_id):
+            return coach.library.prompts.get(prompt_id)
     return None
 
 
@@ -55,19 +55,19 @@ def _feedback(
     return "\n".join(lines)
 
 
-def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
+def tapped(coach: Coach, turn: Turn, prompt_id: str, option: int) -> None:
     """A quick-reply button under a prompt."""
     operative = turn.operative
     assert operative is not None
     prompt = coach.library.prompts.get(prompt_id)
-    if prompt is None or not option.isdigit() or int(option) >= len(prompt.options):
+    if prompt is None or option >= len(prompt.options):
         turn.say(coach.text("button_expired"))
         return
     if awaiting_prompt(coach, operative.awaiting) != prompt:
         turn.say(coach.text("already_answered"))
         return
-    choice = prompt.options[int(option)]
-    _answered(coach, turn, prompt, choice.verdict, "button", option=int(option), score=1.0)
+    choice = prompt.options[option]
+    _answered(coach, turn, prompt, choice.verdict, "button", option=option, score=1.0)
     turn.say(_feedback(coach, turn, choice.verdict, choice.feedback, prompt))
 
 
@@ -137,7 +137,7 @@ def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
     if route.confidence is Confidence.UNSURE:
         coach.log(turn, EventType.UNSURE, topic=route.topic, score=score)
         buttons = tuple(
-            (Button(coach.library.topics[topic].title, f"tip:{tip}"),)
+            (button(coach.library.topics[topic].title, ShowTip(tip)),)
             for topic, tip in route.choices
         )
         turn.say(coach.text("did_you_mean"), buttons)
