@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 
 REDACTED = "[token]"
 
@@ -21,6 +23,24 @@ class RedactSecrets(logging.Filter):
                 message = message.replace(secret, REDACTED)
             record.msg, record.args = message, None
         return True
+
+
+def failure(error: BaseException) -> str:
+    """An exception as a log may hold it: its type and where it was raised.
+
+    Not its text, which can quote what someone typed (``int('my words')``), except
+    for Telegram's own errors, whose description says what the API refused.
+    """
+    kinds = {kind.__name__ for kind in type(error).__mro__}
+    said = f": {error}" if "TelegramError" in kinds else ""
+    frames = traceback.extract_tb(error.__traceback__)
+    # The innermost frame, and the innermost two of this package's own.
+    ours = [frame for frame in frames if "/bot/" in Path(frame.filename).as_posix()]
+    shown = frames[-1:] + ours[::-1][:2]
+    where = " < ".join(
+        dict.fromkeys(f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in shown)
+    )
+    return f"{type(error).__name__}{said}" + (f" at {where}" if where else "")
 
 
 def configure(*secrets: str, level: int = logging.INFO) -> None:
