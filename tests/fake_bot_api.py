@@ -1630,6 +1630,22 @@ class FakeBotAPI:
             return [_snapshot(m) for m in found]
 
     @property
+    def request_count(self) -> int:
+        """How many API calls the server has answered (since the last ``reset_stats``)."""
+        with self._lock:
+            return self._n_requests
+
+    def calls_since(self, count: int) -> list[Call]:
+        """The calls answered after the first ``count`` (a ``request_count`` taken earlier)."""
+        with self._lock:
+            newer = min(self._n_requests - count, len(self._calls))
+            return list(self._calls)[-newer:] if newer > 0 else []
+
+    def event_count(self, chat_id: int) -> int:
+        """How many times the bot sent or edited a message in ``chat_id`` so far."""
+        return self._event_count(chat_id)
+
+    @property
     def callback_answers(self) -> list[str]:
         """Texts of accepted answerCallbackQuery calls ("" when no text)."""
         with self._lock:
