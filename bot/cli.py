@@ -250,12 +250,17 @@ def _erase(args: argparse.Namespace, settings: Settings) -> int:
     from bot.wiring import build_runtime
 
     with build_runtime(settings).coach.uow_factory() as uow:
-        erased = uow.operatives.erase(args.user_id)
+        erased = uow.erasure.erase(args.user_id)
         uow.commit()
-    if not erased:
+    if erased is None:
         print(f"coachbot: nothing stored for Telegram id {args.user_id}", file=sys.stderr)
         return 1
-    print(f"erased everything stored for Telegram id {args.user_id}")
+    print(f"erased everything stored for Telegram id {args.user_id}:")
+    print(
+        f"  events: {erased.events}, questions: {erased.questions}, "
+        f"commitments: {erased.commitments}, outbox messages: {erased.messages}, "
+        f"follow-ups: {erased.follow_ups}, groups now by a former facilitator: {erased.cohorts}"
+    )
     return 0
 
 

@@ -20,13 +20,16 @@ from bot.core.callbacks import (
     AnswerTo,
     CheckCommitment,
     CloseCohort,
+    Expired,
     FollowUpAction,
     FollowUpCohort,
     FollowUpText,
+    ForgetChoice,
     KeepDaily,
     ListCommitments,
     OpenSettings,
     PauseFor,
+    Payload,
     PickHour,
     SaveDays,
     ScheduleFollowUp,
@@ -87,6 +90,8 @@ MENU_COMMANDS = (
     "stop",
     "start",
 )
+#: Commands for anyone, started or stopped or never started: the rest need /start first.
+OPEN_COMMANDS = frozenset({"start", "forgetme"})
 #: Telegram commands are at most this long; an unknown one is quoted back no longer.
 COMMAND_CHARS = 32
 #: How far back the facilitators' content-gap list looks.
@@ -153,6 +158,7 @@ class Coach:
             "followup": facilitation.follow_up,
             "commitments": facilitation.commitments,
             "grant": facilitation.grant,
+            "forgetme": Coach._forget_me,
         }
 
     def text(self, key: str, **values: object) -> str:
@@ -182,7 +188,11 @@ class Coach:
         """
         with self.uow_factory() as uow:
             operative = uow.operatives.get(sender.user_id)
-            if operative is not None and not isinstance(waiting(operative.awaiting), AnswerTo):
+            if (
+                operative is not None
+                and operative.awaiting is not None
+                and not isinstance(waiting(operative.awaiting), AnswerTo)
+            ):
                 operative.awaiting = None
                 uow.operatives.save(operative)
                 uow.commit()
@@ -198,13 +208,16 @@ class Coach:
                 handler = self._commands.get(name)
                 if handler is None:
                     turn.say(self.text("unknown_command", command=escape(name[:COMMAND_CHARS])))
-                elif name != "start" and not self._ready(turn):
+                elif name not in OPEN_COMMANDS and not self._ready(turn):
                     return
                 else:
                     handler(self, turn, sender, args.strip())
             case ButtonPress(sender=sender, data=data):
-                if self._ready(turn):
-                    self._press(turn, sender, data)
+                payload = decode(data)
+                if isinstance(payload, ForgetChoice):
+                    self._confirm_forget(turn, sender, payload.confirm)
+                elif self._ready(turn):
+                    self._press(turn, sender, payload)
             case Text(sender=sender, text=text):
                 if self._ready(turn):
                     self._free_text(turn, sender, text)
@@ -310,6 +323,43 @@ class Coach:
         self.log(turn, EventType.STOPPED)
         turn.say(self.text("stopped"))
 
+    # -- erasure -----------------------------------------------------------------
+
+    def _forget_me(self, turn: Turn, sender: Sender, args: str) -> None:
+        turn.say(
+            self.text("forget_confirm"),
+            (
+                (
+                    button("Yes, erase it all", ForgetChoice(confirm=True)),
+                    button("No, keep it", ForgetChoice(confirm=False)),
+                ),
+            ),
+        )
+
+    def _confirm_forget(self, turn: Turn, sender: Sender, confirm: bool) -> None:
+        """Erase everything about the sender, as ``coachbot erase`` does, and say what went."""
+        if not confirm:
+            turn.say(self.text("forget_cancelled"), replace=True)
+            return
+        erased = turn.uow.erasure.erase(sender.user_id)
+        turn.operative = None
+        if erased is None:
+            turn.say(self.text("forget_nothing"), replace=True)
+            return
+        lines = [self.text("forget_done"), self.text("forget_done_profile")]
+        for count, key in (
+            (erased.events, "forget_done_events"),
+            (erased.questions, "forget_done_questions"),
+            (erased.commitments, "forget_done_commitment"),
+            (erased.messages, "forget_done_messages"),
+            (erased.follow_ups, "forget_done_follow_ups"),
+            (erased.cohorts, "forget_done_cohorts"),
+        ):
+            if count:
+                lines.append(self.text(key, count=count))
+        lines.append(self.text("forget_done_end"))
+        turn.say("\n".join(lines), replace=True)
+
     # -- pausing -----------------------------------------------------------------
 
     def _pause(self, turn: Turn, sender: Sender, args: str) -> None:
@@ -368,8 +418,8 @@ class Coach:
 
     # -- buttons and text --------------------------------------------------------
 
-    def _press(self, turn: Turn, sender: Sender, data: str) -> None:
-        match decode(data):
+    def _press(self, turn: Turn, sender: Sender, payload: Payload | Expired) -> None:
+        match payload:
             case StopChoice(confirm=confirm):
                 self._confirm_stop(turn, confirm)
             case PauseFor(days=days):

@@ -25,6 +25,7 @@ from bot.core.dates import parse_day
 from bot.core.invites import deep_link, new_invite_code, qr_png
 from bot.core.messages import Attachment, Reply
 from bot.core.model import (
+    FORMER_FACILITATOR,
     Cohort,
     Delivery,
     EventType,
@@ -36,6 +37,8 @@ from bot.core.model import (
     Outcome,
     Role,
     Status,
+    follow_up_ref,
+    follow_up_report_ref,
 )
 from bot.core.parsing import parse_user_id
 from bot.core.scheduling import at_local, local_now, next_window
@@ -166,6 +169,11 @@ def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
                 code=cohort.invite_code,
                 members=counts.get(cohort.id, 0),
                 closed=" (closed)" if not cohort.is_open else "",
+                author=(
+                    coach.text("cohort_former_facilitator")
+                    if cohort.created_by == FORMER_FACILITATOR
+                    else ""
+                ),
             )
         )
         if cohort.is_open:
@@ -332,7 +340,7 @@ def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: dat
                 operative_id=member.id,
                 chat_id=member.telegram_id,
                 local_date=local_now(member, due).date(),
-                ref=f"fu{follow_up_.id}",
+                ref=follow_up_ref(follow_up_.id),
                 text=escape(follow_up_.text),
                 due_at=due,
             ),
@@ -347,7 +355,7 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
     reported = 0
     for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
         assert done.id is not None
-        counts = uow.outbox.counts(Kind.FOLLOW_UP, f"fu{done.id}")
+        counts = uow.outbox.counts(Kind.FOLLOW_UP, follow_up_ref(done.id))
         waiting = sum(
             counts.get(s, 0) for s in (Delivery.PENDING, Delivery.CLAIMED, Delivery.SENDING)
         )
@@ -367,7 +375,7 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
                 operative_id=author.id,
                 chat_id=author.telegram_id,
                 local_date=local_now(author, now).date(),
-                ref=f"fu{done.id}-report",
+                ref=follow_up_report_ref(done.id),
                 text=coach.text(
                     "followup_done",
                     name=escape(cohort.name),
