@@ -13,9 +13,13 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 
@@ -33,8 +37,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from telegram.error import InvalidToken
+
     token = settings.telegram_bot_token.get_secret_value()
-    logs.configure(token)
+    webhook_secret = settings.coachbot_webhook_secret
+    logs.configure(
+        *logs.secrets_of(token, webhook_secret.get_secret_value() if webhook_secret else None),
+        reported_elsewhere=(InvalidToken,),
+    )
 
     from bot.telegram.app import build_application, outbox_sender
     from bot.wiring import build_runtime
@@ -44,6 +54,20 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     application = build_application(
         runtime.coach, token, settings.api_url, settings.file_url, sender
     )
+    try:
+        return _serve(args, settings, application)
+    except InvalidToken:
+        # PTB's message quotes the token: say what happened in our own words instead.
+        print(
+            "coachbot: Telegram refused the bot token (401 Unauthorized): check "
+            "TELEGRAM_BOT_TOKEN against the one @BotFather gave you",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]
+    """Poll, or listen for the webhook, until stopped."""
     if args.webhook:
         if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
             print(

@@ -1367,6 +1367,7 @@ class FakeBotAPI:
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, FakeUser] = {}
         self._blocked: set[int] = set()
+        self._refused_tokens: set[str] = set()
         self._deactivated: set[int] = set()
         self._next_message_id: dict[int, int] = {}
         self._messages: dict[int, dict[int, SentMessage]] = {}
@@ -1535,6 +1536,12 @@ class FakeBotAPI:
                 chat = {"id": chat_id, "type": kind, "title": title}
                 self._chats[chat_id] = chat
             return chat
+
+    def refuse_token(self, token: str) -> None:
+        """Answer every call made with ``token`` 401 Unauthorized, as Telegram does for a
+        token that was revoked or never existed (it still has the right shape)."""
+        with self._lock:
+            self._refused_tokens.add(token)
 
     def block(self, user_id: int, *, notify: bool = False) -> None:
         """The user blocks the bot: sends to them answer 403."""
@@ -1716,7 +1723,9 @@ class FakeBotAPI:
     ) -> tuple[int, bytes | None]:
         """Answer one API call: (HTTP status, JSON body), body None = drop the connection."""
         canonical = _CANONICAL.get(method_name.lower())
-        if not TOKEN_RE.match(token):
+        with self._lock:
+            refused = token in self._refused_tokens
+        if refused or not TOKEN_RE.match(token):
             error = ApiError(401, "Unauthorized")
             return self._finish(canonical or method_name, params, error.code, error.payload())
         if canonical is None:
