@@ -300,6 +300,8 @@ class Fuzz:
         self.bot = bot
         self.errors = errors
         self.tally = Tally()
+        #: How many updates this run sends (set by :func:`run`).
+        self.limit = 0
         ids = [first_id + number for number in range(people)]
         ids[ADMIN_OFFSET] = admin_id
         self.users: list[FakeUser] = [
@@ -333,7 +335,9 @@ class Fuzz:
 
     def act(self, user: FakeUser, kind: Kind, *actions: Callable[[], UserAction]) -> None:
         """Send updates (together, before the bot handles any), wait until it has handled
-        them all, and check what the user saw."""
+        them all, and check what the user saw. Once the run has sent its number, nothing."""
+        if self.tally.updates >= self.limit:
+            return
         errors_before = len(self.errors.lines)
         requests_before = self.server.request_count
         events_before = self.server.event_count(user.id)
@@ -540,6 +544,7 @@ def run(fuzz: Fuzz, updates: int, *, steps_per_example: int = 50) -> Tally:
         print_blob=True,
     )
     states = machine(fuzz)
+    fuzz.limit = updates
     while fuzz.tally.updates < updates:
         run_state_machine_as_test(states, settings=options)
     fuzz.tally.seconds = time.monotonic() - started
