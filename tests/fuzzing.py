@@ -156,6 +156,8 @@ class Tally:
     """What the fuzzing saw, in the terms a user (and an operator) would."""
 
     updates: int = 0
+    #: Updates sent, by kind (text, command, press, edit, group...).
+    kinds: Counter[str] = field(default_factory=Counter)
     texts: int = 0
     texts_answered: int = 0
     presses: int = 0
@@ -181,6 +183,7 @@ class Tally:
     def figures(self) -> dict[str, Any]:
         return {
             "updates": self.updates,
+            "by_kind": dict(self.kinds),
             "private_texts": self.texts,
             "private_texts_answered": self.texts_answered,
             "button_presses": self.presses,
@@ -344,6 +347,7 @@ class Fuzz:
         sent = [action() for action in actions]
         handled = all(self.bot.handled(update.update_id) for update in sent)
         self.tally.updates += len(sent)
+        self.tally.kinds[kind] += len(sent)
         what = f"{kind} {_describe(sent[-1])}"
         miss = None
         if kind in REPLIED:
@@ -458,8 +462,10 @@ def machine(fuzz: Fuzz) -> type[RuleBasedStateMachine]:
             """A button as it is now; sometimes a double tap, sent before the bot answers."""
             user = self._user(person)
             buttons = fuzz.buttons_now(user)
-            if not buttons:
+            if not buttons:  # something with buttons first (unless they never started)
                 fuzz.act(user, "command", lambda: user.send("/settings"))
+                buttons = fuzz.buttons_now(user)
+            if not buttons:
                 return
             message_id, value = buttons[-30:][pick % min(30, len(buttons))]
             taps = 2 if twice else 1
@@ -513,11 +519,11 @@ def machine(fuzz: Fuzz) -> type[RuleBasedStateMachine]:
         @rule(person=people, text=TEXTS, pick=st.integers(0, 10**6))
         def edits_an_earlier_message(self, person: int, text: str, pick: int) -> None:
             user = self._user(person)
+            if not fuzz.own_texts.get(user.id):  # something to edit first
+                self.types(person, _fit("first " + text))
             mine = [mid for mid in fuzz.own_texts.get(user.id, []) if mid]
-            if not mine:
-                fuzz.act(user, "text", lambda: user.send(text))
-                return
-            fuzz.act(user, "edit", lambda: user.edit(mine[pick % len(mine)], text))
+            if mine:
+                fuzz.act(user, "edit", lambda: user.edit(mine[pick % len(mine)], text))
 
         @rule(
             person=people, text=st.one_of(TEXTS, st.sampled_from(["/start", "/help", "/summary"]))
@@ -529,7 +535,7 @@ def machine(fuzz: Fuzz) -> type[RuleBasedStateMachine]:
     return Updates
 
 
-def run(fuzz: Fuzz, updates: int, *, steps_per_example: int = 50) -> Tally:
+def run(fuzz: Fuzz, updates: int, *, steps_per_example: int = 15) -> Tally:
     """Play at least ``updates`` updates against the live bot; the tally of what happened."""
     started = time.monotonic()
     options = settings(

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import get_args
 
 import pytest
 
 from bot.core.coaching import Coach
 from tests.conftest import ADMIN_ID
 from tests.fake_bot_api import FakeBotAPI
-from tests.fuzzing import ErrorLog, Fuzz, LiveBot, run
+from tests.fuzzing import ErrorLog, Fuzz, Kind, LiveBot, run
 
 pytestmark = pytest.mark.e2e
 
 UPDATES = 300
+KINDS = get_args(Kind)
 
 
 @pytest.fixture
@@ -44,7 +46,9 @@ def test_random_updates_from_many_users_are_all_answered_without_errors(
         )
         tally = run(fuzz, UPDATES)
     assert tally.updates >= UPDATES
-    assert tally.texts > 0 and tally.presses > 0 and tally.ignored > 0
+    # Which kinds come up, and how often, is hypothesis's choice; texts and presses always do.
+    assert set(tally.kinds) <= set(KINDS)
+    assert tally.texts > 0 and tally.presses > 0, tally.kinds
     assert tally.misses == [], f"{tally.answered_percent:.1f}% answered"
     assert tally.refusal_causes == []
     assert tally.handler_errors == []
