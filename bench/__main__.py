@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import coaching, delivery, matching, reports
+from bench import coaching, delivery, fuzz, matching, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -17,6 +17,7 @@ def main(selected: list[str]) -> int:
         "coaching": coaching,
         "delivery": delivery,
         "reports": reports,
+        "fuzz": fuzz,
     }
     RESULTS.mkdir(exist_ok=True)
     for name, suite in suites.items():

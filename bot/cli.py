@@ -48,6 +48,8 @@ from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
+    from telegram.ext import Application
+
     from bot.core.daily import Plan
 
 Runner = Callable[[argparse.Namespace, Settings], int]
@@ -66,8 +68,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    from telegram.error import InvalidToken
+
     token = settings.telegram_bot_token.get_secret_value()
-    logs.configure(token)
+    webhook_secret = settings.coachbot_webhook_secret
+    logs.configure(
+        *logs.secrets_of(token, webhook_secret.get_secret_value() if webhook_secret else None),
+        reported_elsewhere=(InvalidToken,),
+    )
 
     from bot.telegram.app import build_application, outbox_sender
 
@@ -79,6 +87,20 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     application = build_application(
         runtime.coach, token, settings.api_url, settings.file_url, sender
     )
+    try:
+        return _serve(args, settings, application)
+    except InvalidToken:
+        # PTB's message quotes the token: say what happened in our own words instead.
+        print(
+            "coachbot: Telegram refused the bot token (401 Unauthorized): check "
+            "TELEGRAM_BOT_TOKEN against the one @BotFather gave you",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]
+    """Poll, or listen for the webhook, until stopped."""
     if args.webhook:
         if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
             print(
@@ -517,12 +539,17 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
 
 def _erase(args: argparse.Namespace, settings: Settings) -> int:
     with open_runtime(settings).coach.uow_factory() as uow:
-        erased = uow.operatives.erase(args.user_id)
+        erased = uow.erasure.erase(args.user_id)
         uow.commit()
-    if not erased:
+    if erased is None:
         print(f"coachbot: nothing stored for Telegram id {args.user_id}", file=sys.stderr)
         return 1
-    print(f"erased everything stored for Telegram id {args.user_id}")
+    print(f"erased everything stored for Telegram id {args.user_id}:")
+    print(
+        f"  events: {erased.events}, questions: {erased.questions}, "
+        f"commitments: {erased.commitments}, outbox messages: {erased.messages}, "
+        f"follow-ups: {erased.follow_ups}, groups now by a former facilitator: {erased.cohorts}"
+    )
     return 0
 
 

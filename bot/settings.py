@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.parsing import parse_timezone
 
 #: Where the repository's own content lives, for a checkout run with ``pip install -e``.
 _REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -87,11 +88,10 @@ class Settings(BaseSettings):
     @field_validator("coachbot_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone such as Europe/London") from None
-        return value
+        zone = parse_timezone(value)
+        if zone is None:
+            raise ValueError(f"{value!r} is not a time zone such as Europe/London")
+        return zone
 
     @property
     def api_url(self) -> str:

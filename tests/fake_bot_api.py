@@ -1367,6 +1367,7 @@ class FakeBotAPI:
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, FakeUser] = {}
         self._blocked: set[int] = set()
+        self._refused_tokens: set[str] = set()
         self._deactivated: set[int] = set()
         self._next_message_id: dict[int, int] = {}
         self._messages: dict[int, dict[int, SentMessage]] = {}
@@ -1536,6 +1537,12 @@ class FakeBotAPI:
                 self._chats[chat_id] = chat
             return chat
 
+    def refuse_token(self, token: str) -> None:
+        """Answer every call made with ``token`` 401 Unauthorized, as Telegram does for a
+        token that was revoked or never existed (it still has the right shape)."""
+        with self._lock:
+            self._refused_tokens.add(token)
+
     def block(self, user_id: int, *, notify: bool = False) -> None:
         """The user blocks the bot: sends to them answer 403."""
         with self._lock:
@@ -1630,6 +1637,22 @@ class FakeBotAPI:
             return [_snapshot(m) for m in found]
 
     @property
+    def request_count(self) -> int:
+        """How many API calls the server has answered (since the last ``reset_stats``)."""
+        with self._lock:
+            return self._n_requests
+
+    def calls_since(self, count: int) -> list[Call]:
+        """The calls answered after the first ``count`` (a ``request_count`` taken earlier)."""
+        with self._lock:
+            newer = min(self._n_requests - count, len(self._calls))
+            return list(self._calls)[-newer:] if newer > 0 else []
+
+    def event_count(self, chat_id: int) -> int:
+        """How many times the bot sent or edited a message in ``chat_id`` so far."""
+        return self._event_count(chat_id)
+
+    @property
     def callback_answers(self) -> list[str]:
         """Texts of accepted answerCallbackQuery calls ("" when no text)."""
         with self._lock:
@@ -1700,7 +1723,9 @@ class FakeBotAPI:
     ) -> tuple[int, bytes | None]:
         """Answer one API call: (HTTP status, JSON body), body None = drop the connection."""
         canonical = _CANONICAL.get(method_name.lower())
-        if not TOKEN_RE.match(token):
+        with self._lock:
+            refused = token in self._refused_tokens
+        if refused or not TOKEN_RE.match(token):
             error = ApiError(401, "Unauthorized")
             return self._finish(canonical or method_name, params, error.code, error.payload())
         if canonical is None:

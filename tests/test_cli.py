@@ -101,7 +101,10 @@ def test_grant_needs_a_started_user_then_gives_the_role(db: dict[str, str]) -> N
 
 def test_erase_removes_a_person(db: dict[str, str]) -> None:
     coachbot("chat", "--user-id", "55", env=db, stdin="/start\n/quit\n")
-    assert coachbot("erase", "55", env=db).returncode == 0
+    erased = coachbot("erase", "55", env=db)
+    assert erased.returncode == 0
+    assert "erased everything stored for Telegram id 55" in erased.stdout
+    assert "events: 1," in erased.stdout
     assert coachbot("erase", "55", env=db).returncode == 1
 
 

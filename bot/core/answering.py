@@ -1,6 +1,6 @@
 """Scenario prompts, answers to them, and free questions.
 
-A prompt sets the operative's ``awaiting`` to ``answer:<prompt id>``; the next
+A prompt sets the operative's waiting state to :class:`AnswerTo` it; the next
 tap or text is judged against that prompt. Anything else typed is a free
 question, routed to the best tip.
 
@@ -16,6 +16,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
 from bot.core.content import ScenarioPrompt, Verdict
 from bot.core.matching import Confidence, Route
 from bot.core.messages import Button, Reply
@@ -25,8 +26,6 @@ from bot.core.waiting import reads_as_question
 
 if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
-
-ANSWER_PREFIX = "answer:"
 
 
 def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
@@ -50,14 +49,15 @@ def prompt_reply(coach: Coach, prompt: ScenarioPrompt, who: int, day: date) -> R
 
 def _option_buttons(prompt: ScenarioPrompt, who: int, day: date) -> tuple[tuple[Button, ...], ...]:
     return tuple(
-        (Button(prompt.options[index].label, f"ans:{prompt.id}:{index}"),)
+        (button(prompt.options[index].label, Answer(prompt.id, index)),)
         for index in option_order(prompt, who, day)
     )
 
 
 def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None:
-    if awaiting and awaiting.startswith(ANSWER_PREFIX):
-        return coach.library.prompts.get(awaiting.removeprefix(ANSWER_PREFIX))
+    match waiting(awaiting):
+        case AnswerTo(prompt_id=prompt_id):
+            return coach.library.prompts.get(prompt_id)
     return None
 
 
@@ -92,19 +92,19 @@ def _without_opener(header: str, feedback: str) -> str:
     return feedback
 
 
-def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
+def tapped(coach: Coach, turn: Turn, prompt_id: str, option: int) -> None:
     """A quick-reply button under a prompt."""
     operative = turn.operative
     assert operative is not None
     prompt = coach.library.prompts.get(prompt_id)
-    if prompt is None or not option.isdigit() or int(option) >= len(prompt.options):
+    if prompt is None or option >= len(prompt.options):
         turn.say(coach.text("button_expired"))
         return
     if awaiting_prompt(coach, operative.awaiting) != prompt:
         turn.say(coach.text("already_answered"))
         return
-    choice = prompt.options[int(option)]
-    _answered(coach, turn, prompt, choice.verdict, "button", option=int(option), score=1.0)
+    choice = prompt.options[option]
+    _answered(coach, turn, prompt, choice.verdict, "button", option=option, score=1.0)
     turn.say(_feedback(coach, turn, choice.verdict, choice.feedback, prompt))
 
 
@@ -177,7 +177,7 @@ def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
     if route.confidence is Confidence.UNSURE:
         coach.log(turn, EventType.UNSURE, topic=route.topic, score=score)
         buttons = tuple(
-            (Button(coach.library.topics[topic].title, f"tip:{tip}"),)
+            (button(coach.library.topics[topic].title, ShowTip(tip)),)
             for topic, tip in route.choices
         )
         turn.say(coach.text("did_you_mean"), buttons)

@@ -57,11 +57,17 @@ class Operative:
         return ", ".join(names) if names else "no days"
 
 
+#: ``Cohort.created_by`` once the facilitator who set the group up has been erased.
+FORMER_FACILITATOR = 0
+
+
 @dataclass
 class Cohort:
     name: str
     invite_code: str
     workshop_date: date | None = None
+    #: The Telegram id of who set it up; None if made on the server (``coachbot cohort
+    #: create``); :data:`FORMER_FACILITATOR` once that person has been erased.
     created_by: int | None = None
     closed_at: datetime | None = None
     created_at: datetime | None = None
@@ -186,6 +192,34 @@ class FollowUp:
     status: FollowUpStatus = FollowUpStatus.DRAFT
     send_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What erasing a person removed, to tell them (or the admin who asked)."""
+
+    #: Prompts sent, answers, settings changes and the like.
+    events: int = 0
+    #: Questions they asked that the coach couldn't answer.
+    questions: int = 0
+    #: Their commitment, with any notes and reflection.
+    commitments: int = 0
+    #: Messages to them that were waiting to go, or kept after going.
+    messages: int = 0
+    #: Follow-ups they wrote, drafted, queued or sent, with every copy queued for others.
+    follow_ups: int = 0
+    #: Groups they set up: kept, now set up by a "former facilitator".
+    cohorts: int = 0
+
+
+def follow_up_ref(follow_up_id: int) -> str:
+    """The outbox ``ref`` of a follow-up's copies, one per member."""
+    return f"fu{follow_up_id}"
+
+
+def follow_up_report_ref(follow_up_id: int) -> str:
+    """The outbox ``ref`` of the delivery report sent to a follow-up's author."""
+    return f"fu{follow_up_id}-report"
 
 
 class Outcome(enum.StrEnum):

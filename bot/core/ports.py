@@ -13,6 +13,7 @@ from bot.core.model import (
     ContentGap,
     Delivery,
     EngagementEvent,
+    Erased,
     FollowUp,
     FollowUpStatus,
     Kind,
@@ -29,8 +30,6 @@ class OperativeRepository(Protocol):
     def add(self, operative: Operative) -> Operative: ...
 
     def save(self, operative: Operative) -> None: ...
-
-    def erase(self, telegram_id: int) -> bool: ...
 
     def by_id(self, operative_id: int) -> Operative | None: ...
 
@@ -154,6 +153,13 @@ class Commitments(Protocol):
         ...
 
 
+class Erasure(Protocol):
+    def erase(self, telegram_id: int) -> Erased | None:
+        """Remove every row that names this person or holds their words (see
+        ``bot.storage.erasure``); what went, or None if nothing was stored."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
 
@@ -180,6 +186,9 @@ class UnitOfWork(Protocol):
 
     @property
     def commitments(self) -> Commitments: ...
+
+    @property
+    def erasure(self) -> Erasure: ...
 
     def __enter__(self) -> Self: ...
 

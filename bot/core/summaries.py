@@ -26,7 +26,6 @@ from bot.core.messages import Attachment, Reply
 from bot.core.model import Role
 from bot.core.report_ports import Period, Scope
 from bot.core.reports import (
-    PeriodError,
     build_report,
     chart_data,
     document,
@@ -77,9 +76,8 @@ def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
             period_text = words[0]
         else:
             code = words[0]
-    try:
-        period = parse_period(period_text, turn.today, operative.timezone)
-    except PeriodError:
+    period = parse_period(period_text, turn.today, operative.timezone)
+    if period is None:
         turn.say(coach.text("report_bad_period", value=escape(period_text[:40])))
         return None
     facilitator = role is Role.FACILITATOR

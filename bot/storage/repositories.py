@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -132,16 +132,6 @@ class SqlOperatives(_Repository):
         if cohort_id is not None:
             query = query.where(OperativeRow.cohort_id == cohort_id)
         return [_operative(row) for row in self._session.scalars(query.order_by(OperativeRow.id))]
-
-    def erase(self, telegram_id: int) -> bool:
-        row = self._row(telegram_id)
-        if row is None:
-            return False
-        self._session.execute(delete(EventRow).where(EventRow.operative_id == row.id))
-        self._session.execute(delete(PromptReplyRow).where(PromptReplyRow.operative_id == row.id))
-        self._session.execute(delete(ContentGapRow).where(ContentGapRow.operative_id == row.id))
-        self._session.delete(row)
-        return True
 
 
 def _cohort(row: CohortRow) -> Cohort:

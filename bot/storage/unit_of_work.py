@@ -5,8 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.storage.database import checkpoint
+from bot.storage.erasure import SqlErasure
 from bot.storage.reporting import SqlReports
 from bot.storage.repositories import (
     SqlCohorts,
@@ -33,6 +36,7 @@ class SqlUnitOfWork:
     reports: SqlReports
     follow_ups: SqlFollowUps
     commitments: SqlCommitments
+    erasure: SqlErasure
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -47,6 +51,7 @@ class SqlUnitOfWork:
         self.reports = SqlReports(self.session)
         self.follow_ups = SqlFollowUps(self.session)
         self.commitments = SqlCommitments(self.session)
+        self.erasure = SqlErasure(self.session)
         return self
 
     def __exit__(
@@ -60,3 +65,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.erasure.erased_anyone:
+            # Only now is the erasure durable; then the old pages leave the WAL too.
+            engine = self.session.get_bind()
+            assert isinstance(engine, Engine)
+            checkpoint(engine)
+            self.erasure.erased_anyone = False
