@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from bot.core.content import TRADES, Trade
 from bot.core.messages import Button
 
 #: Telegram's limit on callback_data, in UTF-8 bytes.
@@ -114,8 +115,10 @@ class KeepDaily:
         return "checkin:keep"
 
 
-SettingsPage = Literal["time", "days", "tz", "done"]
-_SETTINGS_PAGES: Final[tuple[SettingsPage, ...]] = ("time", "days", "tz", "done")
+SettingsPage = Literal["time", "days", "tz", "trade", "done"]
+_SETTINGS_PAGES: Final[tuple[SettingsPage, ...]] = ("time", "days", "tz", "trade", "done")
+#: The trades an operative may pick (as the content names them), or "skip".
+_TRADES: Final = frozenset(TRADES)
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,16 @@ class TypeZone:
 
     def encode(self) -> str:
         return "set:tz:other"
+
+
+@dataclass(frozen=True)
+class SetTrade:
+    """The operative's trade, so scenarios fit their work; None: they'd rather not say."""
+
+    trade: Trade | None
+
+    def encode(self) -> str:
+        return f"set:tr:{self.trade or 'skip'}"
 
 
 @dataclass(frozen=True)
@@ -297,6 +310,7 @@ Payload = (
     | SaveDays
     | SetZone
     | TypeZone
+    | SetTrade
     | Answer
     | ShowTip
     | CloseCohort
@@ -363,6 +377,10 @@ def _settings(rest: list[str]) -> Payload | None:
             return SaveDays(value)
         case ["tz", "other"]:
             return TypeZone()
+        case ["tr", "skip"]:
+            return SetTrade(None)
+        case ["tr", trade] if trade in _TRADES:
+            return SetTrade(next(t for t in TRADES if t == trade))
         case ["tz", zone] if _ZONE.fullmatch(zone):
             return SetZone(zone)
     return None

@@ -34,6 +34,7 @@ from bot.core.callbacks import (
     SaveDays,
     ScheduleFollowUp,
     SetPromptTime,
+    SetTrade,
     SetZone,
     ShareName,
     ShowTip,
@@ -282,6 +283,9 @@ class Coach:
             turn.say(self.text(key, name=escape(operative.display_name), **_when(operative)))
         if cohort_note:
             turn.say(cohort_note)
+        if operative.trade is None and not operative.awaiting:
+            # Optional, and asked once at the start: scenarios then fit their trade.
+            turn.say(self.text("ask_trade"), preferences.trade_buttons(self))
 
     def _cohort_for(self, turn: Turn, code: str) -> tuple[int | None, str | None]:
         """The cohort an invite code names, and a note to add if it doesn't work."""
@@ -422,7 +426,7 @@ class Coach:
 
     def _settings(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
-        turn.say(self.text("settings", **preferences.summary(operative)), preferences.MENU)
+        turn.say(self.text("settings", **preferences.summary(self, operative)), preferences.MENU)
 
     # -- buttons and text --------------------------------------------------------
 
@@ -443,6 +447,7 @@ class Coach:
                 | SaveDays()
                 | SetZone()
                 | TypeZone()
+                | SetTrade()
             ) as choice:
                 preferences.press(self, turn, choice)
             case Answer(prompt_id=prompt_id, option=option):
@@ -531,7 +536,11 @@ class Coach:
     def _practice(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
         prompt = next_prompt(
-            self.library, self.record(turn).history, turn.today, operative.telegram_id
+            self.library,
+            self.record(turn).history,
+            turn.today,
+            operative.telegram_id,
+            operative.trade,
         )
         if prompt is None:
             turn.say(self.text("practice_none"))

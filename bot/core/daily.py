@@ -232,7 +232,9 @@ class DailyPrompts:
             if uow.outbox.add(self._check_in(operative, day, at), now):
                 plan.check_ins += 1
             return
-        prompt = next_prompt(self.coach.library, record.history, day, operative.telegram_id)
+        prompt = next_prompt(
+            self.coach.library, record.history, day, operative.telegram_id, operative.trade
+        )
         if prompt is None:
             return
         reply = answering.prompt_reply(self.coach, prompt, operative.telegram_id, day)

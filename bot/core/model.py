@@ -44,6 +44,9 @@ class Operative:
     #: What the next free-text message answers, when the bot asked for something.
     awaiting: str | None = None
     created_at: datetime | None = None
+    #: Their trade (a content trade id: gas, joinery...), for scenarios that fit; None
+    #: until they say, and then only scenarios written for every trade are sent.
+    trade: str | None = None
     id: int | None = None
 
     def days_label(self) -> str:

@@ -1,4 +1,4 @@
-"""/settings: prompt time, working days and time zone, chosen with buttons.
+"""/settings: prompt time, working days, time zone and trade, chosen with buttons.
 
 A button carries the whole choice so far (``ToggleDays(31)`` is Monday to Friday),
 so nothing is half-saved if the operative wanders off mid-way.
@@ -14,12 +14,14 @@ from bot.core.callbacks import (
     PickHour,
     SaveDays,
     SetPromptTime,
+    SetTrade,
     SetZone,
     ToggleDays,
     TypedZone,
     TypeZone,
     button,
 )
+from bot.core.content import TRADES
 from bot.core.messages import Button
 from bot.core.model import WEEKDAYS, EventType, Operative
 from bot.core.parsing import parse_timezone
@@ -34,19 +36,30 @@ PROMPT_MINUTES = (0, 15, 30, 45)
 COMMON_ZONES = ("Europe/London", "Europe/Dublin")
 
 Buttons = tuple[tuple[Button, ...], ...]
-Choice = OpenSettings | PickHour | SetPromptTime | ToggleDays | SaveDays | SetZone | TypeZone
+Choice = (
+    OpenSettings | PickHour | SetPromptTime | ToggleDays | SaveDays | SetZone | TypeZone | SetTrade
+)
 
 MENU: Buttons = (
     (button("Prompt time", OpenSettings("time")), button("Days", OpenSettings("days"))),
-    (button("Time zone", OpenSettings("tz")), button("Done", OpenSettings("done"))),
+    (button("Time zone", OpenSettings("tz")), button("Trade", OpenSettings("trade"))),
+    (button("Done", OpenSettings("done")),),
 )
 
 
-def summary(operative: Operative) -> dict[str, str]:
+def trade_buttons(coach: Coach) -> Buttons:
+    """One button a trade, and one for "I'd rather not say"."""
+    trades = [button(coach.text(f"trade_{trade}"), SetTrade(trade)) for trade in TRADES]
+    return (*_rows(trades, 2), (button(coach.text("trade_skip"), SetTrade(None)),))
+
+
+def summary(coach: Coach, operative: Operative) -> dict[str, str]:
+    trade = coach.text(f"trade_{operative.trade}") if operative.trade else coach.text("no_trade")
     return {
         "time": f"{operative.prompt_time:%H:%M}",
         "days": operative.days_label(),
         "timezone": operative.timezone,
+        "trade": trade,
     }
 
 
@@ -108,6 +121,11 @@ def press(coach: Coach, turn: Turn, choice: Choice) -> None:
         case SetZone(zone=zone) if zone in COMMON_ZONES:
             operative.timezone = zone
             _save(coach, turn, operative, "timezone")
+        case OpenSettings(page="trade"):
+            turn.say(coach.text("ask_trade"), trade_buttons(coach), replace=True)
+        case SetTrade(trade=trade):
+            operative.trade = trade
+            _save(coach, turn, operative, "trade")
         case OpenSettings(page="done"):
             turn.say(coach.text("settings_done"), replace=True)
         case _:
@@ -135,4 +153,4 @@ def typed_timezone(coach: Coach, turn: Turn, text: str) -> None:
 def _save(coach: Coach, turn: Turn, operative: Operative, what: str) -> None:
     turn.uow.operatives.save(operative)
     coach.log(turn, EventType.SETTINGS_CHANGED, setting=what)
-    turn.say(coach.text("settings_saved", **summary(operative)), replace=True)
+    turn.say(coach.text("settings_saved", **summary(coach, operative)), replace=True)

@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.core.content import Library, ScenarioPrompt, Trade, Verdict
+from bot.core.content import Library, ScenarioPrompt, Verdict
 from bot.core.topics import CORE_TOPIC_IDS
 
 MIN_REPEAT_DAYS = 14
@@ -112,14 +112,14 @@ def weak_topics(library: Library, history: History, today: date) -> Counter[str]
     return +weights
 
 
-def suits(prompt: ScenarioPrompt, trade: Trade | None) -> bool:
+def suits(prompt: ScenarioPrompt, trade: str | None) -> bool:
     """Whether a prompt is written for this trade: one naming no trade suits everyone, and
     one naming trades goes only to those (not to someone whose trade we don't know)."""
     return not prompt.trades or trade in prompt.trades
 
 
 def _eligible(
-    library: Library, state: dict[str, Card], today: date, trade: Trade | None
+    library: Library, state: dict[str, Card], today: date, trade: str | None
 ) -> list[ScenarioPrompt]:
     ready: list[ScenarioPrompt] = []
     for prompt in library.prompts.values():
@@ -140,7 +140,7 @@ def next_prompt(
     history: History,
     today: date,
     seed: int,
-    trade: Trade | None = None,
+    trade: str | None = None,
 ) -> ScenarioPrompt | None:
     """The prompt to send today, or None if every prompt is retired or too recent."""
     state = cards(history)

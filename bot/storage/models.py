@@ -90,6 +90,7 @@ class OperativeRow(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     awaiting: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    trade: Mapped[str | None] = mapped_column(String(32))
 
 
 class EventRow(Base):

@@ -59,6 +59,7 @@ def _operative(row: OperativeRow) -> Operative:
         paused_until=row.paused_until,
         awaiting=row.awaiting,
         created_at=row.created_at,
+        trade=row.trade,
     )
 
 
@@ -73,6 +74,7 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
     row.status = operative.status.value
     row.paused_until = operative.paused_until
     row.awaiting = operative.awaiting
+    row.trade = operative.trade
     if operative.created_at is not None:
         row.created_at = operative.created_at
 

@@ -1,0 +1,26 @@
+"""Operatives' trade, so that scenarios written for one trade go only to it.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("operatives") as batch:
+        batch.add_column(sa.Column("trade", sa.String(length=32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("operatives") as batch:
+        batch.drop_column("trade")
