@@ -33,26 +33,43 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.webhook and not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
+        print(
+            "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
+            "are both needed for --webhook",
+            file=sys.stderr,
+        )
+        return 2
     token = settings.telegram_bot_token.get_secret_value()
     logs.configure(token)
 
+    import asyncio
+
     from bot.telegram.app import build_application, outbox_sender
+    from bot.telegram.health import ApiHealth
+    from bot.telegram.startup import TokenRefused, wait_for_telegram
     from bot.wiring import build_runtime
 
     runtime = build_runtime(settings)
+    health = ApiHealth()
+    try:
+        if not asyncio.run(wait_for_telegram(token, settings.api_url, health)):
+            return 0  # stopped while waiting for Telegram
+    except TokenRefused:
+        print(
+            "coachbot: Telegram refused TELEGRAM_BOT_TOKEN (getMe said 401/404): "
+            "check the token from @BotFather, and TELEGRAM_API_URL if you set it",
+            file=sys.stderr,
+        )
+        return 2
     sender = outbox_sender(runtime.deliveries, runtime.planner.plan, runtime.sender_lock.held)
     application = build_application(
-        runtime.coach, token, settings.api_url, settings.file_url, sender
+        runtime.coach, token, settings.api_url, settings.file_url, sender, health=health
     )
     if args.webhook:
-        if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
-            print(
-                "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
-                "are both needed for --webhook",
-                file=sys.stderr,
-            )
-            return 2
+        assert settings.coachbot_webhook_url and settings.coachbot_webhook_secret
         application.run_webhook(
+            bootstrap_retries=-1,  # Telegram answered a moment ago: ride out a blip
             listen="0.0.0.0",
             port=args.port,
             url_path="telegram",
@@ -60,7 +77,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             webhook_url=f"{settings.coachbot_webhook_url.rstrip('/')}/telegram",
         )
     else:
-        application.run_polling()
+        application.run_polling(bootstrap_retries=-1)
     return 0
 
 
