@@ -214,7 +214,7 @@ class Deliveries:
                 assert message.id is not None
                 match outcome:
                     case Retry(after=after, reason=reason, unconfirmed=maybe_sent):
-                        if now + after > deadline(message):
+                        if now + after >= deadline(message):
                             error = f"deadline passed: {reason}"
                             done = uow.outbox.set_status(
                                 message.id, Delivery.FAILED, token, error=error[:200]

@@ -76,7 +76,7 @@ class DeliveryWorker:
         deliveries: Deliveries,
         plan: Callable[[], object] | None = None,
         *,
-        concurrency: int = 8,
+        concurrency: int = 3,
         batch: int = 200,
         plan_every: float = 30.0,
         idle_wait: float = 1.0,
@@ -87,7 +87,9 @@ class DeliveryWorker:
         self.bot = bot
         self.deliveries = deliveries
         self.plan = plan
-        #: Messages in flight at once: enough to keep 30 a second going at Telegram's latency.
+        #: Messages in flight at once, from being marked "sending" to their outcome being
+        #: written: enough for 30 a second at Telegram's usual latency, and the most a
+        #: crash can send twice.
         self.concurrency = concurrency
         self.batch = batch
         self.plan_every = plan_every
@@ -139,6 +141,8 @@ class DeliveryWorker:
         return len(claim.messages)
 
     async def _send(self, message: OutboxMessage, ledger: Ledger, gate: asyncio.Semaphore) -> None:
+        # The gate stays shut until the outcome is written, so no more than ``concurrency``
+        # messages are ever mid-send in the record: all a crash can repeat.
         async with gate:
             if self.health.down:
                 ledger.untried(message)  # the breaker is open: keep its tries for later
@@ -147,7 +151,7 @@ class DeliveryWorker:
                 outcome = await self.deliver(message, lambda: ledger.going(message))
             except ClaimLost:
                 return
-            ledger.record(outcome)
+            await ledger.record(outcome)
 
     async def deliver(
         self, message: OutboxMessage, going: Callable[[], Awaitable[None]] | None = None

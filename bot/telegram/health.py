@@ -56,8 +56,15 @@ class ApiHealth:
     def down(self) -> bool:
         return self._down_since is not None
 
-    def answered(self) -> None:
-        """A call got an answer from Telegram: the API is up."""
+    def now(self) -> float:
+        return self._clock()
+
+    def answered(self, asked_at: float | None = None) -> None:
+        """A call asked at ``asked_at`` (``now()``) got an answer: the API is up. Unless
+        it was asked before the outage began, like a long poll that was already
+        waiting: that says nothing about now."""
+        if self._down_since is not None and asked_at is not None and asked_at < self._down_since:
+            return
         self._failures = 0
         self._ever_answered = True
         if self._down_since is None:

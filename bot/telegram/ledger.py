@@ -31,7 +31,7 @@ class Ledger:
         self.deliveries = deliveries
         self.token = token
         self._going: list[tuple[OutboxMessage, asyncio.Future[bool]]] = []
-        self._outcomes: list[Outcome] = []
+        self._outcomes: list[tuple[Outcome, asyncio.Future[bool]]] = []
         self._untried: list[OutboxMessage] = []
         self._wake = asyncio.Event()
         self._closing = False
@@ -48,9 +48,12 @@ class Ledger:
         if not await done:
             raise ClaimLost
 
-    def record(self, outcome: Outcome) -> None:
-        self._outcomes.append(outcome)
+    async def record(self, outcome: Outcome) -> None:
+        """Return once what Telegram said is written (or could not be)."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((outcome, done))
         self._wake.set()
+        await done
 
     def untried(self, message: OutboxMessage) -> None:
         """Hand a claimed message back to the queue without trying it."""
@@ -78,12 +81,15 @@ class Ledger:
             going, self._going = self._going, []
             outcomes, self._outcomes = self._outcomes, []
             untried, self._untried = self._untried, []
-            written = await self._write([m for m, _ in going], outcomes, untried)
+            written = await self._write([m for m, _ in going], [o for o, _ in outcomes], untried)
             self.taken_over += written.taken_over
             self.unconfirmed += written.unconfirmed
             for message, done in going:
                 if not done.done():
                     done.set_result(message.id in written.may_go)
+            for _, done in outcomes:
+                if not done.done():
+                    done.set_result(True)
 
     async def _write(
         self,

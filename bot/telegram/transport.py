@@ -86,6 +86,7 @@ class WatchedRequest(BaseRequest):
         patient = self.patient and _long_poll(url, request_data)
         wait = 0.5
         while True:
+            asked_at = self.health.now()
             try:
                 code, payload = await self.inner.do_request(
                     url,
@@ -104,7 +105,7 @@ class WatchedRequest(BaseRequest):
                     raise
             else:
                 if code < 500:
-                    self.health.answered()
+                    self.health.answered(asked_at)
                     return code, payload
                 self.health.failed(f"HTTP {code}")
                 if not patient:

@@ -213,3 +213,22 @@ async def test_a_worker_back_after_quiet_hours_begin_sends_nothing_stale(
     assert prompts_received(server, [user_id]) == Counter({user_id: 1})  # today's, not both
     statuses = scheduler.statuses(Kind.PROMPT)
     assert statuses == {Delivery.CANCELLED: 1, Delivery.SENT: 1}
+
+
+async def test_a_failing_prompt_is_retried_until_20_00_not_for_a_fixed_count(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    evening = datetime(2026, 12, 1, 19, 0, tzinfo=UTC)  # 19:00 in London
+    scheduler.clock.set(evening)
+    (user_id,) = enrol_many(server, coach, 3950, 1)
+    server.inject("sendMessage", *[Fault.status(500) for _ in range(100)])
+    for minute in range(60):  # every minute until 19:59
+        await scheduler.tick(at=evening + timedelta(minutes=minute))
+    assert prompts_received(server, [user_id]) == Counter()
+    with coach.uow_factory() as uow:
+        operative = uow.operatives.get(user_id)
+        assert operative is not None and operative.id is not None
+        prompt = uow.outbox.find(Kind.PROMPT, operative.id, evening.date())
+    assert prompt is not None and prompt.status is Delivery.FAILED
+    assert prompt.error is not None and prompt.error.startswith("deadline passed")
+    assert prompt.attempts > 8  # the old fixed count would have given up long before
