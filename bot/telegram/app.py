@@ -46,7 +46,7 @@ from bot.core.messages import (
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
-from bot.telegram.transport import WatchedRequest, is_outage
+from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
 
@@ -251,6 +251,7 @@ def build_application(
     """
     adapter = TelegramAdapter(coach, worker_factory)
     health = health or ApiHealth()
+    quiet_outage_tracebacks()
     application = (
         ApplicationBuilder()
         .token(token)

@@ -13,6 +13,7 @@ each time.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import httpx
 from telegram._utils.defaultvalue import DefaultValue
@@ -121,3 +122,28 @@ def health_of(bot: ExtBot[object]) -> ApiHealth:
     """The ApiHealth a bot's requests report to; a new, unwatched one if they report to none."""
     request = bot.request
     return request.health if isinstance(request, WatchedRequest) else ApiHealth()
+
+
+class QuietOutages(logging.Filter):
+    """python-telegram-bot logs some network errors with a traceback (the last poll when
+    it stops, a bootstrap that gives up). An outage is reported by ApiHealth already:
+    keep such a line, drop its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, TelegramError) and is_outage(error):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+#: python-telegram-bot's loggers that log network errors (a logger's filters don't
+#: apply to its children, so each is named).
+PTB_LOGGERS = ("telegram.ext", "telegram.ext.Updater", "telegram.ext.Application", "telegram.Bot")
+
+
+def quiet_outage_tracebacks() -> None:
+    for name in PTB_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietOutages) for f in logger.filters):
+            logger.addFilter(QuietOutages())

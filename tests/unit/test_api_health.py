@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.telegram.health import ApiHealth
+from bot.telegram.transport import quiet_outage_tracebacks
 
 
 class Ticks:
@@ -71,3 +73,18 @@ def test_an_answer_to_a_call_made_before_the_outage_does_not_end_it() -> None:
     assert health.down
     health.answered(asked_at=health.now())
     assert not health.down
+
+
+def test_python_telegram_bots_own_network_tracebacks_shrink_to_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quiet_outage_tracebacks()
+    updater = logging.getLogger("telegram.ext.Updater")
+    for error in (NetworkError("httpx.ConnectError: refused"), BadRequest("chat not found")):
+        try:
+            raise error
+        except TelegramError:
+            updater.exception("Error while calling `get_updates` one more time")
+    outage, refusal = caplog.records[-2:]
+    assert outage.exc_info is None and outage.getMessage().startswith("Error while calling")
+    assert refusal.exc_info is not None  # not an outage: its traceback stays
