@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
-from bot.wiring import build_runtime
+from bot.wiring import Runtime, build_runtime
 from tests.bot_process import (
     BotProcess,
     enrol,
@@ -47,12 +47,9 @@ FIRST_ID = 30_000_000
 LATECOMER = 29_999_999
 
 
-def _send_now(database_url: str) -> int:
-    runtime = build_runtime(Settings(database_url=database_url))
-    try:
-        return runtime.planner.send_now().prompts
-    finally:
-        runtime.engine.dispose()
+def _planner(database_url: str) -> Runtime:
+    """The bot's runtime in this process (migrates the database), for its send-now."""
+    return build_runtime(Settings(database_url=database_url))
 
 
 def _wait_for_all(server: FakeBotAPI, ids: list[int], bot: BotProcess, timeout: float) -> None:
@@ -68,6 +65,8 @@ def _figures(
     server: FakeBotAPI, ids: list[int], database_url: str, drain: float
 ) -> dict[str, float]:
     received = prompts_received(server, ids)
+    times = sorted(t for chat in ids for t in server.stats.sent_by_chat.get(chat, []))
+    span = times[-1] - times[0] if len(times) > 1 else 0.0
     return {
         "operatives": len(ids),
         "delivered": len(received),
@@ -75,6 +74,7 @@ def _figures(
         "duplicates": sum(received.values()) - len(received),
         "counted": unconfirmed(database_url),
         "drain_seconds": drain,
+        "messages_per_second": (len(times) - 1) / span if span else 0.0,
     }
 
 
@@ -82,7 +82,7 @@ def kills(count: int, operatives: int = KILL_OPERATIVES) -> dict[str, float]:
     """A send-now while the bot is killed ``count`` times; ``count=0`` is the baseline."""
     with tempfile.TemporaryDirectory() as folder, FakeBotAPI(max_calls=100_000) as server:
         database_url = f"sqlite:///{folder}/bench.db"
-        build_runtime(Settings(database_url=database_url)).engine.dispose()  # migrate
+        runtime = _planner(database_url)
         ids = list(range(FIRST_ID, FIRST_ID + operatives))
         enrol(server, database_url, ids, midday_zone(datetime.now(UTC)))
         bot = BotProcess(environment(server, database_url), Path(folder))
@@ -90,7 +90,7 @@ def kills(count: int, operatives: int = KILL_OPERATIVES) -> dict[str, float]:
             bot.start()
             bot.wait_until_connected()
             began = time.monotonic()
-            _send_now(database_url)
+            runtime.planner.send_now()
             step = operatives // (count + 1)
             for number in range(1, count + 1):
                 while sum(prompts_received(server, ids).values()) < number * step:
@@ -105,6 +105,7 @@ def kills(count: int, operatives: int = KILL_OPERATIVES) -> dict[str, float]:
             bot.stop()
         finally:
             bot.close()
+            runtime.engine.dispose()
         figures = _figures(server, ids, database_url, drain)
         mid_send = [int(n) for n in re.findall(r"and (\d+) mid-send messages", bot.output)]
         figures.update(
@@ -119,7 +120,7 @@ def outage(faults: bool, operatives: int = OUTAGE_OPERATIVES) -> dict[str, float
     """A send-now through flaky errors and a long outage; ``faults=False`` is the baseline."""
     with tempfile.TemporaryDirectory() as folder, FakeBotAPI(max_calls=200_000) as server:
         database_url = f"sqlite:///{folder}/bench.db"
-        build_runtime(Settings(database_url=database_url)).engine.dispose()
+        runtime = _planner(database_url)
         ids = list(range(FIRST_ID, FIRST_ID + operatives))
         enrol(server, database_url, ids, midday_zone(datetime.now(UTC)))
         bot = BotProcess(environment(server, database_url), Path(folder))
@@ -130,7 +131,7 @@ def outage(faults: bool, operatives: int = OUTAGE_OPERATIVES) -> dict[str, float
             if faults:
                 server.set_chaos(error_rate=0.2, lost_answer_rate=0.05, seed=2026)
             began = time.monotonic()
-            _send_now(database_url)
+            runtime.planner.send_now()
             if faults:
                 while len(prompts_received(server, ids)) < operatives // 4:
                     time.sleep(0.05)
@@ -150,6 +151,7 @@ def outage(faults: bool, operatives: int = OUTAGE_OPERATIVES) -> dict[str, float
             bot.stop()
         finally:
             bot.close()
+            runtime.engine.dispose()
         figures = _figures(server, ids, database_url, drain)
         if faults:
             print(
@@ -187,12 +189,12 @@ def run(selected: list[str] | None = None) -> dict[str, dict[str, float]]:
 def report(results: dict[str, dict[str, Any]]) -> str:
     lines = [
         "Reliability: coachbot run against the local Bot API server",
-        f"{'':58}{'lost':>6}{'dupes':>7}{'counted':>9}{'drain s':>9}",
+        f"{'':58}{'lost':>6}{'dupes':>7}{'counted':>9}{'drain s':>9}{'msg/s':>7}",
     ]
     for name, r in results.items():
         lines.append(
             f"{name:58}{r['lost']:>6.0f}{r['duplicates']:>7.0f}{r['counted']:>9.0f}"
-            f"{r['drain_seconds']:>9.1f}"
+            f"{r['drain_seconds']:>9.1f}{r['messages_per_second']:>7.1f}"
         )
         extras = []
         if r.get("kills"):
