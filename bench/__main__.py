@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import coaching, delivery, fuzz, matching, reports
+from bench import coaching, delivery, fuzz, matching, reliability, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -16,6 +16,7 @@ def main(selected: list[str]) -> int:
         "matching": matching,
         "coaching": coaching,
         "delivery": delivery,
+        "reliability": reliability,
         "reports": reports,
         "fuzz": fuzz,
     }

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from bot.core.daily import Plan
 
 Runner = Callable[[argparse.Namespace, Settings], int]
+TOKEN_REFUSED = "Telegram refused the bot token"
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -68,6 +69,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.webhook and not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
+        print(
+            "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
+            "are both needed for --webhook",
+            file=sys.stderr,
+        )
+        return 2
     from telegram.error import InvalidToken
 
     token = settings.telegram_bot_token.get_secret_value()
@@ -77,23 +85,38 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         reported_elsewhere=(InvalidToken,),
     )
 
-    from bot.telegram.app import build_application, outbox_sender
+    import asyncio
 
-    _get_me(settings)  # a refused token is one line now, not a traceback later
+    from bot.telegram.app import build_application, outbox_sender
+    from bot.telegram.health import ApiHealth
+    from bot.telegram.startup import TokenRefused, wait_for_telegram
+
+    health = ApiHealth()
+    try:
+        # Waits out an outage (one line a minute); a refused token ends it here.
+        if not asyncio.run(wait_for_telegram(token, settings.api_url, health)):
+            return 0  # stopped while waiting for Telegram
+    except TokenRefused:
+        print(
+            f"coachbot: TELEGRAM_BOT_TOKEN: {TOKEN_REFUSED} (getMe said 401/404): check it "
+            "against the one @BotFather gave you, and TELEGRAM_API_URL if you set it",
+            file=sys.stderr,
+        )
+        return 2
     runtime = open_runtime(settings, may_create=True)
     print(f"coachbot: {content_source(settings)}", file=sys.stderr)
     _ = runtime.coach.matcher  # built now, so the first message is answered at once
     sender = outbox_sender(runtime.deliveries, runtime.planner.plan, runtime.sender_lock.held)
     application = build_application(
-        runtime.coach, token, settings.api_url, settings.file_url, sender
+        runtime.coach, token, settings.api_url, settings.file_url, sender, health=health
     )
     try:
         return _serve(args, settings, application)
     except InvalidToken:
         # PTB's message quotes the token: say what happened in our own words instead.
         print(
-            "coachbot: Telegram refused the bot token (401 Unauthorized): check "
-            "TELEGRAM_BOT_TOKEN against the one @BotFather gave you",
+            f"coachbot: TELEGRAM_BOT_TOKEN: {TOKEN_REFUSED} (401 Unauthorized): check it "
+            "against the one @BotFather gave you",
             file=sys.stderr,
         )
         return 2
@@ -102,14 +125,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]
     """Poll, or listen for the webhook, until stopped."""
     if args.webhook:
-        if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
-            print(
-                "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
-                "are both needed for --webhook",
-                file=sys.stderr,
-            )
-            return 2
+        assert settings.coachbot_webhook_url and settings.coachbot_webhook_secret
         application.run_webhook(
+            bootstrap_retries=-1,  # Telegram answered a moment ago: ride out a blip
             listen="0.0.0.0",
             port=args.port,
             url_path="telegram",
@@ -117,7 +135,7 @@ def _serve(args: argparse.Namespace, settings: Settings, application: Applicatio
             webhook_url=f"{settings.coachbot_webhook_url.rstrip('/')}/telegram",
         )
     else:
-        application.run_polling()
+        application.run_polling(bootstrap_retries=-1)
     return 0
 
 

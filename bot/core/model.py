@@ -146,8 +146,8 @@ class Delivery(enum.StrEnum):
     FAILED = "failed"
     UNREACHABLE = "unreachable"
     CANCELLED = "cancelled"
-    #: The process stopped while Telegram had the message: it may or may not have
-    #: arrived, so it is not sent again (never twice beats never lost).
+    #: Written only by older versions, for a message caught mid-send by a crash. Such a
+    #: message is now sent again and counted (see ``bot.core.delivery``).
     UNCERTAIN = "uncertain"
 
 

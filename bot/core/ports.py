@@ -97,32 +97,55 @@ class Outbox(Protocol):
         self,
         now: datetime,
         limit: int,
-        worker: str,
+        token: str,
         lease: timedelta,
         chat_id: int | None = None,
     ) -> list[OutboxMessage]:
-        """Due messages, taken for this worker; only one chat's with ``chat_id``."""
+        """Due messages, claimed under ``token`` until ``now + lease``; only one chat's
+        with ``chat_id``."""
         ...
 
-    def set_status(self, row_id: int, status: Delivery, **values: object) -> None: ...
+    # The writes below that take a ``token`` change only messages that claim still holds.
 
-    def mark_sending(self, row_ids: list[int]) -> None: ...
+    def set_status(
+        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+    ) -> bool: ...
 
-    def mark_sent(self, sent: list[tuple[int, int]], when: datetime) -> None:
-        """(row id, Telegram message id) pairs, delivered at ``when``."""
+    def mark_sending(self, row_ids: list[int], token: str) -> set[int]:
+        """The ids that may go now (still held by ``token``)."""
         ...
 
-    def retry(self, message_id: int, at: datetime, error: str) -> None: ...
+    def mark_sent(self, sent: list[tuple[int, int]], when: datetime, token: str) -> set[int]:
+        """(row id, Telegram message id) pairs, delivered at ``when``; the ids recorded."""
+        ...
+
+    def retry(
+        self, message_id: int, at: datetime, error: str, token: str, *, unconfirmed: bool = False
+    ) -> bool: ...
+
+    def release(self, row_ids: list[int], token: str) -> int:
+        """Claimed messages handed back untried."""
+        ...
 
     def reschedule(self, message_id: int, at: datetime) -> None: ...
 
-    def reschedule_claimed(self, message_id: int, at: datetime) -> None:
+    def reschedule_claimed(self, message_id: int, at: datetime, token: str) -> None:
         """Put a claimed message back in the queue for later, without counting an attempt."""
         ...
 
     def cancel_pending(self, operative_id: int) -> int: ...
 
-    def recover(self, now: datetime) -> tuple[int, int]: ...
+    def renew(self, tokens: Iterable[str], until: datetime) -> int:
+        """A live sender's claims last until ``until``."""
+        ...
+
+    def sweep(self, now: datetime, *, everything: bool = False) -> tuple[int, int]:
+        """Requeue stale claims: (claimed, caught mid-send)."""
+        ...
+
+    def unconfirmed(self, kind: Kind | None = None) -> int:
+        """Sends whose outcome was never known: an upper bound on duplicates."""
+        ...
 
     def counts(self, kind: Kind | None = None, ref: str | None = None) -> dict[Delivery, int]: ...
 

@@ -40,6 +40,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.core.coaching import Coach
 from bot.core.delivery import Deliveries
@@ -54,7 +55,9 @@ from bot.core.messages import (
 )
 from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
+from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
+from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +264,13 @@ class TelegramAdapter:
 
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         commands = [BotCommand(name, description) for name, description in self.coach.menu()]
-        await application.bot.set_my_commands(commands)
+        try:
+            await application.bot.set_my_commands(commands)
+        except TelegramError as error:
+            if not is_outage(error):
+                raise
+            # Telegram keeps the menu from the last start; the bot itself can carry on.
+            log.warning("command menu not updated (Telegram unreachable); it will be next start")
         log.info("connected as @%s", application.bot.username)
         self.coach.bot_username = application.bot.username
         # In the background: the bot answers meanwhile, and a /summary that comes
@@ -319,17 +328,27 @@ def build_application(
     file_url: str,
     worker_factory: WorkerFactory | None = None,
     limiter: SendLimiter | None = None,
+    health: ApiHealth | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``.
 
-    With a ``worker_factory``, the outbox sender runs beside the handlers.
+    With a ``worker_factory``, the outbox sender runs beside the handlers. Every request
+    reports to ``health`` (a new one if not given), which logs outages and is the
+    sender's circuit breaker.
     """
     adapter = TelegramAdapter(coach, worker_factory)
+    health = health or ApiHealth()
+    quiet_outage_tracebacks()
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url)
+        # PTB's own defaults, watched.
+        .request(WatchedRequest(HTTPXRequest(connection_pool_size=256), health))
+        .get_updates_request(
+            WatchedRequest(HTTPXRequest(connection_pool_size=1), health, patient=True)
+        )
         .post_init(adapter.post_init)
         .post_stop(adapter.post_stop)
         .rate_limiter(limiter or SendLimiter())
