@@ -7,7 +7,6 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.reporting import SqlReports
 from bot.storage.repositories import (
     SqlCohorts,
     SqlCommitments,
@@ -17,6 +16,8 @@ from bot.storage.repositories import (
     SqlOperatives,
     SqlOutbox,
 )
+from bot.storage.retention import SqlRetention
+from bot.storage.summaries import KeptReports
 
 
 class SqlUnitOfWork:
@@ -30,9 +31,10 @@ class SqlUnitOfWork:
     events: SqlEventLog
     gaps: SqlContentGaps
     outbox: SqlOutbox
-    reports: SqlReports
+    reports: KeptReports
     follow_ups: SqlFollowUps
     commitments: SqlCommitments
+    retention: SqlRetention
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -44,9 +46,10 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(self.session)
         self.gaps = SqlContentGaps(self.session)
         self.outbox = SqlOutbox(self.session)
-        self.reports = SqlReports(self.session)
+        self.reports = KeptReports(self.session)
         self.follow_ups = SqlFollowUps(self.session)
         self.commitments = SqlCommitments(self.session)
+        self.retention = SqlRetention(self.session)
         return self
 
     def __exit__(
