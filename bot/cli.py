@@ -4,6 +4,9 @@ coachbot run                 # the bot on Telegram (long polling)
 coachbot chat                # the same coach in this terminal
 coachbot content check       # validate content/
 coachbot db upgrade          # apply database migrations
+coachbot status              # one screen for operations
+coachbot backup FILE         # a consistent copy of a live SQLite database
+coachbot retention           # apply COACHBOT_RETENTION_MONTHS now
 """
 
 from __future__ import annotations
@@ -13,9 +16,15 @@ import getpass
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.metrics import Metrics
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 
@@ -34,16 +43,34 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     token = settings.telegram_bot_token.get_secret_value()
-    logs.configure(token)
+    logs.configure(token, json_lines=settings.coachbot_log_format == "json")
 
     from bot.telegram.app import build_application, outbox_sender
+    from bot.upkeep import Upkeep
     from bot.wiring import build_runtime
 
     runtime = build_runtime(settings)
-    sender = outbox_sender(runtime.deliveries, runtime.planner.plan, runtime.sender_lock.held)
+    metrics = _start_metrics(settings, runtime.engine)
+    deliveries = runtime.deliveries
+    may_send = runtime.sender_lock.held
+    on_planned = None
+    if metrics is not None:
+        from bot.metrics import MeteredDeliveries
+
+        deliveries = MeteredDeliveries(deliveries.uow_factory, deliveries.clock, metrics=metrics)
+        may_send = _reporting_lock(may_send, metrics.sender_lock.set)
+        on_planned = metrics.planner_ran
+    upkeep = Upkeep(
+        runtime.planner.plan, runtime.retention, runtime.coach.clock, on_planned=on_planned
+    )
+    sender = outbox_sender(deliveries, upkeep, may_send)
     application = build_application(
         runtime.coach, token, settings.api_url, settings.file_url, sender
     )
+    if metrics is not None:
+        from bot.telegram.timing import time_updates
+
+        time_updates(application, metrics.handler_seconds.observe)
     if args.webhook:
         if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
             print(
@@ -62,6 +89,36 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         application.run_polling()
     return 0
+
+
+def _start_metrics(settings: Settings, engine: Engine) -> Metrics | None:
+    """The Prometheus endpoint, if COACHBOT_METRICS_PORT asks for one."""
+    if settings.coachbot_metrics_port is None:
+        return None
+    import logging
+
+    from bot.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.watch_outbox(engine)
+    metrics.serve(settings.coachbot_metrics_port)
+    logging.getLogger("bot.metrics").info(
+        "metrics on port %d at /metrics", settings.coachbot_metrics_port
+    )
+    return metrics
+
+
+def _reporting_lock(
+    held: Callable[[], bool], report: Callable[[float], None]
+) -> Callable[[], bool]:
+    """``held``, telling ``report`` the answer each time (1 or 0)."""
+
+    def may_send() -> bool:
+        answer = held()
+        report(1.0 if answer else 0.0)
+        return answer
+
+    return may_send
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -226,6 +283,52 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.status import status_screen
+    from bot.storage.database import make_engine
+    from bot.wiring import utc_now
+
+    screen, healthy = status_screen(
+        make_engine(settings.database_url), settings.database_url, utc_now()
+    )
+    print(screen)
+    return 0 if healthy else 1
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.storage.backup import BackupError, backup_sqlite, pg_dump_line, sqlite_path
+
+    try:
+        source = sqlite_path(settings.database_url)
+        if source is None:
+            print(
+                "coachbot: `coachbot backup` copies SQLite databases. For PostgreSQL use its "
+                "own tool, pg_dump (the password from PGPASSWORD or ~/.pgpass):\n"
+                f"  {pg_dump_line(settings.database_url, args.file)}\n"
+                "and to restore: pg_restore --clean --if-exists --dbname=... FILE",
+                file=sys.stderr,
+            )
+            return 1
+        done = backup_sqlite(source, Path(args.file))
+    except BackupError as error:
+        print(f"coachbot: no backup made: {error}", file=sys.stderr)
+        return 1
+    rows = sum(done.tables.values())
+    print(
+        f"backed up {source} to {done.path}: {done.size / 1_000_000:.1f} MB, "
+        f"{len(done.tables)} tables, {rows:,} rows, integrity ok"
+    )
+    return 0
+
+
+def _retention(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.wiring import build_runtime
+
+    done = build_runtime(settings).retention.run()
+    print(done.line())
+    return 0
+
+
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.model import Role
     from bot.wiring import build_runtime
@@ -334,6 +437,19 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("health", help="check the database (for HEALTHCHECK)").set_defaults(
         handler=_health
     )
+    commands.add_parser(
+        "status", help="one screen for operations: outbox, last send, sender, migrations"
+    ).set_defaults(handler=_status)
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the live SQLite database (pg_dump for PostgreSQL)"
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy (a new file)")
+    backup.set_defaults(handler=_backup)
+    commands.add_parser(
+        "retention",
+        help="summarise and delete records older than COACHBOT_RETENTION_MONTHS now "
+        "(the bot does it once a day)",
+    ).set_defaults(handler=_retention)
     return top
 
 

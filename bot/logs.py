@@ -73,6 +73,8 @@ def configure(*secrets: str, level: int = logging.INFO, json_lines: bool = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Library warnings go through logging too, so every line has the chosen format.
+    logging.captureWarnings(json_lines)
     # httpx logs every request URL, and Telegram's URLs contain the token.
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
