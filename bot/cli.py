@@ -101,7 +101,15 @@ def _start_metrics(settings: Settings, engine: Engine) -> Metrics | None:
 
     metrics = Metrics()
     metrics.watch_outbox(engine)
-    metrics.serve(settings.coachbot_metrics_port)
+    try:
+        metrics.serve(settings.coachbot_metrics_port)
+    except OSError as error:
+        print(
+            f"coachbot: bad setting: COACHBOT_METRICS_PORT: can't listen on "
+            f"{settings.coachbot_metrics_port} ({error.strerror or error})",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
     logging.getLogger("bot.metrics").info(
         "metrics on port %d at /metrics", settings.coachbot_metrics_port
     )
@@ -284,13 +292,21 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.status import status_screen
     from bot.storage.database import make_engine
     from bot.wiring import utc_now
 
-    screen, healthy = status_screen(
-        make_engine(settings.database_url), settings.database_url, utc_now()
-    )
+    try:
+        screen, healthy = status_screen(
+            make_engine(settings.database_url), settings.database_url, utc_now()
+        )
+    except SQLAlchemyError as error:
+        # The driver's own first line says why (host, refused...), never the password.
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(f"coachbot: can't read the database: {reason}", file=sys.stderr)
+        return 1
     print(screen)
     return 0 if healthy else 1
 

@@ -119,3 +119,12 @@ def test_coachbot_retention_applies_the_setting_now(tmp_path: Path) -> None:
     assert deleted > 0 and events_after == events_before - deleted
     assert summaries and f"{summaries} week and month summaries written" in result.stdout
     engine.dispose()
+
+
+def test_status_says_in_one_line_when_the_database_is_out_of_reach() -> None:
+    url = "postgresql+psycopg://coachbot:pa55word@127.0.0.1:1/coachbot"
+    result = coachbot("status", env={"DATABASE_URL": url})
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("coachbot: can't read the database: ")
+    assert "pa55word" not in result.stderr + result.stdout

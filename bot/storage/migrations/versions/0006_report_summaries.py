@@ -1,5 +1,7 @@
-"""Report summaries: the figures of old weeks and months, kept when retention
-deletes the records behind them (COACHBOT_RETENTION_MONTHS).
+"""Report summaries: the figures of old weeks and months, kept by retention.
+
+Retention (COACHBOT_RETENTION_MONTHS) deletes old records; a report of a week or
+month before then reads the figures kept here instead.
 
 Revision ID: 0006
 Revises: 0005
