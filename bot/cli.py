@@ -1,29 +1,60 @@
 """The ``coachbot`` command.
 
-coachbot run                 # the bot on Telegram (long polling)
-coachbot chat                # the same coach in this terminal
-coachbot content check       # validate content/
-coachbot db upgrade          # apply database migrations
-coachbot status              # one screen for operations
+coachbot run [--webhook] [--port N] [--chat-if-no-token]
+                             # the bot on Telegram (long polling, or a webhook)
+coachbot chat [--user-id N]  # the same coach in this terminal, daily prompts included
+coachbot content check [--dir DIR]
+                             # validate the content; exit 1 with file:line: field: problem
+coachbot ask [TEXT]          # route a message like the bot would: one JSON line each
+coachbot cohort create NAME [--workshop-date D] [--qr FILE] [--bot-username NAME]
+                             # a workshop group: its invite code and deep link
+coachbot cohort list         # every group: code, name, dates, members, open or closed
+coachbot prompts send-now [--cohort CODE]
+                             # queue today's prompt now for everyone due one
+coachbot report [--cohort CODE] [--from D] [--to D] [--format csv|xlsx|json] [-o FILE]
+                             # the managers' engagement summary
+coachbot grant USER_ID ROLE  # give a role: operative, facilitator, manager or admin
+coachbot erase USER_ID       # delete everything stored about one person
+coachbot db upgrade          # make the database or apply its migrations
+coachbot health              # database reachable and up to date (exit 1 if not)
+coachbot status              # one screen for operations: migrations, sender, last send, queue
 coachbot backup FILE         # a consistent copy of a live SQLite database
-coachbot retention           # apply COACHBOT_RETENTION_MONTHS now
+coachbot retention           # apply COACHBOT_RETENTION_MONTHS now (the bot does it daily)
+
+An expected failure (a bad setting, a database that can't be reached, is missing or
+needs migrations, a content folder that isn't there, a token Telegram refuses) is one
+line on stderr naming the setting and what to do, with exit code 2. Only `db upgrade`,
+`run` and `chat` make a database that isn't there yet.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli_errors import (
+    EXIT_USAGE,
+    CommandLineError,
+    check_database,
+    content_source,
+    explain,
+    open_runtime,
+    redacted,
+    say_on_stderr,
+)
 from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from bot.core.daily import Plan
     from bot.metrics import Metrics
 
 Runner = Callable[[argparse.Namespace, Settings], int]
@@ -43,13 +74,18 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     token = settings.telegram_bot_token.get_secret_value()
-    logs.configure(token, json_lines=settings.coachbot_log_format == "json")
+    json_lines = settings.coachbot_log_format == "json"
+    logs.configure(token, json_lines=json_lines)
+    # With JSON logs, start-up notes are log lines too, so every line is one object.
+    say = logging.getLogger("bot.cli").info if json_lines else say_on_stderr
 
     from bot.telegram.app import build_application, outbox_sender
     from bot.upkeep import Upkeep
-    from bot.wiring import build_runtime
 
-    runtime = build_runtime(settings)
+    _get_me(settings)  # a refused token is one line now, not a traceback later
+    runtime = open_runtime(settings, may_create=True, say=say)
+    say(content_source(settings))
+    _ = runtime.coach.matcher  # built now, so the first message is answered at once
     metrics = _start_metrics(settings, runtime.engine)
     deliveries = runtime.deliveries
     may_send = runtime.sender_lock.held
@@ -95,8 +131,6 @@ def _start_metrics(settings: Settings, engine: Engine) -> Metrics | None:
     """The Prometheus endpoint, if COACHBOT_METRICS_PORT asks for one."""
     if settings.coachbot_metrics_port is None:
         return None
-    import logging
-
     from bot.metrics import Metrics
 
     metrics = Metrics()
@@ -131,11 +165,12 @@ def _reporting_lock(
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.messages import Sender
-    from bot.terminal import chat
-    from bot.wiring import build_runtime
+    from bot.terminal import chat, outbox_inbox
 
-    runtime = build_runtime(settings)
-    chat(runtime.coach, Sender(args.user_id, getpass.getuser().capitalize()))
+    runtime = open_runtime(settings, may_create=True)
+    print(f"coachbot: {content_source(settings)}", file=sys.stderr)
+    inbox = outbox_inbox(runtime.coach, runtime.planner, runtime.deliveries, args.user_id)
+    chat(runtime.coach, Sender(args.user_id, getpass.getuser().capitalize()), inbox=inbox)
     return 0
 
 
@@ -160,18 +195,11 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content import ContentError, load_library
+    from bot.core.content import load_library
     from bot.core.matching import Matcher
 
-    try:
-        library = load_library(settings.coachbot_content_dir)
-    except ContentError as error:
-        print(
-            f"coachbot: the content has problems; run `coachbot content check`\n{error}",
-            file=sys.stderr,
-        )
-        return 1
-    matcher = Matcher(library)
+    # Content that won't load is explained in one line by main().
+    matcher = Matcher(load_library(settings.coachbot_content_dir))
 
     def answer(text: str) -> str:
         route = matcher.route(text)
@@ -195,21 +223,29 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Refuses, before making anything, what it can't finish (a bad date, a QR code
+    without the bot's username); a group made without a link is still usable by its
+    code, so that case makes it, says so, and exits 0."""
     from datetime import date
 
     from bot.core.facilitation import create_cohort
     from bot.core.invites import deep_link, qr_png
-    from bot.wiring import build_runtime, utc_now
+    from bot.wiring import utc_now
 
     workshop = None
     if args.workshop_date:
         try:
             workshop = date.fromisoformat(args.workshop_date)
         except ValueError:
-            print("coachbot: --workshop-date must look like 2026-11-28", file=sys.stderr)
-            return 2
-    username = args.bot_username or settings.coachbot_bot_username or _bot_username(settings)
-    runtime = build_runtime(settings)
+            raise CommandLineError("--workshop-date must look like 2026-11-28") from None
+    check_database(settings)
+    username = _bot_username_given(args, settings) or _bot_username(settings)
+    if args.qr and not username:
+        raise CommandLineError(
+            "--qr needs the bot's username for the link: set COACHBOT_BOT_USERNAME or pass "
+            "--bot-username (nothing was made)"
+        )
+    runtime = open_runtime(settings)
     with runtime.coach.uow_factory() as uow:
         cohort = create_cohort(uow, args.name[:120], workshop, None, utc_now())
         uow.commit()
@@ -217,11 +253,12 @@ def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
     print(f"invite code: {cohort.invite_code}")
     if not username:
         print(
-            "deep link: unknown; set COACHBOT_BOT_USERNAME or TELEGRAM_BOT_TOKEN, "
-            "or pass --bot-username",
+            "deep link: not made, as the bot's username is unknown (set COACHBOT_BOT_USERNAME "
+            "or pass --bot-username). The group is made: operatives can join it by sending "
+            f"/start {cohort.invite_code} to the bot",
             file=sys.stderr,
         )
-        return 0 if not args.qr else 1
+        return 0
     link = deep_link(username, cohort.invite_code)
     print(f"deep link: {link}")
     if args.qr:
@@ -230,25 +267,89 @@ def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+#: Telegram usernames: 5 to 32 letters, digits and underscores.
+_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+
+
+def _bot_username_given(args: argparse.Namespace, settings: Settings) -> str | None:
+    """--bot-username, else COACHBOT_BOT_USERNAME, without any leading @; None if neither."""
+    for name, value in (
+        ("--bot-username", args.bot_username),
+        ("COACHBOT_BOT_USERNAME", settings.coachbot_bot_username),
+    ):
+        if value:
+            username = str(value).strip().removeprefix("@")
+            if not _USERNAME.match(username):
+                raise CommandLineError(
+                    f"{name}: {value!r} is not a Telegram username (like doorstep_coach_bot)"
+                )
+            return username
+    return None
+
+
 def _bot_username(settings: Settings) -> str | None:
-    """Ask Telegram (getMe) for the bot's username, if there is a token; None if not."""
+    """The bot's username as Telegram gives it, if there is a token; None if there is
+    none or Telegram can't be reached."""
+    me = _get_me(settings)
+    username = me.get("username") if me else None
+    return username if isinstance(username, str) else None
+
+
+def _get_me(settings: Settings) -> dict[str, object] | None:
+    """Telegram's getMe for TELEGRAM_BOT_TOKEN: None without a token or an answer.
+    A token Telegram refuses is a CommandLineError, and nothing has been made."""
     import httpx
 
     if settings.telegram_bot_token is None:
         return None
     url = f"{settings.api_url}{settings.telegram_bot_token.get_secret_value()}/getMe"
     try:
-        answer = httpx.get(url, timeout=10).json()
+        response = httpx.get(url, timeout=10)
+        answer = response.json()
     except (httpx.HTTPError, ValueError):
         return None
+    if response.status_code in (401, 404):
+        raise CommandLineError(
+            "TELEGRAM_BOT_TOKEN: Telegram refused this token: copy it again from @BotFather "
+            "(/mybots, then API Token), and check TELEGRAM_API_URL if you set it; nothing "
+            "was made"
+        )
     result = answer.get("result") if isinstance(answer, dict) else None
-    return result.get("username") if isinstance(result, dict) else None
+    return result if isinstance(result, dict) else None
+
+
+def _cohort_list(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = open_runtime(settings)
+    with runtime.coach.uow_factory() as uow:
+        cohorts = uow.cohorts.all()
+        members = uow.cohorts.member_counts(c.id for c in cohorts if c.id is not None)
+    if not cohorts:
+        print('no groups yet: make one with `coachbot cohort create "NAME"`')
+        return 0
+    rows = [("code", "name", "workshop", "made", "members", "status")]
+    for cohort in cohorts:
+        rows.append(
+            (
+                cohort.invite_code,
+                cohort.name,
+                f"{cohort.workshop_date:%Y-%m-%d}" if cohort.workshop_date else "-",
+                f"{cohort.created_at:%Y-%m-%d}" if cohort.created_at else "-",
+                str(members.get(cohort.id or 0, 0)),
+                "open" if cohort.is_open else f"closed {cohort.closed_at:%Y-%m-%d}",
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        cells = [
+            cell.rjust(width) if column == 4 else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+    return 0
 
 
 def _send_now(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import build_runtime
-
-    runtime = build_runtime(settings)
+    runtime = open_runtime(settings)
     cohort_id = None
     if args.cohort:
         with runtime.coach.uow_factory() as uow:
@@ -257,78 +358,137 @@ def _send_now(args: argparse.Namespace, settings: Settings) -> int:
             print(f"coachbot: no cohort with the code {args.cohort!r}", file=sys.stderr)
             return 1
         cohort_id = cohort.id
-    plan = runtime.planner.send_now(cohort_id)
-    print(
-        f"queued {plan.prompts} prompt(s) and {plan.check_ins} check-in(s); "
-        "the running bot sends them within a minute"
-    )
+    for line in send_now_lines(runtime.planner.send_now(cohort_id), bool(args.cohort)):
+        print(line)
     return 0
 
 
+def _people(count: int) -> str:
+    return f"{count} operative{'s' if count != 1 else ''}"
+
+
+def send_now_lines(plan: Plan, one_group: bool) -> list[str]:
+    """What `prompts send-now` did, why anyone was left out, and when the bot sends next."""
+    from bot.core.daily import ALREADY_SENT
+    from bot.core.scheduling import NotNow
+
+    queued = plan.prompts + plan.check_ins
+    if not plan.considered:
+        where = "in that group " if one_group else ""
+        return [f"queued nothing: no one {where}has started the bot yet"]
+    lines = []
+    if queued:
+        what = f"queued today's prompt for {_people(plan.prompts)}"
+        if plan.check_ins:
+            what += f", and a check-in for {plan.check_ins} (after three unanswered prompts)"
+        lines.append(f"{what}; the running bot (`coachbot run`) sends them within a minute")
+        if plan.waiting_for_seven:
+            lines.append(
+                f"it is before 07:00 for {_people(plan.waiting_for_seven)}: theirs wait until 07:00"
+            )
+    else:
+        lines.append("queued nothing")
+    reasons = {
+        NotNow.DAY_OFF: "today is a day off for {}",
+        NotNow.PAUSED: "{} paused",
+        NotNow.EVENING: "it is after 20:00 for {}, too late to send",
+        ALREADY_SENT: "{} had today's prompt already",
+    }
+    for why, template in reasons.items():
+        count = plan.left_out.get(why, 0)
+        if count:
+            who = _people(count) + (" is" if why is NotNow.PAUSED and count == 1 else "")
+            who += " are" if why is NotNow.PAUSED and count != 1 else ""
+            lines.append(template.format(who))
+    if plan.left_out:
+        if plan.next_prompt is not None:
+            moment = plan.next_prompt
+            lines.append(
+                f"the bot sends the next prompt on {moment:%A} {moment.day} {moment:%B at %H:%M} "
+                f"({moment.tzinfo}), at each operative's own time; nothing else is needed"
+            )
+        else:
+            lines.append("none of them has a prompt due in the next two weeks")
+    return lines
+
+
 def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.database import make_engine
+    from bot.storage.database import make_engine, sqlite_file
     from bot.storage.migrate import current_revision, upgrade
 
+    if check_database(settings, may_create=True):
+        path = sqlite_file(settings.database_url)
+        print(f"made a new database at {path.resolve() if path else '?'}")
     engine = make_engine(settings.database_url)
     upgrade(engine)
     print(f"database is at revision {current_revision(engine)}")
+    engine.dispose()
     return 0
 
 
 def _health(args: argparse.Namespace, settings: Settings) -> int:
-    from sqlalchemy import text
-
-    from bot.storage.database import make_engine
-    from bot.storage.migrate import current_revision, head_revision
-
-    engine = make_engine(settings.database_url)
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    if current_revision(engine) != head_revision():
-        print("unhealthy: database schema is not up to date", file=sys.stderr)
+    # Exit 1, not 2: Docker's HEALTHCHECK reserves 2.
+    try:
+        check_database(settings)
+    except CommandLineError as error:
+        print(f"unhealthy: {error}", file=sys.stderr)
         return 1
     print("healthy")
     return 0
 
 
 def _status(args: argparse.Namespace, settings: Settings) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import DBAPIError
 
     from bot.status import status_screen
-    from bot.storage.database import make_engine
+    from bot.storage.database import make_engine, shown_url, sqlite_file
     from bot.wiring import utc_now
 
-    try:
-        screen, healthy = status_screen(
-            make_engine(settings.database_url), settings.database_url, utc_now()
+    # Unlike the other commands, status reads a database whatever its revision (it
+    # says which migrations are pending), but it never makes one.
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise CommandLineError(
+            f"DATABASE_URL: there is no database at {path.resolve()}: check the path, "
+            "or make a new one with `coachbot db upgrade`"
         )
-    except SQLAlchemyError as error:
-        # The driver's own first line says why (host, refused...), never the password.
-        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
-        print(f"coachbot: can't read the database: {reason}", file=sys.stderr)
-        return 1
+    engine = make_engine(settings.database_url)
+    try:
+        screen, healthy = status_screen(engine, settings.database_url, utc_now())
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0][:160]
+        raise CommandLineError(
+            f"DATABASE_URL: can't reach the database at {shown_url(settings.database_url)} "
+            f"({reason}): check that the server is running and that DATABASE_URL is right"
+        ) from None
+    finally:
+        engine.dispose()
     print(screen)
     return 0 if healthy else 1
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.storage.backup import BackupError, backup_sqlite, pg_dump_line, sqlite_path
+    from sqlalchemy.engine import make_url
 
+    from bot.storage.backup import BackupError, backup_sqlite, pg_dump_line
+    from bot.storage.database import sqlite_file
+
+    if make_url(settings.database_url).get_backend_name() != "sqlite":
+        print(
+            "coachbot: `coachbot backup` copies SQLite databases. For PostgreSQL use its "
+            "own tool, pg_dump (the password from PGPASSWORD or ~/.pgpass):\n"
+            f"  {pg_dump_line(settings.database_url, args.file)}\n"
+            "and to restore: pg_restore --clean --if-exists --dbname=... FILE",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    source = sqlite_file(settings.database_url)
+    if source is None:
+        raise CommandLineError("DATABASE_URL: an in-memory database can't be backed up")
     try:
-        source = sqlite_path(settings.database_url)
-        if source is None:
-            print(
-                "coachbot: `coachbot backup` copies SQLite databases. For PostgreSQL use its "
-                "own tool, pg_dump (the password from PGPASSWORD or ~/.pgpass):\n"
-                f"  {pg_dump_line(settings.database_url, args.file)}\n"
-                "and to restore: pg_restore --clean --if-exists --dbname=... FILE",
-                file=sys.stderr,
-            )
-            return 1
         done = backup_sqlite(source, Path(args.file))
     except BackupError as error:
-        print(f"coachbot: no backup made: {error}", file=sys.stderr)
-        return 1
+        raise CommandLineError(f"no backup made: {error}") from None
     rows = sum(done.tables.values())
     print(
         f"backed up {source} to {done.path}: {done.size / 1_000_000:.1f} MB, "
@@ -338,19 +498,16 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _retention(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import build_runtime
-
-    done = build_runtime(settings).retention.run()
+    done = open_runtime(settings).retention.run()
     print(done.line())
     return 0
 
 
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.model import Role
-    from bot.wiring import build_runtime
 
     role = Role(args.role)
-    with build_runtime(settings).coach.uow_factory() as uow:
+    with open_runtime(settings).coach.uow_factory() as uow:
         operative = uow.operatives.get(args.user_id)
         if operative is None:
             print(
@@ -366,9 +523,7 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _erase(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.wiring import build_runtime
-
-    with build_runtime(settings).coach.uow_factory() as uow:
+    with open_runtime(settings).coach.uow_factory() as uow:
         erased = uow.operatives.erase(args.user_id)
         uow.commit()
     if not erased:
@@ -424,8 +579,16 @@ def parser() -> argparse.ArgumentParser:
         "--workshop-date", metavar="YYYY-MM-DD", help="starts the day 1/7/30 sequence"
     )
     create.add_argument("--qr", metavar="FILE", help="write the deep link as a QR code PNG")
-    create.add_argument("--bot-username", help="the bot's @username (default: ask Telegram)")
+    create.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's @username, for the link (default: COACHBOT_BOT_USERNAME, "
+        "else asked of Telegram with TELEGRAM_BOT_TOKEN)",
+    )
     create.set_defaults(handler=_cohort_create)
+    cohort_commands.add_parser(
+        "list", help="every group: code, name, workshop date, members, open or closed"
+    ).set_defaults(handler=_cohort_list)
 
     prompts = commands.add_parser("prompts", help="daily prompts")
     prompts_commands = prompts.add_subparsers(dest="prompts_command", required=True)
@@ -437,7 +600,9 @@ def parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(handler=_db_upgrade)
+    db_commands.add_parser(
+        "upgrade", help="make the database if there is none, and apply migrations"
+    ).set_defaults(handler=_db_upgrade)
 
     grant = commands.add_parser("grant", help="give someone a role")
     grant.add_argument("user_id", type=int, metavar="USER_ID")
@@ -473,7 +638,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     settings = load_settings_or_exit()
     handler: Runner = args.handler
-    return handler(args, settings)
+    try:
+        return handler(args, settings)
+    except Exception as error:
+        line = explain(error, settings)
+        if line is None:
+            raise
+        print(f"coachbot: {redacted(line, settings)}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -36,9 +36,12 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] = utc_now
+    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] | None = None
 ) -> Runtime:
-    """Connect to the database (applying migrations), load the content, and build the coach."""
+    """Connect to the database (applying migrations), load the content, and build the coach.
+
+    Without a ``clock``, :func:`utc_now`, looked up when called so that a test can pin it."""
+    clock = clock or utc_now
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -93,8 +94,17 @@ def test_status_on_postgres_names_the_session_that_sends_and_pending_migrations(
         runtime.engine.dispose()
 
 
-def test_status_before_any_migration_says_what_to_do(tmp_path: Path) -> None:
-    result = coachbot("status", env={"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"})
+def test_status_before_any_migration_says_what_to_do_and_makes_no_database(
+    tmp_path: Path,
+) -> None:
+    missing = tmp_path / "misspelt.db"
+    refused = coachbot("status", env={"DATABASE_URL": f"sqlite:///{missing}"})
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(f"coachbot: DATABASE_URL: there is no database at {missing}")
+    assert not missing.exists()
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    result = coachbot("status", env={"DATABASE_URL": f"sqlite:///{empty}"})
     assert result.returncode == 1
     assert _line(result.stdout, "Migrations") == "no tables yet: run `coachbot db upgrade`"
 
@@ -124,7 +134,10 @@ def test_coachbot_retention_applies_the_setting_now(tmp_path: Path) -> None:
 def test_status_says_in_one_line_when_the_database_is_out_of_reach() -> None:
     url = "postgresql+psycopg://coachbot:pa55word@127.0.0.1:1/coachbot"
     result = coachbot("status", env={"DATABASE_URL": url})
-    assert result.returncode == 1
+    assert result.returncode == 2
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("coachbot: can't read the database: ")
+    assert line.startswith(
+        "coachbot: DATABASE_URL: can't reach the database at "
+        "postgresql+psycopg://coachbot:***@127.0.0.1:1/coachbot ("
+    )
     assert "pa55word" not in result.stderr + result.stdout

@@ -104,7 +104,7 @@ class Coach:
         self.library = library
         self.clock = clock
         self.config = config or CoachConfig()
-        self.matcher = matcher or Matcher(library)
+        self._matcher = matcher
         #: The bot's Telegram username, for invite links; the adapter sets it on start.
         self.bot_username: str | None = None
         self._commands: dict[str, Handler] = {
@@ -126,6 +126,14 @@ class Coach:
             "commitments": facilitation.commitments,
             "grant": facilitation.grant,
         }
+
+    @property
+    def matcher(self) -> Matcher:
+        """The message router, built when first used: commands that never route a message
+        (reports, cohorts, grants) don't wait the second or more it takes to build."""
+        if self._matcher is None:
+            self._matcher = Matcher(self.library)
+        return self._matcher
 
     def text(self, key: str, **values: object) -> str:
         return self.library.text(key, **values)

@@ -11,7 +11,7 @@ safe to repeat, on one replica or several: a prompt is queued once a day at most
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core import answering, sequence
@@ -34,9 +34,11 @@ from bot.core.scheduling import (
     is_working_day,
     local_now,
     misses_in_a_row,
+    next_prompt_time,
     prompt_due,
     reminder_time,
     send_now_time,
+    why_not_now,
 )
 from bot.core.selection import next_prompt
 
@@ -57,6 +59,18 @@ class Plan:
     digests: int = 0
     steps: int = 0
     follow_up_reports: int = 0
+    #: For "send now": how many operatives it looked at,
+    considered: int = 0
+    #: how many of the prompts queued wait for 07:00 (it was earlier than that),
+    waiting_for_seven: int = 0
+    #: who got nothing, by why (a NotNow, or ALREADY_SENT),
+    left_out: dict[str, int] = field(default_factory=dict)
+    #: and the first time the bot sends one of those a prompt, in their time zone.
+    next_prompt: datetime | None = None
+
+
+#: Why "send now" left someone out who could have had a prompt today: they had it.
+ALREADY_SENT = "already sent"
 
 
 def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
@@ -122,17 +136,33 @@ class DailyPrompts:
         with self.coach.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
                 for op in operatives
                 if (at := send_now_time(op, now)) is not None
             ]
             already = uow.outbox.queued(Kind.PROMPT, {day for _, day, _ in ready})
+            left_out: list[tuple[Operative, str]] = []
+            for operative in operatives:
+                why: str | None = why_not_now(operative, now)
+                if why is None and (operative.id, local_now(operative, now).date()) in already:
+                    why = ALREADY_SENT
+                if why is not None:
+                    left_out.append((operative, why))
+                    plan.left_out[why] = plan.left_out.get(why, 0) + 1
+            plan.next_prompt = min(
+                (t for op, _ in left_out if (t := next_prompt_time(op, now)) is not None),
+                default=None,
+            )
             ready = [(op, day, at) for op, day, at in ready if (op.id, day) not in already]
             records = self._records(uow, [op for op, _, _ in ready], now)
             for operative, day, at in ready:
                 assert operative.id is not None
+                queued = plan.prompts + plan.check_ins
                 self._queue_for_today(uow, operative, day, at, now, records[operative.id], plan)
+                if at > now and plan.prompts + plan.check_ins > queued:
+                    plan.waiting_for_seven += 1
             uow.commit()
         return plan
 

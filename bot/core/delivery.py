@@ -95,13 +95,13 @@ class Deliveries:
             uow.commit()
         return counts
 
-    def claim(self, limit: int, worker: str) -> list[OutboxMessage]:
-        """Due messages to send now. A message that has outlived its day is dropped, and
-        one that would land in the recipient's quiet hours waits for 07:00: a worker
-        that was down at 19:55 must not send at 20:05."""
+    def claim(self, limit: int, worker: str, chat_id: int | None = None) -> list[OutboxMessage]:
+        """Due messages to send now (only one chat's with ``chat_id``). A message that has
+        outlived its day is dropped, and one that would land in the recipient's quiet
+        hours waits for 07:00: a worker that was down at 19:55 must not send at 20:05."""
         now = self.clock()
         with self.uow_factory() as uow:
-            messages = uow.outbox.claim(now, limit, worker, LEASE)
+            messages = uow.outbox.claim(now, limit, worker, LEASE, chat_id)
             ready = []
             for message in messages:
                 assert message.id is not None
@@ -117,6 +117,15 @@ class Deliveries:
                     ready.append(message)
             uow.commit()
         return ready
+
+    def show_here(self, chat_id: int, worker: str = "terminal") -> list[OutboxMessage]:
+        """For an adapter that shows messages itself (the terminal chat): what is due
+        for this one chat now, recorded as sent. Other chats' messages are left alone."""
+        messages = self.claim(100, worker, chat_id)
+        if messages:
+            self.sending(messages)
+            self.record([Sent(message, 0) for message in messages])
+        return messages
 
     def sending(self, messages: Sequence[OutboxMessage]) -> None:
         """Just before the requests go: from here on, a crash means "uncertain"."""

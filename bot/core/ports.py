@@ -96,8 +96,15 @@ class Outbox(Protocol):
     ) -> dict[int, list[OutboxMessage]]: ...
 
     def claim(
-        self, now: datetime, limit: int, worker: str, lease: timedelta
-    ) -> list[OutboxMessage]: ...
+        self,
+        now: datetime,
+        limit: int,
+        worker: str,
+        lease: timedelta,
+        chat_id: int | None = None,
+    ) -> list[OutboxMessage]:
+        """Due messages, taken for this worker; only one chat's with ``chat_id``."""
+        ...
 
     def set_status(self, row_id: int, status: Delivery, **values: object) -> None: ...
 

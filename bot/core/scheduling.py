@@ -10,6 +10,7 @@ go forward as on any other.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -91,6 +92,39 @@ def send_now_time(operative: Operative, now: datetime) -> datetime | None:
     if not is_working_day(operative, day) or now >= window_closes(day, operative.timezone):
         return None
     return max(now, at_local(day, QUIET_UNTIL, operative.timezone))
+
+
+class NotNow(enum.StrEnum):
+    """Why "send now" can't send an operative today's prompt."""
+
+    DAY_OFF = "day off"
+    PAUSED = "paused"
+    EVENING = "evening"
+
+
+def why_not_now(operative: Operative, now: datetime) -> NotNow | None:
+    """None if "send now" can reach this operative today (see :func:`send_now_time`)."""
+    if send_now_time(operative, now) is not None:
+        return None
+    day = local_now(operative, now).date()
+    if is_paused_on(operative, day):
+        return NotNow.PAUSED
+    if day.weekday() not in operative.working_days:
+        return NotNow.DAY_OFF
+    return NotNow.EVENING
+
+
+def next_prompt_time(operative: Operative, now: datetime, days_ahead: int = 14) -> datetime | None:
+    """When the bot next sends this operative a prompt after today, in their own time zone:
+    their time on their next working day. None if there is none soon (paused until they
+    resume, or no working days)."""
+    today = local_now(operative, now).date()
+    for offset in range(1, days_ahead + 1):
+        day = today + timedelta(days=offset)
+        if is_working_day(operative, day):
+            opens = window_opens(day, operative.prompt_time, operative.timezone)
+            return opens.astimezone(ZoneInfo(operative.timezone))
+    return None
 
 
 def reminder_time(operative: Operative, sent_at: datetime) -> datetime | None:

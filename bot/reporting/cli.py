@@ -6,7 +6,8 @@
 
 What a manager would see: figures for groups, never individuals, with the
 privacy floor. Problems are one line on stderr: exit 2 for a bad date or format,
-1 for a group that doesn't exist.
+an XLSX without ``-o FILE`` or a database that is missing or out of date, 1 for a
+group that doesn't exist. ``-o -`` sends even an XLSX to standard output, on purpose.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import sys
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-from bot.reporting.export import FORMATS
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -50,7 +49,11 @@ def add_report_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--format", default="csv", metavar="FORMAT", help="csv, xlsx or json (default: csv)"
     )
     report.add_argument(
-        "--output", "-o", metavar="FILE", help="write to FILE (default: standard output)"
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="write to FILE (default: standard output for csv and json; xlsx needs a FILE, "
+        "or - for standard output)",
     )
     report.set_defaults(handler=run_report)
 
@@ -78,6 +81,7 @@ def _period_bounds(args: argparse.Namespace, today: date) -> tuple[date, date] |
 
 
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli_errors import open_runtime
     from bot.core.report_ports import Scope
     from bot.core.reports import (
         MAX_DAYS,
@@ -88,8 +92,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         parse_period,
     )
     from bot.core.summaries import GROUP_CODE
-    from bot.reporting.export import write_csv, write_json, write_xlsx
-    from bot.wiring import build_runtime
+    from bot.reporting.export import FORMATS, write_csv, write_json, write_xlsx
 
     format_ = str(args.format).lower()
     zone = settings.coachbot_timezone
@@ -97,8 +100,12 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if format_ not in FORMATS:
             raise UsageError(f"unknown format {args.format!r}: use csv, xlsx or json")
-        if format_ == "xlsx" and args.output is None and sys.stdout.isatty():
-            raise UsageError("--format xlsx needs --output FILE (or redirect the output)")
+        if format_ == "xlsx" and args.output is None:
+            # A workbook is binary: on a terminal it is gibberish, so it goes to a file.
+            raise UsageError(
+                "--format xlsx writes a workbook, not text: name a file with -o FILE "
+                "(like -o report.xlsx), or -o - for standard output"
+            )
         bounds = _period_bounds(args, today)
         try:
             period = (
@@ -112,7 +119,7 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
         print(f"coachbot: {error}", file=sys.stderr)
         return 2
 
-    runtime = build_runtime(settings)
+    runtime = open_runtime(settings)
     coach = runtime.coach
     with coach.uow_factory() as uow:
         scope, group = Scope(), coach.text("report_all_groups")
@@ -124,10 +131,11 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
             scope, group = Scope(frozenset({cohort.id})), cohort.name
         report = build_report(uow.reports, scope, period, group)
         export = document(report, coach.text, coach.library.titles())
+        to_stdout = args.output in (None, "-")
         try:
             if format_ == "xlsx":
-                write_xlsx(export, args.output or sys.stdout.buffer)
-            elif args.output is None:
+                write_xlsx(export, sys.stdout.buffer if to_stdout else args.output)
+            elif to_stdout:
                 (write_csv if format_ == "csv" else write_json)(export, sys.stdout)
                 sys.stdout.flush()
             else:
@@ -137,6 +145,6 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
             # `coachbot report | head`: the reader has gone, which is fine.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     runtime.engine.dispose()
-    if args.output:
+    if not to_stdout:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0

@@ -30,16 +30,6 @@ class BackupDone:
     tables: dict[str, int]
 
 
-def sqlite_path(database_url: str) -> Path | None:
-    """The database file of a SQLite URL; None for any other engine."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return None
-    if not url.database or url.database == ":memory:":
-        raise BackupError("an in-memory SQLite database can't be backed up")
-    return Path(url.database)
-
-
 def backup_sqlite(source: Path, target: Path) -> BackupDone:
     """Copy ``source`` (which may be in use) to ``target``, which must not exist yet."""
     if not source.is_file():

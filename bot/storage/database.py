@@ -46,5 +46,18 @@ def application_name() -> str:
     return f"coachbot {socket.gethostname()}"[:63]
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file a SQLite URL names, or None for PostgreSQL and in-memory SQLite."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database)
+
+
+def shown_url(database_url: str) -> str:
+    """The URL as it may be printed: with any password masked."""
+    return make_url(database_url).render_as_string(hide_password=True)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)

@@ -43,3 +43,10 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_known_revision(revision: str) -> bool:
+    """Whether this version's migrations include ``revision`` (a newer database's won't)."""
+    return revision in {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }

@@ -422,15 +422,23 @@ class SqlOutbox(_Repository):
         return found
 
     def claim(
-        self, now: datetime, limit: int, worker: str, lease: timedelta
+        self,
+        now: datetime,
+        limit: int,
+        worker: str,
+        lease: timedelta,
+        chat_id: int | None = None,
     ) -> list[OutboxMessage]:
-        """Take up to ``limit`` due messages for this worker; other workers skip them."""
+        """Take up to ``limit`` due messages for this worker (only one chat's with
+        ``chat_id``); other workers skip them."""
         query = (
             select(OutboxRow.id)
             .where(OutboxRow.status == Delivery.PENDING.value, OutboxRow.next_attempt_at <= now)
             .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
             .limit(limit)
         )
+        if chat_id is not None:
+            query = query.where(OutboxRow.chat_id == chat_id)
         if self._session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         ids = list(self._session.scalars(query))

@@ -142,8 +142,10 @@ def test_backup_refuses_to_overwrite_and_names_pg_dump_for_postgres(tmp_path: Pa
     existing = tmp_path / "kept.db"
     existing.write_text("an older backup")
     again = coachbot("backup", str(existing), env={"DATABASE_URL": url})
-    assert again.returncode == 1
-    assert "already exists: choose a new file name" in again.stderr
+    assert again.returncode == 2
+    assert again.stderr == (
+        f"coachbot: no backup made: {existing} already exists: choose a new file name\n"
+    )
     assert existing.read_text() == "an older backup"
     with pytest.raises(BackupError, match="there is no database at"):
         backup_sqlite(tmp_path / "missing.db", tmp_path / "new.db")
@@ -153,7 +155,7 @@ def test_backup_refuses_to_overwrite_and_names_pg_dump_for_postgres(tmp_path: Pa
         "coach.dump",
         env={"DATABASE_URL": "postgresql+psycopg://coach:s3cret@db:5432/coachbot"},
     )
-    assert postgres.returncode == 1
+    assert postgres.returncode == 2
     assert (
         "pg_dump --format=custom --file=coach.dump postgresql://coach@db:5432/coachbot"
         in postgres.stderr

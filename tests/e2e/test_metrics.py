@@ -144,5 +144,8 @@ def test_coachbot_run_serves_metrics_and_logs_json_lines(
     entries = [json.loads(line) for line in lines]  # every line is one JSON object
     assert {"time", "level", "logger", "message"} <= set(entries[0])
     assert any(e["message"] == f"metrics on port {port} at /metrics" for e in entries)
+    # The start-up notes `coachbot run` prints in text mode are log lines here.
+    assert any(e["message"].startswith("made a new database at ") for e in entries)
+    assert any(e["message"].startswith("coaching content from ") for e in entries)
     assert server.token.split(":", 1)[1] not in output
     assert "Okafor" not in output and "Mill Lane" not in output
