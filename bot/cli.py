@@ -18,6 +18,9 @@ coachbot grant USER_ID ROLE  # give a role: operative, facilitator, manager or a
 coachbot erase USER_ID       # delete everything stored about one person
 coachbot db upgrade          # make the database or apply its migrations
 coachbot health              # database reachable and up to date (exit 1 if not)
+coachbot status              # one screen for operations: migrations, sender, last send, queue
+coachbot backup FILE         # a consistent copy of a live SQLite database
+coachbot retention           # apply COACHBOT_RETENTION_MONTHS now (the bot does it daily)
 
 An expected failure (a bad setting, a database that can't be reached, is missing or
 needs migrations, a content folder that isn't there, a token Telegram refuses) is one
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -43,14 +47,17 @@ from bot.cli_errors import (
     explain,
     open_runtime,
     redacted,
+    say_on_stderr,
 )
 from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
     from telegram.ext import Application
 
     from bot.core.daily import Plan
+    from bot.metrics import Metrics
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 TOKEN_REFUSED = "Telegram refused the bot token"
@@ -80,16 +87,21 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     token = settings.telegram_bot_token.get_secret_value()
     webhook_secret = settings.coachbot_webhook_secret
+    json_lines = settings.coachbot_log_format == "json"
     logs.configure(
         *logs.secrets_of(token, webhook_secret.get_secret_value() if webhook_secret else None),
         reported_elsewhere=(InvalidToken,),
+        json_lines=json_lines,
     )
+    # With JSON logs, start-up notes are log lines too, so every line is one object.
+    say = logging.getLogger("bot.cli").info if json_lines else say_on_stderr
 
     import asyncio
 
     from bot.telegram.app import build_application, outbox_sender
     from bot.telegram.health import ApiHealth
     from bot.telegram.startup import TokenRefused, wait_for_telegram
+    from bot.upkeep import Upkeep
 
     health = ApiHealth()
     try:
@@ -103,13 +115,30 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    runtime = open_runtime(settings, may_create=True)
-    print(f"coachbot: {content_source(settings)}", file=sys.stderr)
+    runtime = open_runtime(settings, may_create=True, say=say)
+    say(content_source(settings))
     _ = runtime.coach.matcher  # built now, so the first message is answered at once
-    sender = outbox_sender(runtime.deliveries, runtime.planner.plan, runtime.sender_lock.held)
+    metrics = _start_metrics(settings, runtime.engine)
+    deliveries = runtime.deliveries
+    may_send = runtime.sender_lock.held
+    on_planned = None
+    if metrics is not None:
+        from bot.metrics import MeteredDeliveries
+
+        deliveries = MeteredDeliveries(deliveries.uow_factory, deliveries.clock, metrics=metrics)
+        may_send = _reporting_lock(may_send, metrics.sender_lock.set)
+        on_planned = metrics.planner_ran
+    upkeep = Upkeep(
+        runtime.planner.plan, runtime.retention, runtime.coach.clock, on_planned=on_planned
+    )
+    sender = outbox_sender(deliveries, upkeep, may_send)
     application = build_application(
         runtime.coach, token, settings.api_url, settings.file_url, sender, health=health
     )
+    if metrics is not None:
+        from bot.telegram.timing import time_updates
+
+        time_updates(application, metrics.handler_seconds.observe)
     try:
         return _serve(args, settings, application)
     except InvalidToken:
@@ -137,6 +166,42 @@ def _serve(args: argparse.Namespace, settings: Settings, application: Applicatio
     else:
         application.run_polling(bootstrap_retries=-1)
     return 0
+
+
+def _start_metrics(settings: Settings, engine: Engine) -> Metrics | None:
+    """The Prometheus endpoint, if COACHBOT_METRICS_PORT asks for one."""
+    if settings.coachbot_metrics_port is None:
+        return None
+    from bot.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.watch_outbox(engine)
+    try:
+        metrics.serve(settings.coachbot_metrics_port)
+    except OSError as error:
+        print(
+            f"coachbot: bad setting: COACHBOT_METRICS_PORT: can't listen on "
+            f"{settings.coachbot_metrics_port} ({error.strerror or error})",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    logging.getLogger("bot.metrics").info(
+        "metrics on port %d at /metrics", settings.coachbot_metrics_port
+    )
+    return metrics
+
+
+def _reporting_lock(
+    held: Callable[[], bool], report: Callable[[float], None]
+) -> Callable[[], bool]:
+    """``held``, telling ``report`` the answer each time (1 or 0)."""
+
+    def may_send() -> bool:
+        answer = held()
+        report(1.0 if answer else 0.0)
+        return answer
+
+    return may_send
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -536,6 +601,72 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.status import status_screen
+    from bot.storage.database import make_engine, shown_url, sqlite_file
+    from bot.wiring import utc_now
+
+    # Unlike the other commands, status reads a database whatever its revision (it
+    # says which migrations are pending), but it never makes one.
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise CommandLineError(
+            f"DATABASE_URL: there is no database at {path.resolve()}: check the path, "
+            "or make a new one with `coachbot db upgrade`"
+        )
+    engine = make_engine(settings.database_url)
+    try:
+        screen, healthy = status_screen(engine, settings.database_url, utc_now())
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0][:160]
+        raise CommandLineError(
+            f"DATABASE_URL: can't reach the database at {shown_url(settings.database_url)} "
+            f"({reason}): check that the server is running and that DATABASE_URL is right"
+        ) from None
+    finally:
+        engine.dispose()
+    print(screen)
+    return 0 if healthy else 1
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.backup import BackupError, backup_sqlite, pg_dump_line
+    from bot.storage.database import sqlite_file
+
+    if make_url(settings.database_url).get_backend_name() != "sqlite":
+        print(
+            "coachbot: `coachbot backup` copies SQLite databases. For PostgreSQL use its "
+            "own tool, pg_dump (the password from PGPASSWORD or ~/.pgpass):\n"
+            f"  {pg_dump_line(settings.database_url, args.file)}\n"
+            "and to restore: pg_restore --clean --if-exists --dbname=... FILE",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    source = sqlite_file(settings.database_url)
+    if source is None:
+        raise CommandLineError("DATABASE_URL: an in-memory database can't be backed up")
+    try:
+        done = backup_sqlite(source, Path(args.file))
+    except BackupError as error:
+        raise CommandLineError(f"no backup made: {error}") from None
+    rows = sum(done.tables.values())
+    print(
+        f"backed up {source} to {done.path}: {done.size / 1_000_000:.1f} MB, "
+        f"{len(done.tables)} tables, {rows:,} rows, integrity ok"
+    )
+    return 0
+
+
+def _retention(args: argparse.Namespace, settings: Settings) -> int:
+    done = open_runtime(settings).retention.run()
+    print(done.line())
+    return 0
+
+
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.model import Role
 
@@ -671,6 +802,19 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("health", help="check the database (for HEALTHCHECK)").set_defaults(
         handler=_health
     )
+    commands.add_parser(
+        "status", help="one screen for operations: outbox, last send, sender, migrations"
+    ).set_defaults(handler=_status)
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the live SQLite database (pg_dump for PostgreSQL)"
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy (a new file)")
+    backup.set_defaults(handler=_backup)
+    commands.add_parser(
+        "retention",
+        help="summarise and delete records older than COACHBOT_RETENTION_MONTHS now "
+        "(the bot does it once a day)",
+    ).set_defaults(handler=_retention)
     return top
 
 

@@ -5,15 +5,20 @@ messages, exception text and tracebacks in logs (a formatter, after the
 message is formatted), and the interpreter's own report of an error nobody
 caught, in the main thread or any other (``sys.excepthook``,
 ``threading.excepthook``, ``sys.unraisablehook``).
+
+    configure(token)                    # "2026-12-01 08:00:00 INFO bot.x: message"
+    configure(token, json_lines=True)   # {"time": "...", "level": "INFO", ...}
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
 import traceback
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -82,10 +87,35 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, REDACTED)
-            record.msg, record.args = message, None
+            record.msg, record.args = redact(message, self.secrets), None
         return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, for a log collector.
+
+    Fields: ``time`` (UTC, ISO 8601), ``level``, ``logger``, ``message`` and, for an
+    exception, ``error`` (its type) and ``where`` (file:line of the innermost frames).
+    An exception's own text is left out: it can quote what someone typed. The whole
+    line is redacted once more, so a secret can't slip in through any field."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = tuple(secret for secret in secrets if secret)
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            frames = traceback.extract_tb(error.__traceback__)[-3:]
+            entry["error"] = type(error).__name__
+            entry["where"] = [f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames]
+        return redact(json.dumps(entry, ensure_ascii=False), self.secrets)
 
 
 def failure(error: BaseException) -> str:
@@ -123,13 +153,18 @@ def configure(
     *secrets: str,
     level: int = logging.INFO,
     reported_elsewhere: tuple[type[BaseException], ...] = (),
+    json_lines: bool = False,
 ) -> None:
-    """Log to stderr; redact ``secrets`` everywhere, tracebacks included; keep HTTP
-    libraries quiet; leave out tracebacks of the exceptions ``reported_elsewhere``."""
+    """Log to stderr, as text or (``json_lines``) one JSON object a line; redact
+    ``secrets`` everywhere, tracebacks included; keep HTTP libraries quiet; leave out
+    tracebacks of the exceptions ``reported_elsewhere``."""
     handler = logging.StreamHandler()
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
-    )
+    if json_lines:
+        handler.setFormatter(JsonLines(secrets))
+    else:
+        handler.setFormatter(
+            RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+        )
     handler.addFilter(RedactSecrets(*secrets))
     if reported_elsewhere:
         handler.addFilter(LeaveOut(reported_elsewhere))
@@ -137,6 +172,8 @@ def configure(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Library warnings go through logging too, so every line has the chosen format.
+    logging.captureWarnings(json_lines)
     # httpx logs every request URL, and Telegram's URLs contain the token.
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     )
     coachbot_webhook_url: str | None = None
     coachbot_webhook_secret: SecretStr | None = None
+    #: Serve Prometheus metrics on this port (all interfaces); off when unset.
+    coachbot_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: ``json`` for one JSON object per log line (for a log collector); ``text`` otherwise.
+    coachbot_log_format: Literal["text", "json"] = "text"
+    #: Engagement events older than this are kept only as weekly and monthly summaries.
+    coachbot_retention_months: int = Field(default=24, ge=1, le=1200)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -73,6 +79,16 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
+
+    @field_validator("coachbot_metrics_port", mode="before")
+    @classmethod
+    def _port_or_off(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("coachbot_log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("coachbot_admin_ids", mode="before")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -21,7 +22,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
-from bot.core.report_ports import ReportQueries
+from bot.core.report_ports import Period, ReportQueries, Scope
 
 
 class OperativeRepository(Protocol):
@@ -183,6 +184,49 @@ class Erasure(Protocol):
         ...
 
 
+class Record(enum.StrEnum):
+    """What retention deletes, each in batches of ids."""
+
+    EVENTS = "events"
+    PROMPTS = "prompts"
+    GAPS = "gaps"
+    OUTBOX = "outbox"
+
+
+class RetentionStore(Protocol):
+    """Summaries of old weeks and months, and deleting what they replace."""
+
+    def summarised_until(self) -> date | None:
+        """The day from which records are kept in full (None if nothing was summarised)."""
+        ...
+
+    def earliest_activity(self) -> datetime | None:
+        """The oldest event, prompt or unanswered question."""
+        ...
+
+    def staff_timezones(self) -> set[str]:
+        """Time zones of managers, facilitators and admins (their reports use them)."""
+        ...
+
+    def has_summary(self, scope_key: str, period: Period) -> bool: ...
+
+    def summarise(self, scope_key: str, scope: Scope, period: Period, now: datetime) -> None:
+        """Keep the figures a report shows for this scope and period, as they are now."""
+        ...
+
+    def forget_gap_words(self, before: datetime) -> int:
+        """Remove the words (and the link to the person) of older unanswered questions."""
+        ...
+
+    def id_span(self, record: Record, before: datetime) -> tuple[int, int] | None:
+        """The lowest and highest id of the records retention would delete."""
+        ...
+
+    def delete(self, record: Record, before: datetime, first_id: int, stop_id: int) -> int:
+        """Delete such records with ids in [first_id, stop_id); how many went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
 
@@ -212,6 +256,9 @@ class UnitOfWork(Protocol):
 
     @property
     def erasure(self) -> Erasure: ...
+
+    @property
+    def retention(self) -> RetentionStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -199,6 +199,13 @@ class Report:
         return self.figures.membership.enrolled < PRIVACY_FLOOR
 
     @property
+    def has_people(self) -> bool:
+        """Rows per person exist for the whole period (retention deletes them with the
+        records they come from)."""
+        kept_from = self.figures.kept_from
+        return kept_from is None or self.period.first >= kept_from
+
+    @property
     def last_week(self) -> Activity:
         return self.figures.weekly.weeks[-1][1]
 
@@ -589,6 +596,10 @@ def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
     elif commitments.made:
         lines.append(text("report_line_commitments_fewer", floor=PRIVACY_FLOOR))
     lines.append(text("report_line_gaps", count=v("unmatched_messages")))
+    kept_from = report.figures.kept_from
+    if kept_from is not None:
+        key = "report_kept_summary" if report.figures.summary else "report_partly_kept"
+        lines.append(text(key, day=f"{kept_from.day} {kept_from:%b %Y}"))
     return "\n".join(lines)
 
 

@@ -136,13 +136,15 @@ def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
         turn.say(summary_text(report, coach.text, coach.library.titles()))
         return
     individuals = (
-        turn.uow.reports.people(request.scope, request.period) if request.individuals else None
+        turn.uow.reports.people(request.scope, request.period)
+        if request.individuals and report.has_people
+        else None
     )
     from bot.reporting.export import write_xlsx
 
     buffer = io.BytesIO()
     write_xlsx(document(report, coach.text, coach.library.titles(), individuals), buffer)
-    caption = "report_export_caption_people" if request.individuals else "report_export_caption"
+    caption = "report_export_caption_people" if individuals is not None else "report_export_caption"
     turn.replies.append(
         Reply(
             coach.text(caption, group=escape(request.group), period=period_label(request.period)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,9 @@ def make_engine(database_url: str, **options: Any) -> Engine:
     """Create an engine; for SQLite, create the folder and turn on WAL and a busy timeout."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
+        if "application_name" not in url.query:
+            # So `coachbot status` (and pg_stat_activity) can say which replica is which.
+            url = url.update_query_dict({"application_name": application_name()})
         return create_engine(url, pool_pre_ping=True, **options)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -39,6 +43,11 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         cursor.close()
 
     return engine
+
+
+def application_name() -> str:
+    """``coachbot <host>``: in a container, the host name is the container's id."""
+    return f"coachbot {socket.gethostname()}"[:63]
 
 
 def sqlite_file(database_url: str) -> Path | None:
