@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.core import answering
+from bot.core.callbacks import AnswerTo
 from bot.core.coaching import Coach
 from bot.core.content import Library, ScenarioPrompt
 from bot.core.daily import DailyPrompts
@@ -98,7 +99,7 @@ def waiting_for(coach: Coach, prompt_id: str, user_id: int = 42) -> Operative:
     with coach.uow_factory() as uow:
         operative = uow.operatives.get(user_id)
         assert operative is not None
-        operative.awaiting = f"{answering.ANSWER_PREFIX}{prompt_id}"
+        operative.awaiting = AnswerTo(prompt_id).encode()
         uow.operatives.save(operative)
         uow.commit()
     return sam
