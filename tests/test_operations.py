@@ -31,14 +31,15 @@ def _settings(url: str) -> Settings:
 
 
 def _queue_three_and_send_one(url: str) -> None:
-    """Three operatives due a prompt at 08:00; one of them sent by worker ``van-7:abc``."""
+    """Three operatives due a prompt at 08:00; one of them sent by worker ``van-7``."""
     runtime = build_runtime(_settings(url), clock=FakeClock(MORNING))
     for user_id in (501, 502, 503):
         runtime.coach.handle(Command(Sender(user_id, "Op"), "start"))
     runtime.planner.plan()
-    (first, *_) = runtime.deliveries.claim(1, "van-7:abc")
-    runtime.deliveries.sending([first])
-    runtime.deliveries.record([Sent(first, 9001)])
+    claim = runtime.deliveries.claim(1, "van-7")
+    (first, *_) = claim.messages
+    runtime.deliveries.write(claim.token, going=[first])
+    runtime.deliveries.write(claim.token, outcomes=[Sent(first, 9001)])
     runtime.engine.dispose()
 
 
@@ -58,7 +59,7 @@ def test_status_on_sqlite_shows_the_queue_the_last_send_and_the_migrations(
     assert _line(out, "Migrations") == "up to date (0008)"
     assert _line(out, "Sender") == "SQLite: the one running `coachbot run` sends"
     assert _line(out, "Last send").startswith("2026-12-01 08:00:00 UTC (")
-    assert _line(out, "Last send").endswith("a prompt, by van-7:abc")
+    assert re.search(r"a prompt, by van-7:[0-9a-f]{8}$", _line(out, "Last send"))
     assert _line(out, "Outbox").split() == ["pending", "claimed", "sending"]
     assert _line(out, "prompt").split() == ["2", "0", "0"]
     assert _line(out, "total").split() == ["2", "0", "0"]

@@ -112,6 +112,7 @@ async def test_practice_prompt_answered_by_tap_and_by_text(
     sam = server.user(1006)
     sam.send("/start")
     await sam.wait_for("Doorstep Coach")
+    await sam.wait_for("what's your trade?")
     sam.send("/practice")
     prompt = await sam.wait_for(lambda m: len(m.buttons) >= 2)
     sam.press(prompt.buttons[0][0].text, prompt)

@@ -123,6 +123,7 @@ def test_coachbot_run_serves_metrics_and_logs_json_lines(
         user = server.user(7200, first_name="Sam")
         user.send("/start")
         user.wait_for_sync("Doorstep Coach", timeout=60)
+        user.wait_for_sync("what's your trade?", timeout=60)
         user.send(WORDS)
         user.wait_for_sync(lambda message: True, timeout=60)  # the coach's answer
         deadline = time.monotonic() + 30

@@ -17,10 +17,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("operatives") as batch:
-        batch.add_column(sa.Column("trade", sa.String(length=32), nullable=True))
+    columns = {column["name"] for column in sa.inspect(op.get_bind()).get_columns("operatives")}
+    if "trade" not in columns:  # left in place by a downgrade on SQLite (see below)
+        op.add_column("operatives", sa.Column("trade", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("operatives") as batch:
-        batch.drop_column("trade")
+    # SQLite can only drop a column by rebuilding the table, and dropping the old
+    # operatives table would cascade to every row that refers to an operative. An
+    # unused column is harmless there, so it stays.
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_column("operatives", "trade")
