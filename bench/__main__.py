@@ -6,13 +6,20 @@ import json
 import sys
 from pathlib import Path
 
-from bench import delivery, matching, reports
+from bench import coaching, delivery, fuzz, matching, reliability, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main(selected: list[str]) -> int:
-    suites = {"matching": matching, "delivery": delivery, "reports": reports}
+    suites = {
+        "matching": matching,
+        "coaching": coaching,
+        "delivery": delivery,
+        "reliability": reliability,
+        "reports": reports,
+        "fuzz": fuzz,
+    }
     RESULTS.mkdir(exist_ok=True)
     for name, suite in suites.items():
         if selected and name not in selected:

@@ -8,6 +8,11 @@ off-topic below a cut-off chosen on the tuning parts that hold off-topic message
 (the best it can do there).
 For verdicts, each baseline takes the verdict of the closest rubric example.
 Topic routing is also scored on the second held-out part, ``heldout2``.
+
+Verdicts are also scored part by part, on the tuning parts and on the held-out
+parts there are: accuracy, the share of partial answers judged strong, and
+strong/concern swaps on replies to safety prompts, with the judge's latency.
+Choices are made on the tuning parts only; the held-out figures are only reported.
 """
 
 from __future__ import annotations
@@ -24,16 +29,21 @@ from bot.core.content import Library, load_library
 from bot.core.matching import Matcher
 from tests.eval.scoring import (
     TOPIC_TUNING_PARTS,
+    VERDICT_HELD_OUT_PARTS,
+    VERDICT_TUNING_PARTS,
     TopicCase,
+    VerdictCase,
     percentile,
     score_topics,
     score_verdicts,
     topic_cases,
     verdict_cases,
+    verdict_parts_present,
 )
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 Scorer = Callable[[str, Sequence[str]], tuple[int, float]]
+Judge = Callable[[str, str], str | None]
 
 
 def _difflib_best(text: str, choices: Sequence[str]) -> tuple[int, float]:
@@ -106,6 +116,54 @@ class Baseline:
         return verdict
 
 
+def verdict_figures(judges: dict[str, Judge]) -> dict[str, dict[str, float]]:
+    """Per judge, per part (and all tuning, all held-out): accuracy, partial answers
+    judged strong, strong/concern swaps on safety prompts, and latency."""
+    tuning = verdict_parts_present(VERDICT_TUNING_PARTS)
+    held_out = verdict_parts_present(VERDICT_HELD_OUT_PARTS)
+    parts: dict[str, list[VerdictCase]] = {part: verdict_cases(part) for part in tuning + held_out}
+    parts["tuning"] = [case for part in tuning for case in parts[part]]
+    parts["held-out"] = [case for part in held_out for case in parts[part]]
+    results: dict[str, dict[str, float]] = {}
+    for name, judge in judges.items():
+        figures: dict[str, float] = {}
+        for part in [*tuning, "tuning", *held_out, "held-out"]:
+            scores = score_verdicts(judge, parts[part])
+            figures[f"{part}_cases"] = scores.cases
+            figures[f"{part}_accuracy"] = scores.accuracy
+            figures[f"{part}_partial_as_strong"] = scores.partial_as_strong
+            figures[f"{part}_safety_swaps"] = scores.safety_swaps
+            figures[f"{part}_safety_cases"] = scores.safety_cases
+            figures[f"{part}_p50_ms"] = percentile(scores.latencies_ms, 0.50)
+            figures[f"{part}_p99_ms"] = percentile(scores.latencies_ms, 0.99)
+        results[name] = figures
+    return results
+
+
+def verdict_report(results: dict[str, dict[str, float]]) -> str:
+    parts = [
+        *verdict_parts_present(VERDICT_TUNING_PARTS),
+        "tuning",
+        *verdict_parts_present(VERDICT_HELD_OUT_PARTS),
+        "held-out",
+    ]
+    lines = [
+        "Verdicts, by part (choices made on the tuning parts only)",
+        f"{'':22}{'part':>10}{'replies':>9}{'accuracy':>10}{'partial->strong':>17}"
+        f"{'safety swaps':>14}{'p50 ms':>9}{'p99 ms':>9}",
+    ]
+    for name, figures in results.items():
+        for part in parts:
+            swaps = f"{figures[f'{part}_safety_swaps']:.0f}/{figures[f'{part}_safety_cases']:.0f}"
+            lines.append(
+                f"{name:22}{part:>10}{figures[f'{part}_cases']:>9.0f}"
+                f"{figures[f'{part}_accuracy']:>10.1%}"
+                f"{figures[f'{part}_partial_as_strong']:>17.1%}{swaps:>14}"
+                f"{figures[f'{part}_p50_ms']:>9.3f}{figures[f'{part}_p99_ms']:>9.3f}"
+            )
+    return "\n".join(lines)
+
+
 def run() -> dict[str, dict[str, float]]:
     load_started = time.perf_counter()
     library = load_library(CONTENT)
@@ -150,11 +208,19 @@ def run() -> dict[str, dict[str, float]]:
         lambda text: matcher.route(text).topic,
         lambda prompt_id, reply: matcher.judge(library.prompts[prompt_id], reply).verdict,
     )
+    judges: dict[str, Judge] = {
+        "doorstep-coach": lambda prompt_id, reply: (
+            matcher.judge(library.prompts[prompt_id], reply).verdict
+        )
+    }
     for name, best in (("baseline: difflib", _difflib_best), ("baseline: WRatio", _wratio_best)):
         baseline = Baseline(name, best, library)
         _, route = baseline.tuned_router(baseline_tune)
         record(name, route, baseline.judge())
+        judges[name] = baseline.judge()
     results["doorstep-coach"]["load_seconds"] = load_seconds
+    for name, figures in verdict_figures(judges).items():
+        results[name].update({f"verdicts_{key}": value for key, value in figures.items()})
     return results
 
 
@@ -187,7 +253,31 @@ def report(results: dict[str, dict[str, float]]) -> str:
             f"{name:22}"
             + "".join(f"{fmt.format(figures['heldout2_' + key]):>14}" for key, _, fmt in second)
         )
-    return "\n".join(lines)
+    verdicts = {
+        name: {
+            key.removeprefix("verdicts_"): value
+            for key, value in figures.items()
+            if key.startswith("verdicts_")
+        }
+        for name, figures in results.items()
+    }
+    return "\n".join([*lines, verdict_report(verdicts)])
+
+
+def run_verdicts() -> dict[str, dict[str, float]]:
+    """The verdict figures alone, for the coach and the difflib baseline (quick)."""
+    library = load_library(CONTENT)
+    matcher = Matcher(library)
+    judges: dict[str, Judge] = {
+        "doorstep-coach": lambda prompt_id, reply: (
+            matcher.judge(library.prompts[prompt_id], reply).verdict
+        ),
+        "baseline: difflib": Baseline("baseline: difflib", _difflib_best, library).judge(),
+    }
+    # Warm up caches as a running bot would be after its first few replies.
+    for case in verdict_cases("tune"):
+        matcher.judge(library.prompts[case.prompt], case.reply)
+    return verdict_figures(judges)
 
 
 if __name__ == "__main__":

@@ -530,6 +530,7 @@ def child(mode: str, database: Path) -> dict[str, Any]:
         runs = [_timed(lambda: _ask(coach, MANAGER_ID, "summary", ""))[0] for _ in range(5)]
         figures["command_seconds"] = statistics.median(runs)
         period = parse_period(SUMMARY_PERIOD, NOW.date(), "Europe/London")
+        assert period is not None
 
         def sql() -> Any:
             with coach.uow_factory() as uow:
@@ -564,6 +565,7 @@ def _baseline_summary(database: Path) -> dict[str, Any]:
     library = load_library(REPO / "content")
     titles = {key: topic.title for key, topic in library.topics.items()}
     period = parse_period(SUMMARY_PERIOD, NOW.date(), "Europe/London")
+    assert period is not None
 
     def work() -> None:
         figures = python_figures(database, Scope().cohort_ids, period)
@@ -585,6 +587,7 @@ def _baseline_export(database: Path) -> dict[str, Any]:
     library = load_library(REPO / "content")
     titles = {key: topic.title for key, topic in library.topics.items()}
     period = parse_period(EXPORT_PERIOD, NOW.date(), "Europe/London")
+    assert period is not None
 
     def work() -> int:
         figures = python_figures(database, None, period)
@@ -621,6 +624,7 @@ def _agree(database: Path) -> dict[str, Any]:
         ("26 weeks, all groups", Scope(), EXPORT_PERIOD),
     ):
         period = parse_period(text, NOW.date(), "Europe/London")
+        assert period is not None
         with coach.uow_factory() as uow:
             ours = uow.reports.figures(scope, period)
         checks[name] = ours == python_figures(database, scope.cohort_ids, period)

@@ -6,6 +6,7 @@ coachbot chat [--user-id N]  # the same coach in this terminal, daily prompts in
 coachbot content check [--dir DIR]
                              # validate the content; exit 1 with file:line: field: problem
 coachbot ask [TEXT]          # route a message like the bot would: one JSON line each
+coachbot judge ID ["reply"]  # how the coach would mark a reply to a prompt [--json]
 coachbot cohort create NAME [--workshop-date D] [--qr FILE] [--bot-username NAME]
                              # a workshop group: its invite code and deep link
 coachbot cohort list         # every group: code, name, dates, members, open or closed
@@ -17,6 +18,9 @@ coachbot grant USER_ID ROLE  # give a role: operative, facilitator, manager or a
 coachbot erase USER_ID       # delete everything stored about one person
 coachbot db upgrade          # make the database or apply its migrations
 coachbot health              # database reachable and up to date (exit 1 if not)
+coachbot status              # one screen for operations: migrations, sender, last send, queue
+coachbot backup FILE         # a consistent copy of a live SQLite database
+coachbot retention           # apply COACHBOT_RETENTION_MONTHS now (the bot does it daily)
 
 An expected failure (a bad setting, a database that can't be reached, is missing or
 needs migrations, a content folder that isn't there, a token Telegram refuses) is one
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -42,14 +47,20 @@ from bot.cli_errors import (
     explain,
     open_runtime,
     redacted,
+    say_on_stderr,
 )
 from bot.reporting.cli import add_report_command
 from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from telegram.ext import Application
+
     from bot.core.daily import Plan
+    from bot.metrics import Metrics
 
 Runner = Callable[[argparse.Namespace, Settings], int]
+TOKEN_REFUSED = "Telegram refused the bot token"
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,28 +76,87 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.webhook and not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
+        print(
+            "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
+            "are both needed for --webhook",
+            file=sys.stderr,
+        )
+        return 2
+    from telegram.error import InvalidToken
+
     token = settings.telegram_bot_token.get_secret_value()
-    logs.configure(token)
+    webhook_secret = settings.coachbot_webhook_secret
+    json_lines = settings.coachbot_log_format == "json"
+    logs.configure(
+        *logs.secrets_of(token, webhook_secret.get_secret_value() if webhook_secret else None),
+        reported_elsewhere=(InvalidToken,),
+        json_lines=json_lines,
+    )
+    # With JSON logs, start-up notes are log lines too, so every line is one object.
+    say = logging.getLogger("bot.cli").info if json_lines else say_on_stderr
+
+    import asyncio
 
     from bot.telegram.app import build_application, outbox_sender
+    from bot.telegram.health import ApiHealth
+    from bot.telegram.startup import TokenRefused, wait_for_telegram
+    from bot.upkeep import Upkeep
 
-    _get_me(settings)  # a refused token is one line now, not a traceback later
-    runtime = open_runtime(settings, may_create=True)
-    print(f"coachbot: {content_source(settings)}", file=sys.stderr)
+    health = ApiHealth()
+    try:
+        # Waits out an outage (one line a minute); a refused token ends it here.
+        if not asyncio.run(wait_for_telegram(token, settings.api_url, health)):
+            return 0  # stopped while waiting for Telegram
+    except TokenRefused:
+        print(
+            f"coachbot: TELEGRAM_BOT_TOKEN: {TOKEN_REFUSED} (getMe said 401/404): check it "
+            "against the one @BotFather gave you, and TELEGRAM_API_URL if you set it",
+            file=sys.stderr,
+        )
+        return 2
+    runtime = open_runtime(settings, may_create=True, say=say)
+    say(content_source(settings))
     _ = runtime.coach.matcher  # built now, so the first message is answered at once
-    sender = outbox_sender(runtime.deliveries, runtime.planner.plan, runtime.sender_lock.held)
-    application = build_application(
-        runtime.coach, token, settings.api_url, settings.file_url, sender
+    metrics = _start_metrics(settings, runtime.engine)
+    deliveries = runtime.deliveries
+    may_send = runtime.sender_lock.held
+    on_planned = None
+    if metrics is not None:
+        from bot.metrics import MeteredDeliveries
+
+        deliveries = MeteredDeliveries(deliveries.uow_factory, deliveries.clock, metrics=metrics)
+        may_send = _reporting_lock(may_send, metrics.sender_lock.set)
+        on_planned = metrics.planner_ran
+    upkeep = Upkeep(
+        runtime.planner.plan, runtime.retention, runtime.coach.clock, on_planned=on_planned
     )
+    sender = outbox_sender(deliveries, upkeep, may_send)
+    application = build_application(
+        runtime.coach, token, settings.api_url, settings.file_url, sender, health=health
+    )
+    if metrics is not None:
+        from bot.telegram.timing import time_updates
+
+        time_updates(application, metrics.handler_seconds.observe)
+    try:
+        return _serve(args, settings, application)
+    except InvalidToken:
+        # PTB's message quotes the token: say what happened in our own words instead.
+        print(
+            f"coachbot: TELEGRAM_BOT_TOKEN: {TOKEN_REFUSED} (401 Unauthorized): check it "
+            "against the one @BotFather gave you",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]
+    """Poll, or listen for the webhook, until stopped."""
     if args.webhook:
-        if not (settings.coachbot_webhook_url and settings.coachbot_webhook_secret):
-            print(
-                "coachbot: bad setting: COACHBOT_WEBHOOK_URL and COACHBOT_WEBHOOK_SECRET "
-                "are both needed for --webhook",
-                file=sys.stderr,
-            )
-            return 2
+        assert settings.coachbot_webhook_url and settings.coachbot_webhook_secret
         application.run_webhook(
+            bootstrap_retries=-1,  # Telegram answered a moment ago: ride out a blip
             listen="0.0.0.0",
             port=args.port,
             url_path="telegram",
@@ -94,8 +164,44 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             webhook_url=f"{settings.coachbot_webhook_url.rstrip('/')}/telegram",
         )
     else:
-        application.run_polling()
+        application.run_polling(bootstrap_retries=-1)
     return 0
+
+
+def _start_metrics(settings: Settings, engine: Engine) -> Metrics | None:
+    """The Prometheus endpoint, if COACHBOT_METRICS_PORT asks for one."""
+    if settings.coachbot_metrics_port is None:
+        return None
+    from bot.metrics import Metrics
+
+    metrics = Metrics()
+    metrics.watch_outbox(engine)
+    try:
+        metrics.serve(settings.coachbot_metrics_port)
+    except OSError as error:
+        print(
+            f"coachbot: bad setting: COACHBOT_METRICS_PORT: can't listen on "
+            f"{settings.coachbot_metrics_port} ({error.strerror or error})",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+    logging.getLogger("bot.metrics").info(
+        "metrics on port %d at /metrics", settings.coachbot_metrics_port
+    )
+    return metrics
+
+
+def _reporting_lock(
+    held: Callable[[], bool], report: Callable[[float], None]
+) -> Callable[[], bool]:
+    """``held``, telling ``report`` the answer each time (1 or 0)."""
+
+    def may_send() -> bool:
+        answer = held()
+        report(1.0 if answer else 0.0)
+        return answer
+
+    return may_send
 
 
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -110,19 +216,50 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content import ContentError, load_library
+    from bot.core.content import (
+        MAX_STRONG_LONGEST_SHARE,
+        ContentError,
+        load_library,
+        strong_is_longest,
+        style_check,
+    )
+    from bot.core.content_style import MAX_MEAN_READING_AGE
 
     root = Path(args.dir) if args.dir else settings.coachbot_content_dir
     try:
-        library = load_library(root)
+        library = load_library(root, settings.coachbot_landlord_name)
     except ContentError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         print(f"{len(error.problems)} problem(s) in {root}", file=sys.stderr)
         return 1
+    failed = False
+    longest = len(strong_is_longest(library))
+    share = longest / len(library.prompts)
+    if share > MAX_STRONG_LONGEST_SHARE:
+        print(
+            f"{root}: the strong quick reply is the longest in {longest} of "
+            f"{len(library.prompts)} prompts ({share:.0%}); keep it at or below "
+            f"{MAX_STRONG_LONGEST_SHARE:.0%}, so the longest option isn't a give-away",
+            file=sys.stderr,
+        )
+        failed = True
+    style, mean_age = style_check(root)
+    for problem in style:
+        print(problem, file=sys.stderr)
+    if style or mean_age > MAX_MEAN_READING_AGE:
+        print(
+            f"{len(style)} style problem(s) in {root}; mean reading age {mean_age:g} "
+            f"(keep it at or under {MAX_MEAN_READING_AGE:g})",
+            file=sys.stderr,
+        )
+        failed = True
+    if failed:
+        return 1
     print(
         f"{root}: OK: {len(library.topics)} topics, {len(library.prompts)} prompts, "
-        f"{len(library.tips)} tips, {len(library.texts)} texts"
+        f"{len(library.tips)} tips, {len(library.texts)} texts; the strong quick reply "
+        f"is the longest in {longest} ({share:.0%}); mean reading age {mean_age:g}"
     )
     return 0
 
@@ -134,7 +271,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.matching import Matcher
 
     # Content that won't load is explained in one line by main().
-    matcher = Matcher(load_library(settings.coachbot_content_dir))
+    matcher = Matcher(load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name))
 
     def answer(text: str) -> str:
         route = matcher.route(text)
@@ -144,6 +281,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
                 "item": route.tip,
                 "score": round(route.score, 4),
                 "confidence": route.confidence.value,
+                "urgent": route.urgent is not None,
+                "urgent_kind": route.urgent,
+                "chat": route.chat,
                 "choices": [{"topic": topic, "item": tip} for topic, tip in route.choices],
             },
             ensure_ascii=False,
@@ -155,6 +295,95 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     for line in sys.stdin:
         print(answer(line.rstrip("\n")), flush=True)
     return 0
+
+
+def _judge(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from bot.core.content import ContentError, load_library
+    from bot.core.judging import Judgement
+    from bot.core.matching import Matcher
+
+    try:
+        library = load_library(settings.coachbot_content_dir)
+    except ContentError as error:
+        print(
+            f"coachbot: the content has problems; run `coachbot content check`\n{error}",
+            file=sys.stderr,
+        )
+        return 1
+    matcher = Matcher(library)
+
+    def marked(prompt_id: str, reply: str) -> dict[str, object]:
+        judgement: Judgement = matcher.judge(library.prompts[prompt_id], reply)
+        return {
+            "prompt": prompt_id,
+            "verdict": judgement.verdict,
+            "basis": judgement.basis.value,
+            "ingredients_found": list(judgement.ingredients_found),
+            "ingredients_missing": list(judgement.ingredients_missing),
+            "red_flags": list(judgement.red_flags),
+            "rejected_red_flags": list(judgement.rejected_red_flags),
+            "option": judgement.option,
+            "score": round(judgement.score, 4),
+            "feedback": judgement.feedback,
+        }
+
+    if args.prompt is not None and args.prompt not in library.prompts:
+        print(f"coachbot: no prompt with the id {args.prompt!r}", file=sys.stderr)
+        return 2
+    if args.text:
+        answer = marked(args.prompt, " ".join(args.text))
+        print(json.dumps(answer, ensure_ascii=False) if args.json else _judged_text(answer))
+        return 0
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = _judge_request(line, args.prompt)
+        if isinstance(request, str):
+            print(json.dumps({"error": request}, ensure_ascii=False), flush=True)
+        elif request[0] not in library.prompts:
+            unknown = {"error": f"no prompt with the id {request[0]!r}", "prompt": request[0]}
+            print(json.dumps(unknown, ensure_ascii=False), flush=True)
+        else:
+            print(json.dumps(marked(*request), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _judge_request(line: str, default_prompt: str | None) -> tuple[str, str] | str:
+    """(prompt id, reply) from one line of `coachbot judge` input, or what is wrong with it."""
+    import json
+
+    try:
+        request = json.loads(line)
+    except ValueError:
+        return 'not JSON: expected {"prompt": ID, "reply": TEXT}'
+    if not isinstance(request, dict):
+        return 'expected an object: {"prompt": ID, "reply": TEXT}'
+    prompt, reply = request.get("prompt", default_prompt), request.get("reply")
+    if not isinstance(prompt, str) or not isinstance(reply, str):
+        return '"prompt" and "reply" must both be text'
+    return prompt, reply
+
+
+def _judged_text(answer: dict[str, object]) -> str:
+    """A judgement for a person to read."""
+
+    def listed(key: str) -> str:
+        value = answer[key]
+        return ", ".join(str(item) for item in value) if isinstance(value, list) and value else "-"
+
+    verdict = answer["verdict"] or "none (the coach would ask for another go)"
+    lines = [
+        f"verdict:     {verdict} (from {answer['basis']})",
+        f"found:       {listed('ingredients_found')}",
+        f"missing:     {listed('ingredients_missing')}",
+        f"red flags:   {listed('red_flags')}",
+    ]
+    if answer["rejected_red_flags"]:
+        lines.append(f"turned down: {listed('rejected_red_flags')}")
+    lines.append(f"feedback:    {answer['feedback'] or '-'}")
+    return "\n".join(lines)
 
 
 def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -372,6 +601,72 @@ def _health(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.status import status_screen
+    from bot.storage.database import make_engine, shown_url, sqlite_file
+    from bot.wiring import utc_now
+
+    # Unlike the other commands, status reads a database whatever its revision (it
+    # says which migrations are pending), but it never makes one.
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.exists():
+        raise CommandLineError(
+            f"DATABASE_URL: there is no database at {path.resolve()}: check the path, "
+            "or make a new one with `coachbot db upgrade`"
+        )
+    engine = make_engine(settings.database_url)
+    try:
+        screen, healthy = status_screen(engine, settings.database_url, utc_now())
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0][:160]
+        raise CommandLineError(
+            f"DATABASE_URL: can't reach the database at {shown_url(settings.database_url)} "
+            f"({reason}): check that the server is running and that DATABASE_URL is right"
+        ) from None
+    finally:
+        engine.dispose()
+    print(screen)
+    return 0 if healthy else 1
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bot.storage.backup import BackupError, backup_sqlite, pg_dump_line
+    from bot.storage.database import sqlite_file
+
+    if make_url(settings.database_url).get_backend_name() != "sqlite":
+        print(
+            "coachbot: `coachbot backup` copies SQLite databases. For PostgreSQL use its "
+            "own tool, pg_dump (the password from PGPASSWORD or ~/.pgpass):\n"
+            f"  {pg_dump_line(settings.database_url, args.file)}\n"
+            "and to restore: pg_restore --clean --if-exists --dbname=... FILE",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    source = sqlite_file(settings.database_url)
+    if source is None:
+        raise CommandLineError("DATABASE_URL: an in-memory database can't be backed up")
+    try:
+        done = backup_sqlite(source, Path(args.file))
+    except BackupError as error:
+        raise CommandLineError(f"no backup made: {error}") from None
+    rows = sum(done.tables.values())
+    print(
+        f"backed up {source} to {done.path}: {done.size / 1_000_000:.1f} MB, "
+        f"{len(done.tables)} tables, {rows:,} rows, integrity ok"
+    )
+    return 0
+
+
+def _retention(args: argparse.Namespace, settings: Settings) -> int:
+    done = open_runtime(settings).retention.run()
+    print(done.line())
+    return 0
+
+
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.model import Role
 
@@ -393,12 +688,17 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
 
 def _erase(args: argparse.Namespace, settings: Settings) -> int:
     with open_runtime(settings).coach.uow_factory() as uow:
-        erased = uow.operatives.erase(args.user_id)
+        erased = uow.erasure.erase(args.user_id)
         uow.commit()
-    if not erased:
+    if erased is None:
         print(f"coachbot: nothing stored for Telegram id {args.user_id}", file=sys.stderr)
         return 1
-    print(f"erased everything stored for Telegram id {args.user_id}")
+    print(f"erased everything stored for Telegram id {args.user_id}:")
+    print(
+        f"  events: {erased.events}, questions: {erased.questions}, "
+        f"commitments: {erased.commitments}, outbox messages: {erased.messages}, "
+        f"follow-ups: {erased.follow_ups}, groups now by a former facilitator: {erased.cohorts}"
+    )
     return 0
 
 
@@ -437,6 +737,21 @@ def parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print JSON (the only format; kept for scripts)"
     )
     ask.set_defaults(handler=_ask)
+
+    judge = commands.add_parser(
+        "judge", help="mark a reply to a scenario prompt like the bot would"
+    )
+    judge.add_argument(
+        "prompt", nargs="?", metavar="PROMPT_ID", help="the prompt; stdin lines may name their own"
+    )
+    judge.add_argument(
+        "text",
+        nargs="*",
+        metavar="TEXT",
+        help='the reply; omit to read {"prompt": ID, "reply": TEXT} lines from stdin',
+    )
+    judge.add_argument("--json", action="store_true", help="print one JSON object")
+    judge.set_defaults(handler=_judge)
 
     cohort = commands.add_parser("cohort", help="workshop cohorts")
     cohort_commands = cohort.add_subparsers(dest="cohort_command", required=True)
@@ -487,6 +802,19 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("health", help="check the database (for HEALTHCHECK)").set_defaults(
         handler=_health
     )
+    commands.add_parser(
+        "status", help="one screen for operations: outbox, last send, sender, migrations"
+    ).set_defaults(handler=_status)
+    backup = commands.add_parser(
+        "backup", help="a consistent copy of the live SQLite database (pg_dump for PostgreSQL)"
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy (a new file)")
+    backup.set_defaults(handler=_backup)
+    commands.add_parser(
+        "retention",
+        help="summarise and delete records older than COACHBOT_RETENTION_MONTHS now "
+        "(the bot does it once a day)",
+    ).set_defaults(handler=_retention)
     return top
 
 

@@ -15,6 +15,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.core.content import ContentError
     from bot.settings import Settings
     from bot.wiring import Runtime
@@ -97,9 +99,15 @@ def check_database(settings: Settings, *, may_create: bool = False) -> bool:
     return new
 
 
-def open_runtime(settings: Settings, *, may_create: bool = False) -> Runtime:
+def say_on_stderr(line: str) -> None:
+    print(f"coachbot: {line}", file=sys.stderr)
+
+
+def open_runtime(
+    settings: Settings, *, may_create: bool = False, say: Callable[[str], None] = say_on_stderr
+) -> Runtime:
     """The runtime, on a database that passed :func:`check_database`. With ``may_create``
-    a missing database is made (and said so) and migrations are applied."""
+    a missing database is made (and said so, through ``say``) and migrations are applied."""
     from bot.storage.database import shown_url, sqlite_file
     from bot.wiring import build_runtime
 
@@ -109,7 +117,7 @@ def open_runtime(settings: Settings, *, may_create: bool = False) -> Runtime:
     if check_database(settings, may_create=may_create):
         path = sqlite_file(settings.database_url)
         where = path.resolve() if path else shown_url(settings.database_url)
-        print(f"coachbot: made a new database at {where}", file=sys.stderr)
+        say(f"made a new database at {where}")
     return build_runtime(settings, migrate=may_create)
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.parsing import parse_timezone
 
 #: Where the repository's own content lives, for a checkout run with ``pip install -e``.
 _REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -40,8 +41,18 @@ class Settings(BaseSettings):
     coachbot_timezone: str = "Europe/London"
     coachbot_content_dir: Path = Field(default_factory=_default_content_dir)
     coachbot_bot_username: str | None = None
+    #: How the content's {landlord} reads to operatives: the organisation's own name.
+    coachbot_landlord_name: str = Field(
+        default="the housing association", min_length=2, max_length=60
+    )
     coachbot_webhook_url: str | None = None
     coachbot_webhook_secret: SecretStr | None = None
+    #: Serve Prometheus metrics on this port (all interfaces); off when unset.
+    coachbot_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    #: ``json`` for one JSON object per log line (for a log collector); ``text`` otherwise.
+    coachbot_log_format: Literal["text", "json"] = "text"
+    #: Engagement events older than this are kept only as weekly and monthly summaries.
+    coachbot_retention_months: int = Field(default=24, ge=1, le=1200)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -69,6 +80,16 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
         return value
 
+    @field_validator("coachbot_metrics_port", mode="before")
+    @classmethod
+    def _port_or_off(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("coachbot_log_format", mode="before")
+    @classmethod
+    def _format_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @field_validator("coachbot_admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
@@ -83,11 +104,10 @@ class Settings(BaseSettings):
     @field_validator("coachbot_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone such as Europe/London") from None
-        return value
+        zone = parse_timezone(value)
+        if zone is None:
+            raise ValueError(f"{value!r} is not a time zone such as Europe/London")
+        return zone
 
     @property
     def api_url(self) -> str:

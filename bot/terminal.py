@@ -17,6 +17,7 @@ from bot.core.coaching import Coach
 from bot.core.daily import DailyPrompts
 from bot.core.delivery import Deliveries
 from bot.core.messages import Button, ButtonPress, Command, Event, Reply, Sender, Text
+from bot.core.parsing import parse_choice
 
 QUIT = {"/quit", "/exit", "quit", "exit"}
 
@@ -51,8 +52,9 @@ def event_for(line: str, sender: Sender, choices: list[Button]) -> Event | None:
     if text.startswith("/"):
         name, _, args = text[1:].partition(" ")
         return Command(sender, name.lower(), args.strip())
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return ButtonPress(sender, choices[int(text) - 1].data)
+    chosen = parse_choice(text, len(choices))
+    if chosen is not None:
+        return ButtonPress(sender, choices[chosen].data)
     return Text(sender, text)
 
 

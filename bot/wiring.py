@@ -13,6 +13,7 @@ from bot.core.coaching import Coach, CoachConfig
 from bot.core.content import load_library
 from bot.core.daily import DailyPrompts
 from bot.core.delivery import Deliveries
+from bot.core.retention import Retention
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.leader import SenderLock
@@ -31,6 +32,7 @@ class Runtime:
     planner: DailyPrompts
     deliveries: Deliveries
     sender_lock: SenderLock
+    retention: Retention
 
 
 def build_runtime(
@@ -43,7 +45,7 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    library = load_library(settings.coachbot_content_dir)
+    library = load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name)
     sessions = make_session_factory(engine)
     coach = Coach(
         partial(SqlUnitOfWork, sessions),
@@ -60,4 +62,10 @@ def build_runtime(
         DailyPrompts(coach),
         Deliveries(coach.uow_factory, coach.clock),
         SenderLock(engine),
+        Retention(
+            coach.uow_factory,
+            clock,
+            settings.coachbot_retention_months,
+            settings.coachbot_timezone,
+        ),
     )

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot.core.coaching import Coach, CoachConfig
 from bot.core.content import Library, load_library
+from bot.core.matching import Matcher
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
@@ -21,6 +22,12 @@ ADMIN_ID = 900
 @pytest.fixture(scope="session")
 def library() -> Library:
     return load_library(CONTENT)
+
+
+@pytest.fixture(scope="session")
+def matcher(library: Library) -> Matcher:
+    """One matcher for the whole run: building it takes seconds, and it holds no state."""
+    return Matcher(library)
 
 
 @pytest.fixture
@@ -52,7 +59,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def coach(sqlite_url: str, library: Library, clock: FakeClock) -> Iterator[Coach]:
+def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher) -> Iterator[Coach]:
     """The coach on a fresh SQLite database, with a clock the test controls."""
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -62,5 +69,6 @@ def coach(sqlite_url: str, library: Library, clock: FakeClock) -> Iterator[Coach
         library,
         clock,
         CoachConfig(default_timezone="Europe/London", admin_ids=frozenset({ADMIN_ID})),
+        matcher=matcher,
     )
     engine.dispose()

@@ -32,6 +32,8 @@ Usage::
 
         server.set_rate_limits(global_per_second=30, per_chat_per_second=1)
         server.inject("sendMessage", Fault.status(502), Fault.too_many(3))
+        server.set_chaos(error_rate=0.2, lost_answer_rate=0.05, seed=1)   # random faults
+        server.start_outage()                         # every call 502s until end_outage()
         sam.block()                                   # sends now get 403
         print(server.stats.rate_limited, server.stats.max_in_window(1.0))
 
@@ -52,6 +54,7 @@ import itertools
 import json
 import math
 import mimetypes
+import random
 import re
 import socket
 import struct
@@ -361,7 +364,7 @@ class Stats:
 class Fault:
     """An injected failure; build one with the class methods."""
 
-    kind: Literal["error", "drop", "delay"]
+    kind: Literal["error", "drop", "delay", "lost"]
     code: int = 0
     description: str = ""
     retry_after: int | None = None
@@ -404,6 +407,21 @@ class Fault:
     def delay(cls, seconds: float) -> Fault:
         """Wait, then answer normally."""
         return cls("delay", seconds=float(seconds))
+
+    @classmethod
+    def lose_answer(cls) -> Fault:
+        """Do what was asked, then close the socket without answering: the call worked,
+        but the client can't know it."""
+        return cls("lost")
+
+
+@dataclass(frozen=True)
+class _Chaos:
+    error_rate: float
+    lost_answer_rate: float
+    codes: tuple[int, ...]
+    methods: frozenset[str]
+    random: random.Random
 
 
 # --------------------------------------------------------------------------- text parsing
@@ -1367,6 +1385,7 @@ class FakeBotAPI:
         self._chats: dict[int, dict[str, Any]] = {}
         self._users: dict[int, FakeUser] = {}
         self._blocked: set[int] = set()
+        self._refused_tokens: set[str] = set()
         self._deactivated: set[int] = set()
         self._next_message_id: dict[int, int] = {}
         self._messages: dict[int, dict[int, SentMessage]] = {}
@@ -1387,6 +1406,8 @@ class FakeBotAPI:
         self._window_chat: dict[int, deque[float]] = {}
         self._faults_by_method: dict[str, deque[Fault]] = {}
         self._faults_by_chat: dict[int, deque[tuple[str | None, Fault]]] = {}
+        self._chaos: _Chaos | None = None
+        self._outage: Literal["502", "drop"] | None = None
         self._calls: deque[Call] = deque(maxlen=max_calls)
         self._sent_by_chat: dict[int, list[float]] = {}
         self._n_requests = 0
@@ -1536,6 +1557,12 @@ class FakeBotAPI:
                 self._chats[chat_id] = chat
             return chat
 
+    def refuse_token(self, token: str) -> None:
+        """Answer every call made with ``token`` 401 Unauthorized, as Telegram does for a
+        token that was revoked or never existed (it still has the right shape)."""
+        with self._lock:
+            self._refused_tokens.add(token)
+
     def block(self, user_id: int, *, notify: bool = False) -> None:
         """The user blocks the bot: sends to them answer 403."""
         with self._lock:
@@ -1594,9 +1621,49 @@ class FakeBotAPI:
             queue.extend((canonical, f) for f in faults)
 
     def clear_faults(self) -> None:
+        """Forget queued faults, random faults and any outage."""
         with self._lock:
             self._faults_by_method.clear()
             self._faults_by_chat.clear()
+            self._chaos = None
+            self._outage = None
+
+    def set_chaos(
+        self,
+        *,
+        error_rate: float = 0.0,
+        lost_answer_rate: float = 0.0,
+        codes: tuple[int, ...] = (500, 502),
+        methods: frozenset[str] = MESSAGE_METHODS,
+        seed: int | None = None,
+    ) -> None:
+        """Random faults for calls to ``methods``, after any queued ones.
+
+        ``error_rate`` of them get one of ``codes`` (nothing done); ``lost_answer_rate`` are
+        done but answered by a closed socket, as when Telegram's answer is lost on the way.
+        All zero switches it off.
+        """
+        with self._lock:
+            if not error_rate and not lost_answer_rate:
+                self._chaos = None
+                return
+            self._chaos = _Chaos(error_rate, lost_answer_rate, codes, methods, random.Random(seed))
+
+    def start_outage(self, kind: Literal["502", "drop"] = "502") -> None:
+        """Every call, whatever the method, fails until :meth:`end_outage`: answered
+        502 Bad Gateway (Telegram's front end without its back end), or with ``"drop"``
+        the socket closed without an answer. Nothing is done."""
+        with self._lock:
+            self._outage = kind
+
+    def end_outage(self) -> None:
+        with self._lock:
+            self._outage = None
+
+    @property
+    def outage(self) -> bool:
+        with self._lock:
+            return self._outage is not None
 
     @property
     def pending_faults(self) -> int:
@@ -1628,6 +1695,22 @@ class FakeBotAPI:
                     key=lambda m: m.time,
                 )
             return [_snapshot(m) for m in found]
+
+    @property
+    def request_count(self) -> int:
+        """How many API calls the server has answered (since the last ``reset_stats``)."""
+        with self._lock:
+            return self._n_requests
+
+    def calls_since(self, count: int) -> list[Call]:
+        """The calls answered after the first ``count`` (a ``request_count`` taken earlier)."""
+        with self._lock:
+            newer = min(self._n_requests - count, len(self._calls))
+            return list(self._calls)[-newer:] if newer > 0 else []
+
+    def event_count(self, chat_id: int) -> int:
+        """How many times the bot sent or edited a message in ``chat_id`` so far."""
+        return self._event_count(chat_id)
 
     @property
     def callback_answers(self) -> list[str]:
@@ -1700,7 +1783,9 @@ class FakeBotAPI:
     ) -> tuple[int, bytes | None]:
         """Answer one API call: (HTTP status, JSON body), body None = drop the connection."""
         canonical = _CANONICAL.get(method_name.lower())
-        if not TOKEN_RE.match(token):
+        with self._lock:
+            refused = token in self._refused_tokens
+        if refused or not TOKEN_RE.match(token):
             error = ApiError(401, "Unauthorized")
             return self._finish(canonical or method_name, params, error.code, error.payload())
         if canonical is None:
@@ -1725,6 +1810,8 @@ class FakeBotAPI:
                 self.internal_errors.append(traceback.format_exc())
             bug = ApiError(500, f"Internal Server Error: fake Bot API bug: {exc!r}")
             return self._finish(canonical, params, bug.code, bug.payload())
+        if fault is not None and fault.kind == "lost":
+            return self._finish(canonical, params, 0, None)
         return self._finish(canonical, params, 200, {"ok": True, "result": result})
 
     def _finish(
@@ -1742,8 +1829,11 @@ class FakeBotAPI:
 
     def _take_fault(self, method: str, params: Mapping[str, Any]) -> Fault | None:
         with self._lock:
+            if self._outage is not None:
+                self._n_faults += 1
+                return Fault.drop_connection() if self._outage == "drop" else Fault.status(502)
             if not self._faults_by_method and not self._faults_by_chat:
-                return None
+                return self._chaos_fault(method)
             fault: Fault | None = None
             chat_id: int | None = None
             with contextlib.suppress(ApiError):
@@ -1761,7 +1851,22 @@ class FakeBotAPI:
                     fault = method_queue.popleft()
             if fault is not None:
                 self._n_faults += 1
-            return fault
+                return fault
+            return self._chaos_fault(method)
+
+    def _chaos_fault(self, method: str) -> Fault | None:
+        chaos = self._chaos
+        if chaos is None or method not in chaos.methods:
+            return None
+        draw = chaos.random.random()
+        fault = None
+        if draw < chaos.error_rate:
+            fault = Fault.status(chaos.random.choice(chaos.codes))
+        elif draw < chaos.error_rate + chaos.lost_answer_rate:
+            fault = Fault.lose_answer()
+        if fault is not None:
+            self._n_faults += 1
+        return fault
 
     def _file_download(self, token: str, path: str) -> tuple[int, bytes, str]:
         if not TOKEN_RE.match(token):

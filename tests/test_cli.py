@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,16 +103,42 @@ def test_grant_needs_a_started_user_then_gives_the_role(db: dict[str, str]) -> N
 
 def test_erase_removes_a_person(db: dict[str, str]) -> None:
     coachbot("chat", "--user-id", "55", env=db, stdin="/start\n/quit\n")
-    assert coachbot("erase", "55", env=db).returncode == 0
+    erased = coachbot("erase", "55", env=db)
+    assert erased.returncode == 0
+    assert "erased everything stored for Telegram id 55" in erased.stdout
+    assert "events: 1," in erased.stdout
     assert coachbot("erase", "55", env=db).returncode == 1
 
 
 def test_the_token_is_never_printed(db: dict[str, str]) -> None:
-    env = {**db, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:9/bot"}
-    # Port 9 refuses connections: the bot fails to connect and reports it.
-    result = coachbot("run", env=env)
-    assert result.returncode != 0
-    assert "CLI-secret_token" not in result.stdout + result.stderr
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
+    }
+    environment.update(db, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL="http://127.0.0.1:9/bot")
+    # Port 9 refuses connections: the bot says Telegram is unreachable and waits for it.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=environment,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    watchdog = threading.Timer(120, process.kill)  # a hang fails the test, not the run
+    watchdog.start()
+    output = ""
+    while "unreachable" not in output:
+        line = process.stdout.readline()
+        assert line, f"coachbot run stopped instead of waiting:\n{output}"
+        output += line
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=60)
+    watchdog.cancel()
+    assert process.returncode == 0  # stopped while waiting
+    assert "CLI-secret_token" not in output + rest
 
 
 def test_cohort_create_prints_the_code_and_link_and_writes_a_qr_that_scans(
@@ -150,3 +179,84 @@ def test_prompts_send_now_queues_and_says_so(db: dict[str, str]) -> None:
     assert result.returncode == 0 and result.stdout.startswith("queued")
     unknown = coachbot("prompts", "send-now", "--cohort", "NOPE", env=db)
     assert unknown.returncode == 1 and "no cohort with the code 'NOPE'" in unknown.stderr
+
+
+@pytest.fixture(scope="module")
+def annotated_content(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The content, with the shelves prompt's ingredients and red flags written in."""
+    import shutil
+
+    import yaml
+
+    from tests.unit.test_judging import ANNOTATION, SHELVES
+
+    content = tmp_path_factory.mktemp("annotated") / "content"
+    shutil.copytree(REPO / "content", content)
+    path = content / "topics" / "saying-no.yaml"
+    topic = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for prompt in topic["prompts"]:
+        if prompt["id"] == SHELVES:
+            prompt.update(ANNOTATION)
+    path.write_text(yaml.safe_dump(topic, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return {"COACHBOT_CONTENT_DIR": str(content)}
+
+
+def test_judge_prints_the_verdict_what_was_found_and_missing_and_the_feedback(
+    annotated_content: dict[str, str],
+) -> None:
+    result = coachbot(
+        "judge",
+        "no-shelves-while-here",
+        "cant do it, im only booked for the radiator",
+        env=annotated_content,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "verdict:     partial (from ingredients)",
+        "found:       reason",
+        "missing:     alternative, kind-no",
+        "red flags:   -",
+        "feedback:    You gave the reason. Next time add what he can do instead: "
+        "the office can tell him his options.",
+    ]
+    flagged = coachbot(
+        "judge",
+        "no-shelves-while-here",
+        "id never put them up, i'd whack them up for cash",
+        "--json",
+        env=annotated_content,
+    )
+    answer = json.loads(flagged.stdout)
+    assert answer["verdict"] == "concern" and answer["red_flags"] == ["unbooked-work"]
+    assert answer["feedback"].startswith("Work that isn't booked")
+
+
+def test_judge_reads_json_lines_and_carries_on_past_a_bad_one(
+    annotated_content: dict[str, str],
+) -> None:
+    lines = [
+        '{"prompt": "no-shelves-while-here", "reply": "sorry, only booked for the rad, '
+        'ring the office"}',
+        "not json",
+        '{"prompt": "no-such-prompt", "reply": "hello"}',
+        '{"prompt": "no-shelves-while-here"}',
+        '{"prompt": "no-shelves-while-here", "reply": "id never just put them up"}',
+    ]
+    result = coachbot("judge", env=annotated_content, stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == 5
+    assert answers[0]["verdict"] == "strong"
+    assert answers[0]["ingredients_found"] == ["reason", "alternative", "kind-no"]
+    assert answers[0]["ingredients_missing"] == [] and answers[0]["red_flags"] == []
+    assert "error" in answers[1] and "error" in answers[2] and "error" in answers[3]
+    assert answers[4]["verdict"] != "concern"
+    assert answers[4]["rejected_red_flags"] == ["unbooked-work"]
+
+
+def test_judge_an_unknown_prompt_is_one_line_and_exit_2() -> None:
+    result = coachbot("judge", "no-such-prompt", "hello")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "coachbot: no prompt with the id 'no-such-prompt'"
+    ]

@@ -596,6 +596,50 @@ def test_faults_for_one_chat(server: FakeBotAPI, client: httpx.Client) -> None:
     assert server.pending_faults == 0
 
 
+def test_a_lost_answer_means_done_but_not_told(server: FakeBotAPI, client: httpx.Client) -> None:
+    server.user(USER)
+    server.inject("sendMessage", Fault.lose_answer())
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post("sendMessage", json={"chat_id": USER, "text": "did it go?"})
+    assert [m.text for m in server.messages(USER)] == ["did it go?"]
+    assert [c.status for c in server.calls_to("sendMessage")] == [0]
+
+
+def test_random_faults_hit_about_their_share_and_only_their_methods(
+    server: FakeBotAPI, client: httpx.Client
+) -> None:
+    server.user(USER)
+    server.set_chaos(error_rate=0.2, lost_answer_rate=0.1, seed=7)
+    statuses = []
+    for number in range(300):
+        try:
+            statuses.append(client.post("sendMessage", json={"chat_id": USER, "text": f"{number}"}))
+        except httpx.RemoteProtocolError:
+            statuses.append(None)
+    errors = sum(1 for r in statuses if r is not None and r.status_code >= 500)
+    lost = statuses.count(None)
+    assert 40 <= errors <= 80 and 15 <= lost <= 45
+    assert len(server.messages(USER)) == 300 - errors  # lost answers were delivered
+    assert call(client, "getMe")[0] == 200  # not a message method
+    server.set_chaos()
+    assert call(client, "sendMessage", chat_id=USER, text="calm")[0] == 200
+
+
+def test_an_outage_fails_every_call_until_it_ends(server: FakeBotAPI, client: httpx.Client) -> None:
+    server.user(USER)
+    server.start_outage()
+    assert server.outage
+    assert error(client, "getMe") == (502, "Bad Gateway")
+    assert error(client, "getUpdates") == (502, "Bad Gateway")
+    assert error(client, "sendMessage", chat_id=USER, text="x") == (502, "Bad Gateway")
+    server.start_outage("drop")
+    with pytest.raises(httpx.RemoteProtocolError):
+        client.post("getMe")
+    server.end_outage()
+    assert call(client, "sendMessage", chat_id=USER, text="back")[0] == 200
+    assert [m.text for m in server.messages(USER)] == ["back"]
+
+
 # --------------------------------------------------------------------------- updates
 
 

@@ -1,42 +1,63 @@
 """Scenario prompts, answers to them, and free questions.
 
-A prompt sets the operative's ``awaiting`` to ``answer:<prompt id>``; the next
+A prompt sets the operative's waiting state to :class:`AnswerTo` it; the next
 tap or text is judged against that prompt. Anything else typed is a free
 question, routed to the best tip.
+
+Quick replies are shown in an order that varies by operative, day and prompt, so
+the right one is not always in the same place; a button's data names the option
+(its place in the content), not its place on screen.
 """
 
 from __future__ import annotations
 
+import random
+import re
+from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
 from bot.core.content import ScenarioPrompt, Verdict
 from bot.core.matching import Confidence, Route
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.scheduling import streak
+from bot.core.waiting import reads_as_question
 
 if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
 
-ANSWER_PREFIX = "answer:"
+
+def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
+    """The prompt's options (by their place in the content) in the order shown to
+    ``who`` on ``day``: shuffled, but the same every time for that message."""
+    order = list(range(len(prompt.options)))
+    # A string seed is hashed with SHA-512, so the order is the same in every process.
+    random.Random(f"{who}:{day.isoformat()}:{prompt.id}").shuffle(order)
+    return order
 
 
-def prompt_reply(coach: Coach, prompt: ScenarioPrompt) -> Reply:
-    """The message that puts a scenario to an operative, with its quick replies."""
+def prompt_reply(coach: Coach, prompt: ScenarioPrompt, who: int, day: date) -> Reply:
+    """The message that puts a scenario to operative ``who`` (their Telegram id) on
+    ``day``, with its quick replies in that message's order."""
     topic = coach.library.topics[coach.library.topic_of[prompt.id]]
     text = coach.text(
         "prompt", title=topic.title, scenario=prompt.scenario, question=prompt.question
     )
-    buttons = tuple(
-        (Button(option.label, f"ans:{prompt.id}:{index}"),)
-        for index, option in enumerate(prompt.options)
+    return Reply(text, _option_buttons(prompt, who, day))
+
+
+def _option_buttons(prompt: ScenarioPrompt, who: int, day: date) -> tuple[tuple[Button, ...], ...]:
+    return tuple(
+        (button(prompt.options[index].label, Answer(prompt.id, index)),)
+        for index in option_order(prompt, who, day)
     )
-    return Reply(text, buttons)
 
 
 def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None:
-    if awaiting and awaiting.startswith(ANSWER_PREFIX):
-        return coach.library.prompts.get(awaiting.removeprefix(ANSWER_PREFIX))
+    match waiting(awaiting):
+        case AnswerTo(prompt_id=prompt_id):
+            return coach.library.prompts.get(prompt_id)
     return None
 
 
@@ -44,8 +65,9 @@ def _feedback(
     coach: Coach, turn: Turn, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
 ) -> str:
     """Feedback and the model answer in one message, with the streak when there is one."""
+    header = coach.text(f"verdict_{verdict}")
     lines = [
-        f"{coach.text(f'verdict_{verdict}')} {feedback}",
+        f"{header} {_without_opener(header, feedback)}",
         "",
         coach.text("model_answer", answer=prompt.model_answer),
     ]
@@ -55,51 +77,69 @@ def _feedback(
     return "\n".join(lines)
 
 
-def tapped(coach: Coach, turn: Turn, prompt_id: str, option: str) -> None:
+_TAGS = re.compile(r"<[^>]+>")
+_NOT_WORDS = re.compile(r"^\W+|\W+$")
+
+
+def _without_opener(header: str, feedback: str) -> str:
+    """Feedback without an opener that repeats the header ("✅ Spot on. Spot on. ...")."""
+    opener = _NOT_WORDS.sub("", _TAGS.sub("", header))
+    rest = feedback[len(opener) :]
+    if opener and feedback.lower().startswith(opener.lower()) and not rest[:1].isalnum():
+        rest = rest.lstrip(".!,:; ")
+        if rest:
+            return rest[0].upper() + rest[1:]
+    return feedback
+
+
+def tapped(coach: Coach, turn: Turn, prompt_id: str, option: int) -> None:
     """A quick-reply button under a prompt."""
     operative = turn.operative
     assert operative is not None
     prompt = coach.library.prompts.get(prompt_id)
-    if prompt is None or not option.isdigit() or int(option) >= len(prompt.options):
+    if prompt is None or option >= len(prompt.options):
         turn.say(coach.text("button_expired"))
         return
     if awaiting_prompt(coach, operative.awaiting) != prompt:
         turn.say(coach.text("already_answered"))
         return
-    choice = prompt.options[int(option)]
-    _answered(coach, turn, prompt, choice.verdict, "button", option=int(option), score=1.0)
+    choice = prompt.options[option]
+    _answered(coach, turn, prompt, choice.verdict, "button", option=option, score=1.0)
     turn.say(_feedback(coach, turn, choice.verdict, choice.feedback, prompt))
 
 
 def typed(coach: Coach, turn: Turn, text: str) -> None:
-    """Free text: an answer to the waiting prompt if it reads like one, else a question."""
+    """Free text: an answer to the waiting prompt if it reads like one, else a question
+    (answered, with a line to say the scenario is still there)."""
     operative = turn.operative
     assert operative is not None
     prompt = awaiting_prompt(coach, operative.awaiting)
     route = coach.matcher.route(text)
-    if prompt is not None:
-        judgement = coach.matcher.judge(prompt, text)
-        if judgement.pattern is not None and coach.matcher.reads_as_answer(
-            prompt, text, judgement, route
-        ):
-            assert judgement.verdict is not None
-            pattern = prompt.rubric[judgement.pattern]
-            _answered(
-                coach,
-                turn,
-                prompt,
-                judgement.verdict,
-                "text",
-                pattern=judgement.pattern,
-                score=round(judgement.score, 3),
-            )
-            turn.say(_feedback(coach, turn, judgement.verdict, pattern.feedback, prompt))
-            return
-        if route.confidence is not Confidence.SURE:
-            coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
-            turn.say(coach.text("answer_unclear"), prompt_reply(coach, prompt).buttons)
-            return
-    question(coach, turn, text, route)
+    if prompt is None:
+        question(coach, turn, text, route)
+        return
+    if reads_as_question(coach.matcher, prompt, text, route):
+        question(coach, turn, text, route)
+        turn.say(coach.text("scenario_still_open"))
+        return
+    judgement = coach.matcher.judge(prompt, text)
+    if judgement.verdict is None:
+        coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
+        buttons = _option_buttons(prompt, operative.telegram_id, turn.today)
+        turn.say(coach.text("answer_unclear"), buttons)
+        return
+    _answered(
+        coach,
+        turn,
+        prompt,
+        judgement.verdict,
+        "text",
+        pattern=judgement.pattern,
+        option=judgement.option,
+        judged_by=judgement.basis.value,
+        score=round(judgement.score, 3),
+    )
+    turn.say(_feedback(coach, turn, judgement.verdict, judgement.feedback, prompt))
 
 
 def _answered(
@@ -137,18 +177,26 @@ def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
     if route.confidence is Confidence.UNSURE:
         coach.log(turn, EventType.UNSURE, topic=route.topic, score=score)
         buttons = tuple(
-            (Button(coach.library.topics[topic].title, f"tip:{tip}"),)
+            (button(coach.library.topics[topic].title, ShowTip(tip)),)
             for topic, tip in route.choices
         )
         turn.say(coach.text("did_you_mean"), buttons)
     else:
         coach.log(turn, EventType.OFF_TOPIC, score=score)
-        turn.say(coach.text("small_talk" if route.small_talk else "off_topic"))
+        turn.say(chat_reply(coach, route))
         if route.small_talk:
             return
     turn.uow.gaps.add(
         ContentGap(text[:500], operative.cohort_id, operative.id, route.topic, coach.clock())
     )
+
+
+def chat_reply(coach: Coach, route: Route) -> str:
+    """What the coach says to chat: its kind's own answer, or a friendly pointer."""
+    replies = {kind.id: kind.reply for kind in coach.library.chat}
+    if route.chat in replies:
+        return replies[route.chat]
+    return coach.text("small_talk" if route.small_talk else "off_topic")
 
 
 def tip_text(coach: Coach, tip_id: str) -> str:

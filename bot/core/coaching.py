@@ -8,13 +8,45 @@ Every adapter (Telegram, terminal, tests) drives this one class.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import answering, facilitation, preferences, sequence, summaries
+from bot.core.callbacks import (
+    MAX_PAUSE_DAYS,
+    Answer,
+    AnswerTo,
+    CheckCommitment,
+    CloseCohort,
+    Expired,
+    FollowUpAction,
+    FollowUpCohort,
+    FollowUpText,
+    ForgetChoice,
+    KeepDaily,
+    ListCommitments,
+    OpenSettings,
+    PauseFor,
+    Payload,
+    PickHour,
+    SaveDays,
+    ScheduleFollowUp,
+    SetPromptTime,
+    SetTrade,
+    SetZone,
+    ShareName,
+    ShowTip,
+    StepReply,
+    StopChoice,
+    ToggleDays,
+    TypedZone,
+    TypeZone,
+    button,
+    decode,
+    waiting,
+)
 from bot.core.content import Library
 from bot.core.dates import parse_day
 from bot.core.history import Record, record_of
@@ -39,15 +71,13 @@ from bot.core.model import (
     Role,
     Status,
 )
+from bot.core.parsing import looks_numeric, parse_invite_code, whole_number
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from bot.core.scheduling import local_now, snoozed
 from bot.core.selection import next_prompt
 from bot.core.telegram_html import escape
 
-#: Deep-link payloads are at most 64 of these characters.
-INVITE_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 PAUSE_CHOICES = ((1, "1 day"), (7, "1 week"), (14, "2 weeks"), (0, "Until I resume"))
-MAX_PAUSE_DAYS = 90
 
 #: The commands shown in Telegram's menu, in order; their descriptions are texts.
 MENU_COMMANDS = (
@@ -61,6 +91,10 @@ MENU_COMMANDS = (
     "stop",
     "start",
 )
+#: Commands for anyone, started or stopped or never started: the rest need /start first.
+OPEN_COMMANDS = frozenset({"start", "forgetme"})
+#: Telegram commands are at most this long; an unknown one is quoted back no longer.
+COMMAND_CHARS = 32
 #: How far back the facilitators' content-gap list looks.
 GAP_DAYS = 28
 
@@ -125,6 +159,7 @@ class Coach:
             "followup": facilitation.follow_up,
             "commitments": facilitation.commitments,
             "grant": facilitation.grant,
+            "forgetme": Coach._forget_me,
         }
 
     @property
@@ -152,6 +187,26 @@ class Coach:
             uow.commit()
         return turn.replies
 
+    def recover(self, sender: Sender) -> list[Reply]:
+        """What to say after handling an event failed (its unit of work rolled back).
+
+        A waiting state for typed input (a time zone, a follow-up, a commitment) is
+        ended on purpose, so the next message is read afresh rather than misread
+        as that input again. A prompt waiting for its answer keeps waiting: the
+        operative can simply answer again.
+        """
+        with self.uow_factory() as uow:
+            operative = uow.operatives.get(sender.user_id)
+            if (
+                operative is not None
+                and operative.awaiting is not None
+                and not isinstance(waiting(operative.awaiting), AnswerTo)
+            ):
+                operative.awaiting = None
+                uow.operatives.save(operative)
+                uow.commit()
+        return [Reply(self.text("something_wrong"))]
+
     def _today(self, operative: Operative | None) -> date:
         zone = ZoneInfo(operative.timezone if operative else self.config.default_timezone)
         return self.clock().astimezone(zone).date()
@@ -161,14 +216,17 @@ class Coach:
             case Command(sender=sender, name=name, args=args):
                 handler = self._commands.get(name)
                 if handler is None:
-                    turn.say(self.text("unknown_command", command=escape(name)))
-                elif name != "start" and not self._ready(turn):
+                    turn.say(self.text("unknown_command", command=escape(name[:COMMAND_CHARS])))
+                elif name not in OPEN_COMMANDS and not self._ready(turn):
                     return
                 else:
                     handler(self, turn, sender, args.strip())
             case ButtonPress(sender=sender, data=data):
-                if self._ready(turn):
-                    self._press(turn, sender, data)
+                payload = decode(data)
+                if isinstance(payload, ForgetChoice):
+                    self._confirm_forget(turn, sender, payload.confirm)
+                elif self._ready(turn):
+                    self._press(turn, sender, payload)
             case Text(sender=sender, text=text):
                 if self._ready(turn):
                     self._free_text(turn, sender, text)
@@ -225,12 +283,16 @@ class Coach:
             turn.say(self.text(key, name=escape(operative.display_name), **_when(operative)))
         if cohort_note:
             turn.say(cohort_note)
+        if operative.trade is None and not operative.awaiting:
+            # Optional, and asked once at the start: scenarios then fit their trade.
+            turn.say(self.text("ask_trade"), preferences.trade_buttons(self))
 
     def _cohort_for(self, turn: Turn, code: str) -> tuple[int | None, str | None]:
         """The cohort an invite code names, and a note to add if it doesn't work."""
         if not code:
             return None, None
-        cohort = turn.uow.cohorts.by_code(code) if INVITE_CODE.match(code) else None
+        invite_code = parse_invite_code(code)
+        cohort = turn.uow.cohorts.by_code(invite_code) if invite_code else None
         if cohort is None:
             return None, self.text("cohort_unknown")
         if not cohort.is_open:
@@ -252,12 +314,17 @@ class Coach:
     def _stop(self, turn: Turn, sender: Sender, args: str) -> None:
         turn.say(
             self.text("stop_confirm"),
-            ((Button("Yes, stop", "stop:yes"), Button("No, keep going", "stop:no")),),
+            (
+                (
+                    button("Yes, stop", StopChoice(confirm=True)),
+                    button("No, keep going", StopChoice(confirm=False)),
+                ),
+            ),
         )
 
-    def _confirm_stop(self, turn: Turn, answer: str) -> None:
+    def _confirm_stop(self, turn: Turn, confirm: bool) -> None:
         operative = _known(turn)
-        if answer != "yes":
+        if not confirm:
             turn.say(self.text("stop_cancelled"))
             return
         operative.status = Status.STOPPED
@@ -268,20 +335,58 @@ class Coach:
         self.log(turn, EventType.STOPPED)
         turn.say(self.text("stopped"))
 
+    # -- erasure -----------------------------------------------------------------
+
+    def _forget_me(self, turn: Turn, sender: Sender, args: str) -> None:
+        turn.say(
+            self.text("forget_confirm"),
+            (
+                (
+                    button("Yes, erase it all", ForgetChoice(confirm=True)),
+                    button("No, keep it", ForgetChoice(confirm=False)),
+                ),
+            ),
+        )
+
+    def _confirm_forget(self, turn: Turn, sender: Sender, confirm: bool) -> None:
+        """Erase everything about the sender, as ``coachbot erase`` does, and say what went."""
+        if not confirm:
+            turn.say(self.text("forget_cancelled"), replace=True)
+            return
+        erased = turn.uow.erasure.erase(sender.user_id)
+        turn.operative = None
+        if erased is None:
+            turn.say(self.text("forget_nothing"), replace=True)
+            return
+        lines = [self.text("forget_done"), self.text("forget_done_profile")]
+        for count, key in (
+            (erased.events, "forget_done_events"),
+            (erased.questions, "forget_done_questions"),
+            (erased.commitments, "forget_done_commitment"),
+            (erased.messages, "forget_done_messages"),
+            (erased.follow_ups, "forget_done_follow_ups"),
+            (erased.cohorts, "forget_done_cohorts"),
+        ):
+            if count:
+                lines.append(self.text(key, count=count))
+        lines.append(self.text("forget_done_end"))
+        turn.say("\n".join(lines), replace=True)
+
     # -- pausing -----------------------------------------------------------------
 
     def _pause(self, turn: Turn, sender: Sender, args: str) -> None:
         if not args:
             turn.say(
                 self.text("pause_ask"),
-                tuple((Button(label, f"pause:{days}"),) for days, label in PAUSE_CHOICES),
+                tuple((button(label, PauseFor(days)),) for days, label in PAUSE_CHOICES),
             )
             return
-        if args.isdigit():
-            if not 1 <= int(args) <= MAX_PAUSE_DAYS:
-                turn.say(self.text("pause_bad_days"))
-                return
-            self._pause_for(turn, int(args))
+        days = whole_number(args, 1, MAX_PAUSE_DAYS)
+        if days is not None:
+            self._pause_for(turn, days)
+            return
+        if looks_numeric(args):
+            turn.say(self.text("pause_bad_days"))
             return
         last_day = parse_day(args, turn.today)
         if last_day is None:
@@ -321,50 +426,58 @@ class Coach:
 
     def _settings(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
-        turn.say(self.text("settings", **preferences.summary(operative)), preferences.MENU)
+        turn.say(self.text("settings", **preferences.summary(self, operative)), preferences.MENU)
 
     # -- buttons and text --------------------------------------------------------
 
-    def _press(self, turn: Turn, sender: Sender, data: str) -> None:
-        kind, _, rest = data.partition(":")
-        if kind == "stop":
-            self._confirm_stop(turn, rest)
-        elif kind == "pause" and rest.isdigit() and int(rest) <= MAX_PAUSE_DAYS:
-            self._pause_for(turn, int(rest))
-        elif kind == "set":
-            preferences.press(self, turn, rest)
-        elif kind == "ans":
-            prompt_id, _, option = rest.rpartition(":")
-            answering.tapped(self, turn, prompt_id, option)
-        elif kind == "tip":
-            answering.tip_chosen(self, turn, rest)
-        elif kind == "coh" and rest.startswith("close:"):
-            facilitation.close_cohort(self, turn, rest.removeprefix("close:"))
-        elif kind == "fu":
-            facilitation.follow_up_button(self, turn, rest)
-        elif kind == "cm" and rest.startswith("list:"):
-            facilitation.show_commitments(self, turn, rest.removeprefix("list:"))
-        elif kind == "cm":
-            sequence.button(self, turn, rest)
-        elif data == "checkin:keep":
-            self.log(turn, EventType.SETTINGS_CHANGED, setting="kept_daily")
-            turn.say(self.text("check_in_kept"), replace=True)
-        else:
-            turn.say(self.text("button_expired"))
+    def _press(self, turn: Turn, sender: Sender, payload: Payload | Expired) -> None:
+        match payload:
+            case StopChoice(confirm=confirm):
+                self._confirm_stop(turn, confirm)
+            case PauseFor(days=days):
+                self._pause_for(turn, days)
+            case KeepDaily():
+                self.log(turn, EventType.SETTINGS_CHANGED, setting="kept_daily")
+                turn.say(self.text("check_in_kept"), replace=True)
+            case (
+                OpenSettings()
+                | PickHour()
+                | SetPromptTime()
+                | ToggleDays()
+                | SaveDays()
+                | SetZone()
+                | TypeZone()
+                | SetTrade()
+            ) as choice:
+                preferences.press(self, turn, choice)
+            case Answer(prompt_id=prompt_id, option=option):
+                answering.tapped(self, turn, prompt_id, option)
+            case ShowTip(tip_id=tip_id):
+                answering.tip_chosen(self, turn, tip_id)
+            case CloseCohort(cohort_id=cohort_id):
+                facilitation.close_cohort(self, turn, cohort_id)
+            case FollowUpCohort(cohort_id=cohort_id):
+                facilitation.pick_cohort(self, turn, cohort_id)
+            case FollowUpAction() | ScheduleFollowUp() as action:
+                facilitation.follow_up_button(self, turn, action)
+            case ListCommitments(cohort_id=cohort_id):
+                facilitation.show_commitments(self, turn, cohort_id)
+            case ShareName() | CheckCommitment() as choice:
+                sequence.button_pressed(self, turn, choice)
+            case _:
+                turn.say(self.text("button_expired"))
 
     def _free_text(self, turn: Turn, sender: Sender, text: str) -> None:
         operative = _known(turn)
-        awaiting = operative.awaiting or ""
-        if awaiting == "timezone":
-            preferences.typed_timezone(self, turn, text)
-        elif awaiting.startswith(facilitation.FOLLOW_UP_PREFIX):
-            facilitation.draft(
-                self, turn, awaiting.removeprefix(facilitation.FOLLOW_UP_PREFIX), text
-            )
-        elif awaiting.startswith(sequence.PREFIX):
-            sequence.typed(self, turn, awaiting.removeprefix(sequence.PREFIX), text)
-        else:
-            answering.typed(self, turn, text)
+        match waiting(operative.awaiting):
+            case TypedZone():
+                preferences.typed_timezone(self, turn, text)
+            case FollowUpText(cohort_id=cohort_id):
+                facilitation.draft(self, turn, cohort_id, text)
+            case StepReply(ask=ask):
+                sequence.typed(self, turn, ask, text)
+            case _:
+                answering.typed(self, turn, text)
 
     # -- prompts -----------------------------------------------------------------
 
@@ -381,10 +494,12 @@ class Coach:
         now = self.clock()
         outbox = turn.uow.outbox
         prompt = outbox.find(Kind.PROMPT, operative.id, turn.today)
-        waiting = prompt is not None and operative.awaiting == (
-            f"{answering.ANSWER_PREFIX}{prompt.prompt_id}"
+        unanswered = (
+            prompt is not None
+            and prompt.prompt_id is not None
+            and waiting(operative.awaiting) == AnswerTo(prompt.prompt_id)
         )
-        if prompt is None or not (prompt.status is Delivery.PENDING or waiting):
+        if prompt is None or not (prompt.status is Delivery.PENDING or unanswered):
             turn.say(self.text("later_nothing"))
             return
         assert prompt.id is not None
@@ -421,15 +536,19 @@ class Coach:
     def _practice(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
         prompt = next_prompt(
-            self.library, self.record(turn).history, turn.today, operative.telegram_id
+            self.library,
+            self.record(turn).history,
+            turn.today,
+            operative.telegram_id,
+            operative.trade,
         )
         if prompt is None:
             turn.say(self.text("practice_none"))
             return
-        operative.awaiting = f"{answering.ANSWER_PREFIX}{prompt.id}"
+        operative.awaiting = AnswerTo(prompt.id).encode()
         turn.uow.operatives.save(operative)
         self.log(turn, EventType.PROMPT_SENT, item=prompt.id, via="practice")
-        turn.replies.append(answering.prompt_reply(self, prompt))
+        turn.replies.append(answering.prompt_reply(self, prompt, operative.telegram_id, turn.today))
 
     # -- facilitators ------------------------------------------------------------
 
@@ -448,7 +567,8 @@ class Coach:
             turn.say(self.text("gaps_none", days=GAP_DAYS))
             return
         lines = [self.text("gaps_header", days=GAP_DAYS)]
-        lines += [f"• {gap.created_at:%d %b}: {escape(gap.text[:200])}" for gap in gaps[:30]]
+        # 30 lines of 100 characters stay well inside Telegram's 4,096.
+        lines += [f"• {gap.created_at:%d %b}: {escape(gap.text[:100])}" for gap in gaps[:30]]
         turn.say("\n".join(lines))
 
 

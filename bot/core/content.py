@@ -8,24 +8,43 @@ touching code. Load it once at start-up::
 
 A broken file raises :class:`ContentError`, whose ``problems`` read like
 ``content/topics/doorstep.yaml:42: prompts[3].rubric[0].feedback: too long``.
+
+The topic files name no landlord: they say ``{landlord}``, filled in at load time
+with the deploying organisation's name (``COACHBOT_LANDLORD_NAME``)::
+
+    library = load_library(Path("content"), landlord="Riverside Homes")
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from bot.core import content_style
 from bot.core.normalising import Normaliser, Vocabulary
-from bot.core.telegram_html import html_problem
+from bot.core.telegram_html import escape, html_problem
 from bot.core.topics import TOPIC_IDS
 
 Verdict = Literal["strong", "partial", "concern"]
 VERDICTS: tuple[Verdict, ...] = ("strong", "partial", "concern")
+
+#: What ``{landlord}`` in the topic files becomes when no name is configured.
+DEFAULT_LANDLORD = "the housing association"
+LANDLORD_PLACEHOLDER = "{landlord}"
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 #: Item ids travel inside Telegram callback_data (64 bytes), so they are kept short.
 ItemId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
@@ -183,12 +202,68 @@ class VocabularyFile(_Strict):
         return Vocabulary(dict(self.words), frozenset(self.stopwords))
 
 
+class ChatKind(_Strict):
+    """One kind of chat that isn't a question (thanks, a greeting, being sworn at, a
+    question about the bot...) and the short, human answer it gets instead of a tip."""
+
+    id: ItemId
+    reply: str = Field(min_length=2, max_length=400)
+    #: A short message made only of these words (and small ones) is this kind of chat:
+    #: "cheers that helped", "morning all".
+    words: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list)
+    #: Signs (as in urgent.yaml) that make a message of up to 14 words this
+    #: kind of chat wherever they stand: "change my time", "who reads this".
+    signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(default_factory=list)
+    examples: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list
+    )
+    #: Sums ("20 x 17", "15% of 240") are this kind of chat.
+    sums: bool = False
+
+    _check_html = field_validator("reply")(_html_ok)
+
+
 class SmallTalkFile(_Strict):
     """``content/small_talk.yaml``: chat that isn't a question, for the matcher."""
 
     examples: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list
     )
+    groups: dict[str, list[Phrase]] = Field(default_factory=dict)
+    kinds: list[ChatKind] = Field(default_factory=list)
+
+
+class UrgentKind(_Strict):
+    """One kind of emergency (a gas smell, words about ending one's life...): the signs
+    that a message is about it, and the tip that says what to do now."""
+
+    id: ItemId
+    tip: ItemId
+    #: Phrases joined by "+", each a phrase or a $group; see bot.core.urgent.
+    signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+
+
+class UrgentFile(_Strict):
+    """``content/urgent.yaml``: messages that get a safety tip whatever their topic."""
+
+    #: Words that mean the same thing here, used in signs as $name.
+    groups: dict[str, list[Phrase]] = Field(default_factory=dict)
+    kinds: list[UrgentKind] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _groups_exist(self) -> UrgentFile:
+        missing = sorted(
+            {
+                part.strip()
+                for kind in self.kinds
+                for sign in kind.signs
+                for part in sign.split("+")
+                if part.strip().startswith("$") and part.strip()[1:] not in self.groups
+            }
+        )
+        if missing:
+            raise ValueError(f"signs use groups that are not defined: {', '.join(missing)}")
+        return self
 
 
 SequenceAsk = Literal["commitment", "commitment_check", "reflection"]
@@ -239,8 +314,15 @@ class Library:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     #: Examples of off-topic chat, so the matcher can tell it apart.
     small_talk: tuple[str, ...] = ()
+    #: Kinds of chat, each with its own answer; groups of words their signs use.
+    chat: tuple[ChatKind, ...] = ()
+    chat_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: The post-workshop sequence, in order of day.
     sequence: tuple[SequenceStep, ...] = ()
+    #: Emergencies that override routing, in order of precedence.
+    urgent: tuple[UrgentKind, ...] = ()
+    #: The groups of words urgent signs use, by name.
+    urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     def titles(self) -> dict[str, str]:
@@ -253,6 +335,26 @@ class Library:
     def text(self, key: str, **values: object) -> str:
         """A bot text from ``content/texts.yaml``, with ``{placeholders}`` filled in."""
         return self.texts[key].format(**values)
+
+
+#: The most prompts whose strong quick reply is also the longest label: above this,
+#: picking the longest option would pass too often.
+MAX_STRONG_LONGEST_SHARE = 0.40
+
+
+def strong_is_longest(library: Library) -> list[str]:
+    """Ids of the prompts whose strong quick reply is longer than every other one."""
+    found = []
+    for prompt in library.prompts.values():
+        lengths = [len(option.label) for option in prompt.options]
+        if any(
+            option.verdict == "strong"
+            and lengths.count(len(option.label)) == 1
+            and len(option.label) == max(lengths)
+            for option in prompt.options
+        ):
+            found.append(prompt.id)
+    return found
 
 
 @dataclass(frozen=True)
@@ -341,8 +443,9 @@ def _parse(file: Path) -> tuple[Any, dict[Path_, int]] | ContentProblem:
         return ContentProblem(file, line, "(file)", f"not valid YAML: {exc.problem}")
 
 
-def load_library(root: Path) -> Library:
-    """Load and validate every content file under ``root``.
+def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
+    """Load and validate every content file under ``root``, with ``{landlord}`` in the
+    topic files read as ``landlord``.
 
     Raises ContentError listing every problem found, not just the first.
     """
@@ -363,6 +466,8 @@ def load_library(root: Path) -> Library:
             problems.append(parsed)
             continue
         data, lines = parsed
+        problems.extend(_unknown_placeholders(data, file, lines))
+        data = _filled(data, escape(landlord))
         try:
             topic_file = TopicFile.model_validate(data)
         except ValidationError as exc:
@@ -410,6 +515,16 @@ def load_library(root: Path) -> Library:
     vocabulary_file = _load_model(root / "vocabulary.yaml", VocabularyFile, problems)
     sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
     small_talk_file = _load_model(root / "small_talk.yaml", SmallTalkFile, problems)
+    urgent_file = _load_model(root / "urgent.yaml", UrgentFile, problems)
+    urgent = tuple(urgent_file.kinds) if urgent_file else ()
+    urgent_groups = (
+        {name: tuple(words) for name, words in urgent_file.groups.items()} if urgent_file else {}
+    )
+    problems.extend(
+        ContentProblem(root / "urgent.yaml", 1, f"kinds[{index}].tip", f"no tip {kind.tip!r}")
+        for index, kind in enumerate(urgent)
+        if kind.tip not in tips
+    )
     vocabulary = vocabulary_file.vocabulary() if vocabulary_file else Vocabulary()
     sequence = sequences_file.post_workshop if sequences_file else []
     normaliser = Normaliser(vocabulary)
@@ -425,9 +540,93 @@ def load_library(root: Path) -> Library:
     if problems:
         raise ContentError(problems)
     small_talk = tuple(small_talk_file.examples) if small_talk_file else ()
-    return Library(
-        topics, prompts, tips, topic_of, texts, vocabulary, small_talk, tuple(sequence), raw
+    chat = tuple(small_talk_file.kinds) if small_talk_file else ()
+    small_talk += tuple(example for kind in chat for example in kind.examples)
+    chat_groups = (
+        {name: tuple(words) for name, words in small_talk_file.groups.items()}
+        if small_talk_file
+        else {}
     )
+    return Library(
+        topics,
+        prompts,
+        tips,
+        topic_of,
+        texts,
+        vocabulary,
+        small_talk,
+        chat=chat,
+        chat_groups=chat_groups,
+        sequence=tuple(sequence),
+        urgent=urgent,
+        urgent_groups=urgent_groups,
+        raw=raw,
+    )
+
+
+def _strings(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))
+
+
+def _unknown_placeholders(
+    data: Any, file: Path, lines: Mapping[Path_, int]
+) -> Iterator[ContentProblem]:
+    """Braces that would reach an operative as they are: only {landlord} is filled in."""
+    for path, text in _strings(data):
+        for placeholder in _PLACEHOLDER.findall(text):
+            if placeholder != LANDLORD_PLACEHOLDER:
+                yield ContentProblem(
+                    file,
+                    _line_of(path, lines),
+                    _field_name(path),
+                    f"{placeholder} is not filled in by the bot; only {LANDLORD_PLACEHOLDER} is",
+                )
+
+
+def style_check(root: Path) -> tuple[list[ContentProblem], float]:
+    """Texts an operative reads that are hard to read or not in British English, by file
+    and line, and the mean reading age of all of them (see :mod:`bot.core.content_style`)."""
+    problems: list[ContentProblem] = []
+    shown: list[str] = []
+    files = [
+        *sorted((root / "topics").glob("*.yaml")),
+        root / "texts.yaml",
+        root / "sequences.yaml",
+    ]
+    for file in files:
+        parsed = _parse(file) if file.exists() else None
+        if parsed is None or isinstance(parsed, ContentProblem):
+            continue  # load_library reports these
+        data, lines = parsed
+        for path, text in _strings(data):
+            field = _field_name(path)
+            topic_text = file.parent.name == "topics" and content_style.SHOWN_FIELD.match(field)
+            bot_text = file.name == "texts.yaml" or field.endswith(".text")
+            if not (topic_text or bot_text):
+                continue
+            shown.append(text)
+            problems.extend(
+                ContentProblem(file, _line_of(path, lines), field, problem)
+                for problem in content_style.style_problems(text)
+            )
+    return problems, content_style.mean_reading_age(shown)
+
+
+def _filled(data: Any, landlord: str) -> Any:
+    if isinstance(data, str):
+        return data.replace(LANDLORD_PLACEHOLDER, landlord)
+    if isinstance(data, dict):
+        return {key: _filled(value, landlord) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_filled(value, landlord) for value in data]
+    return data
 
 
 _Model = TypeVar("_Model", bound=BaseModel)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core import answering, sequence
+from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
 from bot.core.coaching import Coach
 from bot.core.digest import queue_weekly_digests
 from bot.core.facilitation import report_follow_ups
@@ -46,6 +47,8 @@ from bot.core.selection import next_prompt
 HISTORY_DAYS = 180
 #: Mon, Wed and Fri, as a working-days bit mask.
 THREE_A_WEEK = (1 << 0) | (1 << 2) | (1 << 4)
+#: The check-in's "take a break" pauses for this many days.
+CHECK_IN_PAUSE_DAYS = 14
 
 
 @dataclass
@@ -229,10 +232,12 @@ class DailyPrompts:
             if uow.outbox.add(self._check_in(operative, day, at), now):
                 plan.check_ins += 1
             return
-        prompt = next_prompt(self.coach.library, record.history, day, operative.telegram_id)
+        prompt = next_prompt(
+            self.coach.library, record.history, day, operative.telegram_id, operative.trade
+        )
         if prompt is None:
             return
-        reply = answering.prompt_reply(self.coach, prompt)
+        reply = answering.prompt_reply(self.coach, prompt, operative.telegram_id, day)
         message = OutboxMessage(
             kind=Kind.PROMPT,
             operative_id=operative.id,
@@ -242,7 +247,7 @@ class DailyPrompts:
             buttons=_buttons(reply.buttons),
             due_at=at,
             prompt_id=prompt.id,
-            awaits=f"{answering.ANSWER_PREFIX}{prompt.id}",
+            awaits=AnswerTo(prompt.id).encode(),
         )
         if uow.outbox.add(message, now):
             plan.prompts += 1
@@ -257,9 +262,9 @@ class DailyPrompts:
             local_date=day,
             text=text("check_in"),
             buttons=[
-                [(text("check_in_fewer"), f"set:dd:{THREE_A_WEEK}")],
-                [(text("check_in_keep"), "checkin:keep")],
-                [(text("check_in_pause"), "pause:14")],
+                [(text("check_in_fewer"), SaveDays(THREE_A_WEEK).encode())],
+                [(text("check_in_keep"), KeepDaily().encode())],
+                [(text("check_in_pause"), PauseFor(CHECK_IN_PAUSE_DAYS).encode())],
             ],
             due_at=at,
         )
@@ -271,20 +276,21 @@ class DailyPrompts:
         by_id = {op.id: op for op in operatives if op.status is Status.ACTIVE and op.id}
         today_of = {op_id: local_now(op, now).date() for op_id, op in by_id.items()}
         sent = uow.outbox.sent_prompts(by_id, min(today_of.values(), default=now.date()))
-        waiting = [
+        unanswered = [
             (by_id[op_id], message)
             for op_id, messages in sent.items()
             for message in messages
             if message.local_date == today_of[op_id]
-            and by_id[op_id].awaiting == f"{answering.ANSWER_PREFIX}{message.prompt_id}"
+            and message.prompt_id is not None
+            and waiting(by_id[op_id].awaiting) == AnswerTo(message.prompt_id)
             and message.sent_at is not None
             and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
             and remind_at <= now
             and is_working_day(by_id[op_id], message.local_date)
         ]
-        reminded = uow.outbox.queued(Kind.REMINDER, {m.local_date for _, m in waiting})
+        reminded = uow.outbox.queued(Kind.REMINDER, {m.local_date for _, m in unanswered})
         queued = 0
-        for operative, message in waiting:
+        for operative, message in unanswered:
             if (operative.id, message.local_date) in reminded:
                 continue
             assert operative.id is not None

@@ -26,14 +26,15 @@ _MONTHS = {
     )
     for name in names
 }
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$")
-_WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)(?:\s+(\d{4}))?$")
+# re.ASCII: only 0-9 are digits here, so int() below always accepts what matched.
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$", re.ASCII)
+_WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)(?:\s+(\d{4}))?$", re.ASCII)
 
 
 def parse_day(text: str, today: date) -> date | None:
     """A date on or after ``today`` and within a year, British day-first; None if unclear.
-    Without a year, the next such date is meant."""
+    Without a year, the next such date is meant. Never raises, whatever ``text`` is."""
     cleaned = text.strip().lower().removeprefix("until").removeprefix("till").strip()
     day = month = year = None
     if match := _ISO.match(cleaned):
@@ -49,11 +50,11 @@ def parse_day(text: str, today: date) -> date | None:
     if day is None or month is None:
         return None
     try:
-        found = date(year or today.year, month, day)
+        found = date(today.year if year is None else year, month, day)
         if year is None and found < today:
             found = date(today.year + 1, month, day)
-    except ValueError:
-        return None
-    if not today <= found <= today + timedelta(days=366):
+        if not today <= found <= today + timedelta(days=366):
+            return None
+    except (ValueError, OverflowError):  # day 31 of a short month, year 0, or past 9999
         return None
     return found

@@ -11,10 +11,21 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from bot.core.callbacks import (
+    CloseCohort,
+    FollowUpAction,
+    FollowUpCohort,
+    FollowUpText,
+    ListCommitments,
+    Payload,
+    ScheduleFollowUp,
+    button,
+)
 from bot.core.dates import parse_day
 from bot.core.invites import deep_link, new_invite_code, qr_png
-from bot.core.messages import Attachment, Button, Reply
+from bot.core.messages import Attachment, Reply
 from bot.core.model import (
+    FORMER_FACILITATOR,
     Cohort,
     Delivery,
     EventType,
@@ -26,7 +37,10 @@ from bot.core.model import (
     Outcome,
     Role,
     Status,
+    follow_up_ref,
+    follow_up_report_ref,
 )
+from bot.core.parsing import parse_user_id
 from bot.core.scheduling import at_local, local_now, next_window
 from bot.core.telegram_html import escape
 
@@ -35,7 +49,6 @@ if TYPE_CHECKING:
     from bot.core.messages import Sender
     from bot.core.ports import UnitOfWork
 
-FOLLOW_UP_PREFIX = "followup:"
 MAX_FOLLOW_UP = 3500
 _MONTHS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -64,13 +77,13 @@ def own_cohorts(coach: Coach, uow: UnitOfWork, operative: Operative) -> list[Coh
     return uow.cohorts.created_by(operative.telegram_id)
 
 
-def _own_cohort(coach: Coach, turn: Turn, cohort_id: str) -> Cohort | None:
+def _own_cohort(coach: Coach, turn: Turn, cohort_id: int) -> Cohort | None:
     """The cohort, if the sender may act on it; otherwise say no and return None."""
     operative = _require_lead(coach, turn)
     if operative is None:
         return None
     mine = {c.id: c for c in own_cohorts(coach, turn.uow, operative)}
-    cohort = mine.get(int(cohort_id)) if cohort_id.isdigit() else None
+    cohort = mine.get(cohort_id)
     if cohort is None:
         turn.say(coach.text("cohort_not_yours"))
     return cohort
@@ -156,14 +169,19 @@ def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
                 code=cohort.invite_code,
                 members=counts.get(cohort.id, 0),
                 closed=" (closed)" if not cohort.is_open else "",
+                author=(
+                    coach.text("cohort_former_facilitator")
+                    if cohort.created_by == FORMER_FACILITATOR
+                    else ""
+                ),
             )
         )
         if cohort.is_open:
-            buttons.append((Button(f"Close {cohort.name[:40]}", f"coh:close:{cohort.id}"),))
+            buttons.append((button(f"Close {cohort.name[:40]}", CloseCohort(cohort.id)),))
     turn.say("\n".join(lines), tuple(buttons))
 
 
-def close_cohort(coach: Coach, turn: Turn, cohort_id: str) -> None:
+def close_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
     cohort = _own_cohort(coach, turn, cohort_id)
     if cohort is None or cohort.id is None:
         return
@@ -176,19 +194,19 @@ def _choose_cohort(
     coach: Coach,
     turn: Turn,
     operative: Operative,
-    button_prefix: str,
-    then: Callable[[Coach, Turn, str], None],
+    payload: Callable[[int], Payload],
+    then: Callable[[Coach, Turn, int], None],
 ) -> None:
     """Go straight on with the facilitator's only cohort, or ask which with buttons."""
-    cohorts = [c for c in own_cohorts(coach, turn.uow, operative) if c.id is not None]
+    cohorts = {c.id: c.name for c in own_cohorts(coach, turn.uow, operative) if c.id is not None}
     if not cohorts:
         turn.say(coach.text("cohorts_none"))
     elif len(cohorts) == 1:
-        then(coach, turn, str(cohorts[0].id))
+        then(coach, turn, next(iter(cohorts)))
     else:
         turn.say(
             coach.text("followup_pick"),
-            tuple((Button(c.name[:50], f"{button_prefix}:{c.id}"),) for c in cohorts),
+            tuple((button(name[:50], payload(cohort_id)),) for cohort_id, name in cohorts.items()),
         )
 
 
@@ -199,22 +217,22 @@ def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     operative = _require_lead(coach, turn)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, "fu:pick", pick_cohort)
+    _choose_cohort(coach, turn, operative, FollowUpCohort, pick_cohort)
 
 
-def pick_cohort(coach: Coach, turn: Turn, cohort_id: str) -> None:
+def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
     cohort = _own_cohort(coach, turn, cohort_id)
     if cohort is None or cohort.id is None:
         return
     operative = turn.operative
     assert operative is not None
-    operative.awaiting = f"{FOLLOW_UP_PREFIX}{cohort.id}"
+    operative.awaiting = FollowUpText(cohort.id).encode()
     turn.uow.operatives.save(operative)
     members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
     turn.say(coach.text("followup_type", name=escape(cohort.name), members=members))
 
 
-def draft(coach: Coach, turn: Turn, cohort_id: str, text: str) -> None:
+def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
     """The facilitator typed the follow-up: keep it as a draft and show the preview."""
     operative = turn.operative
     assert operative is not None
@@ -228,6 +246,7 @@ def draft(coach: Coach, turn: Turn, cohort_id: str, text: str) -> None:
         turn.say(coach.text("followup_empty"))
         return
     saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
+    assert saved.id is not None
     members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
     turn.say(
         coach.text(
@@ -235,24 +254,24 @@ def draft(coach: Coach, turn: Turn, cohort_id: str, text: str) -> None:
         ),
         (
             (
-                Button("Send", f"fu:send:{saved.id}"),
-                Button("Schedule", f"fu:sched:{saved.id}"),
-                Button("Cancel", f"fu:cancel:{saved.id}"),
+                button("Send", FollowUpAction("send", saved.id)),
+                button("Schedule", FollowUpAction("sched", saved.id)),
+                button("Cancel", FollowUpAction("cancel", saved.id)),
             ),
         ),
     )
 
 
-def _draft_of(coach: Coach, turn: Turn, follow_up_id: str) -> FollowUp | None:
+def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
     """The draft behind a button, if the sender may act on it and it is still a draft."""
     operative = _require_lead(coach, turn)
     if operative is None:
         return None
-    found = turn.uow.follow_ups.get(int(follow_up_id)) if follow_up_id.isdigit() else None
+    found = turn.uow.follow_ups.get(follow_up_id)
     if found is None:
         turn.say(coach.text("button_expired"))
         return None
-    cohort = _own_cohort(coach, turn, str(found.cohort_id))
+    cohort = _own_cohort(coach, turn, found.cohort_id)
     if cohort is None:
         return None
     if found.status is not FollowUpStatus.DRAFT:
@@ -261,39 +280,37 @@ def _draft_of(coach: Coach, turn: Turn, follow_up_id: str) -> FollowUp | None:
     return found
 
 
-def follow_up_button(coach: Coach, turn: Turn, action: str) -> None:
-    """fu:send:ID, fu:sched:ID, fu:at:ID:N, fu:cancel:ID, fu:pick:COHORT."""
-    verb, _, rest = action.partition(":")
-    if verb == "pick":
-        pick_cohort(coach, turn, rest)
-        return
-    follow_up_id, _, choice = rest.partition(":")
-    found = _draft_of(coach, turn, follow_up_id)
+def follow_up_button(coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp) -> None:
+    """Send, Schedule (then when) or Cancel under a follow-up's preview."""
+    found = _draft_of(coach, turn, action.follow_up_id)
     if found is None:
         return
     draft_ = found
     assert draft_.id is not None
-    if verb == "cancel":
-        turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
-        turn.say(coach.text("followup_cancelled"), replace=True)
-    elif verb == "send":
-        members = queue_follow_up(coach, turn.uow, draft_, coach.clock())
-        turn.say(coach.text("followup_queued", members=members), replace=True)
-    elif verb == "sched":
-        buttons = tuple(
-            (Button(label, f"fu:at:{draft_.id}:{number}"),)
-            for number, label in enumerate(SCHEDULE_CHOICES)
-        )
-        turn.say(coach.text("followup_when"), buttons, replace=True)
-    elif verb == "at" and choice.isdigit() and int(choice) < len(SCHEDULE_CHOICES):
-        author = turn.operative
-        assert author is not None
-        when = _scheduled_time(author, coach.clock(), int(choice))
-        queue_follow_up(coach, turn.uow, draft_, when)
-        local = local_now(author, when)
-        turn.say(coach.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True)
-    else:
-        turn.say(coach.text("button_expired"))
+    match action:
+        case FollowUpAction(verb="cancel"):
+            turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
+            turn.say(coach.text("followup_cancelled"), replace=True)
+        case FollowUpAction(verb="send"):
+            members = queue_follow_up(coach, turn.uow, draft_, coach.clock())
+            turn.say(coach.text("followup_queued", members=members), replace=True)
+        case FollowUpAction(verb="sched"):
+            buttons = tuple(
+                (button(label, ScheduleFollowUp(draft_.id, number)),)
+                for number, label in enumerate(SCHEDULE_CHOICES)
+            )
+            turn.say(coach.text("followup_when"), buttons, replace=True)
+        case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
+            author = turn.operative
+            assert author is not None
+            when = _scheduled_time(author, coach.clock(), choice)
+            queue_follow_up(coach, turn.uow, draft_, when)
+            local = local_now(author, when)
+            turn.say(
+                coach.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True
+            )
+        case _:
+            turn.say(coach.text("button_expired"))
 
 
 def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
@@ -323,7 +340,7 @@ def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: dat
                 operative_id=member.id,
                 chat_id=member.telegram_id,
                 local_date=local_now(member, due).date(),
-                ref=f"fu{follow_up_.id}",
+                ref=follow_up_ref(follow_up_.id),
                 text=escape(follow_up_.text),
                 due_at=due,
             ),
@@ -338,7 +355,7 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
     reported = 0
     for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
         assert done.id is not None
-        counts = uow.outbox.counts(Kind.FOLLOW_UP, f"fu{done.id}")
+        counts = uow.outbox.counts(Kind.FOLLOW_UP, follow_up_ref(done.id))
         waiting = sum(
             counts.get(s, 0) for s in (Delivery.PENDING, Delivery.CLAIMED, Delivery.SENDING)
         )
@@ -358,7 +375,7 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
                 operative_id=author.id,
                 chat_id=author.telegram_id,
                 local_date=local_now(author, now).date(),
-                ref=f"fu{done.id}-report",
+                ref=follow_up_report_ref(done.id),
                 text=coach.text(
                     "followup_done",
                     name=escape(cohort.name),
@@ -381,10 +398,10 @@ def commitments(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     operative = _require_lead(coach, turn)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, "cm:list", show_commitments)
+    _choose_cohort(coach, turn, operative, ListCommitments, show_commitments)
 
 
-def show_commitments(coach: Coach, turn: Turn, cohort_id: str) -> None:
+def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
     """Anonymous, unless the operative ticked "share my name": then their first name."""
     cohort = _own_cohort(coach, turn, cohort_id)
     if cohort is None or cohort.id is None:
@@ -423,14 +440,15 @@ def grant(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
         return
     parts = args.split()
     roles = {role.value: role for role in Role}
-    if len(parts) != 2 or not parts[0].isdigit() or parts[1].lower() not in roles:
+    user_id = parse_user_id(parts[0]) if len(parts) == 2 else None
+    if user_id is None or parts[1].lower() not in roles:
         turn.say(coach.text("grant_how"))
         return
-    target = turn.uow.operatives.get(int(parts[0]))
+    target = turn.uow.operatives.get(user_id)
     if target is None:
-        turn.say(coach.text("grant_unknown", user_id=parts[0]))
+        turn.say(coach.text("grant_unknown", user_id=user_id))
         return
     target.role = roles[parts[1].lower()]
     turn.uow.operatives.save(target)
     coach.log(turn, EventType.ROLE_GRANTED, role=target.role.value)
-    turn.say(coach.text("grant_done", user_id=parts[0], role=target.role.value))
+    turn.say(coach.text("grant_done", user_id=user_id, role=target.role.value))

@@ -4,8 +4,9 @@ Two jobs, both on normalised text (see :mod:`bot.core.normalising`):
 
 * :meth:`Matcher.route` takes a free question ("what do i say if im running
   late") and finds the best tip across all topics, or says it is off-topic;
-* :meth:`Matcher.judge` takes a reply to a scenario prompt and finds the rubric
-  pattern it is closest to, and so its verdict.
+* :meth:`Matcher.judge` takes a reply to a scenario prompt and marks it by the
+  ingredients and red flags it has (see :mod:`bot.core.judging`), or else by
+  the rubric pattern it is closest to.
 
     >>> matcher = Matcher(library, vocabulary)
     >>> matcher.route("tenent kicking off about the wait").topic
@@ -18,7 +19,6 @@ forgives word order and typos.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,16 +26,13 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.core.content import Library, ScenarioPrompt, Verdict
+from bot.core.chat import ChatSigns
+from bot.core.content import Library, ScenarioPrompt
+from bot.core.judging import Basis, Judgement, PromptJudge
 from bot.core.naive_bayes import NaiveBayes
 from bot.core.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.normalising import Normaliser, Vocabulary
-
-#: How operatives start a question rather than an answer.
-_QUESTION = re.compile(
-    r"^(what|how|why|when|where|who|which|is it|is there|are we|can i|could i|should i|"
-    r"do i|do we|does|am i|any tips|any advice|tips)\b"
-)
+from bot.core.urgent import UrgentSigns
 
 
 class Confidence(StrEnum):
@@ -88,10 +85,13 @@ class Tuning:
     verdict_model_weight: float = 0.15
     #: Added to a pattern's score when one of its key phrases appears.
     key_phrase_bonus: float = 0.1
-    #: A reply this close to a pattern is an answer, even if it reads like a question.
-    surely_an_answer: float = 0.75
     #: A reply scoring below this against every pattern has no verdict.
     no_verdict_below: float = 0.25
+    #: A reply this close (rapidfuzz ratio) to a quick reply's label is that quick reply.
+    typed_option_ratio: float = 85.0
+    #: A reply missing one of three or more ingredients is strong if it scores this
+    #: much against a strong rubric pattern.
+    strong_wording: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -107,15 +107,11 @@ class Route:
     choices: tuple[tuple[str, str], ...] = ()
     #: Off-topic because it is chat, not a question the content is missing.
     small_talk: bool = False
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """How a reply to a prompt measures up."""
-
-    verdict: Verdict | None
-    pattern: int | None
-    score: float
+    #: The kind of emergency the message is about (content/urgent.yaml), if any: then
+    #: ``tip`` is that kind's safety tip, whatever else the message seems to be about.
+    urgent: str | None = None
+    #: The kind of chat it is (content/small_talk.yaml), if it is chat of a known kind.
+    chat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,7 +119,8 @@ class _Pattern:
     """A rubric pattern, prepared: each example's normalised text and terms, and padded
     key phrases."""
 
-    examples: tuple[tuple[str, frozenset[str]], ...]
+    #: Each example's normalised text, terms, and the terms' total weight.
+    examples: tuple[tuple[str, frozenset[str], float], ...]
     key_phrases: tuple[str, ...]
 
 
@@ -173,7 +170,19 @@ class Matcher:
         for term in sorted(t for t in self._topics.log_probability if " " not in t):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+        self.urgent = UrgentSigns(library, self.normaliser)
+        self.chat = ChatSigns(library, self.normaliser)
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
+        self._judges = {
+            prompt.id: PromptJudge(
+                prompt,
+                self.normaliser,
+                library.text,
+                self.tuning.typed_option_ratio,
+                self.tuning.strong_wording,
+            )
+            for prompt in library.prompts.values()
+        }
 
     # -- building --------------------------------------------------------------
 
@@ -253,7 +262,15 @@ class Matcher:
     # -- routing free questions ------------------------------------------------
 
     def route(self, text: str) -> Route:
-        """Find the best tip for a free question, or decide it is off-topic."""
+        """Find the best tip for a free question, or decide it is off-topic. A message
+        showing signs of an emergency gets that emergency's safety tip first."""
+        urgent = self.urgent.kind_of(text)
+        if urgent is not None:
+            topic = self.library.topic_of[urgent.tip]
+            return Route(Confidence.SURE, topic, urgent.tip, 1.0, urgent=urgent.id)
+        chat = self.chat.kind_of(text)
+        if chat is not None:
+            return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True, chat=chat.id)
         terms = self.query_terms(text)
         known = [term for term in terms if self._topics.knows(term)]
         if not known or self._is_small_talk(text):
@@ -316,7 +333,11 @@ class Matcher:
     # -- judging replies to prompts --------------------------------------------
 
     def judge(self, prompt: ScenarioPrompt, text: str) -> Judgement:
-        """Match a reply against the prompt's rubric."""
+        """Mark a reply to ``prompt``: its verdict, what it has and lacks, and feedback."""
+        return self._judges[prompt.id].judge(text, self.judge_by_rubric(prompt, text))
+
+    def judge_by_rubric(self, prompt: ScenarioPrompt, text: str) -> Judgement:
+        """Match a reply against the prompt's rubric examples alone."""
         terms = self.query_terms(text)
         if not terms:
             return Judgement(None, None, 0.0)
@@ -326,13 +347,16 @@ class Matcher:
         tuning = self.tuning
         best: tuple[float, int] = (0.0, -1)
         pattern_verdicts = [p.verdict for p in prompt.rubric]
+        # The reply's term weights, once: the overlap with every example needs them.
+        mine = {term: self._weight(term) for term in terms}
+        mine_total = sum(mine.values())
         for index, pattern in enumerate(self._rubrics[prompt.id]):
             closest = 0.0
-            for example_text, example_terms in pattern.examples:
+            for example_text, example_terms, example_total in pattern.examples:
                 # Characters of the whole reply, small words included: in an answer
                 # "tell him" and "tell him why" are different verdicts.
                 fuzzy = fuzz.ratio(plain, example_text) / 100
-                overlap = self._f1(terms, example_terms)
+                overlap = _f1(mine, mine_total, example_terms, example_total)
                 closest = max(
                     closest, tuning.example_weight * fuzzy + (1 - tuning.example_weight) * overlap
                 )
@@ -345,41 +369,31 @@ class Matcher:
         score, index = best
         if index < 0 or score < tuning.no_verdict_below:
             return Judgement(None, None, score)
-        return Judgement(prompt.rubric[index].verdict, index, score)
-
-    def reads_as_answer(
-        self, prompt: ScenarioPrompt, text: str, judgement: Judgement, route: Route
-    ) -> bool:
-        """Whether text typed while a prompt waits answers it, rather than asking something
-        new; ``route`` is where the text would go as a question."""
-        if judgement.verdict is None:
-            return False
-        if judgement.score >= self.tuning.surely_an_answer:
-            return True
-        if route.confidence is not Confidence.SURE:
-            return True
-        if _QUESTION.search(self.normaliser.text(text)) or "?" in text:
-            return False
-        return route.topic == self.library.topic_of[prompt.id]
-
-    def _f1(self, terms: Sequence[str], example: frozenset[str]) -> float:
-        """Weighted overlap of a reply with an example: both must cover each other."""
-        mine = set(terms)
-        shared = sum(self._weight(t) for t in mine & example)
-        if not shared:
-            return 0.0
-        precision = shared / sum(self._weight(t) for t in mine)
-        recall = shared / sum(self._weight(t) for t in example)
-        return 2 * precision * recall / (precision + recall)
+        nearest = prompt.rubric[index]
+        return Judgement(nearest.verdict, index, score, nearest.feedback, Basis.RUBRIC)
 
     def _prepare(self, prompt: ScenarioPrompt) -> list[_Pattern]:
         return [
             _Pattern(
                 tuple(
-                    (self.normaliser.text(example), frozenset(self.query_terms(example)))
+                    (self.normaliser.text(example), terms, sum(self._weight(t) for t in terms))
                     for example in pattern.examples
+                    for terms in [frozenset(self.query_terms(example))]
                 ),
                 tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),
             )
             for pattern in prompt.rubric
         ]
+
+
+def _f1(
+    mine: dict[str, float], mine_total: float, example: frozenset[str], example_total: float
+) -> float:
+    """Weighted overlap of a reply (its terms' weights) with an example: both must cover
+    each other."""
+    shared = sum(weight for term, weight in mine.items() if term in example)
+    if not shared:
+        return 0.0
+    precision = shared / mine_total
+    recall = shared / example_total
+    return 2 * precision * recall / (precision + recall)

@@ -44,6 +44,9 @@ class Operative:
     #: What the next free-text message answers, when the bot asked for something.
     awaiting: str | None = None
     created_at: datetime | None = None
+    #: Their trade (a content trade id: gas, joinery...), for scenarios that fit; None
+    #: until they say, and then only scenarios written for every trade are sent.
+    trade: str | None = None
     id: int | None = None
 
     def days_label(self) -> str:
@@ -57,11 +60,17 @@ class Operative:
         return ", ".join(names) if names else "no days"
 
 
+#: ``Cohort.created_by`` once the facilitator who set the group up has been erased.
+FORMER_FACILITATOR = 0
+
+
 @dataclass
 class Cohort:
     name: str
     invite_code: str
     workshop_date: date | None = None
+    #: The Telegram id of who set it up; None if made on the server (``coachbot cohort
+    #: create``); :data:`FORMER_FACILITATOR` once that person has been erased.
     created_by: int | None = None
     closed_at: datetime | None = None
     created_at: datetime | None = None
@@ -137,8 +146,8 @@ class Delivery(enum.StrEnum):
     FAILED = "failed"
     UNREACHABLE = "unreachable"
     CANCELLED = "cancelled"
-    #: The process stopped while Telegram had the message: it may or may not have
-    #: arrived, so it is not sent again (never twice beats never lost).
+    #: Written only by older versions, for a message caught mid-send by a crash. Such a
+    #: message is now sent again and counted (see ``bot.core.delivery``).
     UNCERTAIN = "uncertain"
 
 
@@ -186,6 +195,34 @@ class FollowUp:
     status: FollowUpStatus = FollowUpStatus.DRAFT
     send_at: datetime | None = None
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What erasing a person removed, to tell them (or the admin who asked)."""
+
+    #: Prompts sent, answers, settings changes and the like.
+    events: int = 0
+    #: Questions they asked that the coach couldn't answer.
+    questions: int = 0
+    #: Their commitment, with any notes and reflection.
+    commitments: int = 0
+    #: Messages to them that were waiting to go, or kept after going.
+    messages: int = 0
+    #: Follow-ups they wrote, drafted, queued or sent, with every copy queued for others.
+    follow_ups: int = 0
+    #: Groups they set up: kept, now set up by a "former facilitator".
+    cohorts: int = 0
+
+
+def follow_up_ref(follow_up_id: int) -> str:
+    """The outbox ``ref`` of a follow-up's copies, one per member."""
+    return f"fu{follow_up_id}"
+
+
+def follow_up_report_ref(follow_up_id: int) -> str:
+    """The outbox ``ref`` of the delivery report sent to a follow-up's author."""
+    return f"fu{follow_up_id}-report"
 
 
 class Outcome(enum.StrEnum):

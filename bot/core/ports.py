@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -13,6 +14,7 @@ from bot.core.model import (
     ContentGap,
     Delivery,
     EngagementEvent,
+    Erased,
     FollowUp,
     FollowUpStatus,
     Kind,
@@ -20,7 +22,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
-from bot.core.report_ports import ReportQueries
+from bot.core.report_ports import Period, ReportQueries, Scope
 
 
 class OperativeRepository(Protocol):
@@ -29,8 +31,6 @@ class OperativeRepository(Protocol):
     def add(self, operative: Operative) -> Operative: ...
 
     def save(self, operative: Operative) -> None: ...
-
-    def erase(self, telegram_id: int) -> bool: ...
 
     def by_id(self, operative_id: int) -> Operative | None: ...
 
@@ -98,32 +98,55 @@ class Outbox(Protocol):
         self,
         now: datetime,
         limit: int,
-        worker: str,
+        token: str,
         lease: timedelta,
         chat_id: int | None = None,
     ) -> list[OutboxMessage]:
-        """Due messages, taken for this worker; only one chat's with ``chat_id``."""
+        """Due messages, claimed under ``token`` until ``now + lease``; only one chat's
+        with ``chat_id``."""
         ...
 
-    def set_status(self, row_id: int, status: Delivery, **values: object) -> None: ...
+    # The writes below that take a ``token`` change only messages that claim still holds.
 
-    def mark_sending(self, row_ids: list[int]) -> None: ...
+    def set_status(
+        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+    ) -> bool: ...
 
-    def mark_sent(self, sent: list[tuple[int, int]], when: datetime) -> None:
-        """(row id, Telegram message id) pairs, delivered at ``when``."""
+    def mark_sending(self, row_ids: list[int], token: str) -> set[int]:
+        """The ids that may go now (still held by ``token``)."""
         ...
 
-    def retry(self, message_id: int, at: datetime, error: str) -> None: ...
+    def mark_sent(self, sent: list[tuple[int, int]], when: datetime, token: str) -> set[int]:
+        """(row id, Telegram message id) pairs, delivered at ``when``; the ids recorded."""
+        ...
+
+    def retry(
+        self, message_id: int, at: datetime, error: str, token: str, *, unconfirmed: bool = False
+    ) -> bool: ...
+
+    def release(self, row_ids: list[int], token: str) -> int:
+        """Claimed messages handed back untried."""
+        ...
 
     def reschedule(self, message_id: int, at: datetime) -> None: ...
 
-    def reschedule_claimed(self, message_id: int, at: datetime) -> None:
+    def reschedule_claimed(self, message_id: int, at: datetime, token: str) -> None:
         """Put a claimed message back in the queue for later, without counting an attempt."""
         ...
 
     def cancel_pending(self, operative_id: int) -> int: ...
 
-    def recover(self, now: datetime) -> tuple[int, int]: ...
+    def renew(self, tokens: Iterable[str], until: datetime) -> int:
+        """A live sender's claims last until ``until``."""
+        ...
+
+    def sweep(self, now: datetime, *, everything: bool = False) -> tuple[int, int]:
+        """Requeue stale claims: (claimed, caught mid-send)."""
+        ...
+
+    def unconfirmed(self, kind: Kind | None = None) -> int:
+        """Sends whose outcome was never known: an upper bound on duplicates."""
+        ...
 
     def counts(self, kind: Kind | None = None, ref: str | None = None) -> dict[Delivery, int]: ...
 
@@ -154,6 +177,56 @@ class Commitments(Protocol):
         ...
 
 
+class Erasure(Protocol):
+    def erase(self, telegram_id: int) -> Erased | None:
+        """Remove every row that names this person or holds their words (see
+        ``bot.storage.erasure``); what went, or None if nothing was stored."""
+        ...
+
+
+class Record(enum.StrEnum):
+    """What retention deletes, each in batches of ids."""
+
+    EVENTS = "events"
+    PROMPTS = "prompts"
+    GAPS = "gaps"
+    OUTBOX = "outbox"
+
+
+class RetentionStore(Protocol):
+    """Summaries of old weeks and months, and deleting what they replace."""
+
+    def summarised_until(self) -> date | None:
+        """The day from which records are kept in full (None if nothing was summarised)."""
+        ...
+
+    def earliest_activity(self) -> datetime | None:
+        """The oldest event, prompt or unanswered question."""
+        ...
+
+    def staff_timezones(self) -> set[str]:
+        """Time zones of managers, facilitators and admins (their reports use them)."""
+        ...
+
+    def has_summary(self, scope_key: str, period: Period) -> bool: ...
+
+    def summarise(self, scope_key: str, scope: Scope, period: Period, now: datetime) -> None:
+        """Keep the figures a report shows for this scope and period, as they are now."""
+        ...
+
+    def forget_gap_words(self, before: datetime) -> int:
+        """Remove the words (and the link to the person) of older unanswered questions."""
+        ...
+
+    def id_span(self, record: Record, before: datetime) -> tuple[int, int] | None:
+        """The lowest and highest id of the records retention would delete."""
+        ...
+
+    def delete(self, record: Record, before: datetime, first_id: int, stop_id: int) -> int:
+        """Delete such records with ids in [first_id, stop_id); how many went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
 
@@ -180,6 +253,12 @@ class UnitOfWork(Protocol):
 
     @property
     def commitments(self) -> Commitments: ...
+
+    @property
+    def erasure(self) -> Erasure: ...
+
+    @property
+    def retention(self) -> RetentionStore: ...
 
     def __enter__(self) -> Self: ...
 

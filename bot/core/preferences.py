@@ -1,6 +1,6 @@
-"""/settings: prompt time, working days and time zone, chosen with buttons.
+"""/settings: prompt time, working days, time zone and trade, chosen with buttons.
 
-Button data carries the whole choice so far (``set:d:31`` is Monday to Friday),
+A button carries the whole choice so far (``ToggleDays(31)`` is Monday to Friday),
 so nothing is half-saved if the operative wanders off mid-way.
 """
 
@@ -8,10 +8,23 @@ from __future__ import annotations
 
 from datetime import time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.core.callbacks import (
+    OpenSettings,
+    PickHour,
+    SaveDays,
+    SetPromptTime,
+    SetTrade,
+    SetZone,
+    ToggleDays,
+    TypedZone,
+    TypeZone,
+    button,
+)
+from bot.core.content import TRADES
 from bot.core.messages import Button
 from bot.core.model import WEEKDAYS, EventType, Operative
+from bot.core.parsing import parse_timezone
 from bot.core.telegram_html import escape
 
 if TYPE_CHECKING:
@@ -21,21 +34,32 @@ if TYPE_CHECKING:
 PROMPT_HOURS = range(7, 20)
 PROMPT_MINUTES = (0, 15, 30, 45)
 COMMON_ZONES = ("Europe/London", "Europe/Dublin")
-ALL_DAYS_MASK = 0b1111111
 
 Buttons = tuple[tuple[Button, ...], ...]
+Choice = (
+    OpenSettings | PickHour | SetPromptTime | ToggleDays | SaveDays | SetZone | TypeZone | SetTrade
+)
 
 MENU: Buttons = (
-    (Button("Prompt time", "set:time"), Button("Days", "set:days")),
-    (Button("Time zone", "set:tz"), Button("Done", "set:done")),
+    (button("Prompt time", OpenSettings("time")), button("Days", OpenSettings("days"))),
+    (button("Time zone", OpenSettings("tz")), button("Trade", OpenSettings("trade"))),
+    (button("Done", OpenSettings("done")),),
 )
 
 
-def summary(operative: Operative) -> dict[str, str]:
+def trade_buttons(coach: Coach) -> Buttons:
+    """One button a trade, and one for "I'd rather not say"."""
+    trades = [button(coach.text(f"trade_{trade}"), SetTrade(trade)) for trade in TRADES]
+    return (*_rows(trades, 2), (button(coach.text("trade_skip"), SetTrade(None)),))
+
+
+def summary(coach: Coach, operative: Operative) -> dict[str, str]:
+    trade = coach.text(f"trade_{operative.trade}") if operative.trade else coach.text("no_trade")
     return {
         "time": f"{operative.prompt_time:%H:%M}",
         "days": operative.days_label(),
         "timezone": operative.timezone,
+        "trade": trade,
     }
 
 
@@ -45,99 +69,88 @@ def _rows(buttons: list[Button], width: int) -> Buttons:
 
 def _day_buttons(mask: int) -> Buttons:
     days = [
-        Button(
+        button(
             ("✓ " if mask & (1 << day) else "") + WEEKDAYS[day].capitalize(),
-            f"set:d:{mask ^ (1 << day)}",
+            ToggleDays(mask ^ (1 << day)),
         )
         for day in range(7)
     ]
-    return (*_rows(days, 4), (Button("Done", f"set:dd:{mask}"),))
+    return (*_rows(days, 4), (button("Done", SaveDays(mask)),))
 
 
 def _mask(operative: Operative) -> int:
     return sum(1 << day for day in operative.working_days)
 
 
-def press(coach: Coach, turn: Turn, choice: str) -> None:
-    """Handle a settings button; ``choice`` is the data after ``set:``."""
+def press(coach: Coach, turn: Turn, choice: Choice) -> None:
+    """Handle a settings button."""
     operative = turn.operative
     assert operative is not None
-    kind, _, value = choice.partition(":")
-    if kind == "time":
-        hours = [Button(f"{hour:02d}:00", f"set:h:{hour}") for hour in PROMPT_HOURS]
-        turn.say(coach.text("settings_pick_hour"), _rows(hours, 5), replace=True)
-    elif kind == "h" and value.isdigit() and int(value) in PROMPT_HOURS:
-        hour = int(value)
-        minutes = [Button(f"{hour:02d}:{m:02d}", f"set:m:{hour}:{m}") for m in PROMPT_MINUTES]
-        turn.say(coach.text("settings_pick_minute"), _rows(minutes, 4), replace=True)
-    elif kind == "m" and _valid_time(value):
-        hour, minute = (int(part) for part in value.split(":"))
-        operative.prompt_time = time(hour, minute)
-        _save(coach, turn, operative, "prompt_time")
-    elif kind == "days":
-        turn.say(coach.text("settings_pick_days"), _day_buttons(_mask(operative)), replace=True)
-    elif kind == "d" and value.isdigit() and int(value) <= ALL_DAYS_MASK:
-        turn.say(coach.text("settings_pick_days"), _day_buttons(int(value)), replace=True)
-    elif kind == "dd" and value.isdigit() and int(value) <= ALL_DAYS_MASK:
-        if int(value) == 0:
+    match choice:
+        case OpenSettings(page="time"):
+            hours = [button(f"{hour:02d}:00", PickHour(hour)) for hour in PROMPT_HOURS]
+            turn.say(coach.text("settings_pick_hour"), _rows(hours, 5), replace=True)
+        case PickHour(hour=hour) if hour in PROMPT_HOURS:
+            minutes = [
+                button(f"{hour:02d}:{minute:02d}", SetPromptTime(hour, minute))
+                for minute in PROMPT_MINUTES
+            ]
+            turn.say(coach.text("settings_pick_minute"), _rows(minutes, 4), replace=True)
+        case SetPromptTime(hour=hour, minute=minute) if (
+            hour in PROMPT_HOURS and minute in PROMPT_MINUTES
+        ):
+            operative.prompt_time = time(hour, minute)
+            _save(coach, turn, operative, "prompt_time")
+        case OpenSettings(page="days"):
+            turn.say(coach.text("settings_pick_days"), _day_buttons(_mask(operative)), replace=True)
+        case ToggleDays(mask=mask):
+            turn.say(coach.text("settings_pick_days"), _day_buttons(mask), replace=True)
+        case SaveDays(mask=0):
             turn.say(coach.text("settings_no_days"), _day_buttons(0), replace=True)
-            return
-        operative.working_days = frozenset(d for d in range(7) if int(value) & (1 << d))
-        _save(coach, turn, operative, "working_days")
-    elif kind == "tz" and not value:
-        zones = [Button(zone, f"set:tz:{zone}") for zone in COMMON_ZONES]
-        zones.append(Button("Somewhere else", "set:tz:other"))
-        turn.say(coach.text("settings_pick_timezone"), _rows(zones, 1), replace=True)
-    elif kind == "tz" and value == "other":
-        operative.awaiting = "timezone"
-        turn.uow.operatives.save(operative)
-        turn.say(coach.text("settings_type_timezone"), replace=True)
-    elif kind == "tz" and value in COMMON_ZONES:
-        operative.timezone = value
-        _save(coach, turn, operative, "timezone")
-    elif kind == "done":
-        turn.say(coach.text("settings_done"), replace=True)
-    else:
-        turn.say(coach.text("button_expired"))
+        case SaveDays(mask=mask):
+            operative.working_days = frozenset(d for d in range(7) if mask & (1 << d))
+            _save(coach, turn, operative, "working_days")
+        case OpenSettings(page="tz"):
+            zones = [button(zone, SetZone(zone)) for zone in COMMON_ZONES]
+            zones.append(button("Somewhere else", TypeZone()))
+            turn.say(coach.text("settings_pick_timezone"), _rows(zones, 1), replace=True)
+        case TypeZone():
+            operative.awaiting = TypedZone().encode()
+            turn.uow.operatives.save(operative)
+            turn.say(coach.text("settings_type_timezone"), replace=True)
+        case SetZone(zone=zone) if zone in COMMON_ZONES:
+            operative.timezone = zone
+            _save(coach, turn, operative, "timezone")
+        case OpenSettings(page="trade"):
+            turn.say(coach.text("ask_trade"), trade_buttons(coach), replace=True)
+        case SetTrade(trade=trade):
+            operative.trade = trade
+            _save(coach, turn, operative, "trade")
+        case OpenSettings(page="done"):
+            turn.say(coach.text("settings_done"), replace=True)
+        case _:
+            turn.say(coach.text("button_expired"))
 
 
 def typed_timezone(coach: Coach, turn: Turn, text: str) -> None:
+    """The operative typed a time zone after "Somewhere else".
+
+    Either way the waiting state ends here: a zone that isn't one is answered
+    with how to try again, and the next message is read as a message again.
+    """
     operative = turn.operative
     assert operative is not None
-    zone = _zone_named(text.strip())
+    operative.awaiting = None
+    zone = parse_timezone(text)
     if zone is None:
-        operative.awaiting = None
         turn.uow.operatives.save(operative)
         turn.say(coach.text("settings_bad_timezone", value=escape(text.strip()[:60])))
         return
     operative.timezone = zone
-    operative.awaiting = None
     _save(coach, turn, operative, "timezone")
-
-
-def _zone_named(text: str) -> str | None:
-    """The IANA zone the operative meant, forgiving case and spaces ('europe/london')."""
-    candidate = text.replace(" ", "_")
-    try:
-        ZoneInfo(candidate)
-        return candidate
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    by_lower = {zone.lower(): zone for zone in available_timezones()}
-    return by_lower.get(candidate.lower())
-
-
-def _valid_time(value: str) -> bool:
-    hour, _, minute = value.partition(":")
-    return (
-        hour.isdigit()
-        and minute.isdigit()
-        and int(hour) in PROMPT_HOURS
-        and int(minute) in PROMPT_MINUTES
-    )
 
 
 def _save(coach: Coach, turn: Turn, operative: Operative, what: str) -> None:
     turn.uow.operatives.save(operative)
     coach.log(turn, EventType.SETTINGS_CHANGED, setting=what)
-    turn.say(coach.text("settings_saved", **summary(operative)), replace=True)
+    turn.say(coach.text("settings_saved", **summary(coach, operative)), replace=True)

@@ -171,6 +171,12 @@ class Figures:
     #: Operatives enrolled by the end of the period, per band of :data:`STREAK_BANDS`.
     streaks: tuple[int, ...]
     commitments: Commitments
+    #: Set when the period reaches back before the day from which records are kept
+    #: in full (see :mod:`bot.core.retention`): that day.
+    kept_from: date | None = None
+    #: The figures are a kept summary of this very week or month, exactly as they
+    #: were shown before the records went; there are no rows per person.
+    summary: bool = False
 
 
 @dataclass(frozen=True)

@@ -56,29 +56,44 @@ Value = str | int | float | date | Suppressed | None
 # -- periods -------------------------------------------------------------------
 
 
-class PeriodError(ValueError):
-    """A period that can't be read, with the text that was typed."""
+ONE_DAY: Final = timedelta(days=1)
+_WEEKS = re.compile(r"^(\d{1,3})w$", re.ASCII)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$", re.ASCII)
 
 
-_WEEKS = re.compile(r"^(\d{1,3})w$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-
-
-def _month(year: int, month: int) -> tuple[date, date]:
+def _month(year: int, month: int) -> tuple[date, date] | None:
+    """The first and last day of a month, if the calendar has it (years 1 to 9999)."""
+    if not (1 <= month <= 12 and date.min.year <= year <= date.max.year):
+        return None
     first = date(year, month, 1)
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    return first, following - timedelta(days=1)
+    last = date.max if (year, month) == (date.max.year, 12) else _next_month(first) - ONE_DAY
+    return first, last
 
 
-def parse_period(text: str, today: date, timezone: str) -> Period:
+def _next_month(first: date) -> date:
+    return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+
+
+def parse_period(text: str, today: date, timezone: str) -> Period | None:
     """A period from what a manager typed:
 
     - ``4w`` (the default): the last 4 whole weeks, Monday to Sunday, before this one;
     - ``this-week``, ``last-week``, ``this-month``, ``last-month``;
     - ``2026-10``: that month (so far, if it is this month);
     - ``2026-10-01..2026-10-31``: those days.
+
+    None if the text is none of these, or names no real or no finished stretch of
+    days ("2026-13", "0000-01", a month to come, a range backwards or too long).
+    Never raises.
     """
+    try:
+        return _period(text, today, timezone)
+    except (ValueError, OverflowError):  # only at the ends of the calendar
+        return None
+
+
+def _period(text: str, today: date, timezone: str) -> Period | None:
     cleaned = text.strip().lower() or DEFAULT_PERIOD
     this_monday = today - timedelta(days=today.weekday())
     if cleaned == "this-week":
@@ -88,36 +103,33 @@ def parse_period(text: str, today: date, timezone: str) -> Period:
     if match := _WEEKS.match(cleaned):
         weeks = int(match[1])
         if not 1 <= weeks <= MAX_WEEKS:
-            raise PeriodError(text)
+            return None
         return Period(
             this_monday - timedelta(weeks=weeks), this_monday - timedelta(days=1), timezone
         )
     if cleaned == "this-month":
         return Period(today.replace(day=1), today, timezone)
     if cleaned == "last-month":
-        first, last = _month(*(_previous_month(today)))
-        return Period(first, last, timezone)
+        month = _month(*(_previous_month(today)))
+        return None if month is None else Period(*month, timezone)
     if match := _MONTH.match(cleaned):
-        year, month = int(match[1]), int(match[2])
-        if not 1 <= month <= 12:
-            raise PeriodError(text)
-        first, last = _month(year, month)
-        if first > today:
-            raise PeriodError(text)
-        return Period(first, min(last, today), timezone)
+        month = _month(int(match[1]), int(match[2]))
+        if month is None or month[0] > today:
+            return None
+        return Period(month[0], min(month[1], today), timezone)
     if match := _RANGE.match(cleaned):
         try:
             first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-        except ValueError as error:
-            raise PeriodError(text) from error
-        return checked_period(first, last, timezone, text)
-    raise PeriodError(text)
+        except ValueError:
+            return None
+        return checked_period(first, last, timezone)
+    return None
 
 
-def checked_period(first: date, last: date, timezone: str, text: str = "") -> Period:
+def checked_period(first: date, last: date, timezone: str) -> Period | None:
     """A period between two dates, if it is the right way round and not too long."""
     if last < first or (last - first).days + 1 > MAX_DAYS:
-        raise PeriodError(text or f"{first}..{last}")
+        return None
     return Period(first, last, timezone)
 
 
@@ -185,6 +197,13 @@ class Report:
     def withheld(self) -> bool:
         """The whole group is too small to show anything."""
         return self.figures.membership.enrolled < PRIVACY_FLOOR
+
+    @property
+    def has_people(self) -> bool:
+        """Rows per person exist for the whole period (retention deletes them with the
+        records they come from)."""
+        kept_from = self.figures.kept_from
+        return kept_from is None or self.period.first >= kept_from
 
     @property
     def last_week(self) -> Activity:
@@ -577,6 +596,10 @@ def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
     elif commitments.made:
         lines.append(text("report_line_commitments_fewer", floor=PRIVACY_FLOOR))
     lines.append(text("report_line_gaps", count=v("unmatched_messages")))
+    kept_from = report.figures.kept_from
+    if kept_from is not None:
+        key = "report_kept_summary" if report.figures.summary else "report_partly_kept"
+        lines.append(text(key, day=f"{kept_from.day} {kept_from:%b %Y}"))
     return "\n".join(lines)
 
 

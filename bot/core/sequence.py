@@ -11,8 +11,15 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.core.callbacks import (
+    CheckCommitment,
+    ShareName,
+    StepAsk,
+    StepReply,
+    button,
+    step_reply,
+)
 from bot.core.content import SequenceStep
-from bot.core.messages import Button
 from bot.core.model import (
     Commitment,
     EventType,
@@ -27,7 +34,6 @@ if TYPE_CHECKING:
     from bot.core.coaching import Coach, Turn
     from bot.core.ports import UnitOfWork
 
-PREFIX = "seq:"
 #: A step this many days past its day is no longer sent.
 STALE_AFTER = timedelta(days=7)
 OUTCOME_TEXTS = {
@@ -35,6 +41,10 @@ OUTCOME_TEXTS = {
     Outcome.PARTLY: "commitment_partly",
     Outcome.NOT_YET: "commitment_not_yet",
 }
+
+
+#: In a step's text, what the operative committed to, in their own words.
+COMMITMENT = "{commitment}"
 
 
 def due_step(
@@ -63,16 +73,25 @@ def step_message(
     assert operative.id is not None
     text = step.text
     buttons: list[list[tuple[str, str]]] = []
-    awaits: str | None = f"{PREFIX}{step.ask}"
-    if step.ask == "commitment_check":
+    reply = step_reply(step.ask)
+    awaits = reply.encode() if reply is not None else None
+    if COMMITMENT in text:
         commitment = uow.commitments.of(operative.id)
-        if commitment is None:
+        if commitment is not None:
+            text = text.replace(COMMITMENT, escape(commitment.text))
+        elif step.ask == "commitment_check":
             return None
-        text = text.replace("{commitment}", escape(commitment.text))
+        else:
+            # Nothing to quote back: the step reads on without that line.
+            text = "\n".join(line for line in text.splitlines() if COMMITMENT not in line)
+    if step.ask == "commitment_check":
         buttons = [
-            [("Yes", "cm:out:kept"), ("Partly", "cm:out:partly"), ("Not yet", "cm:out:not_yet")]
+            [
+                ("Yes", CheckCommitment("kept").encode()),
+                ("Partly", CheckCommitment("partly").encode()),
+                ("Not yet", CheckCommitment("not_yet").encode()),
+            ]
         ]
-        awaits = None
     return OutboxMessage(
         kind=Kind.SEQUENCE,
         operative_id=operative.id,
@@ -86,7 +105,7 @@ def step_message(
     )
 
 
-def typed(coach: Coach, turn: Turn, ask: str, text: str) -> None:
+def typed(coach: Coach, turn: Turn, ask: StepAsk, text: str) -> None:
     """A typed reply to a step: the commitment, a note on how it went, or a reflection."""
     operative = turn.operative
     assert operative is not None and operative.id is not None
@@ -103,8 +122,8 @@ def typed(coach: Coach, turn: Turn, ask: str, text: str) -> None:
         turn.say(
             coach.text("commitment_thanks", text=escape(words)),
             (
-                (Button(coach.text("commitment_share_yes"), "cm:share:yes"),),
-                (Button(coach.text("commitment_share_no"), "cm:share:no"),),
+                (button(coach.text("commitment_share_yes"), ShareName(share=True)),),
+                (button(coach.text("commitment_share_no"), ShareName(share=False)),),
             ),
         )
     elif existing is None:
@@ -120,27 +139,25 @@ def typed(coach: Coach, turn: Turn, ask: str, text: str) -> None:
         turn.say(coach.text("reflection_thanks"))
 
 
-def button(coach: Coach, turn: Turn, action: str) -> None:
-    """cm:share:yes|no and cm:out:kept|partly|not_yet, on the operative's own commitment."""
+def button_pressed(coach: Coach, turn: Turn, choice: ShareName | CheckCommitment) -> None:
+    """Share my name (or not), and kept / partly / not yet, on the operative's own commitment."""
     operative = turn.operative
     assert operative is not None and operative.id is not None
     commitment = turn.uow.commitments.of(operative.id)
-    verb, _, value = action.partition(":")
     if commitment is None:
         turn.say(coach.text("commitment_none"))
         return
     commitment.updated_at = coach.clock()
-    if verb == "share" and value in ("yes", "no"):
-        commitment.share_name = value == "yes"
-        turn.uow.commitments.save(commitment)
-        key = "commitment_shared" if commitment.share_name else "commitment_private"
-        turn.say(coach.text(key), replace=True)
-    elif verb == "out" and value in set(Outcome):
-        commitment.outcome = Outcome(value)
-        turn.uow.commitments.save(commitment)
-        operative.awaiting = f"{PREFIX}note"
-        turn.uow.operatives.save(operative)
-        coach.log(turn, EventType.COMMITMENT_CHECKED, outcome=value)
-        turn.say(coach.text(OUTCOME_TEXTS[commitment.outcome]), replace=True)
-    else:
-        turn.say(coach.text("button_expired"))
+    match choice:
+        case ShareName(share=share):
+            commitment.share_name = share
+            turn.uow.commitments.save(commitment)
+            key = "commitment_shared" if share else "commitment_private"
+            turn.say(coach.text(key), replace=True)
+        case CheckCommitment(outcome=outcome):
+            commitment.outcome = Outcome(outcome)
+            turn.uow.commitments.save(commitment)
+            operative.awaiting = StepReply("note").encode()
+            turn.uow.operatives.save(operative)
+            coach.log(turn, EventType.COMMITMENT_CHECKED, outcome=outcome)
+            turn.say(coach.text(OUTCOME_TEXTS[commitment.outcome]), replace=True)

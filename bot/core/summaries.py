@@ -26,7 +26,6 @@ from bot.core.messages import Attachment, Reply
 from bot.core.model import Role
 from bot.core.report_ports import Period, Scope
 from bot.core.reports import (
-    PeriodError,
     build_report,
     chart_data,
     document,
@@ -77,9 +76,8 @@ def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
             period_text = words[0]
         else:
             code = words[0]
-    try:
-        period = parse_period(period_text, turn.today, operative.timezone)
-    except PeriodError:
+    period = parse_period(period_text, turn.today, operative.timezone)
+    if period is None:
         turn.say(coach.text("report_bad_period", value=escape(period_text[:40])))
         return None
     facilitator = role is Role.FACILITATOR
@@ -138,13 +136,15 @@ def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
         turn.say(summary_text(report, coach.text, coach.library.titles()))
         return
     individuals = (
-        turn.uow.reports.people(request.scope, request.period) if request.individuals else None
+        turn.uow.reports.people(request.scope, request.period)
+        if request.individuals and report.has_people
+        else None
     )
     from bot.reporting.export import write_xlsx
 
     buffer = io.BytesIO()
     write_xlsx(document(report, coach.text, coach.library.titles(), individuals), buffer)
-    caption = "report_export_caption_people" if request.individuals else "report_export_caption"
+    caption = "report_export_caption_people" if individuals is not None else "report_export_caption"
     turn.replies.append(
         Reply(
             coach.text(caption, group=escape(request.group), period=period_label(request.period)),

@@ -85,7 +85,6 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.report_ports import Scope
     from bot.core.reports import (
         MAX_DAYS,
-        PeriodError,
         build_report,
         checked_period,
         document,
@@ -107,12 +106,9 @@ def run_report(args: argparse.Namespace, settings: Settings) -> int:
                 "(like -o report.xlsx), or -o - for standard output"
             )
         bounds = _period_bounds(args, today)
-        try:
-            period = (
-                parse_period("", today, zone) if bounds is None else checked_period(*bounds, zone)
-            )
-        except PeriodError:
-            raise UsageError(f"a report covers at most {MAX_DAYS} days") from None
+        period = parse_period("", today, zone) if bounds is None else checked_period(*bounds, zone)
+        if period is None:
+            raise UsageError(f"a report covers at most {MAX_DAYS} days")
         if args.cohort is not None and not GROUP_CODE.match(args.cohort):
             raise UsageError(f"bad group code {args.cohort!r}")
     except UsageError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,9 @@ def make_engine(database_url: str, **options: Any) -> Engine:
     """Create an engine; for SQLite, create the folder and turn on WAL and a busy timeout."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
+        if "application_name" not in url.query:
+            # So `coachbot status` (and pg_stat_activity) can say which replica is which.
+            url = url.update_query_dict({"application_name": application_name()})
         return create_engine(url, pool_pre_ping=True, **options)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -32,9 +37,17 @@ def make_engine(database_url: str, **options: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not just unlinked: an erased person
+        # must not linger in free pages of the file.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     return engine
+
+
+def application_name() -> str:
+    """``coachbot <host>``: in a container, the host name is the container's id."""
+    return f"coachbot {socket.gethostname()}"[:63]
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -48,6 +61,28 @@ def sqlite_file(database_url: str) -> Path | None:
 def shown_url(database_url: str) -> str:
     """The URL as it may be printed: with any password masked."""
     return make_url(database_url).render_as_string(hide_password=True)
+
+
+#: How often a checkpoint is tried while readers hold the log open.
+CHECKPOINT_TRIES = 5
+
+
+def checkpoint(engine: Engine) -> bool:
+    """On SQLite, copy the write-ahead log into the database file and empty it.
+
+    Called after an erasure: until then the WAL file still holds the pages as they
+    were before, words and all. True once the log is empty (or not SQLite); False
+    if readers kept it busy on every try (the next automatic checkpoint will do).
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(CHECKPOINT_TRIES):
+        with engine.connect() as connection:
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return True
+        time.sleep(0.05 * (attempt + 1))
+    return False
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -90,6 +90,7 @@ class OperativeRow(Base):
     paused_until: Mapped[date | None] = mapped_column(Date)
     awaiting: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    trade: Mapped[str | None] = mapped_column(String(32))
 
 
 class EventRow(Base):
@@ -174,6 +175,9 @@ class OutboxRow(Base):
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Sends whose outcome was never known (a crash mid-send, a lost answer): each one
+    #: may have arrived, so the send that followed may be a duplicate.
+    unconfirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -218,3 +222,22 @@ class CommitmentRow(Base):
     reflection: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReportSummaryRow(Base):
+    """The figures a report showed for one week or calendar month, kept when the
+    records behind them are deleted (see ``bot.core.retention``). Counts only."""
+
+    __tablename__ = "report_summaries"
+    __table_args__ = (UniqueConstraint("scope", "first_day", "last_day", "timezone"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``all``, or the cohort ids reported on together, sorted: ``3`` or ``3,7``.
+    scope: Mapped[str] = mapped_column(Text)
+    #: ``week`` (Monday to Sunday) or ``month``.
+    unit: Mapped[str] = mapped_column(String(8))
+    first_day: Mapped[date] = mapped_column(Date, index=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64))
+    figures: Mapped[dict[str, Any]] = mapped_column(Payload)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

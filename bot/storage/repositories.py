@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,6 +69,7 @@ def _operative(row: OperativeRow) -> Operative:
         paused_until=row.paused_until,
         awaiting=row.awaiting,
         created_at=row.created_at,
+        trade=row.trade,
     )
 
 
@@ -73,6 +84,7 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
     row.status = operative.status.value
     row.paused_until = operative.paused_until
     row.awaiting = operative.awaiting
+    row.trade = operative.trade
     if operative.created_at is not None:
         row.created_at = operative.created_at
 
@@ -132,16 +144,6 @@ class SqlOperatives(_Repository):
         if cohort_id is not None:
             query = query.where(OperativeRow.cohort_id == cohort_id)
         return [_operative(row) for row in self._session.scalars(query.order_by(OperativeRow.id))]
-
-    def erase(self, telegram_id: int) -> bool:
-        row = self._row(telegram_id)
-        if row is None:
-            return False
-        self._session.execute(delete(EventRow).where(EventRow.operative_id == row.id))
-        self._session.execute(delete(PromptReplyRow).where(PromptReplyRow.operative_id == row.id))
-        self._session.execute(delete(ContentGapRow).where(ContentGapRow.operative_id == row.id))
-        self._session.delete(row)
-        return True
 
 
 def _cohort(row: CohortRow) -> Cohort:
@@ -355,6 +357,17 @@ def _message(row: OutboxRow, timezone: str | None = None) -> OutboxMessage:
     )
 
 
+def _held_by(token: str, *statuses: Delivery) -> ColumnElement[bool]:
+    """Still claimed by ``token`` (claimed or mid-send, unless ``statuses`` say otherwise)."""
+    wanted = [s.value for s in statuses or (Delivery.CLAIMED, Delivery.SENDING)]
+    return and_(OutboxRow.claimed_by == token, OutboxRow.status.in_(wanted))
+
+
+def _count(result: object) -> int:
+    """Rows an UPDATE matched."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 class SqlOutbox(_Repository):
     def add(self, message: OutboxMessage, now: datetime) -> bool:
         """Queue a message; False (and nothing written) if its twin is already queued."""
@@ -425,12 +438,15 @@ class SqlOutbox(_Repository):
         self,
         now: datetime,
         limit: int,
-        worker: str,
+        token: str,
         lease: timedelta,
         chat_id: int | None = None,
     ) -> list[OutboxMessage]:
-        """Take up to ``limit`` due messages for this worker (only one chat's with
-        ``chat_id``); other workers skip them."""
+        """Take up to ``limit`` due messages under ``token`` (only one chat's with
+        ``chat_id``); other workers skip them.
+
+        Every later write about these messages names the token and changes nothing if the
+        claim has since been taken over (the fencing that keeps two senders apart)."""
         query = (
             select(OutboxRow.id)
             .where(OutboxRow.status == Delivery.PENDING.value, OutboxRow.next_attempt_at <= now)
@@ -446,57 +462,100 @@ class SqlOutbox(_Repository):
             return []
         self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id.in_(ids))
-            .values(status=Delivery.CLAIMED.value, claimed_by=worker, claimed_until=now + lease)
+            .where(OutboxRow.id.in_(ids), OutboxRow.status == Delivery.PENDING.value)
+            .values(status=Delivery.CLAIMED.value, claimed_by=token, claimed_until=now + lease)
         )
         rows = self._session.execute(
             select(OutboxRow, OperativeRow.timezone)
             .join(OperativeRow, OperativeRow.id == OutboxRow.operative_id)
-            .where(OutboxRow.id.in_(ids))
-            .order_by(OutboxRow.next_attempt_at)
+            .where(OutboxRow.id.in_(ids), _held_by(token, Delivery.CLAIMED))
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
         )
         return [_message(row, timezone) for row, timezone in rows]
 
-    def set_status(self, row_id: int, status: Delivery, **values: object) -> None:
-        self._session.execute(
-            update(OutboxRow).where(OutboxRow.id == row_id).values(status=status.value, **values)
-        )
+    def set_status(
+        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+    ) -> bool:
+        """Change a message's status; with ``token``, only while that claim holds it."""
+        query = update(OutboxRow).where(OutboxRow.id == row_id)
+        if token is not None:
+            query = query.where(_held_by(token))
+        result = self._session.execute(query.values(status=status.value, **values))
+        return _count(result) == 1
 
-    def mark_sending(self, row_ids: list[int]) -> None:
-        self._session.execute(
+    def mark_sending(self, row_ids: list[int], token: str) -> set[int]:
+        """Claimed messages about to go; the ids still held by ``token`` (the others must
+        not be sent: another sender has taken them over, or they were cancelled)."""
+        if not row_ids:
+            return set()
+        result = self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id.in_(row_ids))
+            .where(OutboxRow.id.in_(row_ids), _held_by(token, Delivery.CLAIMED))
             .values(status=Delivery.SENDING.value, attempts=OutboxRow.attempts + 1)
+            .returning(OutboxRow.id)
+        )
+        return set(result.scalars())
+
+    def mark_sent(self, sent: list[tuple[int, int]], when: datetime, token: str) -> set[int]:
+        """(row id, Telegram message id) pairs delivered at ``when``; the ids recorded
+        (those still held by ``token``)."""
+        if not sent:
+            return set()
+        table = OutboxRow.__table__
+        assert isinstance(table, Table)
+        self._session.execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.claimed_by == token,
+                table.c.status == Delivery.SENDING.value,
+            )
+            .values(
+                status=Delivery.SENT.value,
+                message_id=bindparam("telegram_id"),
+                sent_at=when,
+                error=None,
+            ),
+            [{"row_id": row_id, "telegram_id": telegram_id} for row_id, telegram_id in sent],
+        )
+        # In the same write transaction: the rows this update changed, and no others.
+        return set(
+            self._session.scalars(
+                select(OutboxRow.id).where(
+                    OutboxRow.id.in_([row_id for row_id, _ in sent]),
+                    _held_by(token, Delivery.SENT),
+                )
+            )
         )
 
-    def mark_sent(self, sent: list[tuple[int, int]], when: datetime) -> None:
-        if sent:
-            self._session.execute(
-                update(OutboxRow),
-                [
-                    {
-                        "id": row_id,
-                        "status": Delivery.SENT.value,
-                        "message_id": telegram_id,
-                        "sent_at": when,
-                        "error": None,
-                    }
-                    for row_id, telegram_id in sent
-                ],
-            )
-
-    def retry(self, message_id: int, at: datetime, error: str) -> None:
-        self._session.execute(
+    def retry(
+        self, message_id: int, at: datetime, error: str, token: str, *, unconfirmed: bool = False
+    ) -> bool:
+        """Back to the queue until ``at``; ``unconfirmed`` if the failed send may have arrived."""
+        result = self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message_id)
+            .where(OutboxRow.id == message_id, _held_by(token))
             .values(
                 status=Delivery.PENDING.value,
                 next_attempt_at=at,
                 error=error[:200],
                 claimed_by=None,
                 claimed_until=None,
+                unconfirmed=OutboxRow.unconfirmed + int(unconfirmed),
             )
         )
+        return _count(result) == 1
+
+    def release(self, row_ids: list[int], token: str) -> int:
+        """Claimed messages handed back untried (the API is down, or the worker is stopping)."""
+        if not row_ids:
+            return 0
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(row_ids), _held_by(token, Delivery.CLAIMED))
+            .values(status=Delivery.PENDING.value, claimed_by=None, claimed_until=None)
+        )
+        return _count(result)
 
     def reschedule(self, message_id: int, at: datetime) -> None:
         self._session.execute(
@@ -505,10 +564,10 @@ class SqlOutbox(_Repository):
             .values(due_at=at, next_attempt_at=at)
         )
 
-    def reschedule_claimed(self, message_id: int, at: datetime) -> None:
+    def reschedule_claimed(self, message_id: int, at: datetime, token: str) -> None:
         self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.id == message_id)
+            .where(OutboxRow.id == message_id, _held_by(token, Delivery.CLAIMED))
             .values(
                 status=Delivery.PENDING.value,
                 next_attempt_at=at,
@@ -526,23 +585,58 @@ class SqlOutbox(_Repository):
             )
             .values(status=Delivery.CANCELLED.value)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return _count(result)
 
-    def recover(self, now: datetime) -> tuple[int, int]:
-        """After a crash: claimed-but-untouched messages go back to the queue; a message
-        that was in Telegram's hands is marked uncertain, never sent twice."""
-        expired = OutboxRow.claimed_until < now
+    def renew(self, tokens: Iterable[str], until: datetime) -> int:
+        """The heartbeat of a live sender: its claims last until ``until``."""
+        held = list(tokens)
+        if not held:
+            return 0
+        result = self._session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.claimed_by.in_(held),
+                OutboxRow.status.in_([Delivery.CLAIMED.value, Delivery.SENDING.value]),
+            )
+            .values(claimed_until=until)
+        )
+        return _count(result)
+
+    def sweep(self, now: datetime, *, everything: bool = False) -> tuple[int, int]:
+        """Put back in the queue what a stopped sender held: claims whose lease ran out
+        (or, with ``everything``, every claim: the caller has just become the only sender).
+
+        A message caught mid-send may or may not have arrived. It is sent again, since a
+        lost prompt is worse than a repeated one, and counted in ``unconfirmed``.
+        Returns (claimed messages requeued, mid-send messages requeued)."""
+        stale: ColumnElement[bool] = OutboxRow.claimed_until.is_not(None)
+        if not everything:
+            stale = OutboxRow.claimed_until < now
         back = self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.status == Delivery.CLAIMED.value, expired)
+            .where(OutboxRow.status == Delivery.CLAIMED.value, stale)
             .values(status=Delivery.PENDING.value, claimed_by=None, claimed_until=None)
         )
-        uncertain = self._session.execute(
+        resent = self._session.execute(
             update(OutboxRow)
-            .where(OutboxRow.status == Delivery.SENDING.value, expired)
-            .values(status=Delivery.UNCERTAIN.value)
+            .where(OutboxRow.status == Delivery.SENDING.value, stale)
+            .values(
+                status=Delivery.PENDING.value,
+                claimed_by=None,
+                claimed_until=None,
+                next_attempt_at=now,
+                unconfirmed=OutboxRow.unconfirmed + 1,
+                error="caught mid-send: sent again",
+            )
         )
-        return int(back.rowcount or 0), int(uncertain.rowcount or 0)  # type: ignore[attr-defined]
+        return _count(back), _count(resent)
+
+    def unconfirmed(self, kind: Kind | None = None) -> int:
+        """Sends whose outcome was never known, in all: an upper bound on duplicates."""
+        query = select(func.coalesce(func.sum(OutboxRow.unconfirmed), 0))
+        if kind is not None:
+            query = query.where(OutboxRow.kind == kind.value)
+        return int(self._session.scalar(query) or 0)
 
     def refs_queued(self, kind: Kind, operative_ids: Iterable[int]) -> set[tuple[int, str]]:
         ids = list(operative_ids)

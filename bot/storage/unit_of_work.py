@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.storage.reporting import SqlReports
+from bot.storage.database import checkpoint
+from bot.storage.erasure import SqlErasure
 from bot.storage.repositories import (
     SqlCohorts,
     SqlCommitments,
@@ -17,6 +19,8 @@ from bot.storage.repositories import (
     SqlOperatives,
     SqlOutbox,
 )
+from bot.storage.retention import SqlRetention
+from bot.storage.summaries import KeptReports
 
 
 class SqlUnitOfWork:
@@ -30,9 +34,11 @@ class SqlUnitOfWork:
     events: SqlEventLog
     gaps: SqlContentGaps
     outbox: SqlOutbox
-    reports: SqlReports
+    reports: KeptReports
     follow_ups: SqlFollowUps
     commitments: SqlCommitments
+    erasure: SqlErasure
+    retention: SqlRetention
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -44,9 +50,11 @@ class SqlUnitOfWork:
         self.events = SqlEventLog(self.session)
         self.gaps = SqlContentGaps(self.session)
         self.outbox = SqlOutbox(self.session)
-        self.reports = SqlReports(self.session)
+        self.reports = KeptReports(self.session)
         self.follow_ups = SqlFollowUps(self.session)
         self.commitments = SqlCommitments(self.session)
+        self.erasure = SqlErasure(self.session)
+        self.retention = SqlRetention(self.session)
         return self
 
     def __exit__(
@@ -60,3 +68,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+        if self.erasure.erased_anyone:
+            # Only now is the erasure durable; then the old pages leave the WAL too.
+            engine = self.session.get_bind()
+            assert isinstance(engine, Engine)
+            checkpoint(engine)
+            self.erasure.erased_anyone = False

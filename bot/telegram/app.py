@@ -2,20 +2,30 @@
 
 Each handler turns an Update into a core event, runs the core off the event
 loop, and sends back what it returns. Nothing here knows about SQL.
+
+No exception escapes a handler: a button press is answered before anything
+else, a failure in the core is logged (its type and where, never the message or
+the update, which may hold what someone typed) and the person gets a short
+"sorry, try again", and a message is never edited to what it already shows
+(Telegram refuses that with 400 "message is not modified").
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
+import re
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
     Message,
     Update,
 )
@@ -30,6 +40,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.core.coaching import Coach
 from bot.core.delivery import Deliveries
@@ -42,12 +53,20 @@ from bot.core.messages import (
     Text,
     Unsupported,
 )
+from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
+from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
+from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+#: How many messages' last content the adapter remembers, to skip edits that change nothing.
+SHOWN_MEMORY = 10_000
+
+#: What a message shows, as far as "message is not modified" goes: text and buttons.
+Shown = tuple[str, tuple[tuple[tuple[str, str], ...], ...]]
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -59,6 +78,25 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
             for row in reply.buttons
         ]
     )
+
+
+def plain_text(telegram_html: str) -> str:
+    """The text Telegram shows for an HTML-mode message: tags gone, entities read, trimmed."""
+    return html.unescape(re.sub(r"<[^<>]*>", "", telegram_html)).strip()
+
+
+def _shown_by_reply(reply: Reply) -> Shown:
+    rows = tuple(tuple((b.label, b.data) for b in row) for row in reply.buttons)
+    return plain_text(reply.text), rows
+
+
+def _shown_by_message(message: Message) -> Shown:
+    markup = message.reply_markup
+    rows = tuple(
+        tuple((b.text, str(b.callback_data or "")) for b in row)
+        for row in (markup.inline_keyboard if markup else ())
+    )
+    return (message.text or "").strip(), rows
 
 
 def _sender(update: Update) -> Sender:
@@ -85,96 +123,154 @@ class TelegramAdapter:
         self.worker_factory = worker_factory
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
+        self._shown: OrderedDict[tuple[int, int], Shown] = OrderedDict()
 
     async def _run(self, event: Event) -> list[Reply]:
-        # The core does blocking database work: keep it off the event loop.
-        return await asyncio.to_thread(self.coach.handle, event)
+        """The core's replies to ``event``; if the core fails, a logged failure and a sorry."""
+        try:
+            # The core does blocking database work: keep it off the event loop.
+            return await asyncio.to_thread(self.coach.handle, event)
+        except Exception as error:
+            log.error("handler failed on %s: %s", type(event).__name__, failure(error))
+        try:
+            return await asyncio.to_thread(self.coach.recover, event.sender)
+        except Exception as error:
+            log.error("recovery failed: %s", failure(error))
+            return [Reply(self.coach.text("something_wrong"))]
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         name, args = _command(update.message)
         replies = await self._run(Command(_sender(update), name, args))
-        await self._send(update.message, replies)
+        await self._send(context.bot, update.message.chat_id, replies)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         replies = await self._run(Text(_sender(update), update.message.text or ""))
-        await self._send(update.message, replies)
+        await self._send(context.bot, update.message.chat_id, replies)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         kind = update.message.effective_attachment.__class__.__name__.lower()
         replies = await self._run(Unsupported(_sender(update), kind))
-        await self._send(update.message, replies)
+        await self._send(context.bot, update.message.chat_id, replies)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
-        await update.message.reply_text(self.coach.text("group_chat"))
+        await self._send(
+            context.bot, update.message.chat_id, [Reply(self.coach.text("group_chat"))]
+        )
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+        # First, whatever happens next, so the button never keeps spinning on the phone.
+        try:
             await query.answer()
+        except TelegramError as error:
+            log.info("could not answer a button press: %s", failure(error))
+        message = query.message
+        if message is None or message.chat.type != ChatType.PRIVATE:
             return
         replies = await self._run(ButtonPress(_sender(update), query.data or ""))
-        # Answer first so the button stops spinning on the operative's phone.
-        await query.answer()
-        await self._send_after_press(query, replies)
+        await self._send_after_press(context.bot, message, replies)
 
-    async def _send_after_press(self, query: CallbackQuery, replies: list[Reply]) -> None:
-        message = query.message
-        assert isinstance(message, Message)
+    async def _send_after_press(
+        self, bot: Bot, message: MaybeInaccessibleMessage, replies: list[Reply]
+    ) -> None:
+        """Show the first reply in place of the pressed message if it says to, else send."""
         rest = replies
-        if replies and replies[0].replace and not (replies[0].image or replies[0].document):
-            first, rest = replies[0], replies[1:]
-            try:
-                await message.edit_text(
-                    first.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(first)
-                )
-            except BadRequest as error:
-                if "not modified" not in str(error):
-                    rest = replies
-        await self._send(message, rest)
+        first = replies[0] if replies else None
+        if (
+            first is not None
+            and first.replace
+            and not (first.image or first.document)
+            and isinstance(message, Message)
+            and message.text is not None
+        ):
+            rest = replies[1:]
+            await self._edit(message, first)
+        await self._send(bot, message.chat.id, rest)
 
-    async def _send(self, message: Message, replies: list[Reply]) -> None:
+    async def _edit(self, message: Message, reply: Reply) -> None:
+        """Edit ``message`` to ``reply``, unless it already shows exactly that."""
+        key = (message.chat.id, message.message_id)
+        wanted = _shown_by_reply(reply)
+        if wanted in (_shown_by_message(message), self._shown.get(key)):
+            return
+        try:
+            await message.edit_text(
+                reply.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error):
+                log.error("could not edit a message: %s", failure(error))
+                await self._send(message.get_bot(), message.chat.id, [reply])
+                return
+        self._remember(key, wanted)
+
+    def _remember(self, key: tuple[int, int], shown: Shown) -> None:
+        self._shown[key] = shown
+        self._shown.move_to_end(key)
+        while len(self._shown) > SHOWN_MEMORY:
+            self._shown.popitem(last=False)
+
+    async def _send(self, bot: Bot, chat_id: int, replies: list[Reply]) -> None:
+        """Send each reply; a refusal is logged, and the person still hears something."""
         for reply in replies:
-            markup = keyboard(reply)
-            if reply.image:
-                await message.reply_photo(
-                    reply.image.content,
-                    caption=reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    filename=reply.image.filename,
-                )
-            elif reply.document:
-                await message.reply_document(
-                    reply.document.content,
-                    caption=reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    filename=reply.document.filename,
-                )
-            else:
-                await message.reply_text(
-                    reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    do_quote=False,
-                )
+            try:
+                await self._send_one(bot, chat_id, reply)
+            except Forbidden:
+                log.info("a user has blocked the bot; nothing to send")
+                return
+            except BadRequest as error:
+                log.error("a reply was refused: %s", failure(error))
+                await self._send_one(bot, chat_id, Reply(self.coach.text("something_wrong")))
+
+    async def _send_one(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        markup = keyboard(reply)
+        if reply.image:
+            await bot.send_photo(
+                chat_id,
+                reply.image.content,
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                filename=reply.image.filename,
+            )
+        elif reply.document:
+            await bot.send_document(
+                chat_id,
+                reply.document.content,
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                filename=reply.document.filename,
+            )
+        else:
+            await bot.send_message(
+                chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
+        if error is None:
+            return
         if isinstance(error, Forbidden):
             log.info("a user has blocked the bot; nothing to send")
             return
-        # Only the error's type and Telegram's description: never the update, which holds user text.
-        log.error("handler failed: %s: %s", type(error).__name__, error)
+        # Where and what type only: never the update, nor the message, which may hold user text.
+        log.error("handler failed: %s", failure(error))
 
     async def post_init(self, application: Application) -> None:  # type: ignore[type-arg]
         commands = [BotCommand(name, description) for name, description in self.coach.menu()]
-        await application.bot.set_my_commands(commands)
+        try:
+            await application.bot.set_my_commands(commands)
+        except TelegramError as error:
+            if not is_outage(error):
+                raise
+            # Telegram keeps the menu from the last start; the bot itself can carry on.
+            log.warning("command menu not updated (Telegram unreachable); it will be next start")
         log.info("connected as @%s", application.bot.username)
         self.coach.bot_username = application.bot.username
         # In the background: the bot answers meanwhile, and a /summary that comes
@@ -232,17 +328,27 @@ def build_application(
     file_url: str,
     worker_factory: WorkerFactory | None = None,
     limiter: SendLimiter | None = None,
+    health: ApiHealth | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``.
 
-    With a ``worker_factory``, the outbox sender runs beside the handlers.
+    With a ``worker_factory``, the outbox sender runs beside the handlers. Every request
+    reports to ``health`` (a new one if not given), which logs outages and is the
+    sender's circuit breaker.
     """
     adapter = TelegramAdapter(coach, worker_factory)
+    health = health or ApiHealth()
+    quiet_outage_tracebacks()
     application = (
         ApplicationBuilder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url)
+        # PTB's own defaults, watched.
+        .request(WatchedRequest(HTTPXRequest(connection_pool_size=256), health))
+        .get_updates_request(
+            WatchedRequest(HTTPXRequest(connection_pool_size=1), health, patient=True)
+        )
         .post_init(adapter.post_init)
         .post_stop(adapter.post_stop)
         .rate_limiter(limiter or SendLimiter())

@@ -3,7 +3,14 @@
 One :class:`SendLimiter` sits in the bot (as python-telegram-bot's rate limiter),
 so replies and broadcasts share it. Replies come first: while people are
 talking to the bot, broadcasts leave a little of each second free for them.
-Broadcasts say who they are with ``rate_limit_args={"bulk": True}``.
+Broadcasts say who they are with ``rate_limit_args={"bulk": True}``, and may add
+``"going": hook``, awaited once the message's turn has come, just before its
+request leaves (the outbox marks it "sending" then, not while it queues).
+
+Every request passes through here, so replies are also where brief trouble is
+ridden out: a reply (or a button's answer) that meets a network error or a 5xx
+is tried again a few times over about eight seconds. Broadcasts are not: the
+outbox retries them until their deadline.
 
 It counts a sliding window, like Telegram, rather than a token bucket: a bucket
 that is full at the start of a second lets through a burst that the window
@@ -20,8 +27,10 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
+
+from bot.telegram.transport import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,10 @@ SENDING_METHODS = frozenset(
 REPLY_WINDOW = 5.0
 #: How many times a reply is tried again after a 429.
 REPLY_RETRIES = 3
+#: What a reply waits before each new try after a network error or a 5xx.
+REPLY_TROUBLE_WAITS = (0.5, 1.0, 2.0, 4.0)
+#: Calls that answer a person, besides SENDING_METHODS: tried again like replies.
+ANSWERING_METHODS = frozenset({"answerCallbackQuery"})
 
 RateLimitArgs = dict[str, Any]
 
@@ -143,25 +156,38 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
         data: dict[str, Any],
         rate_limit_args: RateLimitArgs | None,
     ) -> Any:
-        chat_id = data.get("chat_id")
-        if endpoint not in SENDING_METHODS or not isinstance(chat_id, int):
-            return await callback(*args, **kwargs)
+        chat = data.get("chat_id")
+        chat_id = chat if isinstance(chat, int) else None
         bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
-        for attempt in range(REPLY_RETRIES + 1):
-            slot = await self.acquire(chat_id, bulk=bulk)
+        paced = endpoint in SENDING_METHODS and chat_id is not None
+        if not paced and (bulk or endpoint not in ANSWERING_METHODS):
+            return await callback(*args, **kwargs)
+        going = rate_limit_args.get("going") if rate_limit_args else None
+        too_many = troubles = 0
+        while True:
+            slot = await self.acquire(chat_id, bulk=bulk) if chat_id is not None and paced else None
             try:
+                if going is not None:
+                    await going()
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
                 # Broadcasts are rescheduled by the outbox; a reply waits and tries again.
                 wait = _seconds(error.retry_after)
                 self.pause(min(wait, 1.0))
-                if bulk or attempt == REPLY_RETRIES:
+                if bulk or too_many == REPLY_RETRIES:
                     raise
+                too_many += 1
                 log.info("Telegram asked a reply to wait %.0f s", wait)
                 await asyncio.sleep(wait)
+            except TelegramError as error:
+                # No log line here: an outage is logged once, by the bot's ApiHealth.
+                if bulk or not is_outage(error) or troubles == len(REPLY_TROUBLE_WAITS):
+                    raise
+                await asyncio.sleep(REPLY_TROUBLE_WAITS[troubles])
+                troubles += 1
             finally:
-                self._sent(chat_id, slot)
-        raise AssertionError("unreachable")
+                if slot is not None and chat_id is not None:
+                    self._sent(chat_id, slot)
 
 
 def _seconds(value: int | float | timedelta) -> float:

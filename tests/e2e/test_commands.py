@@ -112,6 +112,7 @@ async def test_practice_prompt_answered_by_tap_and_by_text(
     sam = server.user(1006)
     sam.send("/start")
     await sam.wait_for("Doorstep Coach")
+    await sam.wait_for("what's your trade?")
     sam.send("/practice")
     prompt = await sam.wait_for(lambda m: len(m.buttons) >= 2)
     sam.press(prompt.buttons[0][0].text, prompt)
@@ -213,3 +214,28 @@ async def test_forged_callback_data_is_refused(
     await sam.wait_for("expired")
     sam.press_data("ans:does-not-exist:0", welcome.message_id)
     await sam.wait_for("expired")
+
+
+async def test_forgetme_asks_first_then_erases_and_says_what(
+    server: FakeBotAPI,
+    telegram_bot: Application,  # type: ignore[type-arg]
+    coach: Coach,
+) -> None:
+    sam = server.user(1011, first_name="Sam")
+    sam.send("/start")
+    await sam.wait_for("Doorstep Coach")
+    sam.send("/forgetme")
+    ask = await sam.wait_for("can't be undone")
+    assert ask.button_texts == ["Yes, erase it all", "No, keep it"]
+    sam.press("Yes, erase it all", ask)
+    done = await sam.wait_for(lambda m: m.message_id == ask.message_id and m.edited)
+    assert "erased everything I kept about you" in done.plain_text
+    assert "your name, Telegram id and settings" in done.plain_text
+    assert done.buttons == []
+    with coach.uow_factory() as uow:
+        assert uow.operatives.get(1011) is None
+    # Stopped or never started, anyone may ask; with nothing kept, it says so.
+    sam.send("/forgetme")
+    again = await sam.wait_for("can't be undone")
+    sam.press("Yes, erase it all", again)
+    await sam.wait_for("I don't have anything stored about you")

@@ -257,8 +257,9 @@ async def test_the_day_1_7_30_sequence_follows_the_clock_and_quiet_hours(
     sam = server.user(4400, first_name="Sam")
     sam.send(f"/start {code}")
     await sam.wait_for("group")
+    await sam.wait_for("what's your trade?")
     await scheduler.tick(at=utc(2026, 12, 1, 6, 0))  # quiet hours
-    assert len(sam.messages()) == 2  # the welcome and "you're in the group"
+    assert len(sam.messages()) == 3  # the welcome, "you're in the group" and the trade question
     await scheduler.tick(at=utc(2026, 12, 1, 8, 0))  # day 1, at their time
     await sam.wait_for("one thing you'll do differently")
     assert not [
@@ -278,7 +279,8 @@ async def test_the_day_1_7_30_sequence_follows_the_clock_and_quiet_hours(
     sam.send("traffic got in the way")
     await sam.wait_for("Thanks, noted")
     await scheduler.tick(at=utc(2026, 12, 30, 8, 0))  # day 30, a Wednesday
-    await sam.wait_for("A month since the workshop")
+    reflection = await sam.wait_for("A month since the workshop")
+    assert "A month ago you said: ring ahead when im running late" in reflection.plain_text
     sam.send("tenants are calmer when i ring first")
     await sam.wait_for("Thanks for that")
     with coach.uow_factory() as uow:

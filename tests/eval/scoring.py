@@ -14,6 +14,15 @@ tuning parts:
 
 ``heldout`` and ``heldout2`` (topic messages only, by two further writers
 briefed like dev2's) are only ever reported.
+
+For issue 13, writers who saw only the scenarios, the topic table and the domain
+brief wrote fresh parts: tuning ``tune3`` (topics with chat), ``verdict_tune3``,
+``urgent_tune`` and ``waiting_tune``; held-out ``heldout3``, ``verdict_heldout3``,
+``urgent_heldout`` and ``waiting_heldout``, committed before they were ever scored.
+
+Verdicts: ``tune``, ``dev`` and ``tune3`` may be tuned on (``tune3``, for issue 13,
+marks the replies to safety prompts with ``safety: true``); ``heldout`` and
+``heldout3`` are only ever reported, never read for their misses.
 """
 
 from __future__ import annotations
@@ -32,9 +41,11 @@ TOPIC_TUNING_PARTS = (
     "tune",
     "dev",
     *(f"dev{number}" for number in range(2, 11)),
+    "tune3",
 )
-VERDICT_TUNING_PARTS = ("tune", "dev")
-TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2")
+VERDICT_TUNING_PARTS = ("tune", "dev", "tune3")
+TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2", "heldout3")
+VERDICT_HELD_OUT_PARTS = ("heldout", "heldout3")
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,34 @@ class VerdictCase:
     prompt: str
     reply: str
     verdict: str
+    #: A reply to a prompt about safety, where strong and concern must never swap.
+    safety: bool = False
+
+
+@dataclass(frozen=True)
+class UrgentCase:
+    text: str
+    urgent: bool
+    kind: str
+
+
+@dataclass(frozen=True)
+class WaitingCase:
+    """A message typed while ``prompt`` waits: its answer, or a question."""
+
+    prompt: str
+    text: str
+    is_question: bool
+
+
+def urgent_cases(part: str) -> list[UrgentCase]:
+    rows = yaml.safe_load((HERE / f"urgent_{part}.yaml").read_text(encoding="utf-8"))
+    return [UrgentCase(str(row["text"]), bool(row["urgent"]), str(row["kind"])) for row in rows]
+
+
+def waiting_cases(part: str) -> list[WaitingCase]:
+    rows = yaml.safe_load((HERE / f"waiting_{part}.yaml").read_text(encoding="utf-8"))
+    return [WaitingCase(row["prompt"], str(row["text"]), row["kind"] == "question") for row in rows]
 
 
 def topic_cases(part: str) -> list[TopicCase]:
@@ -57,7 +96,15 @@ def topic_cases(part: str) -> list[TopicCase]:
 
 def verdict_cases(part: str) -> list[VerdictCase]:
     rows = yaml.safe_load((HERE / f"verdict_{part}.yaml").read_text(encoding="utf-8"))
-    return [VerdictCase(row["prompt"], str(row["reply"]), row["verdict"]) for row in rows]
+    return [
+        VerdictCase(row["prompt"], str(row["reply"]), row["verdict"], bool(row.get("safety")))
+        for row in rows
+    ]
+
+
+def verdict_parts_present(parts: Sequence[str]) -> list[str]:
+    """The parts whose files exist (a held-out part may be added later)."""
+    return [part for part in parts if (HERE / f"verdict_{part}.yaml").exists()]
 
 
 @dataclass(frozen=True)
@@ -117,13 +164,18 @@ class VerdictScores:
     accuracy: float
     latencies_ms: tuple[float, ...]
     misses: tuple[tuple[str, str, str, str | None], ...]
+    #: Of the replies a trainer called partial, the share judged strong.
+    partial_as_strong: float = 0.0
+    #: Replies to safety prompts judged strong when they were a concern, or the reverse.
+    safety_swaps: int = 0
+    safety_cases: int = 0
 
 
 def score_verdicts(
     judge: Callable[[str, str], str | None], cases: Sequence[VerdictCase]
 ) -> VerdictScores:
     """``judge(prompt_id, reply)`` returns a verdict or None."""
-    right = 0
+    right = partials = partial_as_strong = swaps = 0
     latencies: list[float] = []
     misses: list[tuple[str, str, str, str | None]] = []
     for case in cases:
@@ -131,9 +183,20 @@ def score_verdicts(
         got = judge(case.prompt, case.reply)
         latencies.append((time.perf_counter() - started) * 1000)
         right += got == case.verdict
+        partials += case.verdict == "partial"
+        partial_as_strong += case.verdict == "partial" and got == "strong"
+        swaps += case.safety and {case.verdict, got} == {"strong", "concern"}
         if got != case.verdict:
             misses.append((case.prompt, case.reply, case.verdict, got))
-    return VerdictScores(len(cases), _ratio(right, len(cases)), tuple(latencies), tuple(misses))
+    return VerdictScores(
+        len(cases),
+        _ratio(right, len(cases)),
+        tuple(latencies),
+        tuple(misses),
+        partial_as_strong=_ratio(partial_as_strong, partials) if partials else 0.0,
+        safety_swaps=swaps,
+        safety_cases=sum(case.safety for case in cases),
+    )
 
 
 def percentile(values: Sequence[float], share: float) -> float:

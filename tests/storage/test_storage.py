@@ -120,12 +120,13 @@ def test_events_keep_payload_and_order_and_are_erased_with_the_person(engine: En
     assert answered[0].occurred_at == NOW.replace(minute=2)
     assert _prompt_replies(engine) == 1
     with uows() as uow:
-        assert uow.operatives.erase(operative.telegram_id)
+        erased = uow.erasure.erase(operative.telegram_id)
         uow.commit()
+    assert erased is not None and erased.events == 4
     with uows() as uow:
         assert uow.operatives.get(operative.telegram_id) is None
         assert uow.events.of(operative.id) == []
-        assert not uow.operatives.erase(operative.telegram_id)
+        assert uow.erasure.erase(operative.telegram_id) is None
     assert _prompt_replies(engine) == 0
 
 

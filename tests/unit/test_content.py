@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content import ContentError, Library, load_library
+from bot.core.content import ContentError, Library, load_library, strong_is_longest
 from bot.core.topics import TOPIC_IDS
 from tests.conftest import CONTENT
 
@@ -134,3 +134,69 @@ def test_a_keyword_of_filler_words_alone_is_reported_where_it_is(tmp_path: Path)
         f"{path}:{line}: keywords[0]: 'not in' means nothing to the matcher once stopwords "
         "are dropped; add a word that says what it is about"
     ]
+
+
+def test_the_landlord_is_named_once_for_every_item(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "topics/a.yaml": topic_file("doorstep", "named").replace(
+                "Say it kindly and clearly.", "Say you're from {landlord}, kindly and clearly."
+            )
+        },
+    )
+    library = load_library(root, landlord="Riverside & Co")
+    assert (
+        library.tips["named-tip"].answer
+        == "Say you're from Riverside &amp; Co, kindly and clearly."
+    )
+    assert "the housing association" in load_library(root).tips["named-tip"].answer
+
+
+def test_a_placeholder_the_bot_does_not_fill_is_reported(tmp_path: Path) -> None:
+    root = write(
+        tmp_path,
+        {
+            "topics/a.yaml": topic_file("doorstep", "braces").replace(
+                "Say it kindly and clearly.", "Say you're from {company}, kindly."
+            )
+        },
+    )
+    with pytest.raises(ContentError) as raised:
+        load_library(root)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{root}/topics/a.yaml:19: tips[0].answer: {{company}} is not filled in by the bot; "
+        "only {landlord} is"
+    ]
+
+
+def _check(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "content", "check", "--dir", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_content_check_fails_when_the_longest_quick_reply_gives_the_answer_away(
+    tmp_path: Path,
+) -> None:
+    # The strong option, "Log it as a new job", is longer than "Just do it".
+    tempting = "Just do it as he asked nicely and it is quick"
+    files = {
+        "topics/a.yaml": topic_file("doorstep", "given-away"),
+        "topics/b.yaml": topic_file("saying-no", "tempting").replace("Just do it", tempting),
+    }
+    given_away = _check(write(tmp_path / "half", files))
+    assert given_away.returncode == 1
+    assert given_away.stderr.strip().splitlines() == [
+        f"{tmp_path / 'half'}: the strong quick reply is the longest in 1 of 2 prompts (50%); "
+        "keep it at or below 40%, so the longest option isn't a give-away"
+    ]
+    files["topics/c.yaml"] = topic_file("diversity", "tempting-too").replace("Just do it", tempting)
+    library = load_library(write(tmp_path / "third", files))
+    assert strong_is_longest(library) == ["given-away"]
+    fine = _check(tmp_path / "third")
+    assert fine.returncode == 0
+    assert "the strong quick reply is the longest in 1 (33%)" in fine.stdout

@@ -18,6 +18,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
         "DATABASE_URL",
         "COACHBOT_ADMIN_IDS",
         "COACHBOT_TIMEZONE",
+        "COACHBOT_METRICS_PORT",
+        "COACHBOT_LOG_FORMAT",
+        "COACHBOT_RETENTION_MONTHS",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -65,6 +68,10 @@ def test_values_from_a_dot_env_file(tmp_path: object) -> None:
         ("TELEGRAM_API_URL", "ftp://x", "TELEGRAM_API_URL: must start with http"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: must be a sqlite"),
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN: is not a bot token"),
+        ("COACHBOT_METRICS_PORT", "70000", "COACHBOT_METRICS_PORT: Input should be less than"),
+        ("COACHBOT_METRICS_PORT", "ninety", "COACHBOT_METRICS_PORT: Input should be a valid"),
+        ("COACHBOT_LOG_FORMAT", "xml", "COACHBOT_LOG_FORMAT: Input should be 'text' or 'json'"),
+        ("COACHBOT_RETENTION_MONTHS", "0", "COACHBOT_RETENTION_MONTHS: Input should be greater"),
     ],
 )
 def test_bad_values_give_one_line_naming_the_variable(
@@ -89,3 +96,21 @@ def test_settings_never_show_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert TOKEN not in repr(settings) and TOKEN not in str(settings)
     assert "SECRET" not in settings.model_dump_json()
+
+
+def test_operations_settings_default_to_off_text_and_two_years(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = load_settings()
+    assert settings.coachbot_metrics_port is None
+    assert settings.coachbot_log_format == "text"
+    assert settings.coachbot_retention_months == 24
+    monkeypatch.setenv("COACHBOT_METRICS_PORT", "9100")
+    monkeypatch.setenv("COACHBOT_LOG_FORMAT", " JSON ")
+    monkeypatch.setenv("COACHBOT_RETENTION_MONTHS", "36")
+    settings = load_settings()
+    assert settings.coachbot_metrics_port == 9100
+    assert settings.coachbot_log_format == "json"
+    assert settings.coachbot_retention_months == 36
+    monkeypatch.setenv("COACHBOT_METRICS_PORT", "")
+    assert load_settings().coachbot_metrics_port is None

@@ -19,7 +19,7 @@ def test_settings_shows_current_values_and_menu(coach: Coach) -> None:
     sam = started(coach)
     answer = sam.send("/settings")
     assert "08:00" in answer and "Mon to Fri" in answer and "Europe/London" in answer
-    assert [b.label for b in sam.buttons()] == ["Prompt time", "Days", "Time zone", "Done"]
+    assert [b.label for b in sam.buttons()] == ["Prompt time", "Days", "Time zone", "Trade", "Done"]
 
 
 def test_prompt_time_is_chosen_within_the_allowed_hours(coach: Coach) -> None:
@@ -75,3 +75,27 @@ def test_typed_time_zone_that_does_not_exist_gets_a_clear_answer(coach: Coach) -
     operative = stored(coach)
     assert operative is not None and operative.timezone == "Europe/London"
     assert operative.awaiting is None
+
+
+def test_start_asks_the_trade_once_and_settings_can_change_it(coach: Coach) -> None:
+    sam = Operative(coach)
+    welcome = sam.send("/start")
+    assert "what's your trade?" in welcome
+    labels = [button.label for button in sam.buttons()]
+    assert "Joiner" in labels and "Skip" in labels and "Gas engineer" in labels
+    assert "Trade: Joiner" in sam.press("Joiner")
+    operative = stored(coach)
+    assert operative is not None and operative.trade == "joinery"
+    assert "what's your trade?" not in sam.send("/start")
+    settings = sam.send("/settings")
+    assert "Trade: Joiner" in settings
+    sam.press("Trade")
+    assert "Trade: not set" in sam.press("Skip")
+    operative = stored(coach)
+    assert operative is not None and operative.trade is None
+
+
+def test_a_forged_trade_button_has_expired(coach: Coach) -> None:
+    sam = Operative(coach)
+    sam.send("/start")
+    assert "expired" in sam.press_data("set:tr:astronaut")

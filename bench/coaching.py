@@ -1,0 +1,136 @@
+"""Issue 13's held-out figures: urgent messages never missed, questions told apart from
+answers while a scenario waits, and routing that answers chat as chat.
+
+Each beside a simple baseline, measured in the same run on the same held-out parts
+(written by people who never saw the content, and never tuned on):
+- urgent: a keyword list of the obvious words (gas, smell, wires, suicide...);
+- waiting: "a question mark or a question word first", the rule the coach used to have;
+- routing: difflib against every tip question, with its off-topic cut-off placed on the
+  tuning part that holds chat (tune3).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from bench.matching import Baseline, _difflib_best
+from bot.core.content import load_library
+from bot.core.matching import Matcher
+from bot.core.waiting import reads_as_question
+from tests.eval.scoring import (
+    UrgentCase,
+    WaitingCase,
+    percentile,
+    score_topics,
+    topic_cases,
+    urgent_cases,
+    waiting_cases,
+)
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+_OBVIOUS = re.compile(
+    r"\b(gas|smell|carbon|monoxide|co alarm|soot|wires?|sparks?|shock|electric|asbestos|"
+    r"suicide|kill (?:my|him|her)self|self harm|end it|abuse|violence|hits? her|bruises?|"
+    r"alone|neglect|collapsed?|fallen|not seen|no answer)\b",
+    re.IGNORECASE,
+)
+_QUESTION_START = re.compile(
+    r"^\s*(what|how|why|when|where|who|which|is|are|can|should|do|does)\b", re.I
+)
+
+
+def _urgent_figures(flags: list[bool], cases: list[UrgentCase]) -> dict[str, float]:
+    urgent = [flag for flag, case in zip(flags, cases, strict=True) if case.urgent]
+    calm = [flag for flag, case in zip(flags, cases, strict=True) if not case.urgent]
+    return {
+        "urgent_recall": sum(urgent) / len(urgent),
+        "urgent_missed": float(len(urgent) - sum(urgent)),
+        "near_miss_false_alarms": sum(calm) / len(calm),
+    }
+
+
+def _waiting_accuracy(said_question: list[bool], cases: list[WaitingCase]) -> float:
+    right = sum(said == case.is_question for said, case in zip(said_question, cases, strict=True))
+    return right / len(cases)
+
+
+def run(held_out: bool = True) -> dict[str, dict[str, float]]:
+    """The figures on the held-out parts (or, to try the benchmark, the tuning parts)."""
+    library = load_library(CONTENT)
+    matcher = Matcher(library)
+    urgent = urgent_cases("heldout" if held_out else "tune")
+    waiting = waiting_cases("heldout" if held_out else "tune")
+    routing = topic_cases("heldout3" if held_out else "tune3")
+    for case in topic_cases("tune3"):
+        matcher.route(case.text)  # warm caches, as a bot is after its first messages
+
+    coach: dict[str, float] = {}
+    coach |= _urgent_figures([matcher.route(c.text).urgent is not None for c in urgent], urgent)
+    coach["waiting_accuracy"] = _waiting_accuracy(
+        [
+            reads_as_question(matcher, library.prompts[c.prompt], c.text, matcher.route(c.text))
+            for c in waiting
+        ],
+        waiting,
+    )
+    topics = score_topics(lambda text: matcher.route(text).topic, routing)
+    timings: list[float] = []
+    for case in [*routing, *(c for c in urgent)]:
+        started = time.perf_counter()
+        matcher.route(case.text)
+        timings.append((time.perf_counter() - started) * 1000)
+    coach |= {
+        "topic_accuracy": topics.topic_accuracy,
+        "off_topic_recall": topics.off_topic_recall,
+        "on_topic_refused": topics.off_topic_false_positive_rate,
+        "route_p50_ms": percentile(timings, 0.5),
+        "route_p99_ms": percentile(timings, 0.99),
+    }
+
+    baseline: dict[str, float] = {}
+    baseline |= _urgent_figures([bool(_OBVIOUS.search(c.text)) for c in urgent], urgent)
+    baseline["waiting_accuracy"] = _waiting_accuracy(
+        [bool(_QUESTION_START.match(c.text)) or "?" in c.text for c in waiting], waiting
+    )
+    difflib = Baseline("difflib", _difflib_best, library)
+    _, route = difflib.tuned_router(topic_cases("tune3"))
+    difflib_topics = score_topics(route, routing)
+    baseline |= {
+        "topic_accuracy": difflib_topics.topic_accuracy,
+        "off_topic_recall": difflib_topics.off_topic_recall,
+        "on_topic_refused": difflib_topics.off_topic_false_positive_rate,
+        "route_p50_ms": percentile(difflib_topics.latencies_ms, 0.5),
+        "route_p99_ms": percentile(difflib_topics.latencies_ms, 0.99),
+    }
+    return {"doorstep-coach": coach, "baseline": baseline}
+
+
+def report(results: dict[str, dict[str, float]]) -> str:
+    columns = [
+        ("urgent_recall", "urgent R", "{:.1%}"),
+        ("near_miss_false_alarms", "near-miss FA", "{:.1%}"),
+        ("waiting_accuracy", "waiting acc", "{:.1%}"),
+        ("topic_accuracy", "topic acc", "{:.1%}"),
+        ("off_topic_recall", "off-topic R", "{:.1%}"),
+        ("on_topic_refused", "refused", "{:.1%}"),
+        ("route_p99_ms", "p99 ms", "{:.3f}"),
+    ]
+    lines = [
+        f"Coaching safety, held-out parts: urgent_heldout ({len(urgent_cases('heldout'))}), "
+        f"waiting_heldout ({len(waiting_cases('heldout'))}), "
+        f"heldout3 ({len(topic_cases('heldout3'))})",
+        "baselines: keyword list (urgent), '?' or a question word first (waiting), "
+        "difflib with a tuned cut-off (routing)",
+        f"{'':16}" + "".join(f"{title:>14}" for _, title, _ in columns),
+    ]
+    for name, figures in results.items():
+        lines.append(
+            f"{name:16}" + "".join(f"{fmt.format(figures[key]):>14}" for key, _, fmt in columns)
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(report(run()))

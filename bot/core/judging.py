@@ -1,0 +1,214 @@
+"""Mark a typed reply to a scenario prompt by what it says, and say what to add.
+
+A prompt may list the *ingredients* of a strong answer and its *red flags*
+(see :class:`bot.core.content.Ingredient` and :class:`~bot.core.content.RedFlag`).
+For such a prompt, a reply is marked in this order:
+
+1. a typed version of a quick reply (close to an option's label) gets that
+   option's verdict and feedback;
+2. a red flag the reply does not turn down ("take the cash", but not "i'd never
+   take cash") makes it a concern, and the feedback says why;
+3. every ingredient makes it strong (or all but one of three or more, when the
+   reply is worded like the strong examples), some make it partial (a concern if
+   the nearest rubric example is one), and the feedback names the ones found and
+   the first one missing: "You gave the reason. Next time add what he can do
+   instead: the office can tell him his options.";
+4. with no ingredient and no red flag found, the nearest rubric example decides,
+   as it does for prompts without ingredients, except that a reply with none of
+   the ingredients is never strong: it is partial, and told what to add.
+
+The feedback never praises what the reply didn't say: it names only what was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from rapidfuzz import fuzz
+
+from bot.core.content import ScenarioPrompt, Verdict
+from bot.core.normalising import Normaliser
+from bot.core.phrases import Hit, PhraseBook
+
+_INGREDIENT = "ingredient:"
+_RED_FLAG = "red-flag:"
+
+
+class Basis(StrEnum):
+    """What a verdict rests on."""
+
+    #: The reply is a typed version of a quick reply.
+    OPTION = "option"
+    #: A red flag the reply did not turn down.
+    RED_FLAG = "red_flag"
+    #: The ingredients of a strong answer it has.
+    INGREDIENTS = "ingredients"
+    #: The nearest rubric example.
+    RUBRIC = "rubric"
+    #: Nothing to go on: no verdict.
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a reply to a prompt measures up, and what the coach says about it."""
+
+    verdict: Verdict | None
+    #: The rubric pattern the verdict came from, when it came from the rubric.
+    pattern: int | None
+    #: How close the reply is to the nearest rubric pattern (0 to about 1.2), or to the
+    #: quick reply it is a typed version of (0.85 to 1).
+    score: float
+    feedback: str = ""
+    basis: Basis = Basis.NONE
+    #: The quick reply (index in the prompt's options) the reply is a typed version of.
+    option: int | None = None
+    #: Ingredient ids, in the prompt's order.
+    ingredients_found: tuple[str, ...] = ()
+    ingredients_missing: tuple[str, ...] = ()
+    #: Red flag ids the reply has.
+    red_flags: tuple[str, ...] = ()
+    #: Red flag ids the reply names only to turn them down ("i'd never take cash").
+    rejected_red_flags: tuple[str, ...] = ()
+
+
+#: Builds a bot text from ``content/texts.yaml`` (``Library.text``).
+Texts = Callable[..., str]
+
+
+class PromptJudge:
+    """Judges replies to one prompt by its quick replies, ingredients and red flags."""
+
+    def __init__(
+        self,
+        prompt: ScenarioPrompt,
+        normaliser: Normaliser,
+        texts: Texts,
+        typed_option_ratio: float = 85.0,
+        strong_wording: float = 0.6,
+    ) -> None:
+        self.prompt = prompt
+        self.normaliser = normaliser
+        self.texts = texts
+        self.typed_option_ratio = typed_option_ratio
+        self.strong_wording = strong_wording
+        self._labels = [normaliser.text(option.label) for option in prompt.options]
+        self._book = PhraseBook(
+            normaliser,
+            {
+                **{_INGREDIENT + i.id: i.phrases for i in prompt.ingredients},
+                **{_RED_FLAG + f.id: f.phrases for f in prompt.red_flags},
+            },
+            frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
+        )
+
+    def judge(self, text: str, by_rubric: Judgement) -> Judgement:
+        """Judge ``text``; ``by_rubric`` is the nearest-example judgement to fall back on."""
+        plain = self.normaliser.text(text)
+        if not plain:
+            return by_rubric
+        typed = self._typed_option(plain)
+        if typed is not None:
+            option, closeness = typed
+            chosen = self.prompt.options[option]
+            return replace(
+                by_rubric,
+                verdict=chosen.verdict,
+                pattern=None,
+                # As close to an answer as the label is: a typed quick reply is an answer.
+                score=max(by_rubric.score, closeness),
+                feedback=chosen.feedback,
+                basis=Basis.OPTION,
+                option=option,
+            )
+        if not self._book:
+            return by_rubric
+        hits = self._book.spot(text)
+        flags = _groups(hits, _RED_FLAG, rejected=False)
+        rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
+        said = set(_groups(hits, _INGREDIENT, rejected=False))
+        found = tuple(i.id for i in self.prompt.ingredients if i.id in said)
+        missing = tuple(i.id for i in self.prompt.ingredients if i.id not in said)
+        marked = replace(
+            by_rubric,
+            ingredients_found=found,
+            ingredients_missing=missing,
+            red_flags=flags,
+            rejected_red_flags=rejected,
+        )
+        if flags:
+            why = next(f.why for f in self.prompt.red_flags if f.id == flags[0])
+            return replace(
+                marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
+            )
+        # A reply that names a red flag only to turn it down reads like the concern
+        # examples, but isn't one.
+        like_a_concern = by_rubric.verdict == "concern" and not rejected
+        if found and missing and like_a_concern:
+            # Part of a good answer, worded like the concerns: the nearest example's
+            # feedback says what is wrong.
+            return marked
+        turned_down = by_rubric.verdict == "concern" and bool(rejected)
+        if found or (missing and (by_rubric.verdict == "strong" or turned_down)):
+            # With nothing found, a reply worded like the strong examples (or one that
+            # only turns a flag down) is partial, not strong: no praise for what it
+            # didn't say, and it hears what to add.
+            verdict: Verdict = "strong" if self._strong(found, missing, by_rubric) else "partial"
+            return replace(
+                marked,
+                verdict=verdict,
+                pattern=None,
+                feedback=self.feedback(found, missing),
+                basis=Basis.INGREDIENTS,
+            )
+        return marked
+
+    def _strong(
+        self, found: tuple[str, ...], missing: tuple[str, ...], by_rubric: Judgement
+    ) -> bool:
+        """Every ingredient; or all but one of three or more, in words close to the
+        strong examples (the one missed is then named as what to add)."""
+        if not missing:
+            return True
+        return (
+            len(missing) == 1
+            and len(found) >= 2
+            and by_rubric.verdict == "strong"
+            and by_rubric.score >= self.strong_wording
+        )
+
+    def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
+        """ "You gave the reason. Next time add what he can do instead: ..." """
+        by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
+        said = self._list([by_id[i].found.rstrip(". ") for i in found])
+        if not missing:
+            return self.texts("judged_all", found=said)
+        add = by_id[missing[0]].add.rstrip(". ")
+        if not found:
+            return self.texts("judged_none", add=add)
+        return self.texts("judged_some", found=said, add=add)
+
+    def _list(self, items: list[str]) -> str:
+        if len(items) <= 1:
+            return "".join(items)
+        return self.texts("judged_list", items=", ".join(items[:-1]), last=items[-1])
+
+    def _typed_option(self, plain: str) -> tuple[int, float] | None:
+        """The quick reply this reply is a typed version of, if any, and how close (0-1)."""
+        best: tuple[int, float] | None = None
+        for index, label in enumerate(self._labels):
+            ratio = fuzz.ratio(plain, label)
+            if ratio >= self.typed_option_ratio and (best is None or ratio > best[1] * 100):
+                best = (index, ratio / 100)
+        return best
+
+
+def _groups(hits: list[Hit], prefix: str, *, rejected: bool) -> tuple[str, ...]:
+    """Ids of the groups with a hit that is (or is not) turned down, in reply order."""
+    found: dict[str, None] = {}
+    for hit in hits:
+        if hit.group.startswith(prefix) and hit.rejected is rejected:
+            found[hit.group.removeprefix(prefix)] = None
+    return tuple(found)

@@ -1,0 +1,387 @@
+"""Find short phrases in a typed reply, forgiving typos, and tell when the reply rejects them.
+
+A prompt's ingredients and red flags are lists of short phrases ("ring the office",
+"cash in hand"). :class:`PhraseBook` compiles them once; :meth:`PhraseBook.spot`
+finds them in a reply and marks each hit the reply turns down::
+
+    >>> book = PhraseBook(normaliser, {"cash": ["cash in hand", "take cash"]})
+    >>> [(hit.group, hit.rejected) for hit in book.spot("id never take cash")]
+    [('cash', True)]
+
+How a phrase matches, so authors can predict it:
+
+* words are compared after normalising (lower case, the vocabulary's spellings
+  and slang) and a light stem ("ringing" is "ring"); a word of five letters or
+  more forgives one slip ("ofice", "numbr");
+* a phrase with two or more meaningful words matches when they all appear in
+  order, close together; its little words (the stopwords: "the", "it", "up") may
+  be missing or different ("ring up the housing office" has "ring the office").
+  A phrase with a negation ("not waiting", "dont tell the office") is read as
+  written, as are the phrases below; "not", "never" and "no" stand for each other;
+* a phrase with one meaningful word ("put them up", "log it") is read as
+  written, little words and all (one stray word allowed between), so "put them
+  up" is not found in "put a card through", nor "send them to me" in "send them
+  to the office". One word on its own ("cash", "darling") is found wherever it is.
+
+A hit is *rejected* when, in the same clause, a negation comes shortly before it
+("i'd never take cash", "don't just put no access", "not gonna ring", "instead
+of closing it", "rather than a card") or a verdict on it comes just after
+("closing it would be wrong", "cash in hand is not allowed"). A negation
+belongs to the first phrase after it, and to any joined to that one by "or", so
+in "not bothering ringing, just close the job" only the ringing is turned down.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.core.normalising import Normaliser, stem
+
+_VOWELS = frozenset("aeiou")
+
+
+def _root(word: str) -> str:
+    """The stem, with a final e made consistent, so "take" and "taking", "close" and
+    "closing", "leave" and "leaving" agree (but "here" stays apart from "her")."""
+    root = stem(word)
+    if (
+        len(root) == 3
+        and root != word
+        and root[1] in _VOWELS
+        and root[0] not in _VOWELS
+        and root[2] not in _VOWELS | {"w", "x", "y"}
+    ):
+        root += "e"  # taking -> tak -> take
+    return root[:-1] if len(root) >= 5 and root.endswith("e") else root
+
+
+#: Punctuation that ends a clause; a negation never reaches past it.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\n]+|\s[-–—]+\s")
+#: Words that start a new clause: "not my job but i'll log it", "don't go in and wait".
+_CLAUSE_WORDS = frozenset(
+    {
+        "but",
+        "so",
+        "then",
+        "because",
+        "if",
+        "and",
+        "although",
+        "though",
+        "unless",
+        "otherwise",
+        "when",
+        "until",
+        "once",
+        "whereas",
+        "plus",
+    }
+)
+#: A negation, how many meaningful words may stand between it and the phrase it turns
+#: down ("never in a million years take cash": three), and how many words in all.
+_NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
+    ("not",): (2, 6),
+    ("never",): (3, 8),
+    # "no cash", "no to cash", but not "no one in close the job".
+    ("no",): (0, 1),
+    ("nor",): (1, 3),
+    ("without",): (1, 3),
+    ("avoid",): (1, 3),
+    ("refuse",): (1, 3),
+    ("instead", "of"): (1, 3),
+    ("rather", "than"): (1, 3),
+    ("no", "way"): (2, 5),
+}
+_NEGATIONS = {
+    tuple(_root(word) for word in words): reach for words, reach in _NEGATION_WORDS.items()
+}
+#: Verdicts that turn down what comes just before them ("closing it would be wrong").
+_VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
+    ("wrong",),
+    ("not", "allowed"),
+    ("not", "ok"),
+    ("not", "okay"),
+    ("not", "acceptable"),
+    ("not", "on"),
+    ("not", "an", "option"),
+    ("a", "no", "no"),
+    ("bad", "idea"),
+    ("out", "of", "order"),
+)
+_VERDICTS_AFTER = tuple(tuple(_root(word) for word in words) for words in _VERDICT_WORDS)
+_NEGATION_STARTS = frozenset(words[0] for words in _NEGATIONS)
+_VERDICT_STARTS = frozenset(words[0] for words in _VERDICTS_AFTER)
+#: How far after a phrase such a verdict may come ("cash in hand, that is not on").
+_VERDICT_REACH = 3
+#: Negations stand for each other in a phrase: "never blame" has "dont blame".
+_NEGATIVE = frozenset({"not", "never", "no"})
+#: Words that carry a negation on to the next phrase: "never take cash or do homers".
+_JOINERS = frozenset({"or", "nor"})
+#: Extra words a phrase of several meaningful words may have among its own.
+_LOOSE_GAP = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One phrase found in a reply: which group it belongs to, and where."""
+
+    group: str
+    phrase: str
+    start: int
+    end: int
+    rejected: bool
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str
+    clause: int
+    little: bool
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    group: str
+    text: str
+    words: tuple[str, ...]
+    #: Per word: whether it must be there (a meaningful word).
+    needed: tuple[bool, ...]
+    #: Several meaningful words: little ones optional, a few extra words allowed.
+    loose: bool
+
+
+class PhraseBook:
+    """Phrases by group (an ingredient's or red flag's id), compiled for spotting."""
+
+    def __init__(
+        self,
+        normaliser: Normaliser,
+        groups: Mapping[str, Sequence[str]],
+        keyword_groups: frozenset[str] = frozenset(),
+    ) -> None:
+        self.normaliser = normaliser
+        self._little = frozenset(normaliser.vocabulary.stopwords) - {
+            word for negation in _NEGATION_WORDS for word in negation
+        }
+        self._little_roots = frozenset(_root(word) for word in self._little)
+        self._phrases = [
+            phrase
+            for group, texts in groups.items()
+            for text in texts
+            if (phrase := self._compile(group, text)) is not None
+        ]
+        self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
+        self._words = sorted({word for phrase in self._phrases for word in phrase.words})
+        self._known = frozenset(self._words)
+        self._long_words = [word for word in self._words if len(word) >= 5]
+        self._similar = lru_cache(maxsize=4096)(self._similar_uncached)
+
+    def __bool__(self) -> bool:
+        return bool(self._phrases)
+
+    def _compile(self, group: str, text: str) -> _Phrase | None:
+        plain = self.normaliser.text(text).split()
+        if not plain:
+            return None
+        words = tuple(_root(word) for word in plain)
+        needed = tuple(word not in self._little for word in plain)
+        if not any(needed):
+            # Little words alone ("tell him"): all of them, as written.
+            needed = tuple(True for _ in words)
+        # A negation must stay next to what it negates: "not waiting" is not in
+        # "no problem, i'll wait", so a phrase with one is read as written.
+        loose = sum(needed) >= 2 and not _NEGATIVE & set(words)
+        return _Phrase(group, text, words, needed, loose)
+
+    # -- reading a reply -----------------------------------------------------------
+
+    def tokens(self, text: str) -> list[_Token]:
+        """The reply's words, stemmed, each with the number of the clause it is in."""
+        tokens: list[_Token] = []
+        clause = 0
+        for part in _CLAUSE_BREAK.split(text):
+            clause += 1
+            for word in self.normaliser.text(part).split():
+                if word in _CLAUSE_WORDS:
+                    clause += 1
+                tokens.append(_Token(_root(word), clause, word in self._little))
+        return tokens
+
+    def _similar_uncached(self, word: str) -> frozenset[str]:
+        """The phrase words a reply's word stands for, a slip forgiven in longer words."""
+        found = ({word} | (_NEGATIVE if word in _NEGATIVE else set())) & self._known
+        if len(word) >= 4 and self._long_words:
+            for candidate, score, _ in process.extract(
+                word, self._long_words, scorer=fuzz.ratio, score_cutoff=80, limit=None
+            ):
+                # One letter added or dropped in a short word, one changed in a long one:
+                # "sory" is sorry, but "story" is not.
+                if candidate[0] == word[0] and score >= (85 if len(candidate) <= 6 else 80):
+                    found.add(candidate)
+            # Shortened words: "thurs" is thursday, "appt" appointment.
+            found.update(c for c in self._long_words if len(c) > len(word) and c.startswith(word))
+        return frozenset(found)
+
+    def spot(self, text: str) -> list[Hit]:
+        """Every phrase found in ``text``, in order, each marked rejected or not."""
+        tokens = self.tokens(text)
+        where: dict[str, list[int]] = {}
+        for position, token in enumerate(tokens):
+            for word in self._similar(token.word):
+                where.setdefault(word, []).append(position)
+        spans: list[tuple[int, int, _Phrase]] = []
+        for phrase in self._phrases:
+            needed = (w for w, need in zip(phrase.words, phrase.needed, strict=True) if need)
+            if all(word in where for word in needed):
+                spans.extend((start, end, phrase) for start, end in _find(phrase, where))
+        spans.sort(key=lambda span: (span[0], span[1]))
+        rejected = _rejected([(start, end) for start, end, _ in spans], tokens)
+        return [
+            Hit(phrase.group, phrase.text, start, end, index in rejected)
+            for index, (start, end, phrase) in enumerate(spans)
+        ]
+
+
+def _keywords(
+    phrases: Sequence[_Phrase], groups: frozenset[str], little: frozenset[str]
+) -> list[_Phrase]:
+    """A group's key words, found on their own: a meaningful word of four letters or
+    more in two or more of its phrases (not ones with a negation), and three times as
+    many as in any other group's ("card" in "leave a card", "card through", "calling
+    card"; but not "id" in "id like to help", "id love to")."""
+    uses: dict[str, dict[str, int]] = {}
+    for phrase in phrases:
+        for word in set(phrase.words) - little:
+            uses.setdefault(word, {}).setdefault(phrase.group, 0)
+            if not _NEGATIVE & set(phrase.words) or phrase.group not in groups:
+                uses[word][phrase.group] += 1
+    keywords = []
+    for word, counts in sorted(uses.items()):
+        for group, count in counts.items():
+            others = max((n for g, n in counts.items() if g != group), default=0)
+            telling = len(word) >= 4 and word not in _NEGATIVE
+            if group in groups and telling and count >= 2 and count >= 3 * others:
+                keywords.append(_Phrase(group, word, (word,), (True,), False))
+    return keywords
+
+
+def _find(phrase: _Phrase, where: Mapping[str, list[int]]) -> list[tuple[int, int]]:
+    """Every place the phrase matches, as (start, end) positions, end included."""
+    first = phrase.needed.index(True)
+    spans: list[tuple[int, int]] = []
+    for anchor in where[phrase.words[first]]:
+        if spans and anchor <= spans[-1][1]:
+            continue
+        span = _align(phrase, where, first, anchor)
+        if span is not None:
+            spans.append(span)
+    return spans
+
+
+def _align(
+    phrase: _Phrase, where: Mapping[str, list[int]], first: int, anchor: int
+) -> tuple[int, int] | None:
+    """Match the phrase with its first meaningful word at ``anchor``, in order.
+
+    A loose phrase needs only its meaningful words, within a few extra words; a
+    close one needs every word, each right after the last (one stray word allowed)."""
+    if phrase.loose:
+        position = anchor
+        for word, need in zip(phrase.words[first + 1 :], phrase.needed[first + 1 :], strict=True):
+            if not need:
+                continue
+            limit = anchor + len(phrase.words) + _LOOSE_GAP - 1
+            after = [p for p in where[word] if position < p <= limit]
+            if not after:
+                return None
+            position = after[0]
+        return anchor, position
+    start = anchor
+    for word in reversed(phrase.words[:first]):
+        before = [p for p in where.get(word, ()) if start - 2 <= p < start]
+        if not before:
+            return None
+        start = max(before)
+    position = anchor
+    for word in phrase.words[first + 1 :]:
+        after = [p for p in where.get(word, ()) if position < p <= position + 2]
+        if not after:
+            return None
+        position = after[0]
+    return start, position
+
+
+def _starts_with(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> bool:
+    end = at + len(words)
+    return end <= len(tokens) and all(
+        tokens[at + i].word == word and tokens[at + i].clause == tokens[at].clause
+        for i, word in enumerate(words)
+    )
+
+
+def _rejected(spans: Sequence[tuple[int, int]], tokens: Sequence[_Token]) -> set[int]:
+    """Which of the hits (sorted by start) the reply turns down."""
+    rejected: set[int] = set()
+    if not spans:
+        return rejected
+    for position, token in enumerate(tokens):
+        if token.word not in _NEGATION_STARTS:
+            continue
+        for negation, (reach, words) in _NEGATIONS.items():
+            if _starts_with(tokens, position, negation):
+                rejected |= _negated(spans, tokens, position, len(negation), reach, words)
+    for index, (_, end) in enumerate(spans):
+        for at in range(end + 1, min(end + 2 + _VERDICT_REACH, len(tokens))):
+            if tokens[at].clause != tokens[end].clause:
+                break
+            if tokens[at].word in _VERDICT_STARTS and any(
+                _starts_with(tokens, at, verdict) for verdict in _VERDICTS_AFTER
+            ):
+                rejected.add(index)
+                break
+    return rejected
+
+
+def _negated(
+    spans: Sequence[tuple[int, int]],
+    tokens: Sequence[_Token],
+    at: int,
+    length: int,
+    reach: int,
+    words: int,
+) -> set[int]:
+    """The hits turned down by the negation of ``length`` words at ``at``."""
+    after = at + length
+    # A negation inside a phrase ("not my job", "don't close it") is that phrase's own:
+    # it reaches only phrases inside it ("close it" in "don't close it").
+    inside = [end for start, end in spans if start <= at <= end]
+    limit = min(inside) if inside else len(tokens)
+    clause = tokens[at].clause
+    following = [
+        i
+        for i, (start, _) in enumerate(spans)
+        if after <= start <= limit and tokens[start].clause == clause
+    ]
+    if not following:
+        return set()
+    first_start, first_end = spans[following[0]]
+    between = tokens[after:first_start]
+    if len(between) > words or sum(not token.little for token in between) > reach:
+        return set()
+    negated = {i for i in following if spans[i][0] <= first_end}
+    reached = max(spans[i][1] for i in negated)
+    # "never take cash or do homers": the negation carries over "or".
+    for i in following:
+        start, end = spans[i]
+        if i in negated or start <= reached:
+            continue
+        if not any(token.word in _JOINERS for token in tokens[reached + 1 : start]):
+            break
+        negated.add(i)
+        reached = max(reached, end)
+    return negated

@@ -1,0 +1,135 @@
+"""Phrase signs: does a message say one of these things, in so many words?
+
+Used where a message must be recognised whatever the topic model thinks: urgent
+safety matters (``content/urgent.yaml``) and chat that is not a question
+(``content/small_talk.yaml``).
+
+A sign is parts joined by ``+``, and every part must be somewhere in the message.
+A part is a phrase, whose words must come in order (up to two small words, the
+vocabulary's stopwords, may stand between them: "smell gas" matches "smell of
+gas"), or ``$name``: any phrase of the group of that name. So "$water +
+$electrics" matches "leak from upstairs running down onto the fuse box". Words are
+compared after normalising (the vocabulary) and light stemming; typos are not
+guessed at.
+
+    >>> signs = Signs([("gas", ["smell + gas"])], {}, normaliser)
+    >>> signs.best("theres a gas smell in the hall")
+    'gas'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from bot.core.normalising import Normaliser, stem
+
+#: How many small words may stand between two words of one phrase.
+MAX_GAP = 2
+
+Label = TypeVar("Label")
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Sign(Generic[Label]):
+    label: Label
+    #: Each part is the set of phrases (by number) any one of which will do.
+    parts: tuple[frozenset[int], ...]
+    #: More words make a surer sign: it decides between two labels.
+    weight: int
+
+
+class Signs(Generic[Label]):
+    def __init__(
+        self,
+        labelled: Sequence[tuple[Label, Sequence[str]]],
+        groups: Mapping[str, Sequence[str]],
+        normaliser: Normaliser,
+    ) -> None:
+        self._normaliser = normaliser
+        self._small = frozenset(stem(word) for word in normaliser.vocabulary.stopwords)
+        self._phrases: list[Phrase] = []
+        numbers: dict[Phrase, int] = {}
+
+        def number(text: str) -> int | None:
+            phrase = tuple(self._words(text))
+            if not phrase:
+                return None
+            if phrase not in numbers:
+                numbers[phrase] = len(self._phrases)
+                self._phrases.append(phrase)
+            return numbers[phrase]
+
+        grouped = {
+            name: frozenset(n for text in texts if (n := number(text)) is not None)
+            for name, texts in groups.items()
+        }
+        self._signs: list[_Sign[Label]] = []
+        for label, signs in labelled:
+            for sign in signs:
+                parts: list[frozenset[int]] = []
+                for text in (part.strip() for part in sign.split("+")):
+                    if text.startswith("$"):
+                        parts.append(grouped.get(text[1:], frozenset()))
+                    else:
+                        n = number(text)
+                        parts.append(frozenset() if n is None else frozenset({n}))
+                if parts and all(parts):
+                    weight = sum(min(len(self._phrases[n]) for n in part) for part in parts)
+                    self._signs.append(_Sign(label, tuple(parts), weight))
+        # Each phrase filed under its last word: a message lacking it can't contain it.
+        self._by_word: dict[str, list[int]] = {}
+        for n, phrase in enumerate(self._phrases):
+            self._by_word.setdefault(phrase[-1], []).append(n)
+        # Each sign filed under the phrases of its first part: only those can match.
+        self._by_phrase: dict[int, list[int]] = {}
+        for index, filed in enumerate(self._signs):
+            for n in filed.parts[0]:
+                self._by_phrase.setdefault(n, []).append(index)
+
+    def _words(self, text: str) -> list[str]:
+        return [stem(word) for word in self._normaliser.text(text).split()]
+
+    def best(self, text: str) -> Label | None:
+        """The label whose surest sign the message shows, if any."""
+        words = self._words(text)
+        present = set(words)
+        matched = {
+            n
+            for word in present
+            for n in self._by_word.get(word, ())
+            if present.issuperset(self._phrases[n])
+            and _contains(words, self._small, self._phrases[n])
+        }
+        if not matched:
+            return None
+        best: _Sign[Label] | None = None
+        # In file order, so that of two equally sure signs the first listed wins.
+        for index in sorted({i for n in matched for i in self._by_phrase.get(n, ())}):
+            sign = self._signs[index]
+            if (best is None or sign.weight > best.weight) and all(
+                not part.isdisjoint(matched) for part in sign.parts[1:]
+            ):
+                best = sign
+        return best.label if best else None
+
+
+def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bool:
+    """Whether the words of ``phrase`` appear in order, with at most MAX_GAP small words
+    between each and the next ("smell gas" is in "smell of gas", not in "smell, no gas")."""
+
+    def from_(position: int, index: int) -> bool:
+        if index == len(phrase):
+            return True
+        if index == 0:
+            return any(word == phrase[0] and from_(at + 1, 1) for at, word in enumerate(words))
+        for at in range(position, min(len(words), position + MAX_GAP + 1)):
+            if words[at] == phrase[index] and from_(at + 1, index + 1):
+                return True
+            if words[at] not in small:
+                return False
+        return False
+
+    return from_(0, 0)

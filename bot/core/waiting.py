@@ -1,0 +1,78 @@
+"""While a scenario waits for an answer: is this message the answer, or something new?
+
+An operative with a scenario on screen may still ask "what do I say if she offers me
+a brew?", and that question deserves its tip, not a mark. A message is taken as a
+question when it says so: it opens like one ("what if…", "how do i…", "is it ok…"),
+asks one anywhere ("…what do i do"), or ends in "?"; but one that opens like an answer
+("i'd ring her", "what i'd do is…", "how about i…") is an answer, and so is one that
+opens by doing it ("ring the office?", "dont close it") unless it opens like a question.
+With no such sign either way, it is an answer unless it routes surely to another
+topic or is an emergency or chat.
+
+    >>> reads_as_question(matcher, prompt, "tenant offered me a brew, do i take it", route)
+    True
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.content import ScenarioPrompt
+from bot.core.matching import Confidence, Matcher, Route
+
+_LEAD_IN = r"^(?:(?:ok|okay|right|well|so|honestly|tbh|personally|yeah|yes|no|nah|and|but)\s+)*"
+#: How an answer surely opens: the operative saying what they would do.
+_SURE_ANSWER = re.compile(
+    _LEAD_IN + r"(?:i would|i will|i am going to|i am gonna|id|i should|i could|i need to|"
+    r"i must|i had|i have|i think i|i reckon|i guess|i suppose|i(?! am\b)|my answer|first i|"
+    r"first id|first thing|what i would|what id|what i will|what i am going to|how about|"
+    r"what about if i|maybe i|probably)\b"
+)
+#: How a question opens.
+_QUESTION_OPENING = re.compile(
+    _LEAD_IN + r"(?:also |quick one |question )?"
+    r"(?:what|how|why|when|where|who|whose|which|is|are|am|can|could|should|shall|do|"
+    r"does|did|will|would|have|has|any|anyone|anybody)\b(?! not\b)"
+)
+#: How an answer may also open: doing it ("ring the office", "dont close it").
+_ANSWER_OPENING = re.compile(
+    _LEAD_IN + r"(?:apologise|apologize|sorry|tell|call|phone|text|explain|offer|say|show|"
+    r"knock|card|leave|log|report|write|note|photo|take|put|book|get|check|make|turn|"
+    r"switch|isolate|keep|stay|stop|walk|wait|give|let|thank|introduce|clean|tidy|protect|"
+    r"cover|move|fix|finish|raise|pass|email|message|reassure|listen|calm|step|back off|"
+    r"politely|kindly|nicely|be|stick|try|go|ask|hold|order|not|never|do not|can not|"
+    r"could not|would not|will not|definitely|always|just|straight away|first)\b"
+)
+#: A question asked anywhere in the message: "tenant wants a brew, what do i do".
+_QUESTION_INSIDE = re.compile(
+    r"\b(?:what do i|what should i|what can i|what would you|how do i|how should i|"
+    r"how do you|how can i|what if|is it ok|is it okay|is it alright|is it rude|"
+    r"do i|do we|am i|can i|can we|should i|should we|any tips|any advice|"
+    r"what is the best way|what is the right way|who do i|where do i)\b"
+)
+
+
+def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route: Route) -> bool:
+    """Whether ``text``, typed while ``prompt`` waits, is something other than its answer.
+
+    ``route`` is where the text would go as a free question."""
+    if route.chat is not None:
+        return True
+    if route.urgent is not None and matcher.urgent.kind_of(prompt.scenario) is None:
+        return True
+    plain = matcher.normaliser.text(text)
+    if _SURE_ANSWER.match(plain):
+        return False
+    if _QUESTION_OPENING.match(plain):
+        return True
+    if _ANSWER_OPENING.match(plain):
+        return False
+    if _QUESTION_INSIDE.search(plain) or "?" in text:
+        return True
+    other_topic = route.topic != matcher.library.topic_of[prompt.id]
+    return route.confidence is Confidence.SURE and other_topic and route.score >= SURELY_ELSEWHERE
+
+
+#: The share of the topic vote at which a message with no question in it is still taken
+#: to be about something else.
+SURELY_ELSEWHERE = 0.8

@@ -1,0 +1,146 @@
+"""Button payloads and waiting states: typed, within Telegram's 64 bytes, forged data expires."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.callbacks import (
+    ALL_DAYS_MASK,
+    CALLBACK_DATA_BYTES,
+    MAX_CHOICE,
+    MAX_PAUSE_DAYS,
+    MAX_ROW_ID,
+    WAITING_CHARS,
+    Answer,
+    AnswerTo,
+    CheckCommitment,
+    CloseCohort,
+    Expired,
+    FollowUpAction,
+    FollowUpCohort,
+    FollowUpText,
+    ForgetChoice,
+    KeepDaily,
+    ListCommitments,
+    OpenSettings,
+    PauseFor,
+    Payload,
+    PickHour,
+    SaveDays,
+    ScheduleFollowUp,
+    SetPromptTime,
+    SetZone,
+    ShareName,
+    ShowTip,
+    StepReply,
+    StopChoice,
+    ToggleDays,
+    TypedZone,
+    TypeZone,
+    Waiting,
+    decode,
+    waiting,
+)
+from bot.core.content import Library
+
+ITEM_IDS = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,39}\Z")
+ROW_IDS = st.integers(1, MAX_ROW_ID)
+ZONES = st.from_regex(r"\A[A-Za-z][A-Za-z0-9_+/-]{0,49}\Z").filter(lambda zone: zone != "other")
+
+PAYLOADS: st.SearchStrategy[Payload] = st.one_of(
+    st.builds(StopChoice, st.booleans()),
+    st.builds(ForgetChoice, st.booleans()),
+    st.builds(PauseFor, st.integers(0, MAX_PAUSE_DAYS)),
+    st.just(KeepDaily()),
+    st.builds(OpenSettings, st.sampled_from(["time", "days", "tz", "done"])),
+    st.builds(PickHour, st.integers(0, 23)),
+    st.builds(SetPromptTime, st.integers(0, 23), st.integers(0, 59)),
+    st.builds(ToggleDays, st.integers(0, ALL_DAYS_MASK)),
+    st.builds(SaveDays, st.integers(0, ALL_DAYS_MASK)),
+    st.builds(SetZone, ZONES),
+    st.just(TypeZone()),
+    st.builds(Answer, ITEM_IDS, st.integers(0, MAX_CHOICE)),
+    st.builds(ShowTip, ITEM_IDS),
+    st.builds(CloseCohort, ROW_IDS),
+    st.builds(FollowUpCohort, ROW_IDS),
+    st.builds(FollowUpAction, st.sampled_from(["send", "sched", "cancel"]), ROW_IDS),
+    st.builds(ScheduleFollowUp, ROW_IDS, st.integers(0, MAX_CHOICE)),
+    st.builds(ListCommitments, ROW_IDS),
+    st.builds(ShareName, st.booleans()),
+    st.builds(CheckCommitment, st.sampled_from(["kept", "partly", "not_yet"])),
+)
+WAITING: st.SearchStrategy[Waiting] = st.one_of(
+    st.builds(AnswerTo, ITEM_IDS),
+    st.just(TypedZone()),
+    st.builds(FollowUpText, ROW_IDS),
+    st.builds(StepReply, st.sampled_from(["commitment", "note", "reflection"])),
+)
+
+
+@given(PAYLOADS)
+def test_every_payload_fits_in_64_bytes_and_reads_back_as_itself(payload: Payload) -> None:
+    data = payload.encode()
+    assert 1 <= len(data.encode("utf-8")) <= CALLBACK_DATA_BYTES
+    assert decode(data) == payload
+
+
+@given(st.one_of(st.text(), st.binary().map(lambda raw: raw.decode("latin-1"))))
+def test_any_data_decodes_without_raising_and_only_from_its_own_encoding(data: str) -> None:
+    found = decode(data)
+    assert isinstance(found, Expired) or found.encode() == data
+
+
+@given(PAYLOADS, st.sampled_from(["²", "٣", "99999999999999999999", "-1", "007", " 1", ""]))
+def test_a_forged_number_inside_real_data_expires(payload: Payload, bad: str) -> None:
+    parts = payload.encode().split(":")
+    numbers = [index for index, part in enumerate(parts) if part.isdigit()]
+    if not numbers:
+        return
+    parts[numbers[-1]] = bad
+    assert decode(":".join(parts)) == Expired()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "fu:send:99999999999999999999",
+        "set:h:²",
+        "set:d:٣",
+        "pause:91",
+        "pause:+7",
+        "ans:doorstep-id-first:1:2",
+        "ans:../etc:0",
+        "cm:list:0",
+        "stop:maybe",
+        "nonsense",
+        "set:tz:Europe/London:extra",
+        "x" * 65,
+        "tip:" + "a" * 41,
+    ],
+)
+def test_forged_payloads_expire(data: str) -> None:
+    assert decode(data) == Expired()
+
+
+@given(WAITING)
+def test_every_waiting_state_fits_its_column_and_reads_back(state: Waiting) -> None:
+    stored = state.encode()
+    assert len(stored) <= WAITING_CHARS
+    assert waiting(stored) == state
+
+
+@given(st.one_of(st.none(), st.text()))
+def test_any_stored_waiting_state_reads_without_raising(stored: str | None) -> None:
+    found = waiting(stored)
+    assert found is None or found.encode() == stored
+
+
+def test_every_prompt_and_tip_in_the_content_fits_a_button(library: Library) -> None:
+    for prompt in library.prompts.values():
+        for option in range(len(prompt.options)):
+            assert decode(Answer(prompt.id, option).encode()) == Answer(prompt.id, option)
+        assert waiting(AnswerTo(prompt.id).encode()) == AnswerTo(prompt.id)
+    for tip_id in library.tips:
+        assert decode(ShowTip(tip_id).encode()) == ShowTip(tip_id)

@@ -1,0 +1,310 @@
+"""Typed answers marked by the ingredients of a strong answer and its red flags, at the
+service level: what the operative reads back, and what is recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from functools import partial
+
+import pytest
+import yaml
+
+from bot.core import answering
+from bot.core.callbacks import AnswerTo
+from bot.core.coaching import Coach
+from bot.core.content import Library, ScenarioPrompt
+from bot.core.daily import DailyPrompts
+from bot.core.judging import Basis
+from bot.core.matching import Matcher
+from bot.core.model import Kind
+from bot.storage.database import make_engine, make_session_factory
+from bot.storage.migrate import upgrade
+from bot.storage.unit_of_work import SqlUnitOfWork
+from tests.support import FakeClock
+from tests.unit.conversation import Operative
+from tests.unit.test_answering import events
+
+SHELVES = "no-shelves-while-here"
+#: What a content author adds to the shelves prompt (content brief, issue 13).
+ANNOTATION = yaml.safe_load(
+    """
+ingredients:
+  - id: reason
+    found: gave the reason
+    add: "the reason: you can only do the work that's booked"
+    phrases: [only booked for, booked work, only here for, not a repair, has to be booked,
+              needs recording, not on the job]
+  - id: alternative
+    found: told him what he can do instead
+    add: "what he can do instead: the office can tell him his options"
+    phrases: [ring the office, office can help, check with the office, his options,
+              note he asked, log it, new request, repairs number]
+  - id: kind-no
+    found: said no kindly
+    add: "a kind no, like \\"I'd like to help, but\\""
+    phrases: [sorry, id like to help, id love to, wish i could, afraid i cant]
+red_flags:
+  - id: unbooked-work
+    phrases: [put them up, do it quick, whack them up, off the books, for cash, dont log it]
+    why: "Work that isn't booked isn't recorded, so if it goes wrong later no one can put it right."
+"""
+)
+REASON_ONLY = (
+    "You gave the reason. Next time add what he can do instead: "
+    "the office can tell him his options."
+)
+
+
+PLAIN = "no-cash-offer"
+
+
+@pytest.fixture(scope="module")
+def annotated(library: Library) -> Library:
+    """The real content, with the shelves prompt's ingredients and red flags written, and
+    the cash prompt with none (as before issue 13), its strong feedback opening with the
+    header's words."""
+    shelves = ScenarioPrompt.model_validate({**library.prompts[SHELVES].model_dump(), **ANNOTATION})
+    plain = library.prompts[PLAIN].model_dump()
+    plain.update(ingredients=[], red_flags=[])
+    for pattern in plain["rubric"]:
+        if pattern["verdict"] == "strong":
+            pattern["feedback"] = "Spot on. " + pattern["feedback"].removeprefix("Spot on. ")
+    prompts = {**library.prompts, SHELVES: shelves, PLAIN: ScenarioPrompt.model_validate(plain)}
+    return dataclasses.replace(library, prompts=prompts)
+
+
+@pytest.fixture(scope="module")
+def matcher(annotated: Library) -> Matcher:
+    return Matcher(annotated)
+
+
+@pytest.fixture
+def coach(
+    sqlite_url: str, annotated: Library, matcher: Matcher, clock: FakeClock
+) -> Iterator[Coach]:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    yield Coach(
+        partial(SqlUnitOfWork, make_session_factory(engine)), annotated, clock, matcher=matcher
+    )
+    engine.dispose()
+
+
+def waiting_for(coach: Coach, prompt_id: str, user_id: int = 42) -> Operative:
+    """An operative with ``prompt_id`` put to them and not yet answered."""
+    sam = Operative(coach, user_id=user_id)
+    sam.send("/start")
+    with coach.uow_factory() as uow:
+        operative = uow.operatives.get(user_id)
+        assert operative is not None
+        operative.awaiting = AnswerTo(prompt_id).encode()
+        uow.operatives.save(operative)
+        uow.commit()
+    return sam
+
+
+def answered(coach: Coach) -> dict[str, object]:
+    kind, payload = events(coach)[-1]
+    assert kind == "answered"
+    return payload
+
+
+# -- ingredients ----------------------------------------------------------------------
+
+
+def test_a_reply_with_every_ingredient_is_strong_and_hears_what_it_had(coach: Coach) -> None:
+    sam = waiting_for(coach, SHELVES)
+    answer = sam.send(
+        "sorry jordan, im only booked for the rad today. ring the office n theyll help"
+    )
+    assert answer.startswith("✅ <b>Spot on.</b> You gave the reason, told him what he can do")
+    assert "and said no kindly." in answer
+    assert "Next time" not in answer
+    assert coach.library.prompts[SHELVES].model_answer in answer  # the model answer follows
+    payload = answered(coach)
+    assert payload["verdict"] == "strong" and payload["judged_by"] == "ingredients"
+
+
+def test_a_reply_with_some_ingredients_is_partial_and_hears_which_one_to_add(
+    coach: Coach,
+) -> None:
+    sam = waiting_for(coach, SHELVES)
+    answer = sam.send("cant do it, im only booked for the radiator")
+    assert answer.startswith(f"👍 <b>Good start.</b> {REASON_ONLY}")
+    assert coach.library.prompts[SHELVES].model_answer in answer
+    assert answered(coach)["verdict"] == "partial"
+
+
+def test_feedback_never_praises_what_the_reply_did_not_say(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    judgement = matcher.judge(prompt, "cant do it, im only booked for the radiator")
+    assert judgement.ingredients_found == ("reason",)
+    assert judgement.ingredients_missing == ("alternative", "kind-no")
+    assert judgement.feedback == REASON_ONLY
+    for ingredient in prompt.ingredients[1:]:
+        assert ingredient.found not in judgement.feedback
+
+
+def test_a_reply_near_a_strong_example_but_with_no_ingredient_is_not_strong(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    reply = "be polite and explain why"
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "partial"
+    assert judgement.feedback == "Next time add the reason: you can only do the work that's booked."
+
+
+# -- red flags ------------------------------------------------------------------------
+
+
+def test_a_red_flag_is_a_concern_and_the_feedback_says_why(coach: Coach) -> None:
+    sam = waiting_for(coach, SHELVES)
+    answer = sam.send("sorry, its not booked but ill whack them up quick, keeps him sweet")
+    assert answer.startswith(f"⚠️ <b>Worth a rethink.</b> {ANNOTATION['red_flags'][0]['why']}")
+    assert coach.library.prompts[SHELVES].model_answer in answer
+    payload = answered(coach)
+    assert payload["verdict"] == "concern" and payload["judged_by"] == "red_flag"
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "id never just put them up. sorry, its only booked work, ring the office",
+        "sorry, i wouldnt do it quick on the side, only booked for the rad. ring the office",
+        "sorry but instead of whacking them up, tell him its booked work only and log it",
+    ],
+)
+def test_a_reply_that_turns_a_red_flag_down_is_not_a_concern(matcher: Matcher, reply: str) -> None:
+    judgement = matcher.judge(matcher.library.prompts[SHELVES], reply)
+    assert judgement.verdict == "strong"
+    assert judgement.red_flags == ()
+    assert judgement.rejected_red_flags == ("unbooked-work",)
+
+
+# -- typed quick replies and the fallback -------------------------------------------
+
+
+def test_a_typed_quick_reply_gets_that_options_verdict_and_feedback(coach: Coach) -> None:
+    prompt = coach.library.prompts[SHELVES]
+    for index, option in enumerate(prompt.options):
+        sam = waiting_for(coach, SHELVES, user_id=100 + index)
+        typed = option.label.lower().replace("'", "").replace(",", "")
+        answer = sam.send(typed)
+        assert option.feedback in answer
+        _, payload = events(coach, 100 + index)[-1]
+        assert payload["verdict"] == option.verdict and payload["option"] == index
+        assert payload["judged_by"] == "option" and float(str(payload["score"])) >= 0.85
+
+
+def test_a_reply_with_no_ingredient_and_no_flag_is_judged_by_the_nearest_example(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    for reply, verdict in (
+        ("no can do, tight schedule", "partial"),
+        ("go on then, pass us the drill", "concern"),
+    ):
+        by_rubric = matcher.judge_by_rubric(prompt, reply)
+        judgement = matcher.judge(prompt, reply)
+        assert judgement.basis is Basis.RUBRIC and by_rubric.pattern is not None
+        assert judgement.verdict == by_rubric.verdict == verdict
+        assert judgement.feedback == prompt.rubric[by_rubric.pattern].feedback
+
+
+def test_a_prompt_without_ingredients_is_judged_as_before(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts[PLAIN]
+    for pattern in prompt.rubric:
+        reply = pattern.examples[0]
+        assert (
+            matcher.judge(prompt, reply).verdict == matcher.judge_by_rubric(prompt, reply).verdict
+        )
+
+
+def test_the_header_is_never_repeated_by_the_feedback(coach: Coach) -> None:
+    strong = next(r for r in coach.library.prompts[PLAIN].rubric if r.verdict == "strong")
+    assert strong.feedback.startswith("Spot on. ")
+    sam = waiting_for(coach, PLAIN)
+    answer = sam.send(strong.examples[0])
+    assert answer.startswith("✅ <b>Spot on.</b> ")
+    assert answer.count("Spot on") == 1
+    rest = strong.feedback.removeprefix("Spot on. ")
+    assert f"<b>Spot on.</b> {rest[0].upper()}{rest[1:]}" in answer
+
+
+# -- quick replies in a varying order ------------------------------------------------
+
+
+def test_quick_replies_are_shuffled_but_stable_for_one_message(coach: Coach) -> None:
+    prompt = coach.library.prompts[SHELVES]
+    day = date(2026, 12, 1)
+    first = answering.prompt_reply(coach, prompt, 42, day).buttons
+    assert answering.prompt_reply(coach, prompt, 42, day).buttons == first
+    strong = next(i for i, o in enumerate(prompt.options) if o.verdict == "strong")
+    places = {
+        answering.option_order(prompt, who, date(2026, 12, d)).index(strong)
+        for who in (1, 2, 3)
+        for d in range(1, 11)
+    }
+    assert places == set(range(len(prompt.options)))
+
+
+def test_a_tap_is_recorded_against_the_option_it_named(coach: Coach) -> None:
+    prompt = coach.library.prompts[SHELVES]
+    for user_id in range(200, 206):
+        sam = waiting_for(coach, SHELVES, user_id=user_id)
+        sam.last = [answering.prompt_reply(coach, prompt, user_id, coach.clock().date())]
+        shown_first = sam.buttons()[0].label
+        option = next(i for i, o in enumerate(prompt.options) if o.label == shown_first)
+        answer = sam.press(shown_first)
+        assert prompt.options[option].feedback in answer
+        _, payload = events(coach, user_id)[-1]
+        assert payload["option"] == option
+        assert payload["verdict"] == prompt.options[option].verdict
+
+
+def test_the_daily_prompt_shows_its_quick_replies_in_that_messages_order(
+    coach: Coach, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # a Tuesday, 08:00 in London
+    sam = Operative(coach, user_id=300)
+    sam.send("/start")
+    DailyPrompts(coach).plan()
+    with coach.uow_factory() as uow:
+        operative = uow.operatives.get(300)
+        assert operative is not None and operative.id is not None
+        queued = uow.outbox.find(Kind.PROMPT, operative.id, date(2026, 12, 1))
+    assert queued is not None and queued.prompt_id is not None
+    prompt = coach.library.prompts[queued.prompt_id]
+    order = answering.option_order(prompt, 300, date(2026, 12, 1))
+    assert queued.buttons == [[(prompt.options[i].label, f"ans:{prompt.id}:{i}")] for i in order]
+
+
+def test_a_reply_that_only_turns_a_red_flag_down_is_told_what_to_add(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    reply = "id never just put them up"
+    # Worded like the concern examples ("just put them up its only two minutes")...
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+    judgement = matcher.judge(prompt, reply)
+    # ...but it says the opposite.
+    assert judgement.verdict == "partial"
+    assert judgement.rejected_red_flags == ("unbooked-work",)
+    assert judgement.feedback == "Next time add the reason: you can only do the work that's booked."
+
+
+def test_all_but_one_ingredient_worded_like_a_strong_answer_is_strong_and_names_the_last(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    reply = "explain im only booked for the radiator and tell him the office can help"
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "strong"
+    assert judgement.ingredients_missing == ("kind-no",)
+    assert judgement.feedback == (
+        "You gave the reason and told him what he can do instead. "
+        'Next time add a kind no, like "I\'d like to help, but".'
+    )

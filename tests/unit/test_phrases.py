@@ -1,0 +1,105 @@
+"""Finding a prompt's phrases in a reply, and telling when the reply turns them down."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.content import Library
+from bot.core.normalising import Normaliser
+from bot.core.phrases import PhraseBook
+
+GROUPS = {
+    "unbooked": ["put them up", "do it quick", "whack them up", "off the books"],
+    "cash": ["take the cash", "cash in hand", "on the quiet"],
+    "no-access": ["put no access", "close the job", "close it"],
+    "call": ["ring her", "ring the office"],
+    "card": ["leave a card", "calling card", "card through the door"],
+    "own-goal": ["not my job"],
+}
+
+
+@pytest.fixture(scope="module")
+def book(library: Library) -> PhraseBook:
+    return PhraseBook(Normaliser(library.vocabulary), GROUPS, frozenset({"card"}))
+
+
+def found(book: PhraseBook, text: str) -> dict[str, bool]:
+    """Each group found, and whether every hit of it was turned down."""
+    groups: dict[str, bool] = {}
+    for hit in book.spot(text):
+        groups[hit.group] = groups.get(hit.group, True) and hit.rejected
+    return groups
+
+
+def test_phrases_are_found_in_phone_typed_text_with_typos(book: PhraseBook) -> None:
+    assert found(book, "Ill ring the ofice b4 I go") == {"call": False}
+    assert found(book, "ring up the housing office") == {"call": False}
+    assert found(book, "Put them up quick, its 2 mins") == {"unbooked": False}
+    assert found(book, "closing it now") == {"no-access": False}
+
+
+def test_short_phrases_do_not_match_everything(book: PhraseBook) -> None:
+    assert found(book, "put a card through and note it") == {"card": False}
+    assert found(book, "i'd put the kettle on") == {}
+    assert found(book, "the cash machine was quiet") == {}
+
+
+def test_a_key_word_of_a_group_is_found_on_its_own(book: PhraseBook) -> None:
+    assert found(book, "knock again then card n note the time") == {"card": False}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'd never take the cash",
+        "id never in a million years take the cash",
+        "I wouldn't just put no access",
+        "dont just close it",
+        "not gonna close the job",
+        "rather than close the job id ring her",
+        "no cash in hand",
+        "taking the cash is not allowed",
+        "closing the job would be wrong",
+        "never take the cash or do it on the quiet",
+    ],
+)
+def test_a_flag_the_reply_turns_down_is_rejected(book: PhraseBook, text: str) -> None:
+    flags = {g: r for g, r in found(book, text).items() if g in ("cash", "no-access")}
+    assert flags and all(flags.values()), flags
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "take the cash, she won't know",
+        "close the job so she will never know",
+        "no answer, put no access",
+        "not in so close it",
+        "tenant not in, close the job",
+        "not bothering ringing her, just close the job",
+    ],
+)
+def test_a_flag_the_reply_means_is_not_rejected(book: PhraseBook, text: str) -> None:
+    flags = {g: r for g, r in found(book, text).items() if g in ("cash", "no-access")}
+    assert flags and not any(flags.values()), flags
+
+
+def test_a_negation_belongs_to_the_nearest_phrase(book: PhraseBook) -> None:
+    # The "not" turns down the ringing, not the closing.
+    assert found(book, "not gonna ring her just close it") == {"call": True, "no-access": False}
+    # A phrase's own negation reaches no further than it.
+    assert found(book, "not my job ring the office") == {"own-goal": False, "call": False}
+
+
+def test_a_clause_stops_a_negation(book: PhraseBook) -> None:
+    assert found(book, "dont just close it, ring her") == {"no-access": True, "call": False}
+    assert found(book, "i wont put them up but ill ring the office") == {
+        "unbooked": True,
+        "call": False,
+    }
+
+
+def test_a_book_with_no_usable_phrase_finds_nothing(library: Library) -> None:
+    book = PhraseBook(Normaliser(library.vocabulary), {"empty": ["!!", "..."]})
+    assert not book
+    assert book.spot("anything at all") == []

@@ -1,0 +1,120 @@
+"""Urgent safety matters beat every topic, and chat gets a human answer, not a tip."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.core.coaching import Coach
+from bot.core.content import Library
+from bot.core.matching import Matcher
+from tests.unit.conversation import Operative
+
+
+@pytest.fixture(scope="module")
+def matcher(library: Library) -> Matcher:
+    return Matcher(library)
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("theres a smell of gas in the hall", "gas"),
+        ("black sooty marks round the gas fire", "carbon-monoxide"),
+        ("bare wires hanging out the ceiling", "live-electrics"),
+        ("leak from upstairs dripping onto the fuse box", "water-electrics"),
+        ("she said she wants to end it all", "self-harm"),
+        ("milk bottles on the step for days and no answer", "collapse-not-seen"),
+        ("toddler home on his own all morning", "child-at-risk"),
+        ("she had a black eye and he answered every question for her", "domestic-abuse"),
+        ("old fella with dementia, no heating and nothing to eat", "adult-at-risk"),
+        ("about to drill into some old artex ceiling", "asbestos"),
+    ],
+)
+def test_every_kind_of_emergency_is_recognised_in_operatives_words(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    route = matcher.route(message)
+    assert route.urgent == kind
+    assert route.tip == next(k.tip for k in matcher.library.urgent if k.id == kind)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "gas safety check booked next week, how do i remind her",
+        "tenant asked where her electric meter is",
+        "kids keep asking what im doing",
+        "the tenant ended up writing it all down for me",
+        "whats the point of the satisfaction survey",
+    ],
+)
+def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None:
+    assert matcher.route(message).urgent is None
+
+
+def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
+    sam = Operative(coach)
+    sam.send("/start")
+    answer = sam.send("funny eggy pong by the boiler, tenant says its nothing")
+    gas = next(kind for kind in coach.library.urgent if kind.id == "gas")
+    assert coach.library.tips[gas.tip].answer.split(".")[0] in answer
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("cheers that helped", "thanks"),
+        ("ta very much pal", "thanks"),
+        ("morning all", "greeting"),
+        ("f off", "abuse"),
+        ("this bot is useless", "abuse"),
+        ("how do i change my time", "about-bot"),
+        ("can my manager see what i write", "about-bot"),
+        ("whats 15% of 240", "sums-and-trivia"),
+        ("what torque for a 15mm compression fitting", "work-chat"),
+        ("oops wrong chat", "banter"),
+    ],
+)
+def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -> None:
+    route = matcher.route(message)
+    assert route.chat == kind and route.tip is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "tenant said thanks but seemed upset",
+        "tenant offered me a brew, is it rude to say no",
+        "how do i say no",
+        "got a 3/10 on the survey, gutted",
+        "tenant called me useless to my face",
+    ],
+)
+def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:
+    assert matcher.route(message).chat is None
+
+
+def test_being_sworn_at_gets_a_short_answer_and_no_lecture(coach: Coach) -> None:
+    sam = Operative(coach)
+    sam.send("/start")
+    assert sam.send("cheers that helped") == "Glad it helped."
+    answer = sam.send("piss off")
+    assert answer == "Fair enough. I'm here when you need me."
+    assert "/settings" in sam.send("how do i change the time i get it")
+
+
+def test_ask_says_whether_a_message_is_urgent() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "--json"],
+        input="smell of gas on the landing\nhow do i explain a delay\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["urgent"] for line in lines] == [True, False]
+    assert lines[0]["urgent_kind"] == "gas" and lines[0]["topic"] is not None
