@@ -11,6 +11,7 @@ from bot.core.messages import ButtonPress, Command, Event, Sender, Text, Unsuppo
 from bot.core.model import ContentGap, Role, Status
 from bot.core.telegram_html import html_problem, visible_length
 from tests.conftest import ADMIN_ID
+from tests.fuzzing import COMMANDS
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored
 
@@ -112,26 +113,6 @@ def test_after_a_failure_a_typed_input_state_ends_but_a_prompt_still_waits(
 
 # -- every event, however odd, gets a reply Telegram would accept ----------------------
 
-COMMANDS = [
-    "start",
-    "help",
-    "settings",
-    "pause",
-    "resume",
-    "stop",
-    "privacy",
-    "practice",
-    "later",
-    "gaps",
-    "summary",
-    "export",
-    "newcohort",
-    "cohorts",
-    "followup",
-    "commitments",
-    "grant",
-    "forgetme",
-]
 ODD_TEXT = st.one_of(
     st.text(max_size=300),
     st.sampled_from(["²", "٣", "0000-01", "9999-12", "Europe", "<b>", "&", "a" * 4096]),
