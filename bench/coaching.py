@@ -16,9 +16,9 @@ import time
 from pathlib import Path
 
 from bench.matching import Baseline, _difflib_best
-from bot.core.content import load_library
-from bot.core.matching import Matcher
-from bot.core.waiting import reads_as_question
+from bot.core.content.library import load_library
+from bot.core.matching.matcher import Matcher
+from bot.core.matching.waiting import reads_as_question
 from tests.eval.scoring import (
     UrgentCase,
     WaitingCase,

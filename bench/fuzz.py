@@ -20,8 +20,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.core.coaching import Coach, CoachConfig
-from bot.core.content import load_library
+from bot.core.coach import Coach, CoachConfig
+from bot.core.content.library import load_library
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.core.content import Library, load_library
-from bot.core.matching import Matcher
+from bot.core.content.library import Library, load_library
+from bot.core.matching.matcher import Matcher
 from tests.eval.scoring import (
     TOPIC_TUNING_PARTS,
     VERDICT_HELD_OUT_PARTS,

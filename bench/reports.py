@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.topics import TOPIC_IDS
+from bot.core.content.topics import TOPIC_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 OPERATIVES = 10_000
@@ -309,7 +309,7 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
     everyone) into Python and looping over them: the obvious way, for comparison."""
     import sqlite3
 
-    from bot.core.report_ports import (
+    from bot.core.reports.ports import (
         STREAK_BANDS,
         STREAK_WINDOW,
         Activity,
@@ -520,8 +520,8 @@ def child(mode: str, database: Path) -> dict[str, Any]:
     """Runs in its own process; returns figures (printed as one JSON line)."""
     figures: dict[str, Any] = {}
     if mode == "summary":
-        from bot.core.report_ports import Scope
-        from bot.core.reports import build_report, parse_period
+        from bot.core.reports.figures import build_report, parse_period
+        from bot.core.reports.ports import Scope
         from bot.reporting.chart import warm_up
 
         coach = _coach(database)
@@ -557,9 +557,9 @@ def child(mode: str, database: Path) -> dict[str, Any]:
 
 
 def _baseline_summary(database: Path) -> dict[str, Any]:
-    from bot.core.content import load_library
-    from bot.core.report_ports import Scope
-    from bot.core.reports import Report, chart_data, parse_period, summary_text
+    from bot.core.content.library import load_library
+    from bot.core.reports.figures import Report, chart_data, parse_period, summary_text
+    from bot.core.reports.ports import Scope
     from bot.reporting.chart import render_chart
 
     library = load_library(REPO / "content")
@@ -581,8 +581,8 @@ def _baseline_export(database: Path) -> dict[str, Any]:
     """Load everything, compute in Python, and build the workbook in memory."""
     from openpyxl import Workbook
 
-    from bot.core.content import load_library
-    from bot.core.reports import Report, document, parse_period
+    from bot.core.content.library import load_library
+    from bot.core.reports.figures import Report, document, parse_period
 
     library = load_library(REPO / "content")
     titles = {key: topic.title for key, topic in library.topics.items()}
@@ -613,8 +613,8 @@ def _baseline_export(database: Path) -> dict[str, Any]:
 def _agree(database: Path) -> dict[str, Any]:
     """Do the SQL and the baseline give the very same figures? (4 weeks, one cohort,
     and all 26 weeks for everyone.)"""
-    from bot.core.report_ports import Scope
-    from bot.core.reports import parse_period
+    from bot.core.reports.figures import parse_period
+    from bot.core.reports.ports import Scope
 
     coach = _coach(database)
     checks = {}

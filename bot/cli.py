@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from telegram.ext import Application
 
-    from bot.core.daily import Plan
+    from bot.core.jobs.planner import Plan
     from bot.metrics import Metrics
 
 Runner = Callable[[argparse.Namespace, Settings], int]
@@ -216,14 +216,14 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content import (
+    from bot.core.content.library import (
         MAX_STRONG_LONGEST_SHARE,
         ContentError,
         load_library,
         strong_is_longest,
         style_check,
     )
-    from bot.core.content_style import MAX_MEAN_READING_AGE
+    from bot.core.content.style import MAX_MEAN_READING_AGE
 
     root = Path(args.dir) if args.dir else settings.coachbot_content_dir
     try:
@@ -267,8 +267,8 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content import load_library
-    from bot.core.matching import Matcher
+    from bot.core.content.library import load_library
+    from bot.core.matching.matcher import Matcher
 
     # Content that won't load is explained in one line by main().
     matcher = Matcher(load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name))
@@ -300,9 +300,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _judge(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content import ContentError, load_library
-    from bot.core.judging import Judgement
-    from bot.core.matching import Matcher
+    from bot.core.content.library import ContentError, load_library
+    from bot.core.matching.judging import Judgement
+    from bot.core.matching.matcher import Matcher
 
     try:
         library = load_library(settings.coachbot_content_dir)
@@ -392,8 +392,8 @@ def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
     code, so that case makes it, says so, and exits 0."""
     from datetime import date
 
-    from bot.core.facilitation import create_cohort
-    from bot.core.invites import deep_link, qr_png
+    from bot.core.handlers.facilitation import create_cohort
+    from bot.core.policy.invites import deep_link, qr_png
     from bot.wiring import utc_now
 
     workshop = None
@@ -533,8 +533,8 @@ def _people(count: int) -> str:
 
 def send_now_lines(plan: Plan, one_group: bool) -> list[str]:
     """What `prompts send-now` did, why anyone was left out, and when the bot sends next."""
-    from bot.core.daily import ALREADY_SENT
-    from bot.core.scheduling import NotNow
+    from bot.core.jobs.planner import ALREADY_SENT
+    from bot.core.policy.scheduling import NotNow
 
     queued = plan.prompts + plan.check_ins
     if not plan.considered:

@@ -23,7 +23,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from bot.core.delivery import (
+from bot.core.jobs.delivery import (
     Deliveries,
     Failed,
     Outcome,

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from bot.core.coaching import Coach
-from bot.core.daily import DailyPrompts
-from bot.core.delivery import Deliveries
+from bot.core.coach import Coach
+from bot.core.jobs.delivery import Deliveries
+from bot.core.jobs.planner import DailyPrompts
 from bot.core.messages import Button, ButtonPress, Command, Event, Reply, Sender, Text
 from bot.core.parsing import parse_choice
 

@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.core.jobs.retention import Retention
 from bot.core.ports import Clock
-from bot.core.retention import Retention
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ from functools import partial
 
 from sqlalchemy import Engine
 
-from bot.core.coaching import Coach, CoachConfig
-from bot.core.content import load_library
-from bot.core.daily import DailyPrompts
-from bot.core.delivery import Deliveries
-from bot.core.retention import Retention
+from bot.core.coach import Coach, CoachConfig
+from bot.core.content.library import load_library
+from bot.core.jobs.delivery import Deliveries
+from bot.core.jobs.planner import DailyPrompts
+from bot.core.jobs.retention import Retention
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.leader import SenderLock

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.core.coaching import Coach, CoachConfig
-from bot.core.content import Library, load_library
-from bot.core.matching import Matcher
+from bot.core.coach import Coach, CoachConfig
+from bot.core.content.library import Library, load_library
+from bot.core.matching.matcher import Matcher
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.core.delivery import Sent
+from bot.core.jobs.delivery import Sent
+from bot.core.jobs.retention import boundary_day
 from bot.core.messages import Command, Sender
-from bot.core.retention import boundary_day
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.leader import SenderLock

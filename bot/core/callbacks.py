@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.core.content import TRADES, Trade
+from bot.core.content.library import TRADES, Trade
 from bot.core.messages import Button
 
 #: Telegram's limit on callback_data, in UTF-8 bytes.

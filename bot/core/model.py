@@ -147,7 +147,7 @@ class Delivery(enum.StrEnum):
     UNREACHABLE = "unreachable"
     CANCELLED = "cancelled"
     #: Written only by older versions, for a message caught mid-send by a crash. Such a
-    #: message is now sent again and counted (see ``bot.core.delivery``).
+    #: message is now sent again and counted (see ``bot.core.jobs.delivery``).
     UNCERTAIN = "uncertain"
 
 

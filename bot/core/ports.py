@@ -22,7 +22,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
-from bot.core.report_ports import Period, ReportQueries, Scope
+from bot.core.reports.ports import Period, ReportQueries, Scope
 
 
 class OperativeRepository(Protocol):

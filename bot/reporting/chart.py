@@ -14,7 +14,7 @@ from typing import Any, Final
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bot.core.reports import ChartData
+from bot.core.reports.figures import ChartData
 
 STRONG: Final = "#1b7837"
 PARTIAL: Final = "#f1a340"

@@ -226,7 +226,7 @@ class CommitmentRow(Base):
 
 class ReportSummaryRow(Base):
     """The figures a report showed for one week or calendar month, kept when the
-    records behind them are deleted (see ``bot.core.retention``). Counts only."""
+    records behind them are deleted (see ``bot.core.jobs.retention``). Counts only."""
 
     __tablename__ = "report_summaries"
     __table_args__ = (UniqueConstraint("scope", "first_day", "last_day", "timezone"),)

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from bot.core.model import EventType, Role, Status
-from bot.core.report_ports import (
+from bot.core.reports.ports import (
     STREAK_BANDS,
     STREAK_WINDOW,
     Activity,

@@ -1,6 +1,6 @@
 """Retention on SQL: summaries of old weeks and months, then deletes in batches of ids.
 
-The policy (what goes when, what is kept instead) is in ``bot.core.retention``.
+The policy (what goes when, what is kept instead) is in ``bot.core.jobs.retention``.
 Deletes walk the primary key in windows, so each transaction is short and the
 bot goes on answering while a first run clears years of records.
 """
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.core.model import Delivery, EventType, Role
 from bot.core.ports import Record
-from bot.core.report_ports import Period, Scope
+from bot.core.reports.ports import Period, Scope
 from bot.storage import summaries
 from bot.storage.models import (
     ContentGapRow,

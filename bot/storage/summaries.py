@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.core.report_ports import (
+from bot.core.jobs.retention import scope_key
+from bot.core.reports.ports import (
     Activity,
     Commitments,
     Figures,
@@ -26,7 +27,6 @@ from bot.core.report_ports import (
     TopicFigures,
     Weekly,
 )
-from bot.core.retention import scope_key
 from bot.storage.models import ReportSummaryRow
 from bot.storage.reporting import SqlReports
 

@@ -42,8 +42,8 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.core.coaching import Coach
-from bot.core.delivery import Deliveries
+from bot.core.coach import Coach
+from bot.core.jobs.delivery import Deliveries
 from bot.core.messages import (
     ButtonPress,
     Command,

@@ -32,7 +32,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ExtBot
 
-from bot.core.delivery import (
+from bot.core.jobs.delivery import (
     Deliveries,
     Failed,
     Outcome,

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from bot.core.delivery import Deliveries, Outcome, Written
+from bot.core.jobs.delivery import Deliveries, Outcome, Written
 from bot.core.model import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from telegram.ext import Application, ExtBot
 
-from bot.core.coaching import Coach
-from bot.core.daily import DailyPrompts
-from bot.core.delivery import Deliveries
+from bot.core.coach import Coach
+from bot.core.jobs.delivery import Deliveries
+from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Delivery, Kind
 from bot.telegram.app import build_application
 from bot.telegram.delivery import DeliveryWorker

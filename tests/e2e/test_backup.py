@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.model import Delivery, EngagementEvent, EventType, Kind, Operative
 from bot.storage.backup import BackupError, backup_sqlite
 from bot.storage.database import make_engine, make_session_factory

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from telegram.ext import Application
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.model import Cohort, Role
 from tests.conftest import ADMIN_ID
 from tests.fake_bot_api import FakeBotAPI

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.coaching import Coach
-from bot.core.daily import DailyPrompts
+from bot.core.coach import Coach
+from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Delivery, Kind
 from bot.telegram.delivery import DeliveryWorker
 from tests.bot_process import (

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.messages import Command, Sender
 from bot.core.model import Delivery, Kind, Status
 from bot.telegram.delivery import DeliveryWorker

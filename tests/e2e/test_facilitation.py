@@ -11,7 +11,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.model import Delivery, FollowUpStatus, Kind, Role
 from tests.conftest import ADMIN_ID
 from tests.e2e.conftest import Scheduler

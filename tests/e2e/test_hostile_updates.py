@@ -9,8 +9,8 @@ import logging
 import pytest
 from telegram.ext import Application
 
-from bot.core import preferences
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
+from bot.core.handlers import settings as preferences
 from bot.core.messages import Event, Reply
 from bot.core.model import Role
 from tests.fake_bot_api import FakeBotAPI, FakeUser

@@ -14,8 +14,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.ext import Application
 
-from bot.core.coaching import Coach
-from bot.core.daily import DailyPrompts
+from bot.core.coach import Coach
+from bot.core.jobs.planner import DailyPrompts
 from bot.metrics import MeteredDeliveries, Metrics, MetricsServer
 from bot.storage.database import make_engine
 from bot.telegram.delivery import DeliveryWorker

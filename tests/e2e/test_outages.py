@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.core.coaching import Coach
-from bot.core.daily import DailyPrompts
-from bot.core.delivery import Deliveries
+from bot.core.coach import Coach
+from bot.core.jobs.delivery import Deliveries
+from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Delivery, Kind
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.transport import health_of

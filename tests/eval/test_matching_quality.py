@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.content import Library
-from bot.core.matching import Matcher
+from bot.core.content.library import Library
+from bot.core.matching.matcher import Matcher
 from tests.eval.scoring import (
     TOPIC_HELD_OUT_PARTS,
     TOPIC_TUNING_PARTS,

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.engine import make_url
 
 from bot.core.callbacks import StepReply
-from bot.core.coaching import Coach, CoachConfig
-from bot.core.content import Library
-from bot.core.daily import DailyPrompts
+from bot.core.coach import Coach, CoachConfig
+from bot.core.content.library import Library
+from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import FORMER_FACILITATOR, Role
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade

@@ -13,7 +13,7 @@ from alembic import command
 from sqlalchemy import Connection, Engine, inspect, text
 
 from bot.core.model import EngagementEvent, Operative
-from bot.core.report_ports import (
+from bot.core.reports.ports import (
     Activity,
     Commitments,
     Membership,

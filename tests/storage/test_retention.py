@@ -16,6 +16,7 @@ from functools import partial
 import pytest
 from sqlalchemy import Engine, func, select
 
+from bot.core.jobs.retention import Retention, boundary_day, months_before
 from bot.core.model import (
     Cohort,
     ContentGap,
@@ -26,9 +27,8 @@ from bot.core.model import (
     Role,
     Status,
 )
-from bot.core.report_ports import Activity, Figures, Period, Scope
-from bot.core.reports import build_report, summary_text
-from bot.core.retention import Retention, boundary_day, months_before
+from bot.core.reports.figures import build_report, summary_text
+from bot.core.reports.ports import Activity, Figures, Period, Scope
 from bot.storage.database import make_session_factory
 from bot.storage.models import ContentGapRow, EventRow, OutboxRow, PromptReplyRow
 from bot.storage.unit_of_work import SqlUnitOfWork

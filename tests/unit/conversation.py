@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.messages import Button, ButtonPress, Command, Event, Reply, Sender, Text, Unsupported
 
 

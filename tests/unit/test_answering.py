@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.model import Cohort, Role
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored

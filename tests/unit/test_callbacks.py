@@ -43,7 +43,7 @@ from bot.core.callbacks import (
     decode,
     waiting,
 )
-from bot.core.content import Library
+from bot.core.content.library import Library
 
 ITEM_IDS = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,39}\Z")
 ROW_IDS = st.integers(1, MAX_ROW_ID)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content import ContentError, Library, load_library, strong_is_longest
-from bot.core.topics import TOPIC_IDS
+from bot.core.content.library import ContentError, Library, load_library, strong_is_longest
+from bot.core.content.topics import TOPIC_IDS
 from tests.conftest import CONTENT
 
 GOOD_PROMPT = """

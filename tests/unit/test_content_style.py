@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.content import style_check
-from bot.core.content_style import american_spellings, reading_age
+from bot.core.content.library import style_check
+from bot.core.content.style import american_spellings, reading_age
 from tests.unit.test_content import topic_file, write
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from bot.core.delivery import MAX_BACKOFF, backoff, deadline
+from bot.core.jobs.delivery import MAX_BACKOFF, backoff, deadline
 from bot.core.model import Kind, OutboxMessage
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from bot.core.model import Cohort, Role, Status
 from tests.conftest import ADMIN_ID
 from tests.support import FakeClock

@@ -11,13 +11,13 @@ from functools import partial
 import pytest
 import yaml
 
-from bot.core import answering
 from bot.core.callbacks import AnswerTo
-from bot.core.coaching import Coach
-from bot.core.content import Library, ScenarioPrompt
-from bot.core.daily import DailyPrompts
-from bot.core.judging import Basis
-from bot.core.matching import Matcher
+from bot.core.coach import Coach
+from bot.core.content.library import Library, ScenarioPrompt
+from bot.core.handlers import answers as answering
+from bot.core.jobs.planner import DailyPrompts
+from bot.core.matching.judging import Basis
+from bot.core.matching.matcher import Matcher
 from bot.core.model import Kind
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade

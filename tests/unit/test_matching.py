@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.content import Library
-from bot.core.matching import Confidence, Matcher
-from bot.core.normalising import Normaliser, Vocabulary, stem
+from bot.core.content.library import Library
+from bot.core.matching.matcher import Confidence, Matcher
+from bot.core.matching.normalising import Normaliser, Vocabulary, stem
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_a_reply_is_judged_against_the_prompt_rubric(matcher: Matcher, library: 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_is_handled_without_error(text: str) -> None:
-    from bot.core.content import load_library
+    from bot.core.content.library import load_library
     from tests.conftest import CONTENT
 
     matcher = _shared_matcher(load_library, CONTENT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.neighbours import PhraseIndex, Phrasing
+from bot.core.matching.neighbours import PhraseIndex, Phrasing
 
 PHRASINGS = [
     Phrasing("appointments", "late", ("running", "late")),

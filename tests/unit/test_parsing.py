@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo, available_timezones
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from bot.core.dates import parse_day
 from bot.core.parsing import (
     MAX_USER_ID,
     looks_numeric,
@@ -18,7 +17,8 @@ from bot.core.parsing import (
     parse_user_id,
     whole_number,
 )
-from bot.core.reports import MAX_DAYS, parse_period
+from bot.core.policy.dates import parse_day
+from bot.core.reports.figures import MAX_DAYS, parse_period
 
 #: Text as people type it, and the shapes the parsers look for, with odd digits mixed in.
 DIGITS = st.sampled_from("0123456789²³¹٣٤۵१௫０１")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.content import Library
-from bot.core.normalising import Normaliser
-from bot.core.phrases import PhraseBook
+from bot.core.content.library import Library
+from bot.core.matching.normalising import Normaliser
+from bot.core.matching.phrases import PhraseBook
 
 GROUPS = {
     "unbooked": ["put them up", "do it quick", "whack them up", "off the books"],

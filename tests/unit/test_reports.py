@@ -22,24 +22,15 @@ from matplotlib import image
 from openpyxl import load_workbook
 
 from bot import cli
-from bot.core.coaching import Coach, CoachConfig
-from bot.core.content import Library
-from bot.core.daily import DailyPrompts
-from bot.core.digest import queue_weekly_digests
-from bot.core.matching import Matcher
+from bot.core.coach import Coach, CoachConfig
+from bot.core.content.library import Library
+from bot.core.jobs.digest import queue_weekly_digests
+from bot.core.jobs.planner import DailyPrompts
+from bot.core.jobs.retention import Retention
+from bot.core.matching.matcher import Matcher
 from bot.core.messages import Command, Reply, Sender
 from bot.core.model import Delivery, Kind, Role
-from bot.core.report_ports import (
-    Activity,
-    Commitments,
-    Figures,
-    Membership,
-    Period,
-    Scope,
-    TopicFigures,
-    Weekly,
-)
-from bot.core.reports import (
+from bot.core.reports.figures import (
     FEWER,
     Report,
     document,
@@ -51,7 +42,16 @@ from bot.core.reports import (
     summary_text,
     summary_values,
 )
-from bot.core.retention import Retention
+from bot.core.reports.ports import (
+    Activity,
+    Commitments,
+    Figures,
+    Membership,
+    Period,
+    Scope,
+    TopicFigures,
+    Weekly,
+)
 from bot.reporting.export import neutralise, write_csv, write_json, write_xlsx
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
@@ -259,7 +259,7 @@ def test_weak_topics_first_and_small_topics_last() -> None:
 
 
 def _text() -> Any:
-    from bot.core.content import load_library
+    from bot.core.content.library import load_library
 
     return load_library(CONTENT).text
 
@@ -489,7 +489,7 @@ def test_cells_that_would_be_formulas_are_neutralised(text: str, expected: str) 
 
 def test_xlsx_csv_and_json_carry_the_same_figures(coach: Coach, ids: dict[str, int]) -> None:
     with coach.uow_factory() as uow:
-        from bot.core.reports import build_report
+        from bot.core.reports.figures import build_report
 
         scope = Scope(frozenset({ids["cohort_a"]}))
         report = build_report(uow.reports, scope, data.PERIOD, "=Hull")

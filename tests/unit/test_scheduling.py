@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from bot.core.model import Operative, Status
-from bot.core.scheduling import (
+from bot.core.policy.scheduling import (
     PromptDay,
     at_local,
     misses_in_a_row,

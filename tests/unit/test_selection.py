@@ -6,9 +6,9 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 
-from bot.core.content import Library
-from bot.core.selection import Answer, History, Sent, next_prompt
-from bot.core.topics import CORE_TOPIC_IDS
+from bot.core.content.library import Library
+from bot.core.content.topics import CORE_TOPIC_IDS
+from bot.core.policy.selection import Answer, History, Sent, next_prompt
 
 START = date(2026, 1, 5)
 
@@ -76,7 +76,7 @@ def test_a_weak_answer_brings_its_topic_back_sooner(library: Library) -> None:
 def _working_days(library: Library, verdicts: list[str | None], seed: int, trade: str | None):
     """Simulate daily prompts on working days; each prompt's topic and the topics that
     had a prompt ready that day."""
-    from bot.core.selection import _eligible, cards
+    from bot.core.policy.selection import _eligible, cards
 
     history = History()
     day = START
@@ -123,7 +123,7 @@ def test_every_topic_comes_once_and_none_takes_over_in_any_twenty_working_days(
 
 
 def test_a_prompt_written_for_a_trade_goes_only_to_that_trade(library: Library) -> None:
-    from bot.core.content import ScenarioPrompt
+    from bot.core.content.library import ScenarioPrompt
 
     gas_only = {
         pid: prompt.model_copy(update={"trades": ["gas"]})

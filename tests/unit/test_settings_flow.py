@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from bot.core.coaching import Coach
+from bot.core.coach import Coach
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored
 

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.core.dates import parse_day
-from bot.core.facilitation import split_name_and_date
-from bot.core.invites import ALPHABET, CODE_LENGTH, deep_link, new_invite_code
-from bot.core.telegram_html import html_problem, visible_length
+from bot.core.content.html import html_problem, visible_length
+from bot.core.handlers.facilitation import split_name_and_date
+from bot.core.policy.dates import parse_day
+from bot.core.policy.invites import ALPHABET, CODE_LENGTH, deep_link, new_invite_code
 
 TODAY = date(2026, 12, 1)
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.core.retention import RetentionDone
+from bot.core.jobs.retention import RetentionDone
 from bot.upkeep import Upkeep
 from tests.support import FakeClock
 

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from bot.core.coaching import Coach
-from bot.core.content import Library
-from bot.core.matching import Matcher
+from bot.core.coach import Coach
+from bot.core.content.library import Library
+from bot.core.matching.matcher import Matcher
 from tests.unit.conversation import Operative
 
 

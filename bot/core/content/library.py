@@ -33,10 +33,10 @@ from pydantic import (
     model_validator,
 )
 
-from bot.core import content_style
-from bot.core.normalising import Normaliser, Vocabulary
-from bot.core.telegram_html import escape, html_problem
-from bot.core.topics import TOPIC_IDS
+from bot.core.content import style as content_style
+from bot.core.content.html import escape, html_problem
+from bot.core.content.topics import TOPIC_IDS
+from bot.core.matching.normalising import Normaliser, Vocabulary
 
 Verdict = Literal["strong", "partial", "concern"]
 VERDICTS: tuple[Verdict, ...] = ("strong", "partial", "concern")
@@ -239,7 +239,7 @@ class UrgentKind(_Strict):
 
     id: ItemId
     tip: ItemId
-    #: Phrases joined by "+", each a phrase or a $group; see bot.core.urgent.
+    #: Phrases joined by "+", each a phrase or a $group; see bot.core.matching.urgent.
     signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
 
 
@@ -592,7 +592,7 @@ def _unknown_placeholders(
 
 def style_check(root: Path) -> tuple[list[ContentProblem], float]:
     """Texts an operative reads that are hard to read or not in British English, by file
-    and line, and the mean reading age of all of them (see :mod:`bot.core.content_style`)."""
+    and line, and the mean reading age of all of them (see :mod:`bot.core.content.style`)."""
     problems: list[ContentProblem] = []
     shown: list[str] = []
     files = [

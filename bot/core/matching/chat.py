@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 
-from bot.core.content import ChatKind, Library
-from bot.core.normalising import Normaliser, stem
-from bot.core.signs import Signs
+from bot.core.content.library import ChatKind, Library
+from bot.core.matching.normalising import Normaliser, stem
+from bot.core.matching.signs import Signs
 
 #: Longer messages are questions, whatever chat they hold.
 CHAT_MAX_WORDS = 14

@@ -37,8 +37,8 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
+from bot.core.policy.scheduling import QUIET_FROM, QUIET_UNTIL
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.core.scheduling import QUIET_FROM, QUIET_UNTIL
 
 #: Kinds that only make sense on their own day: yesterday's prompt is not sent today.
 DAY_BOUND = frozenset({Kind.PROMPT, Kind.REMINDER, Kind.CHECK_IN, Kind.SEQUENCE})

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.model import Kind, OutboxMessage
-from bot.core.report_ports import Period, Scope
-from bot.core.reports import build_report, digest_text
-from bot.core.scheduling import QUIET_FROM, at_local
+from bot.core.policy.scheduling import QUIET_FROM, at_local
+from bot.core.reports.figures import build_report, digest_text
+from bot.core.reports.ports import Period, Scope
 
 if TYPE_CHECKING:
-    from bot.core.coaching import Coach
+    from bot.core.coach import Coach
     from bot.core.ports import UnitOfWork
 
 #: When the digest goes: Mondays from this local time (until quiet hours begin).

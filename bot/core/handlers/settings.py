@@ -21,14 +21,14 @@ from bot.core.callbacks import (
     TypeZone,
     button,
 )
-from bot.core.content import TRADES
+from bot.core.content.html import escape
+from bot.core.content.library import TRADES
 from bot.core.messages import Button
 from bot.core.model import WEEKDAYS, EventType, Operative
 from bot.core.parsing import parse_timezone
-from bot.core.telegram_html import escape
 
 if TYPE_CHECKING:
-    from bot.core.coaching import Coach, Turn
+    from bot.core.coach import Coach, Turn
 
 #: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered.
 PROMPT_HOURS = range(7, 20)

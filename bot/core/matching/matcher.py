@@ -1,11 +1,11 @@
 """Match what operatives type to the coaching content.
 
-Two jobs, both on normalised text (see :mod:`bot.core.normalising`):
+Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
 
 * :meth:`Matcher.route` takes a free question ("what do i say if im running
   late") and finds the best tip across all topics, or says it is off-topic;
 * :meth:`Matcher.judge` takes a reply to a scenario prompt and marks it by the
-  ingredients and red flags it has (see :mod:`bot.core.judging`), or else by
+  ingredients and red flags it has (see :mod:`bot.core.matching.judging`), or else by
   the rubric pattern it is closest to.
 
     >>> matcher = Matcher(library, vocabulary)
@@ -26,13 +26,13 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.core.chat import ChatSigns
-from bot.core.content import Library, ScenarioPrompt
-from bot.core.judging import Basis, Judgement, PromptJudge
-from bot.core.naive_bayes import NaiveBayes
-from bot.core.neighbours import Neighbour, PhraseIndex, Phrasing
-from bot.core.normalising import Normaliser, Vocabulary
-from bot.core.urgent import UrgentSigns
+from bot.core.content.library import Library, ScenarioPrompt
+from bot.core.matching.chat import ChatSigns
+from bot.core.matching.judging import Basis, Judgement, PromptJudge
+from bot.core.matching.naive_bayes import NaiveBayes
+from bot.core.matching.neighbours import Neighbour, PhraseIndex, Phrasing
+from bot.core.matching.normalising import Normaliser, Vocabulary
+from bot.core.matching.urgent import UrgentSigns
 
 
 class Confidence(StrEnum):

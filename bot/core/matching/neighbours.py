@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.naive_bayes import features
+from bot.core.matching.naive_bayes import features
 
 
 @dataclass(frozen=True)

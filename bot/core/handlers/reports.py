@@ -11,7 +11,7 @@ Who sees what:
   /export also a row per person of those groups (never anything they typed);
 - operatives: the "not allowed" text.
 A code that doesn't exist, or names someone else's group, gets the same answer,
-so codes can't be probed. The privacy floor is applied in :mod:`bot.core.reports`.
+so codes can't be probed. The privacy floor is applied in :mod:`bot.core.reports.figures`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.core.content.html import escape
 from bot.core.messages import Attachment, Reply
 from bot.core.model import Role
-from bot.core.report_ports import Period, Scope
-from bot.core.reports import (
+from bot.core.reports.figures import (
     build_report,
     chart_data,
     document,
@@ -33,10 +33,10 @@ from bot.core.reports import (
     period_label,
     summary_text,
 )
-from bot.core.telegram_html import escape
+from bot.core.reports.ports import Period, Scope
 
 if TYPE_CHECKING:
-    from bot.core.coaching import Coach, Turn
+    from bot.core.coach import Coach, Turn
     from bot.core.messages import Sender
 
 GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -17,15 +17,15 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
-from bot.core.content import ScenarioPrompt, Verdict
-from bot.core.matching import Confidence, Route
+from bot.core.content.library import ScenarioPrompt, Verdict
+from bot.core.matching.matcher import Confidence, Route
+from bot.core.matching.waiting import reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
-from bot.core.scheduling import streak
-from bot.core.waiting import reads_as_question
+from bot.core.policy.scheduling import streak
 
 if TYPE_CHECKING:
-    from bot.core.coaching import Coach, Turn
+    from bot.core.coach import Coach, Turn
 
 
 def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core import answering, sequence
 from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
-from bot.core.coaching import Coach
-from bot.core.digest import queue_weekly_digests
-from bot.core.facilitation import report_follow_ups
-from bot.core.history import RECORD_EVENTS, Record, record_of
+from bot.core.coach import Coach
+from bot.core.handlers import answers as answering
+from bot.core.handlers import sequence
+from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
     EngagementEvent,
@@ -29,8 +29,8 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
-from bot.core.ports import UnitOfWork
-from bot.core.scheduling import (
+from bot.core.policy.history import RECORD_EVENTS, Record, record_of
+from bot.core.policy.scheduling import (
     MISSES_BEFORE_CHECK_IN,
     is_working_day,
     local_now,
@@ -41,7 +41,8 @@ from bot.core.scheduling import (
     send_now_time,
     why_not_now,
 )
-from bot.core.selection import next_prompt
+from bot.core.policy.selection import next_prompt
+from bot.core.ports import UnitOfWork
 
 #: How far back planning looks at what each operative was sent and answered.
 HISTORY_DAYS = 180

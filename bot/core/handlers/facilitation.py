@@ -21,8 +21,7 @@ from bot.core.callbacks import (
     ScheduleFollowUp,
     button,
 )
-from bot.core.dates import parse_day
-from bot.core.invites import deep_link, new_invite_code, qr_png
+from bot.core.content.html import escape
 from bot.core.messages import Attachment, Reply
 from bot.core.model import (
     FORMER_FACILITATOR,
@@ -41,11 +40,12 @@ from bot.core.model import (
     follow_up_report_ref,
 )
 from bot.core.parsing import parse_user_id
-from bot.core.scheduling import at_local, local_now, next_window
-from bot.core.telegram_html import escape
+from bot.core.policy.dates import parse_day
+from bot.core.policy.invites import deep_link, new_invite_code, qr_png
+from bot.core.policy.scheduling import at_local, local_now, next_window
 
 if TYPE_CHECKING:
-    from bot.core.coaching import Coach, Turn
+    from bot.core.coach import Coach, Turn
     from bot.core.messages import Sender
     from bot.core.ports import UnitOfWork
 

@@ -1,7 +1,7 @@
 """What the managers' reports need from storage: aggregates, computed in the database.
 
 Everything here is plain data. Figures are raw: the privacy floor (no figure for
-fewer than five operatives) is applied by :mod:`bot.core.reports`, in one place,
+fewer than five operatives) is applied by :mod:`bot.core.reports.figures`, in one place,
 before anything is shown to anyone.
 
 Definitions the storage side follows (and the tests pin down):
@@ -17,7 +17,7 @@ Definitions the storage side follows (and the tests pin down):
 - *status at the end of the period* comes from the last enrolled, paused,
   resumed, stopped or unreachable event before the end (the stored status if
   there is none);
-- a *streak* is as in :func:`bot.core.scheduling.streak`: scheduled prompts
+- a *streak* is as in :func:`bot.core.policy.scheduling.streak`: scheduled prompts
   answered the same local day (the operative's own time zone), most recent
   first, counted at the end of the period over the last :data:`STREAK_WINDOW`
   (enough to reach the top band, 10+, on a three-day week); the last day's
@@ -172,7 +172,7 @@ class Figures:
     streaks: tuple[int, ...]
     commitments: Commitments
     #: Set when the period reaches back before the day from which records are kept
-    #: in full (see :mod:`bot.core.retention`): that day.
+    #: in full (see :mod:`bot.core.jobs.retention`): that day.
     kept_from: date | None = None
     #: The figures are a kept summary of this very week or month, exactly as they
     #: were shown before the records went; there are no rows per person.

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.model import Cohort
 from bot.core.ports import Clock, Record, UnitOfWorkFactory
-from bot.core.report_ports import STREAK_WINDOW, Period, Scope
+from bot.core.reports.ports import STREAK_WINDOW, Period, Scope
 
 DEFAULT_MONTHS: Final = 24
 #: The words of a question the coach couldn't answer are kept this long.

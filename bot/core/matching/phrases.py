@@ -40,7 +40,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.core.normalising import Normaliser, stem
+from bot.core.matching.normalising import Normaliser, stem
 
 _VOWELS = frozenset("aeiou")
 

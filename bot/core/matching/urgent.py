@@ -4,7 +4,7 @@ A gas smell, signs of carbon monoxide, live wires, asbestos, words about ending
 one's life, a child or adult at risk, domestic abuse, or someone who may have
 collapsed: the coach answers these with the safety tip first, before any topic
 model has its say. The signs live in ``content/urgent.yaml`` (see
-:mod:`bot.core.signs` for how they read).
+:mod:`bot.core.matching.signs` for how they read).
 
     >>> alarm = UrgentSigns(library, normaliser)
     >>> alarm.kind_of("theres a smell of gas in the hall").id
@@ -13,9 +13,9 @@ model has its say. The signs live in ``content/urgent.yaml`` (see
 
 from __future__ import annotations
 
-from bot.core.content import Library, UrgentKind
-from bot.core.normalising import Normaliser
-from bot.core.signs import Signs
+from bot.core.content.library import Library, UrgentKind
+from bot.core.matching.normalising import Normaliser
+from bot.core.matching.signs import Signs
 
 
 class UrgentSigns:

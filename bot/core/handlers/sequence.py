@@ -19,7 +19,8 @@ from bot.core.callbacks import (
     button,
     step_reply,
 )
-from bot.core.content import SequenceStep
+from bot.core.content.html import escape
+from bot.core.content.library import SequenceStep
 from bot.core.model import (
     Commitment,
     EventType,
@@ -28,10 +29,9 @@ from bot.core.model import (
     OutboxMessage,
     Outcome,
 )
-from bot.core.telegram_html import escape
 
 if TYPE_CHECKING:
-    from bot.core.coaching import Coach, Turn
+    from bot.core.coach import Coach, Turn
     from bot.core.ports import UnitOfWork
 
 #: A step this many days past its day is no longer sent.

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.core.model import EngagementEvent, EventType, Operative
-from bot.core.scheduling import PromptDay, local_now
-from bot.core.selection import Answer, History, Sent
+from bot.core.policy.scheduling import PromptDay, local_now
+from bot.core.policy.selection import Answer, History, Sent
 
 #: The event types a record is built from.
 RECORD_EVENTS = (EventType.PROMPT_SENT, EventType.ANSWERED, EventType.CHECK_IN_SENT)

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final, Literal
 
-from bot.core.report_ports import (
+from bot.core.content.html import escape
+from bot.core.reports.ports import (
     STREAK_BANDS,
     Activity,
     Figures,
@@ -29,7 +30,6 @@ from bot.core.report_ports import (
     Scope,
     TopicFigures,
 )
-from bot.core.telegram_html import escape
 
 #: No figure is shown about fewer operatives than this.
 PRIVACY_FLOOR: Final = 5

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from bot.core.normalising import Normaliser, stem
+from bot.core.matching.normalising import Normaliser, stem
 
 #: How many small words may stand between two words of one phrase.
 MAX_GAP = 2

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import answering, facilitation, preferences, sequence, summaries
 from bot.core.callbacks import (
     MAX_PAUSE_DAYS,
     Answer,
@@ -47,10 +46,13 @@ from bot.core.callbacks import (
     decode,
     waiting,
 )
-from bot.core.content import Library
-from bot.core.dates import parse_day
-from bot.core.history import Record, record_of
-from bot.core.matching import Matcher
+from bot.core.content.html import escape
+from bot.core.content.library import Library
+from bot.core.handlers import answers as answering
+from bot.core.handlers import facilitation, sequence
+from bot.core.handlers import reports as summaries
+from bot.core.handlers import settings as preferences
+from bot.core.matching.matcher import Matcher
 from bot.core.messages import (
     Button,
     ButtonPress,
@@ -72,10 +74,11 @@ from bot.core.model import (
     Status,
 )
 from bot.core.parsing import looks_numeric, parse_invite_code, whole_number
+from bot.core.policy.dates import parse_day
+from bot.core.policy.history import Record, record_of
+from bot.core.policy.scheduling import local_now, snoozed
+from bot.core.policy.selection import next_prompt
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from bot.core.scheduling import local_now, snoozed
-from bot.core.selection import next_prompt
-from bot.core.telegram_html import escape
 
 PAUSE_CHOICES = ((1, "1 day"), (7, "1 week"), (14, "2 weeks"), (0, "Until I resume"))
 

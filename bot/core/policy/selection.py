@@ -34,8 +34,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.core.content import Library, ScenarioPrompt, Verdict
-from bot.core.topics import CORE_TOPIC_IDS
+from bot.core.content.library import Library, ScenarioPrompt, Verdict
+from bot.core.content.topics import CORE_TOPIC_IDS
 
 MIN_REPEAT_DAYS = 14
 COMES_BACK_AFTER_DAYS: dict[str, int] = {"partial": 28, "concern": 14, "unanswered": 14}

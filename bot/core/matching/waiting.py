@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from bot.core.content import ScenarioPrompt
-from bot.core.matching import Confidence, Matcher, Route
+from bot.core.content.library import ScenarioPrompt
+from bot.core.matching.matcher import Confidence, Matcher, Route
 
 _LEAD_IN = r"^(?:(?:ok|okay|right|well|so|honestly|tbh|personally|yeah|yes|no|nah|and|but)\s+)*"
 #: How an answer surely opens: the operative saying what they would do.

@@ -1,7 +1,7 @@
 """Mark a typed reply to a scenario prompt by what it says, and say what to add.
 
 A prompt may list the *ingredients* of a strong answer and its *red flags*
-(see :class:`bot.core.content.Ingredient` and :class:`~bot.core.content.RedFlag`).
+(see :class:`bot.core.content.library.Ingredient` and :class:`~bot.core.content.library.RedFlag`).
 For such a prompt, a reply is marked in this order:
 
 1. a typed version of a quick reply (close to an option's label) gets that
@@ -28,9 +28,9 @@ from enum import StrEnum
 
 from rapidfuzz import fuzz
 
-from bot.core.content import ScenarioPrompt, Verdict
-from bot.core.normalising import Normaliser
-from bot.core.phrases import Hit, PhraseBook
+from bot.core.content.library import ScenarioPrompt, Verdict
+from bot.core.matching.normalising import Normaliser
+from bot.core.matching.phrases import Hit, PhraseBook
 
 _INGREDIENT = "ingredient:"
 _RED_FLAG = "red-flag:"
