@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
     from bot.core.jobs.planner import Plan
     from bot.metrics import Metrics
+    from bot.telegram.limiter import SendLimiter
 
 Runner = Callable[[argparse.Namespace, Settings], int]
 TOKEN_REFUSED = "Telegram refused the bot token"
@@ -133,7 +134,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     )
     sender = outbox_sender(deliveries, upkeep, may_send)
     application = build_application(
-        runtime.coach, token, settings.api_url, settings.file_url, sender, health=health
+        runtime.coach,
+        token,
+        settings.api_url,
+        settings.file_url,
+        sender,
+        limiter=_limiter(settings),
+        health=health,
+        concurrent_updates=settings.coachbot_concurrent_updates,
     )
     if metrics is not None:
         from bot.telegram.timing import time_updates
@@ -149,6 +157,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+def _limiter(settings: Settings) -> SendLimiter:
+    """Telegram's limits, or none for a Bot API server without them (COACHBOT_SEND_LIMITS=off)."""
+    from bot.telegram.limiter import SendLimiter, unlimited
+
+    return unlimited() if settings.coachbot_send_limits == "off" else SendLimiter()
 
 
 def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     coachbot_log_format: Literal["text", "json"] = "text"
     #: Engagement events older than this are kept only as weekly and monthly summaries.
     coachbot_retention_months: int = Field(default=24, ge=1, le=1200)
+    #: Updates handled at once (each person's still one at a time, in order); 1 for one by one.
+    coachbot_concurrent_updates: int = Field(default=256, ge=1, le=10_000)
+    #: ``off`` only for a self-hosted Bot API server without Telegram's limits (the
+    #: benchmarks' local one): against Telegram itself it brings 429s.
+    coachbot_send_limits: Literal["telegram", "off"] = "telegram"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -85,7 +90,7 @@ class Settings(BaseSettings):
     def _port_or_off(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("coachbot_log_format", mode="before")
+    @field_validator("coachbot_log_format", "coachbot_send_limits", mode="before")
     @classmethod
     def _format_name(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -18,7 +18,8 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -57,11 +58,14 @@ from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
+from bot.telegram.ordering import ChatOrderedProcessor
 from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+#: Bot API requests in flight at once (replies, button answers, the outbox's sends).
+REQUESTS_AT_ONCE = 16
 #: How many messages' last content the adapter remembers, to skip edits that change nothing.
 SHOWN_MEMORY = 10_000
 
@@ -113,14 +117,22 @@ def _command(message: Message) -> tuple[str, str]:
 
 
 WorkerFactory = Callable[[ExtBot[Any]], DeliveryWorker]
+_Argument = TypeVar("_Argument")
 
 
 class TelegramAdapter:
     """Wires a :class:`Coach` into a PTB Application, and runs the outbox sender beside it."""
 
-    def __init__(self, coach: Coach, worker_factory: WorkerFactory | None = None) -> None:
+    def __init__(
+        self,
+        coach: Coach,
+        worker_factory: WorkerFactory | None = None,
+        core_threads: int = 1,
+    ) -> None:
         self.coach = coach
         self.worker_factory = worker_factory
+        #: Where the core runs, off the event loop (see build_application's core_threads).
+        self._core = ThreadPoolExecutor(core_threads, thread_name_prefix="core")
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
         self._shown: OrderedDict[tuple[int, int], Shown] = OrderedDict()
@@ -129,14 +141,19 @@ class TelegramAdapter:
         """The core's replies to ``event``; if the core fails, a logged failure and a sorry."""
         try:
             # The core does blocking database work: keep it off the event loop.
-            return await asyncio.to_thread(self.coach.handle, event)
+            return await self._in_core(self.coach.handle, event)
         except Exception as error:
             log.error("handler failed on %s: %s", type(event).__name__, failure(error))
         try:
-            return await asyncio.to_thread(self.coach.recover, event.sender)
+            return await self._in_core(self.coach.recover, event.sender)
         except Exception as error:
             log.error("recovery failed: %s", failure(error))
             return [Reply(self.coach.text("something_wrong"))]
+
+    async def _in_core(
+        self, work: Callable[[_Argument], list[Reply]], argument: _Argument
+    ) -> list[Reply]:
+        return await asyncio.get_running_loop().run_in_executor(self._core, work, argument)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
@@ -329,14 +346,17 @@ def build_application(
     worker_factory: WorkerFactory | None = None,
     limiter: SendLimiter | None = None,
     health: ApiHealth | None = None,
+    concurrent_updates: int = 256,
+    core_threads: int = 1,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``.
 
     With a ``worker_factory``, the outbox sender runs beside the handlers. Every request
     reports to ``health`` (a new one if not given), which logs outages and is the
-    sender's circuit breaker.
+    sender's circuit breaker. Up to ``concurrent_updates`` updates are handled at once,
+    each chat's in the order they came (1: one by one).
     """
-    adapter = TelegramAdapter(coach, worker_factory)
+    adapter = TelegramAdapter(coach, worker_factory, core_threads)
     health = health or ApiHealth()
     quiet_outage_tracebacks()
     application = (
@@ -345,13 +365,18 @@ def build_application(
         .base_url(api_url)
         .base_file_url(file_url)
         # PTB's own defaults, watched.
-        .request(WatchedRequest(HTTPXRequest(connection_pool_size=256), health))
+        .request(
+            WatchedRequest(
+                HTTPXRequest(connection_pool_size=256), health, most_at_once=REQUESTS_AT_ONCE
+            )
+        )
         .get_updates_request(
             WatchedRequest(HTTPXRequest(connection_pool_size=1), health, patient=True)
         )
         .post_init(adapter.post_init)
         .post_stop(adapter.post_stop)
         .rate_limiter(limiter or SendLimiter())
+        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
         .build()
     )
     adapter.install(application)

@@ -192,3 +192,13 @@ class SendLimiter(BaseRateLimiter[RateLimitArgs]):
 
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+#: Far above what any Bot API server takes: as good as no limit.
+NO_LIMIT = 1_000_000
+
+
+def unlimited() -> SendLimiter:
+    """A limiter that never paces (replies still ride out brief trouble): for a
+    self-hosted Bot API server without Telegram's limits, such as the benchmarks'."""
+    return SendLimiter(per_second=NO_LIMIT, per_chat_interval=0.0, reply_reserve=0)

@@ -13,6 +13,7 @@ each time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import httpx
@@ -58,11 +59,22 @@ def _long_poll(url: str, request_data: RequestData | None) -> bool:
 
 
 class WatchedRequest(BaseRequest):
-    def __init__(self, inner: BaseRequest, health: ApiHealth, *, patient: bool = False) -> None:
+    def __init__(
+        self,
+        inner: BaseRequest,
+        health: ApiHealth,
+        *,
+        patient: bool = False,
+        most_at_once: int | None = None,
+    ) -> None:
         self.inner = inner
         self.health = health
         #: Long polls ride out an outage here (see the module's docstring).
         self.patient = patient
+        #: Requests in flight at once, the rest wait their turn. httpcore looks over every
+        #: connection in its pool on each request, so a pool grown to hundreds of
+        #: connections by a burst costs more CPU per request than the extra ones save.
+        self._gate = asyncio.Semaphore(most_at_once) if most_at_once else None
 
     @property
     def read_timeout(self) -> float | None:
@@ -89,15 +101,16 @@ class WatchedRequest(BaseRequest):
         while True:
             asked_at = self.health.now()
             try:
-                code, payload = await self.inner.do_request(
-                    url,
-                    method,
-                    request_data,
-                    read_timeout,
-                    write_timeout,
-                    connect_timeout,
-                    pool_timeout,
-                )
+                async with self._gate or contextlib.nullcontext():
+                    code, payload = await self.inner.do_request(
+                        url,
+                        method,
+                        request_data,
+                        read_timeout,
+                        write_timeout,
+                        connect_timeout,
+                        pool_timeout,
+                    )
             except NetworkError as error:
                 if isinstance(error, TimedOut) and isinstance(error.__cause__, httpx.PoolTimeout):
                     raise  # our own connection pool was busy: nothing to do with Telegram
