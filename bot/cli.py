@@ -142,6 +142,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         limiter=_limiter(settings),
         health=health,
         concurrent_updates=settings.coachbot_concurrent_updates,
+        core_threads=_core_threads(runtime.engine),
     )
     if metrics is not None:
         from bot.telegram.timing import time_updates
@@ -157,6 +158,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+
+
+#: Threads the core runs on with PostgreSQL: a unit of work there waits on the network,
+#: and others can run meanwhile (one person's still one at a time).
+POSTGRES_CORE_THREADS = 4
+
+
+def _core_threads(engine: Engine) -> int:
+    """One on SQLite, which takes one writer at a time anyway: more would only wait for
+    its lock (and sleep in its busy handler); a few on PostgreSQL."""
+    return 1 if engine.dialect.name == "sqlite" else POSTGRES_CORE_THREADS
 
 
 def _limiter(settings: Settings) -> SendLimiter:
