@@ -143,6 +143,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         health=health,
         concurrent_updates=settings.coachbot_concurrent_updates,
         core_threads=_core_threads(runtime.engine),
+        answer_when_handled=args.webhook,
     )
     if metrics is not None:
         from bot.telegram.timing import time_updates

@@ -58,7 +58,7 @@ from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
-from bot.telegram.ordering import ChatOrderedProcessor
+from bot.telegram.ordering import AnsweredWhenHandled, ChatOrderedProcessor
 from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
@@ -348,20 +348,28 @@ def build_application(
     health: ApiHealth | None = None,
     concurrent_updates: int = 256,
     core_threads: int = 1,
+    answer_when_handled: bool = False,
 ) -> Application:  # type: ignore[type-arg]
     """A ready-to-run Application. ``api_url`` is e.g. ``https://api.telegram.org/bot``.
 
     With a ``worker_factory``, the outbox sender runs beside the handlers. Every request
     reports to ``health`` (a new one if not given), which logs outages and is the
     sender's circuit breaker. Up to ``concurrent_updates`` updates are handled at once,
-    each chat's in the order they came (1: one by one).
+    each chat's in the order they came (1: one by one), on ``core_threads`` threads.
+    With ``answer_when_handled`` (webhook mode), each webhook post is answered once its
+    update is handled, so a chat's next update can't overtake it on another replica.
     """
     adapter = TelegramAdapter(coach, worker_factory, core_threads)
     health = health or ApiHealth()
     quiet_outage_tracebacks()
+    builder = ApplicationBuilder()
+    processor = ChatOrderedProcessor(concurrent_updates)
+    if answer_when_handled:
+        queue = AnsweredWhenHandled()
+        processor.on_handled = queue.handled
+        builder = builder.update_queue(queue)
     application = (
-        ApplicationBuilder()
-        .token(token)
+        builder.token(token)
         .base_url(api_url)
         .base_file_url(file_url)
         # PTB's own defaults, watched.
@@ -376,7 +384,7 @@ def build_application(
         .post_init(adapter.post_init)
         .post_stop(adapter.post_stop)
         .rate_limiter(limiter or SendLimiter())
-        .concurrent_updates(ChatOrderedProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .build()
     )
     adapter.install(application)

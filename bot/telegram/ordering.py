@@ -13,6 +13,11 @@ the order they asked (asyncio's semaphores and locks are first come, first
 served). Here each takes its chat's lock before any ``await`` can let another
 task in, so a chat's updates hold its lock in arrival order.
 
+In webhook mode, a replica answers Telegram's post only once the update is handled
+(:class:`AnsweredWhenHandled`). With several replicas behind a proxy, a chat's next
+update then reaches whichever replica only after the last one is done, provided the
+sender posts each chat's updates one at a time, as the benchmark's local server does.
+
 An update waiting for its chat's lock keeps its place in PTB's count of updates
 in hand (``max_concurrent_updates``): a flood from one chat can use up to that
 many places, so the limit is set well above any one person's burst.
@@ -21,7 +26,7 @@ many places, so the limit is set well above any one person's burst.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -46,8 +51,12 @@ def chat_key(update: object) -> int:
 class ChatOrderedProcessor(BaseUpdateProcessor):
     """Handles up to ``max_concurrent_updates`` updates at once, one at a time per chat."""
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(
+        self, max_concurrent_updates: int, on_handled: Callable[[object], None] | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
+        #: Told of each update once it is handled (or failed).
+        self.on_handled = on_handled
         self._locks: dict[int, asyncio.Lock] = {}
         #: How many updates hold or wait for each chat's lock, so idle chats are forgotten.
         self._holders: dict[int, int] = {}
@@ -62,6 +71,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             async with lock:
                 await coroutine
         finally:
+            if self.on_handled is not None:
+                self.on_handled(update)
             self._holders[key] -= 1
             if not self._holders[key]:
                 del self._holders[key]
@@ -77,3 +88,33 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release: PTB waits for the updates in hand before it stops."""
+
+
+class AnsweredWhenHandled(asyncio.Queue[object]):
+    """PTB's update queue, for webhook mode: ``put`` (which PTB's webhook server awaits
+    before it answers the post) returns once the update has been handled.
+
+    An update still queued when the bot stops is never handled: its post goes
+    unanswered, and Telegram sends it again later.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting: dict[int, asyncio.Future[None]] = {}
+
+    async def put(self, item: object) -> None:
+        if not isinstance(item, Update):  # PTB's own signals, such as its stop signal
+            await super().put(item)
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiting[id(item)] = done
+        try:
+            await super().put(item)
+            await done
+        finally:
+            self._waiting.pop(id(item), None)
+
+    def handled(self, item: object) -> None:
+        done = self._waiting.pop(id(item), None)
+        if done is not None and not done.done():
+            done.set_result(None)

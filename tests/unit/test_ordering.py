@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import Chat, Message, Update, User
 
-from bot.telegram.ordering import NO_CHAT, ChatOrderedProcessor, chat_key
+from bot.telegram.ordering import NO_CHAT, AnsweredWhenHandled, ChatOrderedProcessor, chat_key
 
 
 def message_update(update_id: int, chat_id: int) -> Update:
@@ -67,3 +67,26 @@ async def test_a_failing_update_does_not_stop_its_chat() -> None:
     assert isinstance(results[0], RuntimeError)
     assert done == [2]
     assert processor.chats_in_hand == 0
+
+
+async def test_a_webhook_post_is_answered_once_its_update_is_handled() -> None:
+    queue = AnsweredWhenHandled()
+    update = message_update(1, 7)
+    post = asyncio.create_task(queue.put(update))
+    assert await queue.get() is update
+    await asyncio.sleep(0)
+    assert not post.done()  # queued, not yet handled: no answer to Telegram yet
+    queue.handled(update)
+    await asyncio.wait_for(post, timeout=5)
+
+
+async def test_the_processor_says_when_each_update_is_handled() -> None:
+    handled: list[object] = []
+    processor = ChatOrderedProcessor(4, on_handled=handled.append)
+    update = message_update(1, 7)
+
+    async def work() -> None:
+        assert handled == []
+
+    await processor.process_update(update, work())
+    assert handled == [update]
