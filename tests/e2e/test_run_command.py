@@ -126,7 +126,14 @@ def test_coachbot_run_with_webhook_registers_it_and_answers_what_telegram_posts(
     # The fake server posts the update to the registered URL, secret header and all.
     welcome = priya.wait_for_sync("Doorstep Coach", timeout=60)
     assert "Priya" in welcome.plain_text
-    info = httpx.post(f"{server.base_url}{server.token}/getWebhookInfo").json()["result"]
+    # The post is answered once the update is handled, its last reply sent.
+    priya.wait_for_sync("what's your trade?", timeout=60)
+    deadline = time.monotonic() + 30
+    while True:
+        info = httpx.post(f"{server.base_url}{server.token}/getWebhookInfo").json()["result"]
+        if info["pending_update_count"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert info["url"] == f"http://127.0.0.1:{webhook_port}/telegram"
     assert info["pending_update_count"] == 0
     assert "last_error_message" not in info
