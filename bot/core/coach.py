@@ -181,10 +181,13 @@ class Coach:
         return [(name, self.text(f"command_{name}")) for name in MENU_COMMANDS]
 
     def handle(self, event: Event) -> list[Reply]:
-        """Handle one inbound event in one transaction and return what to say back."""
+        """Handle one inbound event in one transaction and return what to say back.
+
+        The operative is locked for the transaction: another replica handling their
+        next update at the same moment waits for this one, then sees its changes."""
         sender = event.sender
         with self.uow_factory() as uow:
-            operative = uow.operatives.get(sender.user_id)
+            operative = uow.operatives.lock(sender.user_id)
             turn = Turn(uow, operative, self._today(operative))
             self._dispatch(turn, event)
             uow.commit()
@@ -199,7 +202,7 @@ class Coach:
         operative can simply answer again.
         """
         with self.uow_factory() as uow:
-            operative = uow.operatives.get(sender.user_id)
+            operative = uow.operatives.lock(sender.user_id)
             if (
                 operative is not None
                 and operative.awaiting is not None
