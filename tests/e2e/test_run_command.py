@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.bot_process import free_port
 from tests.fake_bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -60,12 +60,6 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.kill()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_for_commands(server: FakeBotAPI, process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 60
     while not server.commands and time.monotonic() < deadline:
@@ -82,7 +76,7 @@ def running_bot(server: FakeBotAPI, tmp_path: Path) -> Iterator[subprocess.Popen
 
 @pytest.fixture
 def webhook_port() -> int:
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture
