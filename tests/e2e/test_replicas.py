@@ -106,7 +106,8 @@ def test_two_updates_from_one_person_at_once_on_two_replicas_both_take_effect(
     for number, user_id in enumerate(ids):
         user = server.user(user_id)
         # Half change a setting while answering; half answer while pausing for a week;
-        # each way round.
+        # each way round. The two are posted at once, over two connections, and the
+        # proxy passes one to each replica.
         if number % 4 == 0:
             pair = user.press_data(new_time, 1), user.press_data(answer, 1)
         elif number % 4 == 1:
@@ -116,13 +117,14 @@ def test_two_updates_from_one_person_at_once_on_two_replicas_both_take_effect(
         else:
             pair = user.send("/pause 7"), user.press_data(answer, 1)
         pairs.append((pair[0].update_id, pair[1].update_id))
-    every_update = [u for pair in pairs for u in pair]
-    wait_until(lambda: handled_all(cluster, every_update), 120, "every update to be handled")
-    wait_until(lambda: all(len(server.messages(i)) >= 2 for i in ids), 60, "a reply to each update")
+        # Both replies before the next pair, so the replicas are never busy with another
+        # person's update: each pair is handled on both at the same moment.
+        for _ in pair:
+            user.wait_for_sync(lambda message: True, timeout=30)
 
     routes = cluster.replicas.proxy.routes
     split = sum(routes[a][0] != routes[b][0] for a, b in pairs)
-    assert split >= PAIRS // 4  # many pairs really went to both replicas at once
+    assert split >= PAIRS * 9 // 10  # (a post refused, then passed on, may meet its pair)
     sorry = coach.text("something_wrong")
     assert not [m for i in ids for m in server.messages(i) if sorry in m.text]
     today = datetime.now(ZoneInfo(cluster.zone)).date()
@@ -142,7 +144,7 @@ def test_two_updates_from_one_person_at_once_on_two_replicas_both_take_effect(
                 )
             if not (kept and answered == 1):
                 lost.append(f"{user_id}: {operative}, {answered} answers")
-    assert lost == []
+    assert not lost, f"{len(lost)} of {PAIRS} pairs lost a change: {lost[:3]}"
 
 
 def test_an_update_posted_again_is_handled_once_on_whichever_replica_it_lands(
