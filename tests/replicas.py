@@ -4,6 +4,7 @@ round-robin proxy, for the replica tests and the replica benchmark.
     with Replicas(server, database_url, folder) as replicas:
         replicas.sender()          # which replica holds the sender lock: 0 or 1
         replicas.bots[0].kill()    # kill -9, as a crash
+        replicas.send_now(planner, ids, cohort_id, kill_after=500)   # kill -9 the sender
         replicas.proxy.routes      # update id -> the replicas it was posted to, in order
 
 The local Bot API server posts every update to the proxy, over many connections at
@@ -18,7 +19,8 @@ import itertools
 import json
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -27,16 +29,25 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine
 
+from bot.core.jobs.planner import DailyPrompts
 from bot.storage.database import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.operations import sender_session
-from tests.bot_process import BotProcess, environment, free_port
+from tests.bot_process import (
+    BotProcess,
+    environment,
+    free_port,
+    prompts_received,
+    unconfirmed,
+)
 from tests.fake_bot_api import FakeBotAPI
 
 WEBHOOK_SECRET = "replicas-webhook-secret_7"
 #: What each replica calls itself in pg_stat_activity, so the sender can be told apart.
 NAMES = ("coachbot-replica-a", "coachbot-replica-b")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: After a kill, sends recorded sooner than this were the killed replica's, in flight.
+IN_FLIGHT_GRACE = 0.1
 
 
 class RoundRobinProxy:
@@ -172,6 +183,70 @@ class Replicas:
             time.sleep(0.1)
         return sender
 
+    def send_now(
+        self,
+        planner: DailyPrompts,
+        ids: list[int],
+        cohort_id: int,
+        *,
+        kill_after: int | None = None,
+        timeout: float = 600.0,
+    ) -> SendNow:
+        """A send-now to the cohort ``ids`` are in, until each has their prompt; with
+        ``kill_after``, the sending replica is killed by kill -9 once that many are sent."""
+        server = self.server
+        sender = self.wait_for_sender()
+        began = time.monotonic()
+        planned = planner.send_now(cohort_id).prompts
+        assert planned == len(ids), f"{planned} prompts queued for {len(ids)} operatives"
+        killed_at = None
+        if kill_after is not None:
+            deadline = time.monotonic() + timeout
+            while sum(prompts_received(server, ids).values()) < kill_after:
+                assert time.monotonic() < deadline, "the send-now stalled before the kill"
+                time.sleep(0.02)
+            killed_at = time.monotonic()
+            self.bots[sender].kill()
+        deadline = time.monotonic() + timeout
+        while set(prompts_received(server, ids)) != set(ids):
+            assert time.monotonic() < deadline, "the send-now did not finish"
+            time.sleep(0.05)
+        drain = time.monotonic() - began
+        time.sleep(1.0)  # a repeat still on its way would land now
+        times = sorted(t for chat in ids for t in server.stats.sent_by_chat.get(chat, []))
+        takeover = None
+        if killed_at is not None:
+            # What the killed replica had in flight may still be recorded just after.
+            takeover = min(t for t in times if t > killed_at + IN_FLIGHT_GRACE) - killed_at
+        return SendNow(
+            received=prompts_received(server, ids),
+            counted=unconfirmed(self.database_url),
+            sender=sender,
+            drain_seconds=drain,
+            takeover_seconds=takeover,
+            messages_per_second=(len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0,
+        )
+
     @property
     def output(self) -> str:
         return "".join(bot.output for bot in self.bots)
+
+
+@dataclass(frozen=True)
+class SendNow:
+    """How a send-now across the replicas went."""
+
+    #: Prompts each operative received.
+    received: Counter[int]
+    #: Sends the outbox counted as possibly repeated (their answer never came).
+    counted: int
+    #: The replica that was sending when it began.
+    sender: int
+    drain_seconds: float
+    #: From the kill to the next prompt sent (by the other replica), if there was a kill.
+    takeover_seconds: float | None
+    messages_per_second: float
+
+    @property
+    def duplicates(self) -> int:
+        return sum(self.received.values()) - len(self.received)
