@@ -20,8 +20,9 @@ from bot.metrics import MeteredDeliveries, Metrics, MetricsServer
 from bot.storage.database import make_engine
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.timing import time_updates
+from tests.bot_process import free_port
 from tests.e2e.test_delivery import MORNING, enrol_many
-from tests.e2e.test_run_command import _environment, _free_port, _start, _stop
+from tests.e2e.test_run_command import _environment, _start, _stop
 from tests.fake_bot_api import FakeBotAPI, Fault
 from tests.support import FakeClock
 
@@ -114,7 +115,7 @@ async def test_handler_latency_counts_every_update(
 def test_coachbot_run_serves_metrics_and_logs_json_lines(
     server: FakeBotAPI, tmp_path: Path
 ) -> None:
-    port = _free_port()
+    port = free_port()
     process = _start(
         [],
         _environment(server, tmp_path, COACHBOT_METRICS_PORT=str(port), COACHBOT_LOG_FORMAT="json"),

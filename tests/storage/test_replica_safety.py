@@ -1,13 +1,15 @@
-"""Two replicas on one database: a person's row is theirs one unit of work at a time,
-and an update id is taken in once. On SQLite and on PostgreSQL."""
+"""Two replicas on one database: a person's row is theirs one unit of work at a time
+(also for the planner), and an update id is taken in once. On SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
+from bot.core.coach import Coach
+from bot.core.jobs.planner import DailyPrompts
 from bot.core.jobs.updates import KEEP_FOR, SeenUpdates
 from bot.core.model import Status
 from tests.storage.test_storage import sample, uow_factory
@@ -85,3 +87,26 @@ def test_two_replicas_taking_in_the_same_update_at_once_handle_it_once(engine: E
     for thread in threads:
         thread.join(30)
     assert sorted(fresh[0] + fresh[1]) == list(ids)
+
+
+def test_a_pause_the_planner_ends_keeps_a_change_made_since_it_read_the_operative(
+    coach: Coach, clock: FakeClock
+) -> None:
+    with coach.uow_factory() as uow:
+        uow.operatives.add(sample(62, status=Status.PAUSED, paused_until=date(2026, 11, 30)))
+        uow.commit()
+    with coach.uow_factory() as uow:
+        read_by_the_plan = uow.operatives.with_status([Status.PAUSED])
+    with coach.uow_factory() as uow:  # meanwhile, a reply handled on another replica
+        operative = uow.operatives.lock(62)
+        assert operative is not None
+        operative.prompt_time = time(18, 30)
+        uow.operatives.save(operative)
+        uow.commit()
+    with coach.uow_factory() as uow:
+        assert DailyPrompts(coach)._end_pauses(uow, read_by_the_plan, clock()) == 1
+        uow.commit()
+    with coach.uow_factory() as uow:
+        kept = uow.operatives.get(62)
+    assert kept is not None
+    assert (kept.status, kept.prompt_time) == (Status.ACTIVE, time(18, 30))
