@@ -187,6 +187,14 @@ class TypeZone:
 
 
 @dataclass(frozen=True)
+class StopTyping:
+    """Cancel under "type a time" or "type a time zone": nothing changes."""
+
+    def encode(self) -> str:
+        return "set:cancel"
+
+
+@dataclass(frozen=True)
 class SetTrade:
     """The operative's trade, so scenarios fit their work; None: they'd rather not say."""
 
@@ -310,6 +318,7 @@ Payload = (
     | SaveDays
     | SetZone
     | TypeZone
+    | StopTyping
     | SetTrade
     | Answer
     | ShowTip
@@ -377,6 +386,8 @@ def _settings(rest: list[str]) -> Payload | None:
             return SaveDays(value)
         case ["tz", "other"]:
             return TypeZone()
+        case ["cancel"]:
+            return StopTyping()
         case ["tr", "skip"]:
             return SetTrade(None)
         case ["tr", trade] if trade in _TRADES:
@@ -474,10 +485,26 @@ class AnswerTo:
 
 @dataclass(frozen=True)
 class TypedZone:
-    """The operative tapped "Somewhere else" and will type a time zone."""
+    """The operative tapped "Somewhere else" and will type a time zone.
+
+    ``resume`` is the scenario they were answering, if any: it waits again once the
+    time zone is set or the typing is cancelled (and its buttons work meanwhile).
+    """
+
+    resume: AnswerTo | None = None
 
     def encode(self) -> str:
-        return "timezone"
+        return "timezone" + (f":{self.resume.encode()}" if self.resume else "")
+
+
+@dataclass(frozen=True)
+class TypedTime:
+    """The prompt-time picker is showing: a typed time answers it ("7:30", "5pm")."""
+
+    resume: AnswerTo | None = None
+
+    def encode(self) -> str:
+        return "time" + (f":{self.resume.encode()}" if self.resume else "")
 
 
 @dataclass(frozen=True)
@@ -504,7 +531,17 @@ class StepReply:
         return f"seq:{self.ask}"
 
 
-Waiting = AnswerTo | TypedZone | FollowUpText | StepReply
+Waiting = AnswerTo | TypedZone | TypedTime | FollowUpText | StepReply
+
+
+def scenario_awaited(state: Waiting | None) -> AnswerTo | None:
+    """The scenario prompt an answer is awaited for, even while a setting is being typed."""
+    match state:
+        case AnswerTo():
+            return state
+        case TypedZone(resume=resume) | TypedTime(resume=resume):
+            return resume
+    return None
 
 
 def step_reply(ask: str) -> StepReply | None:
@@ -517,8 +554,12 @@ def waiting(stored: str | None) -> Waiting | None:
     if not stored or not stored.isascii() or len(stored) > WAITING_CHARS:
         return None
     head, _, rest = stored.partition(":")
-    if head == "timezone" and stored == "timezone":
-        return TypedZone()
+    if head in ("timezone", "time"):
+        typed = TypedZone if head == "timezone" else TypedTime
+        if stored == head:
+            return typed()
+        resume = waiting(rest)
+        return typed(resume) if isinstance(resume, AnswerTo) else None
     if head == "answer" and _item_id(rest):
         return AnswerTo(rest)
     if head == "followup" and (cohort_id := _row_id(rest)) is not None:

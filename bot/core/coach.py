@@ -39,11 +39,14 @@ from bot.core.callbacks import (
     ShowTip,
     StepReply,
     StopChoice,
+    StopTyping,
     ToggleDays,
+    TypedTime,
     TypedZone,
     TypeZone,
     button,
     decode,
+    scenario_awaited,
     waiting,
 )
 from bot.core.content.html import escape
@@ -76,7 +79,7 @@ from bot.core.model import (
 from bot.core.parsing import looks_numeric, parse_invite_code, whole_number
 from bot.core.policy.dates import parse_day
 from bot.core.policy.history import Record, record_of
-from bot.core.policy.scheduling import local_now, snoozed
+from bot.core.policy.scheduling import first_working_day, local_now, snoozed
 from bot.core.policy.selection import next_prompt
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -200,12 +203,13 @@ class Coach:
         """
         with self.uow_factory() as uow:
             operative = uow.operatives.get(sender.user_id)
+            state = waiting(operative.awaiting) if operative is not None else None
             if (
                 operative is not None
                 and operative.awaiting is not None
-                and not isinstance(waiting(operative.awaiting), AnswerTo)
+                and state != (scenario := scenario_awaited(state))
             ):
-                operative.awaiting = None
+                operative.awaiting = scenario.encode() if scenario else None
                 uow.operatives.save(operative)
                 uow.commit()
         return [Reply(self.text("something_wrong"))]
@@ -371,7 +375,11 @@ class Coach:
             (erased.cohorts, "forget_done_cohorts"),
         ):
             if count:
-                lines.append(self.text(key, count=count))
+                # "1 question", not "1 questions" (a commitment is one line whatever the count).
+                one = f"{key}_one"
+                lines.append(
+                    self.text(one if count == 1 and one in self.library.texts else key, count=count)
+                )
         lines.append(self.text("forget_done_end"))
         turn.say("\n".join(lines), replace=True)
 
@@ -409,10 +417,16 @@ class Coach:
         self.log(turn, EventType.PAUSED, days=days)
         if operative.paused_until is None:
             turn.say(self.text("paused_indefinitely"))
-        elif until is not None:
-            turn.say(self.text("paused_until_date", date=_long_date(until)))
-        else:
-            turn.say(self.text("paused_until", date=_long_date(operative.paused_until)))
+            return
+        # Say the last day off and the first day back, so "until 24/12" can't be misread,
+        # and name a working day: a pause that ends on a Saturday picks up on Monday.
+        back = first_working_day(operative, operative.paused_until) or operative.paused_until
+        dates = {
+            "last": _long_date(operative.paused_until - timedelta(days=1)),
+            "back": _long_date(back),
+            "time": f"{operative.prompt_time:%H:%M}",
+        }
+        turn.say(self.text("paused_until_date" if until else "paused_until", **dates))
 
     def _resume(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
@@ -429,6 +443,8 @@ class Coach:
 
     def _settings(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
+        preferences.stop_typing(operative)  # the menu again: a half-typed setting is left
+        turn.uow.operatives.save(operative)
         turn.say(self.text("settings", **preferences.summary(self, operative)), preferences.MENU)
 
     # -- buttons and text --------------------------------------------------------
@@ -450,6 +466,7 @@ class Coach:
                 | SaveDays()
                 | SetZone()
                 | TypeZone()
+                | StopTyping()
                 | SetTrade()
             ) as choice:
                 preferences.press(self, turn, choice)
@@ -475,6 +492,8 @@ class Coach:
         match waiting(operative.awaiting):
             case TypedZone():
                 preferences.typed_timezone(self, turn, text)
+            case TypedTime():
+                preferences.typed_time(self, turn, text)
             case FollowUpText(cohort_id=cohort_id):
                 facilitation.draft(self, turn, cohort_id, text)
             case StepReply(ask=ask):
@@ -491,19 +510,24 @@ class Coach:
         return record_of(operative, turn.uow.events.of(operative.id))
 
     def _later(self, turn: Turn, sender: Sender, args: str) -> None:
-        """Snooze today's prompt an hour: move it if it hasn't gone, else a nudge later."""
+        """Snooze today's prompt an hour: move it if it hasn't gone, else a nudge later.
+
+        Any other scenario on screen (from /practice, or a day before) has no
+        reminder to move: it simply stays open, and the operative is told so.
+        """
         operative = _known(turn)
         assert operative.id is not None
         now = self.clock()
         outbox = turn.uow.outbox
         prompt = outbox.find(Kind.PROMPT, operative.id, turn.today)
+        open_scenario = scenario_awaited(waiting(operative.awaiting))
         unanswered = (
             prompt is not None
             and prompt.prompt_id is not None
-            and waiting(operative.awaiting) == AnswerTo(prompt.prompt_id)
+            and open_scenario == AnswerTo(prompt.prompt_id)
         )
         if prompt is None or not (prompt.status is Delivery.PENDING or unanswered):
-            turn.say(self.text("later_nothing"))
+            turn.say(self.text("later_stays_open" if open_scenario else "later_nothing"))
             return
         assert prompt.id is not None
         if prompt.status is Delivery.PENDING:

@@ -36,11 +36,14 @@ from bot.core.callbacks import (
     ShowTip,
     StepReply,
     StopChoice,
+    StopTyping,
     ToggleDays,
+    TypedTime,
     TypedZone,
     TypeZone,
     Waiting,
     decode,
+    scenario_awaited,
     waiting,
 )
 from bot.core.content.library import Library
@@ -61,6 +64,7 @@ PAYLOADS: st.SearchStrategy[Payload] = st.one_of(
     st.builds(SaveDays, st.integers(0, ALL_DAYS_MASK)),
     st.builds(SetZone, ZONES),
     st.just(TypeZone()),
+    st.just(StopTyping()),
     st.builds(Answer, ITEM_IDS, st.integers(0, MAX_CHOICE)),
     st.builds(ShowTip, ITEM_IDS),
     st.builds(CloseCohort, ROW_IDS),
@@ -73,7 +77,8 @@ PAYLOADS: st.SearchStrategy[Payload] = st.one_of(
 )
 WAITING: st.SearchStrategy[Waiting] = st.one_of(
     st.builds(AnswerTo, ITEM_IDS),
-    st.just(TypedZone()),
+    st.builds(TypedZone, st.one_of(st.none(), st.builds(AnswerTo, ITEM_IDS))),
+    st.builds(TypedTime, st.one_of(st.none(), st.builds(AnswerTo, ITEM_IDS))),
     st.builds(FollowUpText, ROW_IDS),
     st.builds(StepReply, st.sampled_from(["commitment", "note", "reflection"])),
 )
@@ -144,3 +149,14 @@ def test_every_prompt_and_tip_in_the_content_fits_a_button(library: Library) -> 
         assert waiting(AnswerTo(prompt.id).encode()) == AnswerTo(prompt.id)
     for tip_id in library.tips:
         assert decode(ShowTip(tip_id).encode()) == ShowTip(tip_id)
+
+
+def test_a_typed_setting_remembers_the_scenario_it_interrupted() -> None:
+    scenario = AnswerTo("doorstep-id-first")
+    assert waiting("time:answer:doorstep-id-first") == TypedTime(scenario)
+    assert waiting("timezone") == TypedZone()
+    assert scenario_awaited(TypedTime(scenario)) == scenario
+    assert scenario_awaited(TypedZone()) is None
+    assert scenario_awaited(scenario) == scenario
+    for forged in ("time:", "time:time", "timezone:followup:3", "time:answer:../x", "times"):
+        assert waiting(forged) is None

@@ -27,7 +27,7 @@ def test_prompt_time_is_chosen_within_the_allowed_hours(coach: Coach) -> None:
     sam.send("/settings")
     sam.press("Prompt time")
     hours = [b.label for b in sam.buttons()]
-    assert hours[0] == "07:00" and hours[-1] == "19:00"
+    assert hours[0] == "07:00" and hours[-2] == "19:00" and hours[-1] == "Cancel"
     sam.press("16:00")
     assert "16:30" in sam.press("16:30")
     operative = stored(coach)
@@ -72,9 +72,116 @@ def test_typed_time_zone_that_does_not_exist_gets_a_clear_answer(coach: Coach) -
     sam.press_data("set:tz:other")
     answer = sam.send("Narnia/<Lamp>")
     assert "I don't know the time zone" in answer and "&lt;Lamp&gt;" in answer
+    assert [b.label for b in sam.buttons()] == ["Cancel"]  # nothing close to suggest
     operative = stored(coach)
     assert operative is not None and operative.timezone == "Europe/London"
+    assert operative.awaiting == "timezone"  # still waiting for a zone
+
+
+def test_a_country_gets_its_zones_and_the_bot_keeps_waiting(coach: Coach) -> None:
+    sam = started(coach)
+    sam.send("/settings")
+    sam.press("Time zone")
+    sam.press("Somewhere else")
+    assert "Did you mean one of these?" in sam.send("spain")
+    assert [b.label for b in sam.buttons()] == [
+        "Europe/Madrid",
+        "Africa/Ceuta",
+        "Atlantic/Canary",
+        "Cancel",
+    ]
+    # Typed instead of tapped: still read as the time zone, not as chat.
+    assert "Saved" in sam.send("Europe/Madrid")
+    operative = stored(coach)
+    assert operative is not None and operative.timezone == "Europe/Madrid"
     assert operative.awaiting is None
+    # And the next message is a message again.
+    assert "time zone" not in sam.send("hello")
+
+
+def test_a_suggested_zone_is_one_tap(coach: Coach) -> None:
+    sam = started(coach)
+    sam.press_data("set:tz:other")
+    sam.send("madird")
+    assert "Europe/Madrid" in sam.press("Europe/Madrid")
+    operative = stored(coach)
+    assert operative is not None and operative.timezone == "Europe/Madrid"
+    assert operative.awaiting is None
+
+
+def test_typing_a_time_zone_can_be_cancelled_by_button_or_word(coach: Coach) -> None:
+    sam = started(coach)
+    sam.press_data("set:tz:other")
+    sam.send("spain")
+    assert "No change" in sam.press("Cancel")
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting is None
+    sam.press_data("set:tz:other")
+    assert "No change" in sam.send("cancel")
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting is None
+    assert operative.timezone == "Europe/London"
+
+
+def test_a_time_can_be_typed_at_the_hour_or_minute_picker(coach: Coach) -> None:
+    sam = started(coach)
+    for typed, saved in (("7:30", time(7, 30)), ("7.30pm", time(19, 30)), ("9am", time(9, 0))):
+        sam.send("/settings")
+        sam.press("Prompt time")
+        answer = sam.send(typed)
+        assert f"Prompts at {saved:%H:%M}" in answer
+        operative = stored(coach)
+        assert operative is not None and operative.prompt_time == saved
+        assert operative.awaiting is None
+    sam.send("/settings")
+    sam.press("Prompt time")
+    sam.press("10:00")
+    assert "Prompts at 10:05" in sam.send("10:05")
+
+
+def test_a_typed_time_out_of_hours_or_unreadable_is_explained_and_still_awaited(
+    coach: Coach,
+) -> None:
+    sam = started(coach)
+    sam.send("/settings")
+    sam.press("Prompt time")
+    assert "between 07:00 and 20:00, so 05:30 won't work" in sam.send("5:30")
+    assert "between 07:00 and 20:00, so 21:00 won't work" in sam.send("9pm")
+    assert 'couldn\'t read "half seven" as a time' in sam.send("half seven")
+    assert [b.label for b in sam.buttons()] == ["Cancel"]
+    assert "Prompts at 17:30" in sam.send("5:30pm")
+    operative = stored(coach)
+    assert operative is not None and operative.prompt_time == time(17, 30)
+
+
+def test_another_settings_button_ends_the_wait_for_a_typed_time(coach: Coach) -> None:
+    sam = started(coach)
+    sam.send("/settings")
+    sam.press("Prompt time")
+    sam.press("Cancel")
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting is None
+    sam.send("/settings")
+    sam.press("Prompt time")
+    sam.send("/settings")  # the menu again
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting is None
+
+
+def test_a_scenario_on_screen_still_waits_after_a_setting_is_typed(coach: Coach) -> None:
+    sam = started(coach)
+    sam.send("/practice")
+    prompt = sam.last[-1]
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting is not None
+    scenario = operative.awaiting
+    sam.send("/settings")
+    sam.press("Prompt time")
+    assert "Prompts at 07:45" in sam.send("7:45")
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting == scenario
+    first_option = prompt.buttons[0][0]
+    assert "What works" in sam.press_data(first_option.data)
 
 
 def test_start_asks_the_trade_once_and_settings_can_change_it(coach: Coach) -> None:

@@ -16,7 +16,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
+from bot.core.callbacks import Answer, ShowTip, button, scenario_awaited, waiting
 from bot.core.content.library import ScenarioPrompt, Verdict
 from bot.core.matching.matcher import Confidence, Route
 from bot.core.matching.waiting import reads_as_question
@@ -55,10 +55,9 @@ def _option_buttons(prompt: ScenarioPrompt, who: int, day: date) -> tuple[tuple[
 
 
 def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None:
-    match waiting(awaiting):
-        case AnswerTo(prompt_id=prompt_id):
-            return coach.library.prompts.get(prompt_id)
-    return None
+    # A scenario still waits while a setting is being typed: its buttons keep working.
+    scenario = scenario_awaited(waiting(awaiting))
+    return coach.library.prompts.get(scenario.prompt_id) if scenario else None
 
 
 def _feedback(

@@ -2,6 +2,12 @@
 
 A button carries the whole choice so far (``ToggleDays(31)`` is Monday to Friday),
 so nothing is half-saved if the operative wanders off mid-way.
+
+The prompt time and the time zone may also be typed ("7:30", "Europe/Madrid").
+While the bot waits for one (:class:`TypedTime`, :class:`TypedZone`) every typed
+message answers it, until it is set or cancelled (the Cancel button, "cancel", or
+any other settings button); a scenario that was waiting for an answer waits again
+afterwards.
 """
 
 from __future__ import annotations
@@ -16,29 +22,50 @@ from bot.core.callbacks import (
     SetPromptTime,
     SetTrade,
     SetZone,
+    StopTyping,
     ToggleDays,
+    TypedTime,
     TypedZone,
     TypeZone,
     button,
+    scenario_awaited,
+    waiting,
 )
 from bot.core.content.html import escape
 from bot.core.content.library import TRADES
 from bot.core.messages import Button
 from bot.core.model import WEEKDAYS, EventType, Operative
-from bot.core.parsing import parse_timezone
+from bot.core.parsing import (
+    is_cancel,
+    parse_clock_time,
+    parse_timezone,
+    suggest_timezones,
+)
 
 if TYPE_CHECKING:
     from bot.core.coach import Coach, Turn
 
-#: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered.
+#: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered
+#: (and a typed time must fall in them: 19:59 is the latest).
 PROMPT_HOURS = range(7, 20)
 PROMPT_MINUTES = (0, 15, 30, 45)
 COMMON_ZONES = ("Europe/London", "Europe/Dublin")
+#: A typed answer is quoted back at most this long.
+QUOTED_CHARS = 60
 
 Buttons = tuple[tuple[Button, ...], ...]
 Choice = (
-    OpenSettings | PickHour | SetPromptTime | ToggleDays | SaveDays | SetZone | TypeZone | SetTrade
+    OpenSettings
+    | PickHour
+    | SetPromptTime
+    | ToggleDays
+    | SaveDays
+    | SetZone
+    | TypeZone
+    | StopTyping
+    | SetTrade
 )
+CANCEL: Buttons = ((button("Cancel", StopTyping()),),)
 
 MENU: Buttons = (
     (button("Prompt time", OpenSettings("time")), button("Days", OpenSettings("days"))),
@@ -82,20 +109,44 @@ def _mask(operative: Operative) -> int:
     return sum(1 << day for day in operative.working_days)
 
 
+def stop_typing(operative: Operative) -> None:
+    """End a wait for a typed time or time zone, back to the scenario it interrupted."""
+    match waiting(operative.awaiting):
+        case TypedTime(resume=resume) | TypedZone(resume=resume):
+            operative.awaiting = resume.encode() if resume else None
+
+
+def _start_typing(operative: Operative, state: type[TypedTime] | type[TypedZone]) -> None:
+    operative.awaiting = state(scenario_awaited(waiting(operative.awaiting))).encode()
+
+
 def press(coach: Coach, turn: Turn, choice: Choice) -> None:
     """Handle a settings button."""
     operative = turn.operative
     assert operative is not None
+    awaiting = operative.awaiting
+    # Any button here ends typing; the time and time zone pages start it again.
+    stop_typing(operative)
+    _choose(coach, turn, operative, choice)
+    if operative.awaiting != awaiting:
+        turn.uow.operatives.save(operative)
+
+
+def _choose(coach: Coach, turn: Turn, operative: Operative, choice: Choice) -> None:
     match choice:
         case OpenSettings(page="time"):
+            _start_typing(operative, TypedTime)
             hours = [button(f"{hour:02d}:00", PickHour(hour)) for hour in PROMPT_HOURS]
-            turn.say(coach.text("settings_pick_hour"), _rows(hours, 5), replace=True)
+            turn.say(coach.text("settings_pick_hour"), (*_rows(hours, 5), *CANCEL), replace=True)
         case PickHour(hour=hour) if hour in PROMPT_HOURS:
+            _start_typing(operative, TypedTime)
             minutes = [
                 button(f"{hour:02d}:{minute:02d}", SetPromptTime(hour, minute))
                 for minute in PROMPT_MINUTES
             ]
-            turn.say(coach.text("settings_pick_minute"), _rows(minutes, 4), replace=True)
+            turn.say(
+                coach.text("settings_pick_minute"), (*_rows(minutes, 4), *CANCEL), replace=True
+            )
         case SetPromptTime(hour=hour, minute=minute) if (
             hour in PROMPT_HOURS and minute in PROMPT_MINUTES
         ):
@@ -115,12 +166,14 @@ def press(coach: Coach, turn: Turn, choice: Choice) -> None:
             zones.append(button("Somewhere else", TypeZone()))
             turn.say(coach.text("settings_pick_timezone"), _rows(zones, 1), replace=True)
         case TypeZone():
-            operative.awaiting = TypedZone().encode()
-            turn.uow.operatives.save(operative)
-            turn.say(coach.text("settings_type_timezone"), replace=True)
-        case SetZone(zone=zone) if zone in COMMON_ZONES:
+            _start_typing(operative, TypedZone)
+            turn.say(coach.text("settings_type_timezone"), CANCEL, replace=True)
+        case SetZone(zone=zone) if parse_timezone(zone) == zone:
+            # The common zones, or one suggested for a name that wasn't one.
             operative.timezone = zone
             _save(coach, turn, operative, "timezone")
+        case StopTyping():
+            _unchanged(coach, turn, operative, replace=True)
         case OpenSettings(page="trade"):
             turn.say(coach.text("ask_trade"), trade_buttons(coach), replace=True)
         case SetTrade(trade=trade):
@@ -132,22 +185,59 @@ def press(coach: Coach, turn: Turn, choice: Choice) -> None:
             turn.say(coach.text("button_expired"))
 
 
+def typed_time(coach: Coach, turn: Turn, text: str) -> None:
+    """The operative typed at the prompt-time picker: a time, "cancel", or something
+    else (answered with how to type one; the picker keeps waiting)."""
+    operative = turn.operative
+    assert operative is not None
+    if is_cancel(text):
+        stop_typing(operative)
+        turn.uow.operatives.save(operative)
+        _unchanged(coach, turn, operative)
+        return
+    moment = parse_clock_time(text)
+    if moment is None:
+        turn.say(coach.text("settings_bad_time", value=_quoted(text)), CANCEL)
+        return
+    if moment.hour not in PROMPT_HOURS:
+        turn.say(coach.text("settings_time_outside", time=f"{moment:%H:%M}"), CANCEL)
+        return
+    stop_typing(operative)
+    operative.prompt_time = moment
+    _save(coach, turn, operative, "prompt_time")
+
+
 def typed_timezone(coach: Coach, turn: Turn, text: str) -> None:
     """The operative typed a time zone after "Somewhere else".
 
-    Either way the waiting state ends here: a zone that isn't one is answered
-    with how to try again, and the next message is read as a message again.
+    A name that isn't a zone is answered with the nearest ones as buttons, and the
+    bot keeps waiting: the next message may be the zone, or "cancel".
     """
     operative = turn.operative
     assert operative is not None
-    operative.awaiting = None
+    if is_cancel(text):
+        stop_typing(operative)
+        turn.uow.operatives.save(operative)
+        _unchanged(coach, turn, operative)
+        return
     zone = parse_timezone(text)
     if zone is None:
-        turn.uow.operatives.save(operative)
-        turn.say(coach.text("settings_bad_timezone", value=escape(text.strip()[:60])))
+        suggestions = suggest_timezones(text)
+        key = "settings_bad_timezone" if suggestions else "settings_unknown_timezone"
+        buttons = [button(suggestion, SetZone(suggestion)) for suggestion in suggestions]
+        turn.say(coach.text(key, value=_quoted(text)), (*_rows(buttons, 1), *CANCEL))
         return
+    stop_typing(operative)
     operative.timezone = zone
     _save(coach, turn, operative, "timezone")
+
+
+def _quoted(text: str) -> str:
+    return escape(text.strip()[:QUOTED_CHARS])
+
+
+def _unchanged(coach: Coach, turn: Turn, operative: Operative, *, replace: bool = False) -> None:
+    turn.say(coach.text("settings_unchanged", **summary(coach, operative)), replace=replace)
 
 
 def _save(coach: Coach, turn: Turn, operative: Operative, what: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
+from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, scenario_awaited, waiting
 from bot.core.coach import Coach
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
@@ -283,7 +283,7 @@ class DailyPrompts:
             for message in messages
             if message.local_date == today_of[op_id]
             and message.prompt_id is not None
-            and waiting(by_id[op_id].awaiting) == AnswerTo(message.prompt_id)
+            and scenario_awaited(waiting(by_id[op_id].awaiting)) == AnswerTo(message.prompt_id)
             and message.sent_at is not None
             and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
             and remind_at <= now
