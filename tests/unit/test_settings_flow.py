@@ -1,10 +1,12 @@
-"""/settings with buttons: time, days and time zone."""
+"""/settings with buttons and typed answers, and the rest of an operative's own controls:
+/pause, /later, /privacy and /forgetme."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, date, datetime, time
 
 from bot.core.coach import Coach
+from tests.support import FakeClock
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored
 
@@ -206,3 +208,57 @@ def test_a_forged_trade_button_has_expired(coach: Coach) -> None:
     sam = Operative(coach)
     sam.send("/start")
     assert "expired" in sam.press_data("set:tr:astronaut")
+
+
+def test_a_pause_that_ends_on_a_day_off_names_the_first_working_day(
+    coach: Coach, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 12, 4, 9, 0, tzinfo=UTC))  # Friday
+    sam = started(coach)
+    answer = sam.send("/pause 2")  # today and Saturday off; back on Sunday, a day off
+    assert "up to and including Saturday 5 December" in answer
+    assert "start again on Monday 7 December at 08:00" in answer
+    assert "Sunday" not in answer
+
+
+def test_a_pause_until_a_date_says_the_date_is_a_day_off(coach: Coach) -> None:
+    sam = started(coach)  # Tuesday 1 December
+    answer = sam.send("/pause until 24/12")
+    assert "up to and including Thursday 24 December" in answer
+    assert "start again on Friday 25 December" in answer
+    operative = stored(coach)
+    assert operative is not None and operative.paused_until == date(2026, 12, 25)
+
+
+def test_later_with_a_practice_scenario_says_it_stays_open(coach: Coach) -> None:
+    sam = started(coach)
+    assert "no scenario waiting" in sam.send("/later")
+    sam.send("/practice")
+    prompt = sam.last[-1]
+    answer = sam.send("/later")
+    assert "stays open" in answer and "no scenario waiting" not in answer
+    assert "What works" in sam.press_data(prompt.buttons[0][0].data)  # still answerable
+
+
+def test_privacy_says_what_is_kept_and_who_sees_it(coach: Coach) -> None:
+    sam = started(coach)
+    answer = sam.send("/privacy")
+    for fact in (
+        "Telegram name and id",
+        "People sheet with your name",
+        "/gaps), without names",
+        "groups of 5 or more",
+        "never your own words",
+        "after 2 years",
+        "/forgetme",
+    ):
+        assert fact in answer, fact
+
+
+def test_forgetme_counts_in_words_people_would_use(coach: Coach) -> None:
+    sam = started(coach)
+    sam.send("how do i fix the quantum wibble sprocket")
+    sam.send("/forgetme")
+    done = sam.press("Yes, erase it all")
+    assert "• 1 question you asked me" in done
+    assert "1 questions" not in done and "records of" in done
