@@ -203,15 +203,13 @@ class Coach:
         """
         with self.uow_factory() as uow:
             operative = uow.operatives.get(sender.user_id)
-            state = waiting(operative.awaiting) if operative is not None else None
-            if (
-                operative is not None
-                and operative.awaiting is not None
-                and state != (scenario := scenario_awaited(state))
-            ):
-                operative.awaiting = scenario.encode() if scenario else None
-                uow.operatives.save(operative)
-                uow.commit()
+            if operative is not None:
+                # A scenario that a typed setting interrupted waits again.
+                scenario = scenario_awaited(waiting(operative.awaiting))
+                if operative.awaiting != (kept := scenario.encode() if scenario else None):
+                    operative.awaiting = kept
+                    uow.operatives.save(operative)
+                    uow.commit()
         return [Reply(self.text("something_wrong"))]
 
     def _today(self, operative: Operative | None) -> date:

@@ -122,6 +122,13 @@ def test_after_a_failure_a_typed_input_state_ends_but_a_prompt_still_waits(
     coach.recover(sam.sender)
     operative = stored(coach)
     assert operative is not None and (operative.awaiting or "").startswith("answer:")
+    scenario = operative.awaiting
+    # A time being typed over that scenario ends; the scenario waits again.
+    sam.send("/settings")
+    sam.press("Prompt time")
+    coach.recover(sam.sender)
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting == scenario
 
 
 # -- every event, however odd, gets a reply Telegram would accept ----------------------
