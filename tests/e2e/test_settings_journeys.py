@@ -162,6 +162,14 @@ async def test_a_scenario_still_waits_after_the_prompt_time_is_typed(
     await sam.wait_for("Prompts at 09:15")
     sam.press(prompt.buttons[0][0].text, prompt)
     await sam.wait_for("What works")
+    # The other way round: the scenario answered while the picker waits for a time.
+    sam.send("/practice")
+    prompt = await sam.wait_for(lambda m: len(m.buttons) >= 2)
+    await open_page(sam, "Prompt time", "Pick the hour")
+    sam.press(prompt.buttons[0][0].text, prompt)
+    await sam.wait_for("What works")
+    sam.send("10:45")
+    await sam.wait_for("Prompts at 10:45")
 
 
 async def test_a_pause_ending_at_the_weekend_names_monday_and_monday_brings_a_prompt(

@@ -16,7 +16,15 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.core.callbacks import Answer, ShowTip, button, scenario_awaited, waiting
+from bot.core.callbacks import (
+    Answer,
+    ShowTip,
+    TypedTime,
+    TypedZone,
+    button,
+    scenario_awaited,
+    waiting,
+)
 from bot.core.content.library import ScenarioPrompt, Verdict
 from bot.core.matching.matcher import Confidence, Route
 from bot.core.matching.waiting import reads_as_question
@@ -151,7 +159,12 @@ def _answered(
 ) -> None:
     operative = turn.operative
     assert operative is not None
-    operative.awaiting = None
+    # Answered by a tap while a setting is being typed: the setting is still awaited.
+    match waiting(operative.awaiting):
+        case TypedTime() | TypedZone() as typing:
+            operative.awaiting = type(typing)().encode()
+        case _:
+            operative.awaiting = None
     turn.uow.operatives.save(operative)
     coach.log(
         turn,
