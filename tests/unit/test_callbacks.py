@@ -101,8 +101,8 @@ def test_any_data_decodes_without_raising_and_only_from_its_own_encoding(data: s
 def test_a_forged_number_inside_real_data_expires(payload: Payload, bad: str) -> None:
     parts = payload.encode().split(":")
     numbers = [index for index, part in enumerate(parts) if part.isdigit()]
-    if not numbers:
-        return
+    if not numbers or isinstance(payload, ShowTip):
+        return  # a tip's id may be all digits ("0"), and a longer one is an id too
     parts[numbers[-1]] = bad
     assert decode(":".join(parts)) == Expired()
 
