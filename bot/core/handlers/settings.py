@@ -43,7 +43,7 @@ from bot.core.parsing import (
 )
 
 if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
+    from bot.core.deps import Deps, Turn
 
 #: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered
 #: (and a typed time must fall in them: 19:59 is the latest).
@@ -74,14 +74,14 @@ MENU: Buttons = (
 )
 
 
-def trade_buttons(coach: Coach) -> Buttons:
+def trade_buttons(deps: Deps) -> Buttons:
     """One button a trade, and one for "I'd rather not say"."""
-    trades = [button(coach.text(f"trade_{trade}"), SetTrade(trade)) for trade in TRADES]
-    return (*_rows(trades, 2), (button(coach.text("trade_skip"), SetTrade(None)),))
+    trades = [button(deps.text(f"trade_{trade}"), SetTrade(trade)) for trade in TRADES]
+    return (*_rows(trades, 2), (button(deps.text("trade_skip"), SetTrade(None)),))
 
 
-def summary(coach: Coach, operative: Operative) -> dict[str, str]:
-    trade = coach.text(f"trade_{operative.trade}") if operative.trade else coach.text("no_trade")
+def summary(deps: Deps, operative: Operative) -> dict[str, str]:
+    trade = deps.text(f"trade_{operative.trade}") if operative.trade else deps.text("no_trade")
     return {
         "time": f"{operative.prompt_time:%H:%M}",
         "days": operative.days_label(),
@@ -120,72 +120,70 @@ def _start_typing(operative: Operative, state: type[TypedTime] | type[TypedZone]
     operative.awaiting = state(scenario_awaited(waiting(operative.awaiting))).encode()
 
 
-def press(coach: Coach, turn: Turn, choice: Choice) -> None:
+def press(turn: Turn, deps: Deps, choice: Choice) -> None:
     """Handle a settings button."""
     operative = turn.operative
     assert operative is not None
     awaiting = operative.awaiting
     # Any button here ends typing; the time and time zone pages start it again.
     stop_typing(operative)
-    _choose(coach, turn, operative, choice)
+    _choose(turn, deps, operative, choice)
     if operative.awaiting != awaiting:
         turn.uow.operatives.save(operative)
 
 
-def _choose(coach: Coach, turn: Turn, operative: Operative, choice: Choice) -> None:
+def _choose(turn: Turn, deps: Deps, operative: Operative, choice: Choice) -> None:
     match choice:
         case OpenSettings(page="time"):
             _start_typing(operative, TypedTime)
             hours = [button(f"{hour:02d}:00", PickHour(hour)) for hour in PROMPT_HOURS]
-            turn.say(coach.text("settings_pick_hour"), (*_rows(hours, 5), *CANCEL), replace=True)
+            turn.say(deps.text("settings_pick_hour"), (*_rows(hours, 5), *CANCEL), replace=True)
         case PickHour(hour=hour) if hour in PROMPT_HOURS:
             _start_typing(operative, TypedTime)
             minutes = [
                 button(f"{hour:02d}:{minute:02d}", SetPromptTime(hour, minute))
                 for minute in PROMPT_MINUTES
             ]
-            turn.say(
-                coach.text("settings_pick_minute"), (*_rows(minutes, 4), *CANCEL), replace=True
-            )
+            turn.say(deps.text("settings_pick_minute"), (*_rows(minutes, 4), *CANCEL), replace=True)
         case SetPromptTime(hour=hour, minute=minute) if (
             hour in PROMPT_HOURS and minute in PROMPT_MINUTES
         ):
             operative.prompt_time = time(hour, minute)
-            _save(coach, turn, operative, "prompt_time")
+            _save(turn, deps, operative, "prompt_time")
         case OpenSettings(page="days"):
-            turn.say(coach.text("settings_pick_days"), _day_buttons(_mask(operative)), replace=True)
+            turn.say(deps.text("settings_pick_days"), _day_buttons(_mask(operative)), replace=True)
         case ToggleDays(mask=mask):
-            turn.say(coach.text("settings_pick_days"), _day_buttons(mask), replace=True)
+            turn.say(deps.text("settings_pick_days"), _day_buttons(mask), replace=True)
         case SaveDays(mask=0):
-            turn.say(coach.text("settings_no_days"), _day_buttons(0), replace=True)
+            turn.say(deps.text("settings_no_days"), _day_buttons(0), replace=True)
         case SaveDays(mask=mask):
             operative.working_days = frozenset(d for d in range(7) if mask & (1 << d))
-            _save(coach, turn, operative, "working_days")
+            _save(turn, deps, operative, "working_days")
         case OpenSettings(page="tz"):
             zones = [button(zone, SetZone(zone)) for zone in COMMON_ZONES]
             zones.append(button("Somewhere else", TypeZone()))
-            turn.say(coach.text("settings_pick_timezone"), _rows(zones, 1), replace=True)
+            turn.say(deps.text("settings_pick_timezone"), _rows(zones, 1), replace=True)
         case TypeZone():
             _start_typing(operative, TypedZone)
-            turn.say(coach.text("settings_type_timezone"), CANCEL, replace=True)
+            turn.say(deps.text("settings_type_timezone"), CANCEL, replace=True)
         case SetZone(zone=zone) if parse_timezone(zone) == zone:
             # The common zones, or one suggested for a name that wasn't one.
             operative.timezone = zone
-            _save(coach, turn, operative, "timezone")
+            _save(turn, deps, operative, "timezone")
         case StopTyping():
-            _unchanged(coach, turn, operative, replace=True)
+            _unchanged(turn, deps, operative, replace=True)
         case OpenSettings(page="trade"):
-            turn.say(coach.text("ask_trade"), trade_buttons(coach), replace=True)
+            turn.say(deps.text("ask_trade"), trade_buttons(deps), replace=True)
         case SetTrade(trade=trade):
             operative.trade = trade
-            _save(coach, turn, operative, "trade")
+            _save(turn, deps, operative, "trade")
         case OpenSettings(page="done"):
-            turn.say(coach.text("settings_done"), replace=True)
+            turn.say(deps.text("settings_done"), replace=True)
         case _:
-            turn.say(coach.text("button_expired"))
+            turn.say(deps.text("button_expired"))
 
 
-def typed_time(coach: Coach, turn: Turn, text: str) -> None:
+def typed_time(turn: Turn, deps: Deps, text: str) -> None:
     """The operative typed at the prompt-time picker: a time, "cancel", or something
     else (answered with how to type one; the picker keeps waiting)."""
     operative = turn.operative
@@ -193,21 +191,21 @@ def typed_time(coach: Coach, turn: Turn, text: str) -> None:
     if is_cancel(text):
         stop_typing(operative)
         turn.uow.operatives.save(operative)
-        _unchanged(coach, turn, operative)
+        _unchanged(turn, deps, operative)
         return
     moment = parse_clock_time(text)
     if moment is None:
-        turn.say(coach.text("settings_bad_time", value=_quoted(text)), CANCEL)
+        turn.say(deps.text("settings_bad_time", value=_quoted(text)), CANCEL)
         return
     if moment.hour not in PROMPT_HOURS:
-        turn.say(coach.text("settings_time_outside", time=f"{moment:%H:%M}"), CANCEL)
+        turn.say(deps.text("settings_time_outside", time=f"{moment:%H:%M}"), CANCEL)
         return
     stop_typing(operative)
     operative.prompt_time = moment
-    _save(coach, turn, operative, "prompt_time")
+    _save(turn, deps, operative, "prompt_time")
 
 
-def typed_timezone(coach: Coach, turn: Turn, text: str) -> None:
+def typed_timezone(turn: Turn, deps: Deps, text: str) -> None:
     """The operative typed a time zone after "Somewhere else".
 
     A name that isn't a zone is answered with the nearest ones as buttons, and the
@@ -218,29 +216,29 @@ def typed_timezone(coach: Coach, turn: Turn, text: str) -> None:
     if is_cancel(text):
         stop_typing(operative)
         turn.uow.operatives.save(operative)
-        _unchanged(coach, turn, operative)
+        _unchanged(turn, deps, operative)
         return
     zone = parse_timezone(text)
     if zone is None:
         suggestions = suggest_timezones(text)
         key = "settings_bad_timezone" if suggestions else "settings_unknown_timezone"
         buttons = [button(suggestion, SetZone(suggestion)) for suggestion in suggestions]
-        turn.say(coach.text(key, value=_quoted(text)), (*_rows(buttons, 1), *CANCEL))
+        turn.say(deps.text(key, value=_quoted(text)), (*_rows(buttons, 1), *CANCEL))
         return
     stop_typing(operative)
     operative.timezone = zone
-    _save(coach, turn, operative, "timezone")
+    _save(turn, deps, operative, "timezone")
 
 
 def _quoted(text: str) -> str:
     return escape(text.strip()[:QUOTED_CHARS])
 
 
-def _unchanged(coach: Coach, turn: Turn, operative: Operative, *, replace: bool = False) -> None:
-    turn.say(coach.text("settings_unchanged", **summary(coach, operative)), replace=replace)
+def _unchanged(turn: Turn, deps: Deps, operative: Operative, *, replace: bool = False) -> None:
+    turn.say(deps.text("settings_unchanged", **summary(deps, operative)), replace=replace)
 
 
-def _save(coach: Coach, turn: Turn, operative: Operative, what: str) -> None:
+def _save(turn: Turn, deps: Deps, operative: Operative, what: str) -> None:
     turn.uow.operatives.save(operative)
-    coach.log(turn, EventType.SETTINGS_CHANGED, setting=what)
-    turn.say(coach.text("settings_saved", **summary(coach, operative)), replace=True)
+    turn.log(EventType.SETTINGS_CHANGED, setting=what)
+    turn.say(deps.text("settings_saved", **summary(deps, operative)), replace=True)
