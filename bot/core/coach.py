@@ -19,6 +19,7 @@ from bot.core.callbacks import (
     AnswerTo,
     CheckCommitment,
     CloseCohort,
+    CohortAction,
     Expired,
     FollowUpAction,
     FollowUpCohort,
@@ -32,6 +33,7 @@ from bot.core.callbacks import (
     PickHour,
     SaveDays,
     ScheduleFollowUp,
+    ScheduleFollowUpOn,
     SetPromptTime,
     SetTrade,
     SetZone,
@@ -49,7 +51,7 @@ from bot.core.callbacks import (
 from bot.core.content.html import escape
 from bot.core.content.library import Library
 from bot.core.handlers import answers as answering
-from bot.core.handlers import facilitation, sequence
+from bot.core.handlers import cohorts, facilitation, sequence
 from bot.core.handlers import reports as summaries
 from bot.core.handlers import settings as preferences
 from bot.core.matching.matcher import Matcher
@@ -157,8 +159,8 @@ class Coach:
             "later": Coach._later,
             "summary": summaries.summary_command,
             "export": summaries.export_command,
-            "newcohort": facilitation.new_cohort,
-            "cohorts": facilitation.list_cohorts,
+            "newcohort": cohorts.new_cohort,
+            "cohorts": cohorts.list_cohorts,
             "followup": facilitation.follow_up,
             "commitments": facilitation.commitments,
             "grant": facilitation.grant,
@@ -457,11 +459,11 @@ class Coach:
                 answering.tapped(self, turn, prompt_id, option)
             case ShowTip(tip_id=tip_id):
                 answering.tip_chosen(self, turn, tip_id)
-            case CloseCohort(cohort_id=cohort_id):
-                facilitation.close_cohort(self, turn, cohort_id)
+            case CloseCohort() | CohortAction() as action:
+                cohorts.cohort_button(self, turn, sender, action)
             case FollowUpCohort(cohort_id=cohort_id):
                 facilitation.pick_cohort(self, turn, cohort_id)
-            case FollowUpAction() | ScheduleFollowUp() as action:
+            case FollowUpAction() | ScheduleFollowUp() | ScheduleFollowUpOn() as action:
                 facilitation.follow_up_button(self, turn, action)
             case ListCommitments(cohort_id=cohort_id):
                 facilitation.show_commitments(self, turn, cohort_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from bot.core.callbacks import (
     AnswerTo,
     CheckCommitment,
     CloseCohort,
+    CohortAction,
     Expired,
     FollowUpAction,
     FollowUpCohort,
@@ -30,6 +33,7 @@ from bot.core.callbacks import (
     PickHour,
     SaveDays,
     ScheduleFollowUp,
+    ScheduleFollowUpOn,
     SetPromptTime,
     SetZone,
     ShareName,
@@ -64,9 +68,11 @@ PAYLOADS: st.SearchStrategy[Payload] = st.one_of(
     st.builds(Answer, ITEM_IDS, st.integers(0, MAX_CHOICE)),
     st.builds(ShowTip, ITEM_IDS),
     st.builds(CloseCohort, ROW_IDS),
+    st.builds(CohortAction, st.sampled_from(["show", "link", "sum", "shut", "keep"]), ROW_IDS),
     st.builds(FollowUpCohort, ROW_IDS),
     st.builds(FollowUpAction, st.sampled_from(["send", "sched", "cancel"]), ROW_IDS),
     st.builds(ScheduleFollowUp, ROW_IDS, st.integers(0, MAX_CHOICE)),
+    st.builds(ScheduleFollowUpOn, ROW_IDS, st.dates(date(1000, 1, 1), date(9999, 12, 31))),
     st.builds(ListCommitments, ROW_IDS),
     st.builds(ShareName, st.booleans()),
     st.builds(CheckCommitment, st.sampled_from(["kept", "partly", "not_yet"])),
@@ -113,6 +119,10 @@ def test_a_forged_number_inside_real_data_expires(payload: Payload, bad: str) ->
         "ans:doorstep-id-first:1:2",
         "ans:../etc:0",
         "cm:list:0",
+        "coh:open:1",
+        "fu:on:1:20261301",
+        "fu:on:1:2026121",
+        "fu:on:1:02026120",
         "stop:maybe",
         "nonsense",
         "set:tz:Europe/London:extra",

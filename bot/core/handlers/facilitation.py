@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
-    CloseCohort,
     FollowUpAction,
     FollowUpCohort,
     FollowUpText,
     ListCommitments,
     Payload,
     ScheduleFollowUp,
+    ScheduleFollowUpOn,
     button,
 )
 from bot.core.content.html import escape
-from bot.core.messages import Attachment, Reply
+from bot.core.messages import Button
 from bot.core.model import (
-    FORMER_FACILITATOR,
     Cohort,
     Delivery,
     EventType,
@@ -40,8 +40,7 @@ from bot.core.model import (
     follow_up_report_ref,
 )
 from bot.core.parsing import parse_user_id
-from bot.core.policy.dates import parse_day
-from bot.core.policy.invites import deep_link, new_invite_code, qr_png
+from bot.core.policy.invites import new_invite_code
 from bot.core.policy.scheduling import at_local, local_now, next_window
 
 if TYPE_CHECKING:
@@ -107,26 +106,6 @@ def split_name_and_date(args: str) -> tuple[str, str | None]:
     return args.strip(), None
 
 
-def new_cohort(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return
-    if not args.strip():
-        turn.say(coach.text("newcohort_how"))
-        return
-    now = coach.clock()
-    name, date_text = split_name_and_date(args)
-    workshop = None
-    if date_text is not None:
-        # A workshop is today, was lately, or is coming up: look a month either side.
-        workshop = parse_day(date_text, turn.today - timedelta(days=31))
-        if workshop is None:
-            turn.say(coach.text("newcohort_bad_date", value=escape(date_text[:30])))
-            return
-    cohort = create_cohort(turn.uow, name[:120], workshop, operative.telegram_id, now)
-    turn.replies.extend(invite_replies(coach, cohort))
-
-
 def create_cohort(
     uow: UnitOfWork, name: str, workshop: date | None, created_by: int | None, now: datetime
 ) -> Cohort:
@@ -134,60 +113,6 @@ def create_cohort(
     while uow.cohorts.by_code(code := new_invite_code()) is not None:
         continue
     return uow.cohorts.add(Cohort(name, code, workshop, created_by, None, now))
-
-
-def invite_replies(coach: Coach, cohort: Cohort) -> list[Reply]:
-    username = coach.bot_username
-    if not username:
-        return [Reply(coach.text("newcohort_no_username", code=cohort.invite_code))]
-    link = deep_link(username, cohort.invite_code)
-    text = coach.text(
-        "newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code
-    )
-    if cohort.workshop_date is not None:
-        text += "\n" + coach.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
-    return [Reply(text, image=Attachment(f"invite-{cohort.invite_code}.png", qr_png(link)))]
-
-
-def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return
-    cohorts = own_cohorts(coach, turn.uow, operative)
-    if not cohorts:
-        turn.say(coach.text("cohorts_none"))
-        return
-    counts = turn.uow.cohorts.member_counts(c.id for c in cohorts if c.id is not None)
-    lines = [coach.text("cohorts_header")]
-    buttons = []
-    for cohort in cohorts:
-        assert cohort.id is not None
-        lines.append(
-            coach.text(
-                "cohorts_line",
-                name=escape(cohort.name),
-                code=cohort.invite_code,
-                members=counts.get(cohort.id, 0),
-                closed=" (closed)" if not cohort.is_open else "",
-                author=(
-                    coach.text("cohort_former_facilitator")
-                    if cohort.created_by == FORMER_FACILITATOR
-                    else ""
-                ),
-            )
-        )
-        if cohort.is_open:
-            buttons.append((button(f"Close {cohort.name[:40]}", CloseCohort(cohort.id)),))
-    turn.say("\n".join(lines), tuple(buttons))
-
-
-def close_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
-    if cohort is None or cohort.id is None:
-        return
-    if cohort.is_open:
-        turn.uow.cohorts.close(cohort.id, coach.clock())
-    turn.say(coach.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
 
 
 def _choose_cohort(
@@ -213,6 +138,24 @@ def _choose_cohort(
 # -- follow-ups ---------------------------------------------------------------------
 
 
+def counted(coach: Coach, count: int, noun: str) -> str:
+    """ "1 person", "3 people", "1 member", "0 members": ``noun`` is "people" or "members"."""
+    return coach.text(f"{noun}_one" if count == 1 else f"{noun}_many", count=count)
+
+
+def _reachable(turn: Turn, cohort: Cohort) -> list[Operative]:
+    """The members a follow-up would go to: those getting messages (not paused or stopped)."""
+    assert cohort.id is not None
+    return turn.uow.operatives.with_status([Status.ACTIVE], cohort.id)
+
+
+def _nobody_to_send_to(coach: Coach, turn: Turn, cohort: Cohort, *, replace: bool = False) -> None:
+    assert cohort.id is not None
+    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
+    key = "followup_nobody_joined" if members == 0 else "followup_nobody_active"
+    turn.say(coach.text(key, name=escape(cohort.name)), replace=replace)
+
+
 def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     operative = _require_lead(coach, turn)
     if operative is None:
@@ -224,16 +167,30 @@ def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
     cohort = _own_cohort(coach, turn, cohort_id)
     if cohort is None or cohort.id is None:
         return
+    reachable = len(_reachable(turn, cohort))
+    if not reachable:
+        # Refused before anything is typed: nothing to lose, nothing half-done.
+        _nobody_to_send_to(coach, turn, cohort)
+        return
     operative = turn.operative
     assert operative is not None
     operative.awaiting = FollowUpText(cohort.id).encode()
     turn.uow.operatives.save(operative)
-    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-    turn.say(coach.text("followup_type", name=escape(cohort.name), members=members))
+    turn.say(
+        coach.text(
+            "followup_type",
+            name=escape(cohort.name),
+            people=counted(coach, reachable, "people"),
+        )
+    )
 
 
 def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
-    """The facilitator typed the follow-up: keep it as a draft and show the preview."""
+    """The facilitator typed the follow-up: keep it as a draft and show the preview.
+
+    Facilitators' words are plain text: operatives get them escaped, exactly as typed
+    (a ``<b>`` shows as ``<b>``), and the preview is that very message, on its own,
+    so what the facilitator approves is what arrives."""
     operative = turn.operative
     assert operative is not None
     operative.awaiting = None
@@ -245,13 +202,21 @@ def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
     if not text or len(text) > MAX_FOLLOW_UP:
         turn.say(coach.text("followup_empty"))
         return
+    reachable = len(_reachable(turn, cohort))
+    if not reachable:
+        _nobody_to_send_to(coach, turn, cohort)
+        return
     saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
     assert saved.id is not None
-    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
     turn.say(
         coach.text(
-            "followup_preview", members=members, name=escape(cohort.name), text=escape(text)
-        ),
+            "followup_preview",
+            people=counted(coach, reachable, "people"),
+            name=escape(cohort.name),
+        )
+    )
+    turn.say(
+        follow_up_message(text),
         (
             (
                 button("Send", FollowUpAction("send", saved.id)),
@@ -260,6 +225,11 @@ def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
             ),
         ),
     )
+
+
+def follow_up_message(text: str) -> str:
+    """What operatives get: the facilitator's words as plain text."""
+    return escape(text)
 
 
 def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
@@ -280,37 +250,78 @@ def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
     return found
 
 
-def follow_up_button(coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp) -> None:
+def follow_up_button(
+    coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp | ScheduleFollowUpOn
+) -> None:
     """Send, Schedule (then when) or Cancel under a follow-up's preview."""
     found = _draft_of(coach, turn, action.follow_up_id)
     if found is None:
         return
     draft_ = found
     assert draft_.id is not None
+    author = turn.operative
+    assert author is not None
+    now = coach.clock()
     match action:
         case FollowUpAction(verb="cancel"):
             turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
             turn.say(coach.text("followup_cancelled"), replace=True)
         case FollowUpAction(verb="send"):
-            members = queue_follow_up(coach, turn.uow, draft_, coach.clock())
-            turn.say(coach.text("followup_queued", members=members), replace=True)
+            _queue_and_say(coach, turn, draft_, now, scheduled=False)
         case FollowUpAction(verb="sched"):
-            buttons = tuple(
-                (button(label, ScheduleFollowUp(draft_.id, number)),)
-                for number, label in enumerate(SCHEDULE_CHOICES)
-            )
-            turn.say(coach.text("followup_when"), buttons, replace=True)
-        case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
-            author = turn.operative
-            assert author is not None
-            when = _scheduled_time(author, coach.clock(), choice)
-            queue_follow_up(coach, turn.uow, draft_, when)
-            local = local_now(author, when)
             turn.say(
-                coach.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True
+                coach.text("followup_when"), schedule_buttons(author, draft_.id, now), replace=True
             )
+        case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
+            # Buttons from before the choices named their day (see ScheduleFollowUpOn).
+            _queue_and_say(
+                coach, turn, draft_, _scheduled_time(author, now, choice), scheduled=True
+            )
+        case ScheduleFollowUpOn(day=day) if day <= turn.today + timedelta(days=MAX_SCHEDULE_DAYS):
+            when = at_local(day, SCHEDULE_TIME, author.timezone)
+            if when <= now:
+                turn.say(
+                    coach.text("followup_when_passed"),
+                    schedule_buttons(author, draft_.id, now),
+                    replace=True,
+                )
+                return
+            _queue_and_say(coach, turn, draft_, when, scheduled=True)
         case _:
             turn.say(coach.text("button_expired"))
+
+
+#: Scheduled follow-ups go at this time (the author's) on the day they pick.
+SCHEDULE_TIME = time(8)
+#: The furthest ahead a schedule button may name.
+MAX_SCHEDULE_DAYS = 14
+
+
+def schedule_buttons(
+    author: Operative, follow_up_id: int, now: datetime
+) -> tuple[tuple[Button, ...], ...]:
+    """In an hour, tomorrow 08:00, and the next Monday 08:00 that isn't tomorrow: three
+    different times whatever the day (on a Sunday, Monday week). Each names its day."""
+    today = local_now(author, now).date()
+    tomorrow = today + timedelta(days=1)
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    if monday == tomorrow:
+        monday += timedelta(days=7)
+    return (
+        (button("In 1 hour", ScheduleFollowUp(follow_up_id, 0)),),
+        (
+            button(
+                f"Tomorrow ({tomorrow:%a} {tomorrow.day} {tomorrow:%b}) 08:00",
+                ScheduleFollowUpOn(follow_up_id, tomorrow),
+            ),
+        ),
+        (
+            button(
+                f"{monday:%A} {monday.day} {monday:%b} 08:00",
+                ScheduleFollowUpOn(follow_up_id, monday),
+            ),
+        ),
+    )
 
 
 def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
@@ -318,36 +329,114 @@ def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
         return now + timedelta(hours=1)
     today = local_now(author, now).date()
     if choice == 1:
-        return at_local(today + timedelta(days=1), time(8), author.timezone)
+        return at_local(today + timedelta(days=1), SCHEDULE_TIME, author.timezone)
     days = (7 - today.weekday()) % 7 or 7
-    return at_local(today + timedelta(days=days), time(8), author.timezone)
+    return at_local(today + timedelta(days=days), SCHEDULE_TIME, author.timezone)
 
 
-def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> int:
+@dataclass(frozen=True)
+class Queued:
+    """What queueing a follow-up did: how many copies, and when they go."""
+
+    #: When each copy is due, one per member it was queued for.
+    due: tuple[datetime, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.due)
+
+
+def _queue_and_say(
+    coach: Coach, turn: Turn, draft_: FollowUp, at: datetime, *, scheduled: bool
+) -> None:
+    """Queue the draft for ``at`` and say truthfully when it goes: a copy waits for its
+    member's working hours, which may be later than the facilitator asked."""
+    author = turn.operative
+    assert author is not None and draft_.id is not None
+    queued = queue_follow_up(coach, turn.uow, draft_, at)
+    if not queued.count:
+        turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
+        cohort = turn.uow.cohorts.by_id(draft_.cohort_id)
+        name = escape(cohort.name) if cohort else ""
+        turn.say(coach.text("followup_nobody_active", name=name), replace=True)
+        return
+    now = coach.clock()
+    # A minute's grace: "now" is when the sender next runs, not this very instant.
+    soon = max(at, now) + timedelta(minutes=1)
+    later = sorted(due for due in queued.due if due > soon)
+    right_away = queued.count - len(later)
+    if not later:
+        key = "followup_scheduled" if scheduled else "followup_queued"
+        turn.say(
+            coach.text(
+                key,
+                people=counted(coach, queued.count, "people"),
+                when=when_phrase(author, at, at, now),
+            ),
+            replace=True,
+        )
+    elif not right_away:
+        turn.say(
+            coach.text(
+                "followup_held",
+                people=counted(coach, queued.count, "people"),
+                when=when_phrase(author, later[0], later[-1], now),
+            ),
+            replace=True,
+        )
+    else:
+        turn.say(
+            coach.text(
+                "followup_partly_held",
+                now_people=counted(coach, right_away, "people"),
+                later_people=counted(coach, len(later), "people"),
+                when=when_phrase(author, later[0], later[-1], now),
+                at=when_phrase(author, at, at, now) if scheduled else "now",
+            ),
+            replace=True,
+        )
+
+
+def when_phrase(author: Operative, first: datetime, last: datetime, now: datetime) -> str:
+    """ "today at 11:00", "on Monday 7 December at 07:00", "from Monday 7 December at
+    07:00": in the author's time zone."""
+    local = local_now(author, first)
+    if local.date() == local_now(author, now).date():
+        phrase = f"today at {local:%H:%M}"
+    else:
+        phrase = f"on {local:%A} {local.day} {local:%B} at {local:%H:%M}"
+    if local_now(author, last) != local:
+        phrase = "from " + phrase.removeprefix("on ")
+    return phrase
+
+
+def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> Queued:
     """Write one outbox message per active member, each at their first good moment."""
     assert follow_up_.id is not None
     members = uow.operatives.with_status([Status.ACTIVE], follow_up_.cohort_id)
     now = coach.clock()
-    queued = 0
+    due_times: list[datetime] = []
     for member in members:
         assert member.id is not None
         due = next_window(member, at)
         if due is None:
             continue
-        queued += uow.outbox.add(
+        added = uow.outbox.add(
             OutboxMessage(
                 kind=Kind.FOLLOW_UP,
                 operative_id=member.id,
                 chat_id=member.telegram_id,
                 local_date=local_now(member, due).date(),
                 ref=follow_up_ref(follow_up_.id),
-                text=escape(follow_up_.text),
+                text=follow_up_message(follow_up_.text),
                 due_at=due,
             ),
             now,
         )
+        if added:
+            due_times.append(due)
     uow.follow_ups.set_status(follow_up_.id, FollowUpStatus.QUEUED, send_at=at)
-    return queued
+    return Queued(tuple(due_times))
 
 
 def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
