@@ -309,6 +309,9 @@ class Coach:
         extra = ""
         if facilitation.leads(self, operative):
             extra = "\n\n" + self.text("help_facilitator")
+        if self.role_of(operative) is Role.FACILITATOR:
+            # Their own groups' figures; managers and admins have them in their part.
+            extra += "\n" + self.text("help_facilitator_reports")
         if self.role_of(operative) in (Role.MANAGER, Role.ADMIN):
             extra += "\n\n" + self.text("help_manager")
         turn.say(self.text("help") + extra)

@@ -342,3 +342,74 @@ async def test_the_preview_is_exactly_what_operatives_get_formatting_and_all(
     got = await member.wait_for("Mrs Khan")
     assert (got.text, got.plain_text, got.entities) == (copy.text, copy.plain_text, [])
     assert scheduler.statuses(Kind.FOLLOW_UP)
+
+
+# -- /gaps ---------------------------------------------------------------------------
+
+QUESTIONS = (
+    "tenant asked about rent arrears what do i say",  # "did you mean"
+    "can I claim mileage for the van",  # beyond the content
+    "what do I do about bedbugs",  # no word the content knows
+    "is the depot open on saturday",
+)
+CHAT = (
+    "thanks",
+    "morning mate",
+    "you're useless",
+    "how are you",
+    "who won the football",
+    "asdfghjkl",
+    "lol",
+    "no thanks",
+)
+
+
+async def test_gaps_lists_every_question_the_coach_couldnt_answer_and_no_chat(
+    server: FakeBotAPI, coach: Coach, telegram_bot: object
+) -> None:
+    lead = await facilitator(server, coach)
+    _, code = await new_group(lead, "Ossett")
+    member = await join(server, 7100, code)
+    await member.wait_for("what's your trade?")
+    for message in (*QUESTIONS, *CHAT):
+        member.mark()
+        member.send(message)
+        await member.wait_for(lambda m: True)  # each answered before the next
+    member.send("what do i say if im running late")
+    await member.wait_for("Keeping tenants informed")
+    lead.send("/gaps")
+    listing = await lead.wait_for("Questions I couldn't answer")
+    for question in QUESTIONS:
+        assert question in listing.plain_text
+    for chat in CHAT:
+        assert f": {chat}\n" not in listing.plain_text + "\n"
+    assert "running late" not in listing.plain_text  # answered with a tip
+    assert "Sam" not in listing.plain_text
+    replies = [m.plain_text for m in member.messages()]
+    assert any("I can't help with that one" in text for text in replies)
+
+
+# -- /help, /summary and /export for facilitators --------------------------------------
+
+
+async def test_a_facilitators_help_lists_summary_and_export_and_both_work_for_their_groups(
+    server: FakeBotAPI, coach: Coach, telegram_bot: object
+) -> None:
+    lead = await facilitator(server, coach)
+    _, code = await new_group(lead, "Morley")
+    await join(server, 7200, code)
+    lead.send("/help")
+    help_text = (await lead.wait_for("For facilitators")).plain_text
+    assert "/summary" in help_text and "/export" in help_text
+    assert "For managers" not in help_text
+    lead.send("/summary")
+    await lead.wait_for(lambda m: (m.plain_text or "").startswith("Morley, "))
+    lead.send(f"/summary {code}")
+    await lead.wait_for(lambda m: (m.plain_text or "").startswith("Morley, "))
+    # Someone else's group is not theirs to see.
+    other = await facilitator(server, coach, 6002)
+    _, theirs = await new_group(other, "Batley carr")
+    lead.send(f"/summary {theirs}")
+    await lead.wait_for("I can't find a group with the code")
+    lead.send(f"/export {theirs}")
+    await lead.wait_for("I can't find a group with the code")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
 from bot.core.content.library import ScenarioPrompt, Verdict
 from bot.core.matching.matcher import Confidence, Route
-from bot.core.matching.waiting import reads_as_question
+from bot.core.matching.waiting import asks_something, reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.policy.scheduling import streak
@@ -174,6 +174,7 @@ def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
         coach.log(turn, EventType.TIP_SHOWN, item=route.tip, topic=route.topic, score=score)
         turn.say(tip_text(coach, route.tip))
         return
+    missing = content_gap(coach, text, route)
     if route.confidence is Confidence.UNSURE:
         coach.log(turn, EventType.UNSURE, topic=route.topic, score=score)
         buttons = tuple(
@@ -183,12 +184,34 @@ def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
         turn.say(coach.text("did_you_mean"), buttons)
     else:
         coach.log(turn, EventType.OFF_TOPIC, score=score)
-        turn.say(chat_reply(coach, route))
-        if route.small_talk:
-            return
+        turn.say(coach.text("off_topic") if missing else chat_reply(coach, route))
+    if not missing:
+        return
     turn.uow.gaps.add(
         ContentGap(text[:500], operative.cohort_id, operative.id, route.topic, coach.clock())
     )
+
+
+#: A message that isn't put as a question is kept as a gap from this many words: "no
+#: thanks" is chat the matcher wasn't sure of, "damp in the bathroom again" a topic.
+GAP_WORDS = 3
+
+
+def content_gap(coach: Coach, text: str, route: Route) -> bool:
+    """Whether a message the coach had no sure tip for is a question it couldn't answer
+    (kept for the facilitators' /gaps) rather than chat, banter or noise (not kept).
+
+    Chat of a known kind (thanks, greetings, swearing, trivia, work chat) never is, nor
+    is a message close to a small-talk example ("how are you"). A question is, even
+    when the content knows none of its words ("what do i do about bedbugs"); so is a
+    message of a few words the coach was unsure of or found beyond its content."""
+    if route.chat is not None or coach.matcher.is_small_talk(text):
+        return False
+    if asks_something(coach.matcher, text):
+        return True
+    if route.confidence is Confidence.UNSURE or not route.small_talk:
+        return len(coach.matcher.normaliser.text(text).split()) >= GAP_WORDS
+    return False
 
 
 def chat_reply(coach: Coach, route: Route) -> str:
