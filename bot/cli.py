@@ -671,7 +671,8 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
     from bot.core.model import Role
 
     role = Role(args.role)
-    with open_runtime(settings).coach.uow_factory() as uow:
+    coach = open_runtime(settings).coach
+    with coach.uow_factory() as uow:
         operative = uow.operatives.get(args.user_id)
         if operative is None:
             print(
@@ -683,6 +684,10 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
         uow.operatives.save(operative)
         uow.commit()
     print(f"{args.user_id} is now {role.value}")
+    if coach.gets_daily_prompts(operative):
+        print("daily scenarios: on")
+    else:
+        print("daily scenarios: off, unless they turn them on in /settings")
     return 0
 
 

@@ -209,6 +209,16 @@ class SetTrade:
 
 
 @dataclass(frozen=True)
+class SetDailyPrompts:
+    """Daily scenarios on or off (offered in /settings to facilitators, managers, admins)."""
+
+    on: bool
+
+    def encode(self) -> str:
+        return f"set:pr:{'on' if self.on else 'off'}"
+
+
+@dataclass(frozen=True)
 class Answer:
     """A quick reply under a scenario prompt: option ``option`` of ``prompt_id``."""
 
@@ -357,6 +367,7 @@ Payload = (
     | SetZone
     | TypeZone
     | SetTrade
+    | SetDailyPrompts
     | Answer
     | ShowTip
     | CloseCohort
@@ -425,6 +436,8 @@ def _settings(rest: list[str]) -> Payload | None:
             return SaveDays(value)
         case ["tz", "other"]:
             return TypeZone()
+        case ["pr", choice] if choice in ("on", "off"):
+            return SetDailyPrompts(choice == "on")
         case ["tr", "skip"]:
             return SetTrade(None)
         case ["tr", trade] if trade in _TRADES:

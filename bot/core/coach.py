@@ -34,6 +34,7 @@ from bot.core.callbacks import (
     SaveDays,
     ScheduleFollowUp,
     ScheduleFollowUpOn,
+    SetDailyPrompts,
     SetPromptTime,
     SetTrade,
     SetZone,
@@ -257,6 +258,14 @@ class Coach:
     def role_of(self, operative: Operative) -> Role:
         return Role.ADMIN if operative.telegram_id in self.config.admin_ids else operative.role
 
+    def gets_daily_prompts(self, operative: Operative) -> bool:
+        """Whether the planner sends them daily scenarios: their choice in /settings if
+        they made one, else on for operatives and off for facilitators, managers and
+        admins, who use the bot for their work and would rather not be coached unasked."""
+        if operative.daily_prompts is not None:
+            return operative.daily_prompts
+        return self.role_of(operative) is Role.OPERATIVE
+
     # -- enrolment ---------------------------------------------------------------
 
     def _start(self, turn: Turn, sender: Sender, code: str) -> None:
@@ -273,7 +282,13 @@ class Coach:
             )
             turn.operative = turn.uow.operatives.add(operative)
             self.log(turn, EventType.ENROLLED, cohort=cohort_id)
-            turn.say(self.text("welcome", name=escape(operative.display_name), **_when(operative)))
+            turn.say(
+                self.text(
+                    self._start_text("welcome", operative),
+                    name=escape(operative.display_name),
+                    **_when(operative),
+                )
+            )
         else:
             rejoined = operative.status is not Status.ACTIVE
             operative.status = Status.ACTIVE
@@ -284,13 +299,21 @@ class Coach:
             turn.uow.operatives.save(operative)
             if rejoined:
                 self.log(turn, EventType.RESUMED)
-            key = "welcome_back" if rejoined else "already_enrolled"
+            key = self._start_text("welcome_back" if rejoined else "already_enrolled", operative)
             turn.say(self.text(key, name=escape(operative.display_name), **_when(operative)))
         if cohort_note:
             turn.say(cohort_note)
-        if operative.trade is None and not operative.awaiting:
+        if (
+            operative.trade is None
+            and not operative.awaiting
+            and self.gets_daily_prompts(operative)
+        ):
             # Optional, and asked once at the start: scenarios then fit their trade.
             turn.say(self.text("ask_trade"), preferences.trade_buttons(self))
+
+    def _start_text(self, key: str, operative: Operative) -> str:
+        """The /start text for someone with daily scenarios on, or its "off" twin."""
+        return key if self.gets_daily_prompts(operative) else f"{key}_no_prompts"
 
     def _cohort_for(self, turn: Turn, code: str) -> tuple[int | None, str | None]:
         """The cohort an invite code names, and a note to add if it doesn't work."""
@@ -434,7 +457,7 @@ class Coach:
 
     def _settings(self, turn: Turn, sender: Sender, args: str) -> None:
         operative = _known(turn)
-        turn.say(self.text("settings", **preferences.summary(self, operative)), preferences.MENU)
+        turn.say(*preferences.settings_page(self, operative))
 
     # -- buttons and text --------------------------------------------------------
 
@@ -456,6 +479,7 @@ class Coach:
                 | SetZone()
                 | TypeZone()
                 | SetTrade()
+                | SetDailyPrompts()
             ) as choice:
                 preferences.press(self, turn, choice)
             case Answer(prompt_id=prompt_id, option=option):

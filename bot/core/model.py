@@ -47,6 +47,9 @@ class Operative:
     #: Their trade (a content trade id: gas, joinery...), for scenarios that fit; None
     #: until they say, and then only scenarios written for every trade are sent.
     trade: str | None = None
+    #: Whether they chose to get the daily scenarios; None until they choose, and then
+    #: their role decides: on for operatives, off for facilitators, managers and admins.
+    daily_prompts: bool | None = None
     id: int | None = None
 
     def days_label(self) -> str:

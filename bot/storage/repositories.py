@@ -70,6 +70,7 @@ def _operative(row: OperativeRow) -> Operative:
         awaiting=row.awaiting,
         created_at=row.created_at,
         trade=row.trade,
+        daily_prompts=row.daily_prompts,
     )
 
 
@@ -85,6 +86,7 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
     row.paused_until = operative.paused_until
     row.awaiting = operative.awaiting
     row.trade = operative.trade
+    row.daily_prompts = operative.daily_prompts
     if operative.created_at is not None:
         row.created_at = operative.created_at
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from bot.core.coach import Coach
 from bot.core.model import Kind, Role
+from tests.conftest import ADMIN_ID
 from tests.e2e.conftest import Scheduler
 from tests.fake_bot_api import FakeBotAPI, FakeUser, SentMessage
 from tests.support import FakeClock
@@ -413,3 +414,59 @@ async def test_a_facilitators_help_lists_summary_and_export_and_both_work_for_th
     await lead.wait_for("I can't find a group with the code")
     lead.send(f"/export {theirs}")
     await lead.wait_for("I can't find a group with the code")
+
+
+# -- daily scenarios are opt-in for facilitators, managers and admins -----------------
+
+
+async def test_staff_get_no_daily_scenarios_unless_they_turn_them_on(
+    server: FakeBotAPI, coach: Coach, scheduler: Scheduler
+) -> None:
+    scheduler.clock.set(utc(2026, 12, 1, 7, 30))  # Tuesday, before 08:00
+    admin = server.user(ADMIN_ID, first_name="Ada")
+    admin.send("/start")
+    welcome = await admin.wait_for("Doorstep Coach")
+    assert "won't send you the daily scenarios unless you want them" in welcome.plain_text
+    fran = server.user(7300, first_name="Fran")
+    fran.send("/start")
+    await fran.wait_for("Each working day at 08:00")  # an operative, for now
+    manager = server.user(7301, first_name="Mo")
+    manager.send("/start")
+    await manager.wait_for("Each working day at 08:00")
+    operative = server.user(7302, first_name="Sam")
+    operative.send("/start")
+    await operative.wait_for("Each working day at 08:00")
+    admin.send("/grant 7300 facilitator")
+    granted = await admin.wait_for("7300 is now facilitator")
+    assert "Daily scenarios are off for them unless they turn them on" in granted.plain_text
+    admin.send("/grant 7301 manager")
+    await admin.wait_for("7301 is now manager")
+    await scheduler.tick(at=utc(2026, 12, 1, 8, 0))
+    await operative.wait_for("Tap an answer or type")
+    for staff in (admin, fran, manager):
+        assert not [m for m in staff.messages() if "Tap an answer" in m.plain_text]
+    # /start again doesn't pretend they're booked in for 08:00.
+    fran.send("/start")
+    again = await fran.wait_for("You're already set up")
+    assert "Daily scenarios are off for you" in again.plain_text
+    # The facilitator turns them on in /settings: from the next working day, they come.
+    fran.send("/settings")
+    page = await fran.wait_for("Your settings")
+    assert "Daily scenarios: off" in page.plain_text
+    fran.press("Turn daily scenarios on", page)
+    await fran.wait_for("Daily scenarios are on: 08:00, Mon to Fri")
+    await scheduler.tick(at=utc(2026, 12, 2, 8, 0))
+    await fran.wait_for("Tap an answer or type")
+    await operative.wait_for("Tap an answer or type")
+    assert not [m for m in manager.messages() if "Tap an answer" in m.plain_text]
+    # And off again.
+    fran.send("/settings")
+    page = await fran.wait_for("Daily scenarios: on")
+    fran.press("Turn daily scenarios off", page)
+    await fran.wait_for("Daily scenarios are off")
+    await scheduler.tick(at=utc(2026, 12, 3, 8, 0))
+    assert len([m for m in fran.messages() if "Tap an answer" in m.plain_text]) == 1
+    # An operative's /settings has no such switch: /pause and /stop are theirs.
+    operative.send("/settings")
+    page = await operative.wait_for("Your settings")
+    assert "Daily scenarios" not in page.plain_text

@@ -540,4 +540,9 @@ def grant(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     target.role = roles[parts[1].lower()]
     turn.uow.operatives.save(target)
     coach.log(turn, EventType.ROLE_GRANTED, role=target.role.value)
-    turn.say(coach.text("grant_done", user_id=user_id, role=target.role.value))
+    prompts = "grant_prompts_on" if coach.gets_daily_prompts(target) else "grant_prompts_off"
+    turn.say(
+        coach.text("grant_done", user_id=user_id, role=target.role.value)
+        + " "
+        + coach.text(prompts)
+    )

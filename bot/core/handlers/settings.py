@@ -13,6 +13,7 @@ from bot.core.callbacks import (
     OpenSettings,
     PickHour,
     SaveDays,
+    SetDailyPrompts,
     SetPromptTime,
     SetTrade,
     SetZone,
@@ -24,7 +25,7 @@ from bot.core.callbacks import (
 from bot.core.content.html import escape
 from bot.core.content.library import TRADES
 from bot.core.messages import Button
-from bot.core.model import WEEKDAYS, EventType, Operative
+from bot.core.model import WEEKDAYS, EventType, Operative, Role
 from bot.core.parsing import parse_timezone
 
 if TYPE_CHECKING:
@@ -37,7 +38,15 @@ COMMON_ZONES = ("Europe/London", "Europe/Dublin")
 
 Buttons = tuple[tuple[Button, ...], ...]
 Choice = (
-    OpenSettings | PickHour | SetPromptTime | ToggleDays | SaveDays | SetZone | TypeZone | SetTrade
+    OpenSettings
+    | PickHour
+    | SetPromptTime
+    | ToggleDays
+    | SaveDays
+    | SetZone
+    | TypeZone
+    | SetTrade
+    | SetDailyPrompts
 )
 
 MENU: Buttons = (
@@ -45,6 +54,21 @@ MENU: Buttons = (
     (button("Time zone", OpenSettings("tz")), button("Trade", OpenSettings("trade"))),
     (button("Done", OpenSettings("done")),),
 )
+
+
+def settings_page(coach: Coach, operative: Operative) -> tuple[str, Buttons]:
+    """/settings: what is set, and a button for each thing. Facilitators, managers and
+    admins also see whether daily scenarios are on, with a button to switch them."""
+    text = coach.text("settings", **summary(coach, operative))
+    if coach.role_of(operative) is Role.OPERATIVE:
+        return text, MENU
+    on = coach.gets_daily_prompts(operative)
+    text += "\n" + coach.text("settings_prompts_on" if on else "settings_prompts_off")
+    switch = button(
+        coach.text("settings_prompts_stop" if on else "settings_prompts_start"),
+        SetDailyPrompts(not on),
+    )
+    return text, ((switch,), *MENU)
 
 
 def trade_buttons(coach: Coach) -> Buttons:
@@ -126,6 +150,12 @@ def press(coach: Coach, turn: Turn, choice: Choice) -> None:
         case SetTrade(trade=trade):
             operative.trade = trade
             _save(coach, turn, operative, "trade")
+        case SetDailyPrompts(on=on):
+            operative.daily_prompts = on
+            turn.uow.operatives.save(operative)
+            coach.log(turn, EventType.SETTINGS_CHANGED, setting="daily_prompts")
+            key = "settings_prompts_started" if on else "settings_prompts_stopped"
+            turn.say(coach.text(key, **summary(coach, operative)), replace=True)
         case OpenSettings(page="done"):
             turn.say(coach.text("settings_done"), replace=True)
         case _:

@@ -105,7 +105,11 @@ class DailyPrompts:
         with self.coach.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
-            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            due = [
+                (op, day)
+                for op in operatives
+                if self.coach.gets_daily_prompts(op) and (day := prompt_due(op, now)) is not None
+            ]
             days = {day for _, day in due}
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
@@ -140,6 +144,8 @@ class DailyPrompts:
         with self.coach.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            # Facilitators, managers and admins get scenarios only if they chose them.
+            operatives = [op for op in operatives if self.coach.gets_daily_prompts(op)]
             plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
