@@ -52,7 +52,7 @@ from bot.core.callbacks import (
 from bot.core.content.html import escape
 from bot.core.content.library import Library
 from bot.core.handlers import answers as answering
-from bot.core.handlers import cohorts, facilitation, sequence
+from bot.core.handlers import cohorts, facilitation, follow_ups, sequence
 from bot.core.handlers import reports as summaries
 from bot.core.handlers import settings as preferences
 from bot.core.matching.matcher import Matcher
@@ -162,7 +162,7 @@ class Coach:
             "export": summaries.export_command,
             "newcohort": cohorts.new_cohort,
             "cohorts": cohorts.list_cohorts,
-            "followup": facilitation.follow_up,
+            "followup": follow_ups.follow_up,
             "commitments": facilitation.commitments,
             "grant": facilitation.grant,
             "forgetme": Coach._forget_me,
@@ -489,9 +489,9 @@ class Coach:
             case CloseCohort() | CohortAction() as action:
                 cohorts.cohort_button(self, turn, sender, action)
             case FollowUpCohort(cohort_id=cohort_id):
-                facilitation.pick_cohort(self, turn, cohort_id)
+                follow_ups.pick_cohort(self, turn, cohort_id)
             case FollowUpAction() | ScheduleFollowUp() | ScheduleFollowUpOn() as action:
-                facilitation.follow_up_button(self, turn, action)
+                follow_ups.follow_up_button(self, turn, action)
             case ListCommitments(cohort_id=cohort_id):
                 facilitation.show_commitments(self, turn, cohort_id)
             case ShareName() | CheckCommitment() as choice:
@@ -505,7 +505,7 @@ class Coach:
             case TypedZone():
                 preferences.typed_timezone(self, turn, text)
             case FollowUpText(cohort_id=cohort_id):
-                facilitation.draft(self, turn, cohort_id, text)
+                follow_ups.draft(self, turn, cohort_id, text)
             case StepReply(ask=ask):
                 sequence.typed(self, turn, ask, text)
             case _:

@@ -1,4 +1,7 @@
-"""Facilitators and admins: cohorts with invite links, follow-ups, commitments, roles.
+"""Facilitators and admins: who may act on which group, commitments, roles.
+
+Groups are in :mod:`bot.core.handlers.cohorts`, follow-ups in
+:mod:`bot.core.handlers.follow_ups`.
 
 Every command and every button checks the sender's role here, on the server:
 a forged button from an operative does nothing but say no.
@@ -8,52 +11,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
-    FollowUpAction,
-    FollowUpCohort,
-    FollowUpText,
     ListCommitments,
     Payload,
-    ScheduleFollowUp,
-    ScheduleFollowUpOn,
     button,
 )
 from bot.core.content.html import escape
-from bot.core.messages import Button
 from bot.core.model import (
     Cohort,
-    Delivery,
     EventType,
-    FollowUp,
-    FollowUpStatus,
-    Kind,
     Operative,
-    OutboxMessage,
     Outcome,
     Role,
-    Status,
-    follow_up_ref,
-    follow_up_report_ref,
 )
 from bot.core.parsing import parse_user_id
 from bot.core.policy.invites import new_invite_code
-from bot.core.policy.scheduling import at_local, local_now, next_window
 
 if TYPE_CHECKING:
     from bot.core.coach import Coach, Turn
     from bot.core.messages import Sender
     from bot.core.ports import UnitOfWork
 
-MAX_FOLLOW_UP = 3500
 _MONTHS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 )
-#: Schedule choices for a follow-up: label, and a function of the author's local now.
-SCHEDULE_CHOICES = ("In 1 hour", "Tomorrow 08:00", "Monday 08:00")
 
 
 def leads(coach: Coach, operative: Operative) -> bool:
@@ -135,349 +119,12 @@ def _choose_cohort(
         )
 
 
-# -- follow-ups ---------------------------------------------------------------------
+# -- shared -----------------------------------------------------------------------
 
 
 def counted(coach: Coach, count: int, noun: str) -> str:
     """ "1 person", "3 people", "1 member", "0 members": ``noun`` is "people" or "members"."""
     return coach.text(f"{noun}_one" if count == 1 else f"{noun}_many", count=count)
-
-
-def _reachable(turn: Turn, cohort: Cohort) -> list[Operative]:
-    """The members a follow-up would go to: those getting messages (not paused or stopped)."""
-    assert cohort.id is not None
-    return turn.uow.operatives.with_status([Status.ACTIVE], cohort.id)
-
-
-def _nobody_to_send_to(coach: Coach, turn: Turn, cohort: Cohort, *, replace: bool = False) -> None:
-    assert cohort.id is not None
-    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-    key = "followup_nobody_joined" if members == 0 else "followup_nobody_active"
-    turn.say(coach.text(key, name=escape(cohort.name)), replace=replace)
-
-
-def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return
-    _choose_cohort(coach, turn, operative, FollowUpCohort, pick_cohort)
-
-
-def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
-    if cohort is None or cohort.id is None:
-        return
-    reachable = len(_reachable(turn, cohort))
-    if not reachable:
-        # Refused before anything is typed: nothing to lose, nothing half-done.
-        _nobody_to_send_to(coach, turn, cohort)
-        return
-    operative = turn.operative
-    assert operative is not None
-    operative.awaiting = FollowUpText(cohort.id).encode()
-    turn.uow.operatives.save(operative)
-    turn.say(
-        coach.text(
-            "followup_type",
-            name=escape(cohort.name),
-            people=counted(coach, reachable, "people"),
-        )
-    )
-
-
-def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
-    """The facilitator typed the follow-up: keep it as a draft and show the preview.
-
-    Facilitators' words are plain text: operatives get them escaped, exactly as typed
-    (a ``<b>`` shows as ``<b>``), and the preview is that very message, on its own,
-    so what the facilitator approves is what arrives."""
-    operative = turn.operative
-    assert operative is not None
-    operative.awaiting = None
-    turn.uow.operatives.save(operative)
-    cohort = _own_cohort(coach, turn, cohort_id)
-    if cohort is None or cohort.id is None:
-        return
-    text = text.strip()
-    if not text or len(text) > MAX_FOLLOW_UP:
-        turn.say(coach.text("followup_empty"))
-        return
-    reachable = len(_reachable(turn, cohort))
-    if not reachable:
-        _nobody_to_send_to(coach, turn, cohort)
-        return
-    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
-    assert saved.id is not None
-    turn.say(
-        coach.text(
-            "followup_preview",
-            people=counted(coach, reachable, "people"),
-            name=escape(cohort.name),
-        )
-    )
-    turn.say(
-        follow_up_message(text),
-        (
-            (
-                button("Send", FollowUpAction("send", saved.id)),
-                button("Schedule", FollowUpAction("sched", saved.id)),
-                button("Cancel", FollowUpAction("cancel", saved.id)),
-            ),
-        ),
-    )
-
-
-def follow_up_message(text: str) -> str:
-    """What operatives get: the facilitator's words as plain text."""
-    return escape(text)
-
-
-def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
-    """The draft behind a button, if the sender may act on it and it is still a draft."""
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return None
-    found = turn.uow.follow_ups.get(follow_up_id)
-    if found is None:
-        turn.say(coach.text("button_expired"))
-        return None
-    cohort = _own_cohort(coach, turn, found.cohort_id)
-    if cohort is None:
-        return None
-    if found.status is not FollowUpStatus.DRAFT:
-        turn.say(coach.text("followup_gone"), replace=True)
-        return None
-    return found
-
-
-def follow_up_button(
-    coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp | ScheduleFollowUpOn
-) -> None:
-    """Send, Schedule (then when) or Cancel under a follow-up's preview."""
-    found = _draft_of(coach, turn, action.follow_up_id)
-    if found is None:
-        return
-    draft_ = found
-    assert draft_.id is not None
-    author = turn.operative
-    assert author is not None
-    now = coach.clock()
-    match action:
-        case FollowUpAction(verb="cancel"):
-            turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
-            turn.say(coach.text("followup_cancelled"), replace=True)
-        case FollowUpAction(verb="send"):
-            _queue_and_say(coach, turn, draft_, now, scheduled=False)
-        case FollowUpAction(verb="sched"):
-            turn.say(
-                coach.text("followup_when"), schedule_buttons(author, draft_.id, now), replace=True
-            )
-        case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
-            # Buttons from before the choices named their day (see ScheduleFollowUpOn).
-            _queue_and_say(
-                coach, turn, draft_, _scheduled_time(author, now, choice), scheduled=True
-            )
-        case ScheduleFollowUpOn(day=day) if day <= turn.today + timedelta(days=MAX_SCHEDULE_DAYS):
-            when = at_local(day, SCHEDULE_TIME, author.timezone)
-            if when <= now:
-                turn.say(
-                    coach.text("followup_when_passed"),
-                    schedule_buttons(author, draft_.id, now),
-                    replace=True,
-                )
-                return
-            _queue_and_say(coach, turn, draft_, when, scheduled=True)
-        case _:
-            turn.say(coach.text("button_expired"))
-
-
-#: Scheduled follow-ups go at this time (the author's) on the day they pick.
-SCHEDULE_TIME = time(8)
-#: The furthest ahead a schedule button may name.
-MAX_SCHEDULE_DAYS = 14
-
-
-def schedule_buttons(
-    author: Operative, follow_up_id: int, now: datetime
-) -> tuple[tuple[Button, ...], ...]:
-    """In an hour, tomorrow 08:00, and the next Monday 08:00 that isn't tomorrow: three
-    different times whatever the day (on a Sunday, Monday week). Each names its day."""
-    today = local_now(author, now).date()
-    tomorrow = today + timedelta(days=1)
-    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
-    if monday == tomorrow:
-        monday += timedelta(days=7)
-    return (
-        (button("In 1 hour", ScheduleFollowUp(follow_up_id, 0)),),
-        (
-            button(
-                f"Tomorrow ({tomorrow:%a} {tomorrow.day} {tomorrow:%b}) 08:00",
-                ScheduleFollowUpOn(follow_up_id, tomorrow),
-            ),
-        ),
-        (
-            button(
-                f"{monday:%A} {monday.day} {monday:%b} 08:00",
-                ScheduleFollowUpOn(follow_up_id, monday),
-            ),
-        ),
-    )
-
-
-def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
-    if choice == 0:
-        return now + timedelta(hours=1)
-    today = local_now(author, now).date()
-    if choice == 1:
-        return at_local(today + timedelta(days=1), SCHEDULE_TIME, author.timezone)
-    days = (7 - today.weekday()) % 7 or 7
-    return at_local(today + timedelta(days=days), SCHEDULE_TIME, author.timezone)
-
-
-@dataclass(frozen=True)
-class Queued:
-    """What queueing a follow-up did: how many copies, and when they go."""
-
-    #: When each copy is due, one per member it was queued for.
-    due: tuple[datetime, ...] = ()
-
-    @property
-    def count(self) -> int:
-        return len(self.due)
-
-
-def _queue_and_say(
-    coach: Coach, turn: Turn, draft_: FollowUp, at: datetime, *, scheduled: bool
-) -> None:
-    """Queue the draft for ``at`` and say truthfully when it goes: a copy waits for its
-    member's working hours, which may be later than the facilitator asked."""
-    author = turn.operative
-    assert author is not None and draft_.id is not None
-    queued = queue_follow_up(coach, turn.uow, draft_, at)
-    if not queued.count:
-        turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
-        cohort = turn.uow.cohorts.by_id(draft_.cohort_id)
-        name = escape(cohort.name) if cohort else ""
-        turn.say(coach.text("followup_nobody_active", name=name), replace=True)
-        return
-    now = coach.clock()
-    # A minute's grace: "now" is when the sender next runs, not this very instant.
-    soon = max(at, now) + timedelta(minutes=1)
-    later = sorted(due for due in queued.due if due > soon)
-    right_away = queued.count - len(later)
-    if not later:
-        key = "followup_scheduled" if scheduled else "followup_queued"
-        turn.say(
-            coach.text(
-                key,
-                people=counted(coach, queued.count, "people"),
-                when=when_phrase(author, at, at, now),
-            ),
-            replace=True,
-        )
-    elif not right_away:
-        turn.say(
-            coach.text(
-                "followup_held",
-                people=counted(coach, queued.count, "people"),
-                when=when_phrase(author, later[0], later[-1], now),
-            ),
-            replace=True,
-        )
-    else:
-        turn.say(
-            coach.text(
-                "followup_partly_held",
-                now_people=counted(coach, right_away, "people"),
-                later_people=counted(coach, len(later), "people"),
-                when=when_phrase(author, later[0], later[-1], now),
-                at=when_phrase(author, at, at, now) if scheduled else "now",
-            ),
-            replace=True,
-        )
-
-
-def when_phrase(author: Operative, first: datetime, last: datetime, now: datetime) -> str:
-    """ "today at 11:00", "on Monday 7 December at 07:00", "from Monday 7 December at
-    07:00": in the author's time zone."""
-    local = local_now(author, first)
-    if local.date() == local_now(author, now).date():
-        phrase = f"today at {local:%H:%M}"
-    else:
-        phrase = f"on {local:%A} {local.day} {local:%B} at {local:%H:%M}"
-    if local_now(author, last) != local:
-        phrase = "from " + phrase.removeprefix("on ")
-    return phrase
-
-
-def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> Queued:
-    """Write one outbox message per active member, each at their first good moment."""
-    assert follow_up_.id is not None
-    members = uow.operatives.with_status([Status.ACTIVE], follow_up_.cohort_id)
-    now = coach.clock()
-    due_times: list[datetime] = []
-    for member in members:
-        assert member.id is not None
-        due = next_window(member, at)
-        if due is None:
-            continue
-        added = uow.outbox.add(
-            OutboxMessage(
-                kind=Kind.FOLLOW_UP,
-                operative_id=member.id,
-                chat_id=member.telegram_id,
-                local_date=local_now(member, due).date(),
-                ref=follow_up_ref(follow_up_.id),
-                text=follow_up_message(follow_up_.text),
-                due_at=due,
-            ),
-            now,
-        )
-        if added:
-            due_times.append(due)
-    uow.follow_ups.set_status(follow_up_.id, FollowUpStatus.QUEUED, send_at=at)
-    return Queued(tuple(due_times))
-
-
-def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
-    """Tell each author how their follow-up went, once nothing of it is left to send."""
-    reported = 0
-    for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
-        assert done.id is not None
-        counts = uow.outbox.counts(Kind.FOLLOW_UP, follow_up_ref(done.id))
-        waiting = sum(
-            counts.get(s, 0) for s in (Delivery.PENDING, Delivery.CLAIMED, Delivery.SENDING)
-        )
-        if waiting:
-            continue
-        author = uow.operatives.get(done.author_id)
-        cohort = uow.cohorts.by_id(done.cohort_id)
-        uow.follow_ups.set_status(done.id, FollowUpStatus.REPORTED)
-        if author is None or author.id is None or cohort is None or cohort.id is None:
-            continue
-        members = uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-        delivered = counts.get(Delivery.SENT, 0)
-        unreachable = counts.get(Delivery.UNREACHABLE, 0)
-        uow.outbox.add(
-            OutboxMessage(
-                kind=Kind.FOLLOW_UP,
-                operative_id=author.id,
-                chat_id=author.telegram_id,
-                local_date=local_now(author, now).date(),
-                ref=follow_up_report_ref(done.id),
-                text=coach.text(
-                    "followup_done",
-                    name=escape(cohort.name),
-                    delivered=delivered,
-                    unreachable=unreachable,
-                    skipped=max(0, members - delivered - unreachable),
-                ),
-                due_at=now,
-            ),
-            now,
-        )
-        reported += 1
-    return reported
 
 
 # -- commitments --------------------------------------------------------------------

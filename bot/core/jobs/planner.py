@@ -18,7 +18,7 @@ from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
 from bot.core.coach import Coach
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
-from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.handlers.follow_ups import report_follow_ups
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
