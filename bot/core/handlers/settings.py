@@ -58,9 +58,10 @@ MENU: Buttons = (
 
 def settings_page(coach: Coach, operative: Operative) -> tuple[str, Buttons]:
     """/settings: what is set, and a button for each thing. Facilitators, managers and
-    admins also see whether daily scenarios are on, with a button to switch them."""
+    admins also see whether daily scenarios are on, with a button to switch them (and
+    so does anyone who turned them off in a role they no longer have)."""
     text = coach.text("settings", **summary(coach, operative))
-    if coach.role_of(operative) is Role.OPERATIVE:
+    if coach.role_of(operative) is Role.OPERATIVE and operative.daily_prompts is not False:
         return text, MENU
     on = coach.gets_daily_prompts(operative)
     text += "\n" + coach.text("settings_prompts_on" if on else "settings_prompts_off")
