@@ -33,7 +33,7 @@ from bot.core.policy.dates import parse_day
 from bot.core.policy.invites import deep_link, qr_png
 
 if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
+    from bot.core.deps import Deps, Turn
     from bot.core.messages import Sender
     from bot.core.ports import UnitOfWork
 
@@ -43,14 +43,14 @@ SAME_GROUP_WITHIN = timedelta(days=1)
 LISTED = 25
 
 
-def new_cohort(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def new_cohort(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
     if not args.strip():
-        turn.say(coach.text("newcohort_how"))
+        turn.say(deps.text("newcohort_how"))
         return
-    now = coach.clock()
+    now = deps.clock()
     name, date_text = split_name_and_date(args)
     name = " ".join(name.split())[:120]
     workshop = None
@@ -58,15 +58,15 @@ def new_cohort(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
         # A workshop is today, was lately, or is coming up: look a month either side.
         workshop = parse_day(date_text, turn.today - timedelta(days=31))
         if workshop is None:
-            turn.say(coach.text("newcohort_bad_date", value=escape(date_text[:30])))
+            turn.say(deps.text("newcohort_bad_date", value=escape(date_text[:30])))
             return
     made = made_lately(turn.uow, operative.telegram_id, name, workshop, now)
     if made is not None:
-        turn.say(coach.text("newcohort_again", name=escape(made.name)))
-        turn.replies.extend(invite_replies(coach, made))
+        turn.say(deps.text("newcohort_again", name=escape(made.name)))
+        turn.replies.extend(invite_replies(deps, made))
         return
     cohort = create_cohort(turn.uow, name, workshop, operative.telegram_id, now)
-    turn.replies.extend(invite_replies(coach, cohort))
+    turn.replies.extend(invite_replies(deps, cohort))
 
 
 def made_lately(
@@ -88,24 +88,24 @@ def made_lately(
     return None
 
 
-def invite_replies(coach: Coach, cohort: Cohort) -> list[Reply]:
+def invite_replies(deps: Deps, cohort: Cohort) -> list[Reply]:
     """The group's link and QR code; without the bot's username (not yet known), its code
     and how to join with it. Never "try again": the group exists either way."""
-    username = coach.bot_username
+    username = deps.bot_username
     if not username:
         return [
             Reply(
-                coach.text(
+                deps.text(
                     "newcohort_no_username", name=escape(cohort.name), code=cohort.invite_code
                 )
             )
         ]
     link = deep_link(username, cohort.invite_code)
-    text = coach.text(
+    text = deps.text(
         "newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code
     )
     if cohort.workshop_date is not None:
-        text += "\n" + coach.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
+        text += "\n" + deps.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
     return [Reply(text, image=Attachment(f"invite-{cohort.invite_code}.png", qr_png(link)))]
 
 
@@ -133,122 +133,121 @@ def _labels(cohorts: list[Cohort]) -> dict[int, str]:
     }
 
 
-def _status(coach: Coach, cohort: Cohort) -> str:
+def _status(deps: Deps, cohort: Cohort) -> str:
     if cohort.closed_at is None:
-        return coach.text("cohort_open")
-    return coach.text("cohort_closed_on", date=f"{cohort.closed_at.day} {cohort.closed_at:%b}")
+        return deps.text("cohort_open")
+    return deps.text("cohort_closed_on", date=f"{cohort.closed_at.day} {cohort.closed_at:%b}")
 
 
-def _when(coach: Coach, cohort: Cohort) -> str:
+def _when(deps: Deps, cohort: Cohort) -> str:
     if cohort.workshop_date is not None:
         day = cohort.workshop_date
-        return coach.text("cohort_workshop", date=f"{day:%a} {day.day} {day:%b %Y}")
+        return deps.text("cohort_workshop", date=f"{day:%a} {day.day} {day:%b %Y}")
     made = cohort.created_at
-    return coach.text("cohort_made", date=f"{made.day} {made:%b %Y}") if made else ""
+    return deps.text("cohort_made", date=f"{made.day} {made:%b %Y}") if made else ""
 
 
-def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def list_cohorts(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    cohorts = own_cohorts(coach, turn.uow, operative)
+    cohorts = own_cohorts(deps, turn.uow, operative)
     if not cohorts:
-        turn.say(coach.text("cohorts_none"))
+        turn.say(deps.text("cohorts_none"))
         return
     cohorts = sorted(cohorts, key=lambda c: c.id or 0, reverse=True)
     shown, hidden = cohorts[:LISTED], len(cohorts) - LISTED
     counts = turn.uow.cohorts.member_counts(c.id for c in shown if c.id is not None)
     labels = _labels(shown)
-    lines = [coach.text("cohorts_header")]
+    lines = [deps.text("cohorts_header")]
     for cohort in shown:
         assert cohort.id is not None
         lines.append(
-            coach.text(
+            deps.text(
                 "cohorts_line",
                 name=escape(cohort.name),
-                when=_when(coach, cohort),
-                members=counted(coach, counts.get(cohort.id, 0), "members"),
-                status=_status(coach, cohort),
+                when=_when(deps, cohort),
+                members=counted(deps, counts.get(cohort.id, 0), "members"),
+                status=_status(deps, cohort),
                 code=cohort.invite_code,
                 author=(
-                    coach.text("cohort_former_facilitator")
+                    deps.text("cohort_former_facilitator")
                     if cohort.created_by == FORMER_FACILITATOR
                     else ""
                 ),
             )
         )
     if hidden > 0:
-        lines.append(coach.text("cohorts_more", count=hidden))
-    lines.append(coach.text("cohorts_pick"))
+        lines.append(deps.text("cohorts_more", count=hidden))
+    lines.append(deps.text("cohorts_pick"))
     buttons = tuple(
         (button(labels[c.id], CohortAction("show", c.id)),) for c in shown if c.id is not None
     )
     turn.say("\n".join(lines), buttons)
 
 
-def cohort_button(
-    coach: Coach, turn: Turn, sender: Sender, action: CohortAction | CloseCohort
+def cohort_button(turn: Turn, deps: Deps, sender: Sender, action: CohortAction | CloseCohort
 ) -> None:
     """A button on a group's card, or "Close" (which asks first)."""
-    cohort = _own_cohort(coach, turn, action.cohort_id)
+    cohort = _own_cohort(turn, deps, action.cohort_id)
     if cohort is None or cohort.id is None:
         return
     match action:
         case CohortAction(verb="show"):
-            _card(coach, turn, cohort)
+            _card(turn, deps, cohort)
         case CohortAction(verb="keep"):
-            _card(coach, turn, cohort, replace=True)
+            _card(turn, deps, cohort, replace=True)
         case CohortAction(verb="link"):
             if not cohort.is_open:
-                turn.say(coach.text("cohort_link_closed", name=escape(cohort.name)))
+                turn.say(deps.text("cohort_link_closed", name=escape(cohort.name)))
                 return
-            turn.replies.extend(invite_replies(coach, cohort))
+            turn.replies.extend(invite_replies(deps, cohort))
         case CohortAction(verb="sum"):
-            summaries.summary_command(coach, turn, sender, cohort.invite_code)
+            summaries.summary_command(turn, deps, sender, cohort.invite_code)
         case CloseCohort():
             if not cohort.is_open:
                 turn.say(
-                    coach.text("cohort_already_closed", name=escape(cohort.name)), replace=True
+                    deps.text("cohort_already_closed", name=escape(cohort.name)), replace=True
                 )
                 return
             members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
             turn.say(
-                coach.text(
+                deps.text(
                     "cohort_close_confirm",
                     name=escape(cohort.name),
-                    members=counted(coach, members, "members"),
+                    members=counted(deps, members, "members"),
                 ),
                 (
                     (
-                        button(coach.text("cohort_close_yes"), CohortAction("shut", cohort.id)),
-                        button(coach.text("cohort_close_no"), CohortAction("keep", cohort.id)),
+                        button(deps.text("cohort_close_yes"), CohortAction("shut", cohort.id)),
+                        button(deps.text("cohort_close_no"), CohortAction("keep", cohort.id)),
                     ),
                 ),
                 replace=True,
             )
         case CohortAction(verb="shut"):
             if cohort.is_open:
-                turn.uow.cohorts.close(cohort.id, coach.clock())
-            turn.say(coach.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
+                turn.uow.cohorts.close(cohort.id, deps.clock())
+            turn.say(deps.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
 
 
-def _card(coach: Coach, turn: Turn, cohort: Cohort, *, replace: bool = False) -> None:
+def _card(turn: Turn, deps: Deps, cohort: Cohort, *, replace: bool = False) -> None:
     """One group: what it is, and what can be done with it."""
     assert cohort.id is not None
     members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-    text = coach.text(
+    text = deps.text(
         "cohort_card",
         name=escape(cohort.name),
-        when=_when(coach, cohort),
-        members=counted(coach, members, "members"),
-        status=_status(coach, cohort),
+        when=_when(deps, cohort),
+        members=counted(deps, members, "members"),
+        status=_status(deps, cohort),
         code=cohort.invite_code,
     )
-    first_row = [button(coach.text("cohort_summary_button"), CohortAction("sum", cohort.id))]
+    first_row = [button(deps.text("cohort_summary_button"), CohortAction("sum", cohort.id))]
     rows = []
     if cohort.is_open:
         first_row.insert(
-            0, button(coach.text("cohort_link_button"), CohortAction("link", cohort.id))
+            0, button(deps.text("cohort_link_button"), CohortAction("link", cohort.id))
         )
-        rows.append((button(coach.text("cohort_close_button"), CloseCohort(cohort.id)),))
+        rows.append((button(deps.text("cohort_close_button"), CloseCohort(cohort.id)),))
     turn.say(text, (tuple(first_row), *rows), replace=replace)

@@ -31,7 +31,7 @@ from bot.core.parsing import parse_user_id
 from bot.core.policy.invites import new_invite_code
 
 if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
+    from bot.core.deps import Deps, Turn
     from bot.core.messages import Sender
     from bot.core.ports import UnitOfWork
 
@@ -40,35 +40,35 @@ _MONTHS = frozenset(
 )
 
 
-def leads(coach: Coach, operative: Operative) -> bool:
-    return coach.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
+def leads(deps: Deps, operative: Operative) -> bool:
+    return deps.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
 
 
-def _require_lead(coach: Coach, turn: Turn) -> Operative | None:
+def _require_lead(turn: Turn, deps: Deps) -> Operative | None:
     operative = turn.operative
     assert operative is not None
-    if not leads(coach, operative):
-        coach.log(turn, EventType.REFUSED, action="facilitator")
-        turn.say(coach.text("not_allowed"))
+    if not leads(deps, operative):
+        turn.log(EventType.REFUSED, action="facilitator")
+        turn.say(deps.text("not_allowed"))
         return None
     return operative
 
 
-def own_cohorts(coach: Coach, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
-    if coach.role_of(operative) is Role.ADMIN:
+def own_cohorts(deps: Deps, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
+    if deps.role_of(operative) is Role.ADMIN:
         return uow.cohorts.all()
     return uow.cohorts.created_by(operative.telegram_id)
 
 
-def _own_cohort(coach: Coach, turn: Turn, cohort_id: int) -> Cohort | None:
+def _own_cohort(turn: Turn, deps: Deps, cohort_id: int) -> Cohort | None:
     """The cohort, if the sender may act on it; otherwise say no and return None."""
-    operative = _require_lead(coach, turn)
+    operative = _require_lead(turn, deps)
     if operative is None:
         return None
-    mine = {c.id: c for c in own_cohorts(coach, turn.uow, operative)}
+    mine = {c.id: c for c in own_cohorts(deps, turn.uow, operative)}
     cohort = mine.get(cohort_id)
     if cohort is None:
-        turn.say(coach.text("cohort_not_yours"))
+        turn.say(deps.text("cohort_not_yours"))
     return cohort
 
 
@@ -100,21 +100,21 @@ def create_cohort(
 
 
 def _choose_cohort(
-    coach: Coach,
     turn: Turn,
+    deps: Deps,
     operative: Operative,
     payload: Callable[[int], Payload],
-    then: Callable[[Coach, Turn, int], None],
+    then: Callable[[Turn, Deps, int], None],
 ) -> None:
     """Go straight on with the facilitator's only cohort, or ask which with buttons."""
-    cohorts = {c.id: c.name for c in own_cohorts(coach, turn.uow, operative) if c.id is not None}
+    cohorts = {c.id: c.name for c in own_cohorts(deps, turn.uow, operative) if c.id is not None}
     if not cohorts:
-        turn.say(coach.text("cohorts_none"))
+        turn.say(deps.text("cohorts_none"))
     elif len(cohorts) == 1:
-        then(coach, turn, next(iter(cohorts)))
+        then(turn, deps, next(iter(cohorts)))
     else:
         turn.say(
-            coach.text("followup_pick"),
+            deps.text("followup_pick"),
             tuple((button(name[:50], payload(cohort_id)),) for cohort_id, name in cohorts.items()),
         )
 
@@ -122,33 +122,33 @@ def _choose_cohort(
 # -- shared -----------------------------------------------------------------------
 
 
-def counted(coach: Coach, count: int, noun: str) -> str:
+def counted(deps: Deps, count: int, noun: str) -> str:
     """ "1 person", "3 people", "1 member", "0 members": ``noun`` is "people" or "members"."""
-    return coach.text(f"{noun}_one" if count == 1 else f"{noun}_many", count=count)
+    return deps.text(f"{noun}_one" if count == 1 else f"{noun}_many", count=count)
 
 
 # -- commitments --------------------------------------------------------------------
 
 
-def commitments(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def commitments(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, ListCommitments, show_commitments)
+    _choose_cohort(turn, deps, operative, ListCommitments, show_commitments)
 
 
-def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
+def show_commitments(turn: Turn, deps: Deps, cohort_id: int) -> None:
     """Anonymous, unless the operative ticked "share my name": then their first name."""
-    cohort = _own_cohort(coach, turn, cohort_id)
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     rows = turn.uow.commitments.in_cohort(cohort.id)
     if not rows:
-        turn.say(coach.text("commitments_none", name=escape(cohort.name)))
+        turn.say(deps.text("commitments_none", name=escape(cohort.name)))
         return
     outcomes = [c.outcome for c, _ in rows]
     lines = [
-        coach.text(
+        deps.text(
             "commitments_header",
             name=escape(cohort.name),
             total=len(rows),
@@ -160,36 +160,36 @@ def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
     ]
     for commitment, name in rows:
         who = f" ({escape(name)})" if commitment.share_name else ""
-        lines.append(coach.text("commitments_line", text=escape(commitment.text), who=who))
+        lines.append(deps.text("commitments_line", text=escape(commitment.text), who=who))
     turn.say("\n".join(lines)[:4000])
 
 
 # -- roles --------------------------------------------------------------------------
 
 
-def grant(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def grant(turn: Turn, deps: Deps, args: str) -> None:
     operative = turn.operative
     assert operative is not None
-    if coach.role_of(operative) is not Role.ADMIN:
-        coach.log(turn, EventType.REFUSED, action="grant")
-        turn.say(coach.text("not_allowed_admin"))
+    if deps.role_of(operative) is not Role.ADMIN:
+        turn.log(EventType.REFUSED, action="grant")
+        turn.say(deps.text("not_allowed_admin"))
         return
     parts = args.split()
     roles = {role.value: role for role in Role}
     user_id = parse_user_id(parts[0]) if len(parts) == 2 else None
     if user_id is None or parts[1].lower() not in roles:
-        turn.say(coach.text("grant_how"))
+        turn.say(deps.text("grant_how"))
         return
     target = turn.uow.operatives.get(user_id)
     if target is None:
-        turn.say(coach.text("grant_unknown", user_id=user_id))
+        turn.say(deps.text("grant_unknown", user_id=user_id))
         return
     target.role = roles[parts[1].lower()]
     turn.uow.operatives.save(target)
-    coach.log(turn, EventType.ROLE_GRANTED, role=target.role.value)
-    prompts = "grant_prompts_on" if coach.gets_daily_prompts(target) else "grant_prompts_off"
+    turn.log(EventType.ROLE_GRANTED, role=target.role.value)
+    prompts = "grant_prompts_on" if deps.gets_daily_prompts(target) else "grant_prompts_off"
     turn.say(
-        coach.text("grant_done", user_id=user_id, role=target.role.value)
+        deps.text("grant_done", user_id=user_id, role=target.role.value)
         + " "
-        + coach.text(prompts)
+        + deps.text(prompts)
     )

@@ -46,7 +46,7 @@ from bot.core.model import (
 from bot.core.policy.scheduling import at_local, local_now, next_window
 
 if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
+    from bot.core.deps import Deps, Turn
     from bot.core.messages import Sender
     from bot.core.ports import UnitOfWork
 
@@ -61,43 +61,43 @@ def _reachable(turn: Turn, cohort: Cohort) -> list[Operative]:
     return turn.uow.operatives.with_status([Status.ACTIVE], cohort.id)
 
 
-def _nobody_to_send_to(coach: Coach, turn: Turn, cohort: Cohort, *, replace: bool = False) -> None:
+def _nobody_to_send_to(turn: Turn, deps: Deps, cohort: Cohort, *, replace: bool = False) -> None:
     assert cohort.id is not None
     members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
     key = "followup_nobody_joined" if members == 0 else "followup_nobody_active"
-    turn.say(coach.text(key, name=escape(cohort.name)), replace=replace)
+    turn.say(deps.text(key, name=escape(cohort.name)), replace=replace)
 
 
-def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def follow_up(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, FollowUpCohort, pick_cohort)
+    _choose_cohort(turn, deps, operative, FollowUpCohort, pick_cohort)
 
 
-def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
+def pick_cohort(turn: Turn, deps: Deps, cohort_id: int) -> None:
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     reachable = len(_reachable(turn, cohort))
     if not reachable:
         # Refused before anything is typed: nothing to lose, nothing half-done.
-        _nobody_to_send_to(coach, turn, cohort)
+        _nobody_to_send_to(turn, deps, cohort)
         return
     operative = turn.operative
     assert operative is not None
     operative.awaiting = FollowUpText(cohort.id).encode()
     turn.uow.operatives.save(operative)
     turn.say(
-        coach.text(
+        deps.text(
             "followup_type",
             name=escape(cohort.name),
-            people=counted(coach, reachable, "people"),
+            people=counted(deps, reachable, "people"),
         )
     )
 
 
-def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
+def draft(turn: Turn, deps: Deps, cohort_id: int, text: str) -> None:
     """The facilitator typed the follow-up: keep it as a draft and show the preview.
 
     Facilitators' words are plain text: operatives get them escaped, exactly as typed
@@ -107,23 +107,23 @@ def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
     assert operative is not None
     operative.awaiting = None
     turn.uow.operatives.save(operative)
-    cohort = _own_cohort(coach, turn, cohort_id)
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     text = text.strip()
     if not text or len(text) > MAX_FOLLOW_UP:
-        turn.say(coach.text("followup_empty"))
+        turn.say(deps.text("followup_empty"))
         return
     reachable = len(_reachable(turn, cohort))
     if not reachable:
-        _nobody_to_send_to(coach, turn, cohort)
+        _nobody_to_send_to(turn, deps, cohort)
         return
-    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
+    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, deps.clock()))
     assert saved.id is not None
     turn.say(
-        coach.text(
+        deps.text(
             "followup_preview",
-            people=counted(coach, reachable, "people"),
+            people=counted(deps, reachable, "people"),
             name=escape(cohort.name),
         )
     )
@@ -144,45 +144,44 @@ def follow_up_message(text: str) -> str:
     return escape(text)
 
 
-def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
+def _draft_of(turn: Turn, deps: Deps, follow_up_id: int) -> FollowUp | None:
     """The draft behind a button, if the sender may act on it and it is still a draft."""
-    operative = _require_lead(coach, turn)
+    operative = _require_lead(turn, deps)
     if operative is None:
         return None
     found = turn.uow.follow_ups.get(follow_up_id)
     if found is None:
-        turn.say(coach.text("button_expired"))
+        turn.say(deps.text("button_expired"))
         return None
-    cohort = _own_cohort(coach, turn, found.cohort_id)
+    cohort = _own_cohort(turn, deps, found.cohort_id)
     if cohort is None:
         return None
     if found.status is not FollowUpStatus.DRAFT:
-        turn.say(coach.text("followup_gone"), replace=True)
+        turn.say(deps.text("followup_gone"), replace=True)
         return None
     return found
 
 
-def follow_up_button(
-    coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp | ScheduleFollowUpOn
+def follow_up_button(turn: Turn, deps: Deps, action: FollowUpAction | ScheduleFollowUp | ScheduleFollowUpOn
 ) -> None:
     """Send, Schedule (then when) or Cancel under a follow-up's preview."""
-    found = _draft_of(coach, turn, action.follow_up_id)
+    found = _draft_of(turn, deps, action.follow_up_id)
     if found is None:
         return
     draft_ = found
     assert draft_.id is not None
     author = turn.operative
     assert author is not None
-    now = coach.clock()
+    now = deps.clock()
     match action:
         case FollowUpAction(verb="cancel"):
             turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
-            turn.say(coach.text("followup_cancelled"), replace=True)
+            turn.say(deps.text("followup_cancelled"), replace=True)
         case FollowUpAction(verb="send"):
-            _queue_and_say(coach, turn, draft_, now, scheduled=False)
+            _queue_and_say(turn, deps, draft_, now, scheduled=False)
         case FollowUpAction(verb="sched"):
             turn.say(
-                coach.text("followup_when"), schedule_buttons(author, draft_.id, now), replace=True
+                deps.text("followup_when"), schedule_buttons(author, draft_.id, now), replace=True
             )
         case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
             # Buttons from before the choices named their day (see ScheduleFollowUpOn).
@@ -193,14 +192,14 @@ def follow_up_button(
             when = at_local(day, SCHEDULE_TIME, author.timezone)
             if when <= now:
                 turn.say(
-                    coach.text("followup_when_passed"),
+                    deps.text("followup_when_passed"),
                     schedule_buttons(author, draft_.id, now),
                     replace=True,
                 )
                 return
-            _queue_and_say(coach, turn, draft_, when, scheduled=True)
+            _queue_and_say(turn, deps, draft_, when, scheduled=True)
         case _:
-            turn.say(coach.text("button_expired"))
+            turn.say(deps.text("button_expired"))
 
 
 #: Scheduled follow-ups go at this time (the author's) on the day they pick.
@@ -258,21 +257,20 @@ class Queued:
         return len(self.due)
 
 
-def _queue_and_say(
-    coach: Coach, turn: Turn, draft_: FollowUp, at: datetime, *, scheduled: bool
+def _queue_and_say(turn: Turn, deps: Deps, draft_: FollowUp, at: datetime, *, scheduled: bool
 ) -> None:
     """Queue the draft for ``at`` and say truthfully when it goes: a copy waits for its
     member's working hours, which may be later than the facilitator asked."""
     author = turn.operative
     assert author is not None and draft_.id is not None
-    queued = queue_follow_up(coach, turn.uow, draft_, at)
+    queued = queue_follow_up(deps, turn.uow, draft_, at)
     if not queued.count:
         turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
         cohort = turn.uow.cohorts.by_id(draft_.cohort_id)
         name = escape(cohort.name) if cohort else ""
-        turn.say(coach.text("followup_nobody_active", name=name), replace=True)
+        turn.say(deps.text("followup_nobody_active", name=name), replace=True)
         return
-    now = coach.clock()
+    now = deps.clock()
     # A minute's grace: "now" is when the sender next runs, not this very instant.
     soon = max(at, now) + timedelta(minutes=1)
     later = sorted(due for due in queued.due if due > soon)
@@ -280,28 +278,28 @@ def _queue_and_say(
     if not later:
         key = "followup_scheduled" if scheduled else "followup_queued"
         turn.say(
-            coach.text(
+            deps.text(
                 key,
-                people=counted(coach, queued.count, "people"),
+                people=counted(deps, queued.count, "people"),
                 when=when_phrase(author, at, at, now),
             ),
             replace=True,
         )
     elif not right_away:
         turn.say(
-            coach.text(
+            deps.text(
                 "followup_held",
-                people=counted(coach, queued.count, "people"),
+                people=counted(deps, queued.count, "people"),
                 when=when_phrase(author, later[0], later[-1], now),
             ),
             replace=True,
         )
     else:
         turn.say(
-            coach.text(
+            deps.text(
                 "followup_partly_held",
-                now_people=counted(coach, right_away, "people"),
-                later_people=counted(coach, len(later), "people"),
+                now_people=counted(deps, right_away, "people"),
+                later_people=counted(deps, len(later), "people"),
                 when=when_phrase(author, later[0], later[-1], now),
                 at=when_phrase(author, at, at, now) if scheduled else "now",
             ),
@@ -322,11 +320,11 @@ def when_phrase(author: Operative, first: datetime, last: datetime, now: datetim
     return phrase
 
 
-def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> Queued:
+def queue_follow_up(deps: Deps, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> Queued:
     """Write one outbox message per active member, each at their first good moment."""
     assert follow_up_.id is not None
     members = uow.operatives.with_status([Status.ACTIVE], follow_up_.cohort_id)
-    now = coach.clock()
+    now = deps.clock()
     due_times: list[datetime] = []
     for member in members:
         assert member.id is not None
@@ -351,7 +349,7 @@ def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: dat
     return Queued(tuple(due_times))
 
 
-def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
+def report_follow_ups(deps: Deps, uow: UnitOfWork, now: datetime) -> int:
     """Tell each author how their follow-up went, once nothing of it is left to send."""
     reported = 0
     for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
@@ -377,7 +375,7 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
                 chat_id=author.telegram_id,
                 local_date=local_now(author, now).date(),
                 ref=follow_up_report_ref(done.id),
-                text=coach.text(
+                text=deps.text(
                     "followup_done",
                     name=escape(cohort.name),
                     delivered=delivered,
