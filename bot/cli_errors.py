@@ -104,7 +104,11 @@ def say_on_stderr(line: str) -> None:
 
 
 def open_runtime(
-    settings: Settings, *, may_create: bool = False, say: Callable[[str], None] = say_on_stderr
+    settings: Settings,
+    *,
+    may_create: bool = False,
+    say: Callable[[str], None] = say_on_stderr,
+    bot_username: str | None = None,
 ) -> Runtime:
     """The runtime, on a database that passed :func:`check_database`. With ``may_create``
     a missing database is made (and said so, through ``say``) and migrations are applied."""
@@ -118,7 +122,7 @@ def open_runtime(
         path = sqlite_file(settings.database_url)
         where = path.resolve() if path else shown_url(settings.database_url)
         say(f"made a new database at {where}")
-    return build_runtime(settings, migrate=may_create)
+    return build_runtime(settings, migrate=may_create, bot_username=bot_username)
 
 
 def content_source(settings: Settings) -> str:

@@ -125,11 +125,6 @@ class SqlOperatives(_Repository):
         row = self._session.get(OperativeRow, operative_id)
         return _operative(row) if row else None
 
-    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None:
-        self._session.execute(
-            update(OperativeRow).where(OperativeRow.id == operative_id).values(awaiting=awaiting)
-        )
-
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None:
         if changes:
             self._session.execute(

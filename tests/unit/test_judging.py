@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from bot.core.callbacks import AnswerTo
-from bot.core.coach import Coach
 from bot.core.content.library import Library, ScenarioPrompt
 from bot.core.handlers import answers as answering
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.matching.judging import Basis
 from bot.core.matching.matcher import Matcher
 from bot.core.model import Kind
+from bot.core.router import Coach
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
@@ -272,7 +272,7 @@ def test_the_daily_prompt_shows_its_quick_replies_in_that_messages_order(
     clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # a Tuesday, 08:00 in London
     sam = Operative(coach, user_id=300)
     sam.send("/start")
-    DailyPrompts(coach).plan()
+    DailyPrompts(coach.uow_factory, coach.deps).plan()
     with coach.uow_factory() as uow:
         operative = uow.operatives.get(300)
         assert operative is not None and operative.id is not None

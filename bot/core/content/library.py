@@ -323,7 +323,6 @@ class Library:
     urgent: tuple[UrgentKind, ...] = ()
     #: The groups of words urgent signs use, by name.
     urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    raw: Mapping[str, Any] = field(default_factory=dict)
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""
@@ -511,7 +510,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
             else:
                 tips[item.id] = item
 
-    texts, raw = _load_texts(root, problems)
+    texts = _load_texts(root, problems)
     vocabulary_file = _load_model(root / "vocabulary.yaml", VocabularyFile, problems)
     sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
     small_talk_file = _load_model(root / "small_talk.yaml", SmallTalkFile, problems)
@@ -560,7 +559,6 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         sequence=tuple(sequence),
         urgent=urgent,
         urgent_groups=urgent_groups,
-        raw=raw,
     )
 
 
@@ -647,22 +645,18 @@ def _load_model(file: Path, model: type[_Model], problems: list[ContentProblem])
         return None
 
 
-def _load_texts(
-    root: Path, problems: list[ContentProblem]
-) -> tuple[dict[str, str], dict[str, Any]]:
-    """Load ``texts.yaml`` (the bot's own words) and any other top-level YAML files."""
+def _load_texts(root: Path, problems: list[ContentProblem]) -> dict[str, str]:
+    """Load ``texts.yaml`` (the bot's own words), plus ``texts-*.yaml`` for a feature's
+    own words, all in one namespace."""
     texts: dict[str, str] = {}
-    raw: dict[str, Any] = {}
-    for file in sorted(root.glob("*.yaml")):
+    for file in sorted(root.glob("texts*.yaml")):
+        if file.stem != "texts" and not file.stem.startswith("texts-"):
+            continue
         parsed = _parse(file)
         if isinstance(parsed, ContentProblem):
             problems.append(parsed)
             continue
         data, lines = parsed
-        raw[file.stem] = data
-        # texts.yaml, plus texts-*.yaml for a feature's own words, all in one namespace.
-        if file.stem != "texts" and not file.stem.startswith("texts-"):
-            continue
         if not isinstance(data, dict):
             problems.append(ContentProblem(file, 1, "(file)", "expected key: text pairs"))
             continue
@@ -676,4 +670,4 @@ def _load_texts(
             if key in texts:
                 problems.append(ContentProblem(file, lines[(key,)], key, "defined twice"))
             texts[key] = value.strip()
-    return texts, raw
+    return texts

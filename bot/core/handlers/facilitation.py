@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     CloseCohort,
@@ -22,6 +21,8 @@ from bot.core.callbacks import (
     button,
 )
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Attachment, Reply
 from bot.core.model import (
     FORMER_FACILITATOR,
@@ -43,49 +44,46 @@ from bot.core.parsing import parse_user_id
 from bot.core.policy.dates import parse_day
 from bot.core.policy.invites import deep_link, new_invite_code, qr_png
 from bot.core.policy.scheduling import at_local, local_now, next_window
-
-if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
-    from bot.core.messages import Sender
-    from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 
 MAX_FOLLOW_UP = 3500
 _MONTHS = frozenset(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 )
+
 #: Schedule choices for a follow-up: label, and a function of the author's local now.
 SCHEDULE_CHOICES = ("In 1 hour", "Tomorrow 08:00", "Monday 08:00")
 
 
-def leads(coach: Coach, operative: Operative) -> bool:
-    return coach.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
+def leads(deps: Deps, operative: Operative) -> bool:
+    return deps.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
 
 
-def _require_lead(coach: Coach, turn: Turn) -> Operative | None:
+def _require_lead(turn: Turn, deps: Deps) -> Operative | None:
     operative = turn.operative
     assert operative is not None
-    if not leads(coach, operative):
-        coach.log(turn, EventType.REFUSED, action="facilitator")
-        turn.say(coach.text("not_allowed"))
+    if not leads(deps, operative):
+        turn.log(EventType.REFUSED, action="facilitator")
+        turn.say(deps.text("not_allowed"))
         return None
     return operative
 
 
-def own_cohorts(coach: Coach, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
-    if coach.role_of(operative) is Role.ADMIN:
+def own_cohorts(deps: Deps, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
+    if deps.role_of(operative) is Role.ADMIN:
         return uow.cohorts.all()
     return uow.cohorts.created_by(operative.telegram_id)
 
 
-def _own_cohort(coach: Coach, turn: Turn, cohort_id: int) -> Cohort | None:
+def _own_cohort(turn: Turn, deps: Deps, cohort_id: int) -> Cohort | None:
     """The cohort, if the sender may act on it; otherwise say no and return None."""
-    operative = _require_lead(coach, turn)
+    operative = _require_lead(turn, deps)
     if operative is None:
         return None
-    mine = {c.id: c for c in own_cohorts(coach, turn.uow, operative)}
+    mine = {c.id: c for c in own_cohorts(deps, turn.uow, operative)}
     cohort = mine.get(cohort_id)
     if cohort is None:
-        turn.say(coach.text("cohort_not_yours"))
+        turn.say(deps.text("cohort_not_yours"))
     return cohort
 
 
@@ -107,24 +105,24 @@ def split_name_and_date(args: str) -> tuple[str, str | None]:
     return args.strip(), None
 
 
-def new_cohort(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def new_cohort(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
     if not args.strip():
-        turn.say(coach.text("newcohort_how"))
+        turn.say(deps.text("newcohort_how"))
         return
-    now = coach.clock()
+    now = deps.clock()
     name, date_text = split_name_and_date(args)
     workshop = None
     if date_text is not None:
         # A workshop is today, was lately, or is coming up: look a month either side.
         workshop = parse_day(date_text, turn.today - timedelta(days=31))
         if workshop is None:
-            turn.say(coach.text("newcohort_bad_date", value=escape(date_text[:30])))
+            turn.say(deps.text("newcohort_bad_date", value=escape(date_text[:30])))
             return
     cohort = create_cohort(turn.uow, name[:120], workshop, operative.telegram_id, now)
-    turn.replies.extend(invite_replies(coach, cohort))
+    turn.replies.extend(invite_replies(deps, cohort))
 
 
 def create_cohort(
@@ -136,41 +134,39 @@ def create_cohort(
     return uow.cohorts.add(Cohort(name, code, workshop, created_by, None, now))
 
 
-def invite_replies(coach: Coach, cohort: Cohort) -> list[Reply]:
-    username = coach.bot_username
+def invite_replies(deps: Deps, cohort: Cohort) -> list[Reply]:
+    username = deps.bot_username
     if not username:
-        return [Reply(coach.text("newcohort_no_username", code=cohort.invite_code))]
+        return [Reply(deps.text("newcohort_no_username", code=cohort.invite_code))]
     link = deep_link(username, cohort.invite_code)
-    text = coach.text(
-        "newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code
-    )
+    text = deps.text("newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code)
     if cohort.workshop_date is not None:
-        text += "\n" + coach.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
+        text += "\n" + deps.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
     return [Reply(text, image=Attachment(f"invite-{cohort.invite_code}.png", qr_png(link)))]
 
 
-def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def list_cohorts(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    cohorts = own_cohorts(coach, turn.uow, operative)
+    cohorts = own_cohorts(deps, turn.uow, operative)
     if not cohorts:
-        turn.say(coach.text("cohorts_none"))
+        turn.say(deps.text("cohorts_none"))
         return
     counts = turn.uow.cohorts.member_counts(c.id for c in cohorts if c.id is not None)
-    lines = [coach.text("cohorts_header")]
+    lines = [deps.text("cohorts_header")]
     buttons = []
     for cohort in cohorts:
         assert cohort.id is not None
         lines.append(
-            coach.text(
+            deps.text(
                 "cohorts_line",
                 name=escape(cohort.name),
                 code=cohort.invite_code,
                 members=counts.get(cohort.id, 0),
                 closed=" (closed)" if not cohort.is_open else "",
                 author=(
-                    coach.text("cohort_former_facilitator")
+                    deps.text("cohort_former_facilitator")
                     if cohort.created_by == FORMER_FACILITATOR
                     else ""
                 ),
@@ -181,31 +177,31 @@ def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
     turn.say("\n".join(lines), tuple(buttons))
 
 
-def close_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
+def close_cohort(turn: Turn, deps: Deps, cohort_id: int) -> None:
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     if cohort.is_open:
-        turn.uow.cohorts.close(cohort.id, coach.clock())
-    turn.say(coach.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
+        turn.uow.cohorts.close(cohort.id, deps.clock())
+    turn.say(deps.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
 
 
 def _choose_cohort(
-    coach: Coach,
     turn: Turn,
+    deps: Deps,
     operative: Operative,
     payload: Callable[[int], Payload],
-    then: Callable[[Coach, Turn, int], None],
+    then: Callable[[Turn, Deps, int], None],
 ) -> None:
     """Go straight on with the facilitator's only cohort, or ask which with buttons."""
-    cohorts = {c.id: c.name for c in own_cohorts(coach, turn.uow, operative) if c.id is not None}
+    cohorts = {c.id: c.name for c in own_cohorts(deps, turn.uow, operative) if c.id is not None}
     if not cohorts:
-        turn.say(coach.text("cohorts_none"))
+        turn.say(deps.text("cohorts_none"))
     elif len(cohorts) == 1:
-        then(coach, turn, next(iter(cohorts)))
+        then(turn, deps, next(iter(cohorts)))
     else:
         turn.say(
-            coach.text("followup_pick"),
+            deps.text("followup_pick"),
             tuple((button(name[:50], payload(cohort_id)),) for cohort_id, name in cohorts.items()),
         )
 
@@ -213,15 +209,15 @@ def _choose_cohort(
 # -- follow-ups ---------------------------------------------------------------------
 
 
-def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def follow_up(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, FollowUpCohort, pick_cohort)
+    _choose_cohort(turn, deps, operative, FollowUpCohort, pick_cohort)
 
 
-def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
+def pick_cohort(turn: Turn, deps: Deps, cohort_id: int) -> None:
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     operative = turn.operative
@@ -229,29 +225,27 @@ def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
     operative.awaiting = FollowUpText(cohort.id).encode()
     turn.uow.operatives.save(operative)
     members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-    turn.say(coach.text("followup_type", name=escape(cohort.name), members=members))
+    turn.say(deps.text("followup_type", name=escape(cohort.name), members=members))
 
 
-def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
+def draft(turn: Turn, deps: Deps, cohort_id: int, text: str) -> None:
     """The facilitator typed the follow-up: keep it as a draft and show the preview."""
     operative = turn.operative
     assert operative is not None
     operative.awaiting = None
     turn.uow.operatives.save(operative)
-    cohort = _own_cohort(coach, turn, cohort_id)
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     text = text.strip()
     if not text or len(text) > MAX_FOLLOW_UP:
-        turn.say(coach.text("followup_empty"))
+        turn.say(deps.text("followup_empty"))
         return
-    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
+    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, deps.clock()))
     assert saved.id is not None
     members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
     turn.say(
-        coach.text(
-            "followup_preview", members=members, name=escape(cohort.name), text=escape(text)
-        ),
+        deps.text("followup_preview", members=members, name=escape(cohort.name), text=escape(text)),
         (
             (
                 button("Send", FollowUpAction("send", saved.id)),
@@ -262,27 +256,27 @@ def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
     )
 
 
-def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
+def _draft_of(turn: Turn, deps: Deps, follow_up_id: int) -> FollowUp | None:
     """The draft behind a button, if the sender may act on it and it is still a draft."""
-    operative = _require_lead(coach, turn)
+    operative = _require_lead(turn, deps)
     if operative is None:
         return None
     found = turn.uow.follow_ups.get(follow_up_id)
     if found is None:
-        turn.say(coach.text("button_expired"))
+        turn.say(deps.text("button_expired"))
         return None
-    cohort = _own_cohort(coach, turn, found.cohort_id)
+    cohort = _own_cohort(turn, deps, found.cohort_id)
     if cohort is None:
         return None
     if found.status is not FollowUpStatus.DRAFT:
-        turn.say(coach.text("followup_gone"), replace=True)
+        turn.say(deps.text("followup_gone"), replace=True)
         return None
     return found
 
 
-def follow_up_button(coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp) -> None:
+def follow_up_button(turn: Turn, deps: Deps, action: FollowUpAction | ScheduleFollowUp) -> None:
     """Send, Schedule (then when) or Cancel under a follow-up's preview."""
-    found = _draft_of(coach, turn, action.follow_up_id)
+    found = _draft_of(turn, deps, action.follow_up_id)
     if found is None:
         return
     draft_ = found
@@ -290,27 +284,27 @@ def follow_up_button(coach: Coach, turn: Turn, action: FollowUpAction | Schedule
     match action:
         case FollowUpAction(verb="cancel"):
             turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
-            turn.say(coach.text("followup_cancelled"), replace=True)
+            turn.say(deps.text("followup_cancelled"), replace=True)
         case FollowUpAction(verb="send"):
-            members = queue_follow_up(coach, turn.uow, draft_, coach.clock())
-            turn.say(coach.text("followup_queued", members=members), replace=True)
+            members = queue_follow_up(deps, turn.uow, draft_, deps.clock())
+            turn.say(deps.text("followup_queued", members=members), replace=True)
         case FollowUpAction(verb="sched"):
             buttons = tuple(
                 (button(label, ScheduleFollowUp(draft_.id, number)),)
                 for number, label in enumerate(SCHEDULE_CHOICES)
             )
-            turn.say(coach.text("followup_when"), buttons, replace=True)
+            turn.say(deps.text("followup_when"), buttons, replace=True)
         case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
             author = turn.operative
             assert author is not None
-            when = _scheduled_time(author, coach.clock(), choice)
-            queue_follow_up(coach, turn.uow, draft_, when)
+            when = _scheduled_time(author, deps.clock(), choice)
+            queue_follow_up(deps, turn.uow, draft_, when)
             local = local_now(author, when)
             turn.say(
-                coach.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True
+                deps.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True
             )
         case _:
-            turn.say(coach.text("button_expired"))
+            turn.say(deps.text("button_expired"))
 
 
 def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
@@ -323,11 +317,11 @@ def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
     return at_local(today + timedelta(days=days), time(8), author.timezone)
 
 
-def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> int:
+def queue_follow_up(deps: Deps, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> int:
     """Write one outbox message per active member, each at their first good moment."""
     assert follow_up_.id is not None
     members = uow.operatives.with_status([Status.ACTIVE], follow_up_.cohort_id)
-    now = coach.clock()
+    now = deps.clock()
     queued = 0
     for member in members:
         assert member.id is not None
@@ -350,7 +344,7 @@ def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: dat
     return queued
 
 
-def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
+def report_follow_ups(deps: Deps, uow: UnitOfWork, now: datetime) -> int:
     """Tell each author how their follow-up went, once nothing of it is left to send."""
     reported = 0
     for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
@@ -376,7 +370,7 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
                 chat_id=author.telegram_id,
                 local_date=local_now(author, now).date(),
                 ref=follow_up_report_ref(done.id),
-                text=coach.text(
+                text=deps.text(
                     "followup_done",
                     name=escape(cohort.name),
                     delivered=delivered,
@@ -394,25 +388,25 @@ def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
 # -- commitments --------------------------------------------------------------------
 
 
-def commitments(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def commitments(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, ListCommitments, show_commitments)
+    _choose_cohort(turn, deps, operative, ListCommitments, show_commitments)
 
 
-def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
+def show_commitments(turn: Turn, deps: Deps, cohort_id: int) -> None:
     """Anonymous, unless the operative ticked "share my name": then their first name."""
-    cohort = _own_cohort(coach, turn, cohort_id)
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     rows = turn.uow.commitments.in_cohort(cohort.id)
     if not rows:
-        turn.say(coach.text("commitments_none", name=escape(cohort.name)))
+        turn.say(deps.text("commitments_none", name=escape(cohort.name)))
         return
     outcomes = [c.outcome for c, _ in rows]
     lines = [
-        coach.text(
+        deps.text(
             "commitments_header",
             name=escape(cohort.name),
             total=len(rows),
@@ -424,31 +418,52 @@ def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
     ]
     for commitment, name in rows:
         who = f" ({escape(name)})" if commitment.share_name else ""
-        lines.append(coach.text("commitments_line", text=escape(commitment.text), who=who))
-    turn.say("\n".join(lines)[:4000])
+        lines.append(deps.text("commitments_line", text=escape(commitment.text), who=who))
+    turn.say("\n".join(lines))
 
 
 # -- roles --------------------------------------------------------------------------
 
 
-def grant(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def grant(turn: Turn, deps: Deps, args: str) -> None:
     operative = turn.operative
     assert operative is not None
-    if coach.role_of(operative) is not Role.ADMIN:
-        coach.log(turn, EventType.REFUSED, action="grant")
-        turn.say(coach.text("not_allowed_admin"))
+    if deps.role_of(operative) is not Role.ADMIN:
+        turn.log(EventType.REFUSED, action="grant")
+        turn.say(deps.text("not_allowed_admin"))
         return
     parts = args.split()
     roles = {role.value: role for role in Role}
     user_id = parse_user_id(parts[0]) if len(parts) == 2 else None
     if user_id is None or parts[1].lower() not in roles:
-        turn.say(coach.text("grant_how"))
+        turn.say(deps.text("grant_how"))
         return
     target = turn.uow.operatives.get(user_id)
     if target is None:
-        turn.say(coach.text("grant_unknown", user_id=user_id))
+        turn.say(deps.text("grant_unknown", user_id=user_id))
         return
     target.role = roles[parts[1].lower()]
     turn.uow.operatives.save(target)
-    coach.log(turn, EventType.ROLE_GRANTED, role=target.role.value)
-    turn.say(coach.text("grant_done", user_id=user_id, role=target.role.value))
+    turn.log(EventType.ROLE_GRANTED, role=target.role.value)
+    turn.say(deps.text("grant_done", user_id=user_id, role=target.role.value))
+
+
+ROUTES = Routes(
+    commands={
+        "newcohort": new_cohort,
+        "cohorts": list_cohorts,
+        "followup": follow_up,
+        "commitments": commitments,
+        "grant": grant,
+    },
+    buttons={
+        CloseCohort: lambda turn, deps, choice: close_cohort(turn, deps, choice.cohort_id),
+        FollowUpCohort: lambda turn, deps, choice: pick_cohort(turn, deps, choice.cohort_id),
+        FollowUpAction: follow_up_button,
+        ScheduleFollowUp: follow_up_button,
+        ListCommitments: lambda turn, deps, choice: show_commitments(turn, deps, choice.cohort_id),
+    },
+    waiting={
+        FollowUpText: lambda turn, deps, state, text: draft(turn, deps, state.cohort_id, text),
+    },
+)
