@@ -669,7 +669,8 @@ def _retention(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.model import Role
+    from bot.core.model import Role, happened_to
+    from bot.wiring import utc_now
 
     role = Role(args.role)
     with open_runtime(settings).uow_factory() as uow:
@@ -680,8 +681,9 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 1
-        operative.role = role
+        happened = operative.grant(role)
         uow.operatives.save(operative)
+        uow.events.record_many(happened_to(operative.id, utc_now(), happened))
         uow.commit()
     print(f"{args.user_id} is now {role.value}")
     return 0

@@ -86,6 +86,14 @@ class Deps:
     def role_of(self, operative: Operative) -> Role:
         return Role.ADMIN if operative.telegram_id in self.config.admin_ids else operative.role
 
+    def leads(self, operative: Operative) -> bool:
+        """Facilitators and admins run workshop groups."""
+        return self.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
+
+    def manages(self, operative: Operative) -> bool:
+        """Managers and admins see every group's reports."""
+        return self.role_of(operative) in (Role.MANAGER, Role.ADMIN)
+
 
 @dataclass
 class Turn:

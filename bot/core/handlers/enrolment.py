@@ -7,7 +7,6 @@ from bot.core.callbacks import ForgetChoice, StopChoice, button
 from bot.core.content.html import escape
 from bot.core.deps import Deps, Turn
 from bot.core.handlers import settings
-from bot.core.handlers.facilitation import leads
 from bot.core.handlers.routes import Routes
 from bot.core.handlers.wording import schedule
 from bot.core.model import Operative, Role
@@ -60,9 +59,9 @@ def _cohort_for(turn: Turn, deps: Deps, code: str) -> tuple[int | None, str | No
 def help_(turn: Turn, deps: Deps, args: str) -> None:
     operative = turn.known
     extra = ""
-    if leads(deps, operative):
+    if deps.leads(operative):
         extra = "\n\n" + deps.text("help_facilitator")
-    if deps.role_of(operative) in (Role.MANAGER, Role.ADMIN):
+    if deps.manages(operative):
         extra += "\n\n" + deps.text("help_manager")
     turn.say(deps.text("help") + extra)
 

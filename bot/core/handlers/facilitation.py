@@ -39,30 +39,24 @@ from bot.core.model import (
     Status,
     follow_up_ref,
     follow_up_report_ref,
+    happened_to,
 )
 from bot.core.parsing import parse_user_id
-from bot.core.policy.dates import parse_day
+from bot.core.policy.dates import month_number, parse_day
 from bot.core.policy.invites import deep_link, new_invite_code, qr_png
 from bot.core.policy.scheduling import at_local, local_now, next_window
 from bot.core.ports import UnitOfWork
 
 MAX_FOLLOW_UP = 3500
-_MONTHS = frozenset(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-)
 
 #: Schedule choices for a follow-up: label, and a function of the author's local now.
 SCHEDULE_CHOICES = ("In 1 hour", "Tomorrow 08:00", "Monday 08:00")
 
 
-def leads(deps: Deps, operative: Operative) -> bool:
-    return deps.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
-
-
 def _require_lead(turn: Turn, deps: Deps) -> Operative | None:
     operative = turn.operative
     assert operative is not None
-    if not leads(deps, operative):
+    if not deps.leads(operative):
         turn.log(EventType.REFUSED, action="facilitator")
         turn.say(deps.text("not_allowed"))
         return None
@@ -100,7 +94,7 @@ def split_name_and_date(args: str) -> tuple[str, str | None]:
     words = args.split()
     if len(words) >= 2 and _DATE_WORD.match(words[-1]):
         return " ".join(words[:-1]), words[-1]
-    if len(words) >= 3 and _DAY.match(words[-2].lower()) and words[-1].lower()[:3] in _MONTHS:
+    if len(words) >= 3 and _DAY.match(words[-2].lower()) and month_number(words[-1]) is not None:
         return " ".join(words[:-2]), " ".join(words[-2:])
     return args.strip(), None
 
@@ -442,9 +436,10 @@ def grant(turn: Turn, deps: Deps, args: str) -> None:
     if target is None:
         turn.say(deps.text("grant_unknown", user_id=user_id))
         return
-    target.role = roles[parts[1].lower()]
+    happened = target.grant(roles[parts[1].lower()])
     turn.uow.operatives.save(target)
-    turn.log(EventType.ROLE_GRANTED, role=target.role.value)
+    # Recorded about the person given the role, as `coachbot grant` does.
+    turn.uow.events.record_many(happened_to(target.id, turn.now, happened))
     turn.say(deps.text("grant_done", user_id=user_id, role=target.role.value))
 
 

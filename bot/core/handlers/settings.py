@@ -25,7 +25,7 @@ from bot.core.content.library import TRADES
 from bot.core.deps import Deps, Turn
 from bot.core.handlers.routes import Routes
 from bot.core.messages import Button
-from bot.core.model import WEEKDAYS, EventType, Operative
+from bot.core.model import WEEKDAYS, EventType, Operative, days_to_mask, mask_to_days
 from bot.core.parsing import parse_timezone
 
 #: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered.
@@ -82,7 +82,7 @@ def _day_buttons(mask: int) -> Buttons:
 
 
 def _mask(operative: Operative) -> int:
-    return sum(1 << day for day in operative.working_days)
+    return days_to_mask(operative.working_days)
 
 
 def press(turn: Turn, deps: Deps, choice: Choice) -> None:
@@ -111,7 +111,7 @@ def press(turn: Turn, deps: Deps, choice: Choice) -> None:
         case SaveDays(mask=0):
             turn.say(deps.text("settings_no_days"), _day_buttons(0), replace=True)
         case SaveDays(mask=mask):
-            operative.working_days = frozenset(d for d in range(7) if mask & (1 << d))
+            operative.working_days = mask_to_days(mask)
             _save(turn, deps, operative, "working_days")
         case OpenSettings(page="tz"):
             zones = [button(zone, SetZone(zone)) for zone in COMMON_ZONES]
