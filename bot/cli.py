@@ -217,7 +217,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content.library import (
+    from bot.core.content.loader import (
         MAX_STRONG_LONGEST_SHARE,
         ContentError,
         load_library,
@@ -268,7 +268,7 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
     from bot.core.matching.matcher import Matcher
 
     # Content that won't load is explained in one line by main().
@@ -301,7 +301,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _judge(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content.library import ContentError, load_library
+    from bot.core.content.loader import ContentError, load_library
     from bot.core.matching.judging import Judgement
     from bot.core.matching.matcher import Matcher
 

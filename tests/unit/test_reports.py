@@ -262,7 +262,7 @@ def test_weak_topics_first_and_small_topics_last() -> None:
 
 
 def _text() -> Any:
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
 
     return load_library(CONTENT).text
 
