@@ -11,8 +11,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.core.coach import Coach
 from bot.core.model import Delivery, FollowUpStatus, Kind, Role
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.e2e.conftest import Scheduler
 from tests.fake_bot_api import FakeBotAPI, FakeUser

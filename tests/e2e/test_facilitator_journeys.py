@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 import pytest
 import zxingcpp
+from bot.core.router import Coach
 from PIL import Image
 
-from bot.core.coach import Coach
 from bot.core.model import Kind, Role
 from tests.conftest import ADMIN_ID
 from tests.e2e.conftest import Scheduler
@@ -97,7 +97,7 @@ async def test_without_the_bots_username_the_group_is_made_once_and_joinable(
     server: FakeBotAPI, coach: Coach, telegram_bot: object
 ) -> None:
     lead = await facilitator(server, coach)
-    username, coach.bot_username = coach.bot_username, None
+    username, coach.deps.bot_username = coach.deps.bot_username, None
     made, code = await new_group(lead, "Hull north")
     assert made.photo is None
     assert "try again" not in made.plain_text.lower()
@@ -108,7 +108,7 @@ async def test_without_the_bots_username_the_group_is_made_once_and_joinable(
     member = await join(server, 6101, code)
     assert "You're in the Hull north group" in member.messages()[1].plain_text
     # Once the username is known, /cohorts gives the link and QR code.
-    coach.bot_username = username
+    coach.deps.bot_username = username
     lead.send("/cohorts")
     listing = await lead.wait_for("Your groups")
     lead.press(listing.buttons[0][0].text, listing)

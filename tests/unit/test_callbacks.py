@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.core.callbacks import (
@@ -102,6 +102,8 @@ def test_any_data_decodes_without_raising_and_only_from_its_own_encoding(data: s
 
 @given(PAYLOADS, st.sampled_from(["²", "٣", "99999999999999999999", "-1", "007", " 1", ""]))
 def test_a_forged_number_inside_real_data_expires(payload: Payload, bad: str) -> None:
+    # A tip's id is a name that may happen to be all digits ("0"), not a number.
+    assume(not isinstance(payload, ShowTip))
     parts = payload.encode().split(":")
     numbers = [index for index, part in enumerate(parts) if part.isdigit()]
     if not numbers:

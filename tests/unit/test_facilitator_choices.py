@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from bot.core.router import Coach
 
-from bot.core.coach import Coach
 from bot.core.handlers.answers import content_gap
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Kind, Role, Status
@@ -42,7 +42,7 @@ def test_the_planner_and_send_now_leave_out_staff_unless_they_chose_scenarios(
         Operative(coach, user_id=user_id).send("/start")
     set_role(coach, 2, Role.FACILITATOR)
     set_role(coach, 3, Role.MANAGER)
-    planner = DailyPrompts(coach)
+    planner = DailyPrompts(coach.uow_factory, coach.deps)
     planner.plan()
     assert prompted(coach) == {1}
     # The manager turns them on; send-now then reaches them too, and only them more.

@@ -14,18 +14,16 @@ from __future__ import annotations
 import random
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
 from bot.core.content.library import ScenarioPrompt, Verdict
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.matching.matcher import Confidence, Route
 from bot.core.matching.waiting import asks_something, reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.policy.scheduling import streak
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
 
 
 def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
@@ -61,7 +59,8 @@ def awaiting_prompt(deps: Deps, awaiting: str | None) -> ScenarioPrompt | None:
     return None
 
 
-def _feedback(turn: Turn, deps: Deps, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
+def _feedback(
+    turn: Turn, deps: Deps, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
 ) -> str:
     """Feedback and the model answer in one message, with the streak when there is one."""
     header = deps.text(f"verdict_{verdict}")
@@ -153,7 +152,8 @@ def _answered(
     assert operative is not None
     operative.awaiting = None
     turn.uow.operatives.save(operative)
-    turn.log(EventType.ANSWERED,
+    turn.log(
+        EventType.ANSWERED,
         item=prompt.id,
         topic=deps.library.topic_of[prompt.id],
         verdict=verdict,
@@ -230,6 +230,13 @@ def tip_chosen(turn: Turn, deps: Deps, tip_id: str) -> None:
     if tip_id not in deps.library.tips:
         turn.say(deps.text("button_expired"))
         return
-    turn.log(EventType.TIP_SHOWN, item=tip_id, topic=deps.library.topic_of[tip_id], chosen=True
-    )
+    turn.log(EventType.TIP_SHOWN, item=tip_id, topic=deps.library.topic_of[tip_id], chosen=True)
     turn.say(tip_text(deps, tip_id), replace=True)
+
+
+ROUTES = Routes(
+    buttons={
+        Answer: lambda turn, deps, tap: tapped(turn, deps, tap.prompt_id, tap.option),
+        ShowTip: lambda turn, deps, choice: tip_chosen(turn, deps, choice.tip_id),
+    },
+)

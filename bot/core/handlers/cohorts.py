@@ -14,10 +14,10 @@ group is the sender's (see :mod:`bot.core.handlers.facilitation`).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import CloseCohort, CohortAction, button
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
 from bot.core.handlers import reports as summaries
 from bot.core.handlers.facilitation import (
     _own_cohort,
@@ -27,15 +27,12 @@ from bot.core.handlers.facilitation import (
     own_cohorts,
     split_name_and_date,
 )
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Attachment, Reply
 from bot.core.model import FORMER_FACILITATOR, Cohort
 from bot.core.policy.dates import parse_day
 from bot.core.policy.invites import deep_link, qr_png
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
-    from bot.core.messages import Sender
-    from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 
 #: A /newcohort repeated within this time gives back the group it made.
 SAME_GROUP_WITHIN = timedelta(days=1)
@@ -101,9 +98,7 @@ def invite_replies(deps: Deps, cohort: Cohort) -> list[Reply]:
             )
         ]
     link = deep_link(username, cohort.invite_code)
-    text = deps.text(
-        "newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code
-    )
+    text = deps.text("newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code)
     if cohort.workshop_date is not None:
         text += "\n" + deps.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
     return [Reply(text, image=Attachment(f"invite-{cohort.invite_code}.png", qr_png(link)))]
@@ -186,8 +181,7 @@ def list_cohorts(turn: Turn, deps: Deps, args: str) -> None:
     turn.say("\n".join(lines), buttons)
 
 
-def cohort_button(turn: Turn, deps: Deps, sender: Sender, action: CohortAction | CloseCohort
-) -> None:
+def cohort_button(turn: Turn, deps: Deps, action: CohortAction | CloseCohort) -> None:
     """A button on a group's card, or "Close" (which asks first)."""
     cohort = _own_cohort(turn, deps, action.cohort_id)
     if cohort is None or cohort.id is None:
@@ -203,12 +197,10 @@ def cohort_button(turn: Turn, deps: Deps, sender: Sender, action: CohortAction |
                 return
             turn.replies.extend(invite_replies(deps, cohort))
         case CohortAction(verb="sum"):
-            summaries.summary_command(turn, deps, sender, cohort.invite_code)
+            summaries.summary_command(turn, deps, cohort.invite_code)
         case CloseCohort():
             if not cohort.is_open:
-                turn.say(
-                    deps.text("cohort_already_closed", name=escape(cohort.name)), replace=True
-                )
+                turn.say(deps.text("cohort_already_closed", name=escape(cohort.name)), replace=True)
                 return
             members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
             turn.say(
@@ -251,3 +243,9 @@ def _card(turn: Turn, deps: Deps, cohort: Cohort, *, replace: bool = False) -> N
         )
         rows.append((button(deps.text("cohort_close_button"), CloseCohort(cohort.id)),))
     turn.say(text, (tuple(first_row), *rows), replace=replace)
+
+
+ROUTES = Routes(
+    commands={"newcohort": new_cohort, "cohorts": list_cohorts},
+    buttons={CloseCohort: cohort_button, CohortAction: cohort_button},
+)

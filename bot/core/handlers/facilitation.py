@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     ListCommitments,
@@ -20,34 +19,26 @@ from bot.core.callbacks import (
     button,
 )
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.model import (
     Cohort,
     EventType,
     Operative,
     Outcome,
     Role,
+    happened_to,
 )
 from bot.core.parsing import parse_user_id
+from bot.core.policy.dates import month_number
 from bot.core.policy.invites import new_invite_code
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
-    from bot.core.messages import Sender
-    from bot.core.ports import UnitOfWork
-
-_MONTHS = frozenset(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-)
-
-
-def leads(deps: Deps, operative: Operative) -> bool:
-    return deps.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
+from bot.core.ports import UnitOfWork
 
 
 def _require_lead(turn: Turn, deps: Deps) -> Operative | None:
     operative = turn.operative
     assert operative is not None
-    if not leads(deps, operative):
+    if not deps.leads(operative):
         turn.log(EventType.REFUSED, action="facilitator")
         turn.say(deps.text("not_allowed"))
         return None
@@ -85,7 +76,7 @@ def split_name_and_date(args: str) -> tuple[str, str | None]:
     words = args.split()
     if len(words) >= 2 and _DATE_WORD.match(words[-1]):
         return " ".join(words[:-1]), words[-1]
-    if len(words) >= 3 and _DAY.match(words[-2].lower()) and words[-1].lower()[:3] in _MONTHS:
+    if len(words) >= 3 and _DAY.match(words[-2].lower()) and month_number(words[-1]) is not None:
         return " ".join(words[:-2]), " ".join(words[-2:])
     return args.strip(), None
 
@@ -184,12 +175,19 @@ def grant(turn: Turn, deps: Deps, args: str) -> None:
     if target is None:
         turn.say(deps.text("grant_unknown", user_id=user_id))
         return
-    target.role = roles[parts[1].lower()]
+    happened = target.grant(roles[parts[1].lower()])
     turn.uow.operatives.save(target)
-    turn.log(EventType.ROLE_GRANTED, role=target.role.value)
+    # Recorded about the person given the role, as `coachbot grant` does.
+    turn.uow.events.record_many(happened_to(target.id, turn.now, happened))
     prompts = "grant_prompts_on" if deps.gets_daily_prompts(target) else "grant_prompts_off"
     turn.say(
-        deps.text("grant_done", user_id=user_id, role=target.role.value)
-        + " "
-        + deps.text(prompts)
+        deps.text("grant_done", user_id=user_id, role=target.role.value) + " " + deps.text(prompts)
     )
+
+
+ROUTES = Routes(
+    commands={"commitments": commitments, "grant": grant},
+    buttons={
+        ListCommitments: lambda turn, deps, choice: show_commitments(turn, deps, choice.cohort_id),
+    },
+)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     FollowUpAction,
@@ -24,12 +23,14 @@ from bot.core.callbacks import (
     button,
 )
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
 from bot.core.handlers.facilitation import (
     _choose_cohort,
     _own_cohort,
     _require_lead,
     counted,
 )
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Button
 from bot.core.model import (
     Cohort,
@@ -44,11 +45,7 @@ from bot.core.model import (
     follow_up_report_ref,
 )
 from bot.core.policy.scheduling import at_local, local_now, next_window
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
-    from bot.core.messages import Sender
-    from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 
 MAX_FOLLOW_UP = 3500
 #: The schedule choices older buttons name by number (see ScheduleFollowUp).
@@ -162,7 +159,8 @@ def _draft_of(turn: Turn, deps: Deps, follow_up_id: int) -> FollowUp | None:
     return found
 
 
-def follow_up_button(turn: Turn, deps: Deps, action: FollowUpAction | ScheduleFollowUp | ScheduleFollowUpOn
+def follow_up_button(
+    turn: Turn, deps: Deps, action: FollowUpAction | ScheduleFollowUp | ScheduleFollowUpOn
 ) -> None:
     """Send, Schedule (then when) or Cancel under a follow-up's preview."""
     found = _draft_of(turn, deps, action.follow_up_id)
@@ -185,9 +183,7 @@ def follow_up_button(turn: Turn, deps: Deps, action: FollowUpAction | ScheduleFo
             )
         case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
             # Buttons from before the choices named their day (see ScheduleFollowUpOn).
-            _queue_and_say(
-                coach, turn, draft_, _scheduled_time(author, now, choice), scheduled=True
-            )
+            _queue_and_say(turn, deps, draft_, _scheduled_time(author, now, choice), scheduled=True)
         case ScheduleFollowUpOn(day=day) if day <= turn.today + timedelta(days=MAX_SCHEDULE_DAYS):
             when = at_local(day, SCHEDULE_TIME, author.timezone)
             if when <= now:
@@ -257,7 +253,8 @@ class Queued:
         return len(self.due)
 
 
-def _queue_and_say(turn: Turn, deps: Deps, draft_: FollowUp, at: datetime, *, scheduled: bool
+def _queue_and_say(
+    turn: Turn, deps: Deps, draft_: FollowUp, at: datetime, *, scheduled: bool
 ) -> None:
     """Queue the draft for ``at`` and say truthfully when it goes: a copy waits for its
     member's working hours, which may be later than the facilitator asked."""
@@ -388,3 +385,17 @@ def report_follow_ups(deps: Deps, uow: UnitOfWork, now: datetime) -> int:
         )
         reported += 1
     return reported
+
+
+ROUTES = Routes(
+    commands={"followup": follow_up},
+    buttons={
+        FollowUpCohort: lambda turn, deps, choice: pick_cohort(turn, deps, choice.cohort_id),
+        FollowUpAction: follow_up_button,
+        ScheduleFollowUp: follow_up_button,
+        ScheduleFollowUpOn: follow_up_button,
+    },
+    waiting={
+        FollowUpText: lambda turn, deps, state, text: draft(turn, deps, state.cohort_id, text),
+    },
+)

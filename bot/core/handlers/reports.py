@@ -16,13 +16,13 @@ so codes can't be probed. The privacy floor is applied in :mod:`bot.core.reports
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Attachment, Reply
 from bot.core.model import Role
 from bot.core.reports.figures import (
@@ -34,10 +34,6 @@ from bot.core.reports.figures import (
     summary_text,
 )
 from bot.core.reports.ports import Period, Scope
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
-    from bot.core.messages import Sender
 
 GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOOKS_LIKE_PERIOD = re.compile(r"^(\d+w|\d{4}-\d{2}.*|(this|last)-(week|month))$", re.IGNORECASE)
@@ -115,9 +111,7 @@ def summary_command(turn: Turn, deps: Deps, args: str) -> None:
     turn.say(summary_text(report, deps.text, names))
     if report.withheld:
         return
-    from bot.reporting.chart import render_chart
-
-    png = render_chart(chart_data(report, deps.text, names))
+    png = deps.renderers.chart(chart_data(report, deps.text, names))
     turn.replies.append(
         Reply(
             deps.text("report_chart_caption"),
@@ -140,15 +134,14 @@ def export_command(turn: Turn, deps: Deps, args: str) -> None:
         if request.individuals and report.has_people
         else None
     )
-    from bot.reporting.export import write_xlsx
-
-    buffer = io.BytesIO()
-    write_xlsx(document(report, deps.text, deps.library.titles(), individuals), buffer)
+    workbook = deps.renderers.workbook(
+        document(report, deps.text, deps.library.titles(), individuals)
+    )
     caption = "report_export_caption_people" if individuals is not None else "report_export_caption"
     turn.replies.append(
         Reply(
             deps.text(caption, group=escape(request.group), period=period_label(request.period)),
-            document=Attachment(_file_name(request, "xlsx"), buffer.getvalue()),
+            document=Attachment(_file_name(request, "xlsx"), workbook),
         )
     )
 
@@ -161,3 +154,6 @@ def file_name(code: str, first: date, last: date, extension: str) -> str:
     """ "doorstep-coach-HULL1-2026-11-02-to-2026-11-29.xlsx": safe on any system."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "", code)[:40] or "all"
     return f"doorstep-coach-{safe}-{first.isoformat()}-to-{last.isoformat()}.{extension}"
+
+
+ROUTES = Routes(commands={"summary": summary_command, "export": export_command})

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     CheckCommitment,
@@ -21,6 +20,8 @@ from bot.core.callbacks import (
 )
 from bot.core.content.html import escape
 from bot.core.content.library import SequenceStep
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.model import (
     Commitment,
     EventType,
@@ -29,10 +30,7 @@ from bot.core.model import (
     OutboxMessage,
     Outcome,
 )
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
-    from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 
 #: A step this many days past its day is no longer sent.
 STALE_AFTER = timedelta(days=7)
@@ -161,3 +159,9 @@ def button_pressed(turn: Turn, deps: Deps, choice: ShareName | CheckCommitment) 
             turn.uow.operatives.save(operative)
             turn.log(EventType.COMMITMENT_CHECKED, outcome=outcome)
             turn.say(deps.text(OUTCOME_TEXTS[commitment.outcome]), replace=True)
+
+
+ROUTES = Routes(
+    buttons={ShareName: button_pressed, CheckCommitment: button_pressed},
+    waiting={StepReply: lambda turn, deps, state, text: typed(turn, deps, state.ask, text)},
+)

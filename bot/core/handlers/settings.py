@@ -7,7 +7,6 @@ so nothing is half-saved if the operative wanders off mid-way.
 from __future__ import annotations
 
 from datetime import time
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     OpenSettings,
@@ -24,12 +23,11 @@ from bot.core.callbacks import (
 )
 from bot.core.content.html import escape
 from bot.core.content.library import TRADES
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Button
-from bot.core.model import WEEKDAYS, EventType, Operative, Role
+from bot.core.model import WEEKDAYS, EventType, Operative, Role, days_to_mask, mask_to_days
 from bot.core.parsing import parse_timezone
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
 
 #: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered.
 PROMPT_HOURS = range(7, 20)
@@ -78,6 +76,11 @@ def trade_buttons(deps: Deps) -> Buttons:
     return (*_rows(trades, 2), (button(deps.text("trade_skip"), SetTrade(None)),))
 
 
+def show(turn: Turn, deps: Deps, args: str) -> None:
+    """/settings: what is set now, with a button for each thing to change."""
+    turn.say(*settings_page(deps, turn.known))
+
+
 def summary(deps: Deps, operative: Operative) -> dict[str, str]:
     trade = deps.text(f"trade_{operative.trade}") if operative.trade else deps.text("no_trade")
     return {
@@ -104,7 +107,7 @@ def _day_buttons(mask: int) -> Buttons:
 
 
 def _mask(operative: Operative) -> int:
-    return sum(1 << day for day in operative.working_days)
+    return days_to_mask(operative.working_days)
 
 
 def press(turn: Turn, deps: Deps, choice: Choice) -> None:
@@ -133,7 +136,7 @@ def press(turn: Turn, deps: Deps, choice: Choice) -> None:
         case SaveDays(mask=0):
             turn.say(deps.text("settings_no_days"), _day_buttons(0), replace=True)
         case SaveDays(mask=mask):
-            operative.working_days = frozenset(d for d in range(7) if mask & (1 << d))
+            operative.working_days = mask_to_days(mask)
             _save(turn, deps, operative, "working_days")
         case OpenSettings(page="tz"):
             zones = [button(zone, SetZone(zone)) for zone in COMMON_ZONES]
@@ -185,3 +188,20 @@ def _save(turn: Turn, deps: Deps, operative: Operative, what: str) -> None:
     turn.uow.operatives.save(operative)
     turn.log(EventType.SETTINGS_CHANGED, setting=what)
     turn.say(deps.text("settings_saved", **summary(deps, operative)), replace=True)
+
+
+ROUTES = Routes(
+    commands={"settings": show},
+    buttons={
+        OpenSettings: press,
+        PickHour: press,
+        SetPromptTime: press,
+        ToggleDays: press,
+        SaveDays: press,
+        SetZone: press,
+        TypeZone: press,
+        SetTrade: press,
+        SetDailyPrompts: press,
+    },
+    waiting={TypedZone: lambda turn, deps, state, text: typed_timezone(turn, deps, text)},
+)
