@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from bot.core.reports.figures import Document, CellKind, Metric, Suppressed, Value
+from bot.core.reports.figures import CellKind, Document, Metric, Suppressed, Value
 
 FORMATS: Final = ("csv", "xlsx", "json")
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")

@@ -9,8 +9,8 @@ from datetime import time
 import pytest
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.model import Kind
+from bot.core.router import Coach
 from tests.e2e.conftest import Scheduler
 from tests.e2e.test_daily_prompts import enrol, prompts_to, utc
 from tests.fake_bot_api import FakeBotAPI, FakeUser, SentMessage

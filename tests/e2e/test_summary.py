@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from telegram.ext import Application
 
-from bot.core.coach import Coach
+from bot.core.router import Coach
 from tests import reports_dataset as data
 from tests.fake_bot_api import FakeBotAPI
 

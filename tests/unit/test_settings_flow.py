@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from bot.core.coach import Coach
+from bot.core.router import Coach
 from tests.support import FakeClock
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored

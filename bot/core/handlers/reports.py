@@ -16,13 +16,13 @@ so codes can't be probed. The privacy floor is applied in :mod:`bot.core.reports
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Attachment, Reply
 from bot.core.model import Role
 from bot.core.reports.figures import (
@@ -34,10 +34,6 @@ from bot.core.reports.figures import (
     summary_text,
 )
 from bot.core.reports.ports import Period, Scope
-
-if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
-    from bot.core.messages import Sender
 
 GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _LOOKS_LIKE_PERIOD = re.compile(r"^(\d+w|\d{4}-\d{2}.*|(this|last)-(week|month))$", re.IGNORECASE)
@@ -56,17 +52,17 @@ class Request:
     code: str
 
 
-def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
+def resolve(turn: Turn, deps: Deps, args: str) -> Request | None:
     """Check the sender's role and read ``[code] [period]``; say why not if not."""
     operative = turn.operative
     assert operative is not None
-    role = coach.role_of(operative)
+    role = deps.role_of(operative)
     if role not in (Role.MANAGER, Role.ADMIN, Role.FACILITATOR):
-        turn.say(coach.text("not_allowed"))
+        turn.say(deps.text("not_allowed"))
         return None
     words = args.split()
     if len(words) > 2:
-        turn.say(coach.text("report_usage"))
+        turn.say(deps.text("report_usage"))
         return None
     code = period_text = ""
     if len(words) == 2:
@@ -78,7 +74,7 @@ def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
             code = words[0]
     period = parse_period(period_text, turn.today, operative.timezone)
     if period is None:
-        turn.say(coach.text("report_bad_period", value=escape(period_text[:40])))
+        turn.say(deps.text("report_bad_period", value=escape(period_text[:40])))
         return None
     facilitator = role is Role.FACILITATOR
     if code and code.lower() != "all":
@@ -88,67 +84,64 @@ def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
             or cohort.id is None
             or (facilitator and cohort.created_by != operative.telegram_id)
         ):
-            turn.say(coach.text("report_unknown_group", code=escape(code[:64])))
+            turn.say(deps.text("report_unknown_group", code=escape(code[:64])))
             return None
         return Request(cohort.name, Scope(frozenset({cohort.id})), period, facilitator, code)
     if not facilitator:
-        return Request(coach.text("report_all_groups"), Scope(), period, False, "all")
+        return Request(deps.text("report_all_groups"), Scope(), period, False, "all")
     cohorts = [c for c in turn.uow.cohorts.created_by(operative.telegram_id) if c.id is not None]
     if not cohorts:
-        turn.say(coach.text("report_no_groups"))
+        turn.say(deps.text("report_no_groups"))
         return None
     if len(cohorts) == 1:
         only = cohorts[0]
         assert only.id is not None
         return Request(only.name, Scope(frozenset({only.id})), period, True, only.invite_code)
     ids = frozenset(c.id for c in cohorts if c.id is not None)
-    return Request(coach.text("report_your_groups"), Scope(ids), period, True, "mine")
+    return Request(deps.text("report_your_groups"), Scope(ids), period, True, "mine")
 
 
-def summary_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def summary_command(turn: Turn, deps: Deps, args: str) -> None:
     """/summary [cohort] [period]: a short text, then one chart."""
-    request = resolve(coach, turn, args)
+    request = resolve(turn, deps, args)
     if request is None:
         return
     report = build_report(turn.uow.reports, request.scope, request.period, request.group)
-    names = coach.library.titles()
-    turn.say(summary_text(report, coach.text, names))
+    names = deps.library.titles()
+    turn.say(summary_text(report, deps.text, names))
     if report.withheld:
         return
-    from bot.reporting.chart import render_chart
-
-    png = render_chart(chart_data(report, coach.text, names))
+    png = deps.renderers.chart(chart_data(report, deps.text, names))
     turn.replies.append(
         Reply(
-            coach.text("report_chart_caption"),
+            deps.text("report_chart_caption"),
             image=Attachment(_file_name(request, "png"), png),
         )
     )
 
 
-def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def export_command(turn: Turn, deps: Deps, args: str) -> None:
     """/export [cohort] [period]: the spreadsheet, as a document."""
-    request = resolve(coach, turn, args)
+    request = resolve(turn, deps, args)
     if request is None:
         return
     report = build_report(turn.uow.reports, request.scope, request.period, request.group)
     if report.withheld:
-        turn.say(summary_text(report, coach.text, coach.library.titles()))
+        turn.say(summary_text(report, deps.text, deps.library.titles()))
         return
     individuals = (
         turn.uow.reports.people(request.scope, request.period)
         if request.individuals and report.has_people
         else None
     )
-    from bot.reporting.export import write_xlsx
-
-    buffer = io.BytesIO()
-    write_xlsx(document(report, coach.text, coach.library.titles(), individuals), buffer)
+    workbook = deps.renderers.workbook(
+        document(report, deps.text, deps.library.titles(), individuals)
+    )
     caption = "report_export_caption_people" if individuals is not None else "report_export_caption"
     turn.replies.append(
         Reply(
-            coach.text(caption, group=escape(request.group), period=period_label(request.period)),
-            document=Attachment(_file_name(request, "xlsx"), buffer.getvalue()),
+            deps.text(caption, group=escape(request.group), period=period_label(request.period)),
+            document=Attachment(_file_name(request, "xlsx"), workbook),
         )
     )
 
@@ -161,3 +154,6 @@ def file_name(code: str, first: date, last: date, extension: str) -> str:
     """ "doorstep-coach-HULL1-2026-11-02-to-2026-11-29.xlsx": safe on any system."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "", code)[:40] or "all"
     return f"doorstep-coach-{safe}-{first.isoformat()}-to-{last.isoformat()}.{extension}"
+
+
+ROUTES = Routes(commands={"summary": summary_command, "export": export_command})

@@ -13,12 +13,12 @@ afterwards.
 from __future__ import annotations
 
 from datetime import time
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     OpenSettings,
     PickHour,
     SaveDays,
+    SetDailyPrompts,
     SetPromptTime,
     SetTrade,
     SetZone,
@@ -33,17 +33,16 @@ from bot.core.callbacks import (
 )
 from bot.core.content.html import escape
 from bot.core.content.library import TRADES
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Button
-from bot.core.model import WEEKDAYS, EventType, Operative
+from bot.core.model import WEEKDAYS, EventType, Operative, Role, days_to_mask, mask_to_days
 from bot.core.parsing import (
     is_cancel,
     parse_clock_time,
     parse_timezone,
     suggest_timezones,
 )
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
 
 #: Prompts are only ever sent between 07:00 and 20:00, so those are the hours offered
 #: (and a typed time must fall in them: 19:59 is the latest).
@@ -64,6 +63,7 @@ Choice = (
     | TypeZone
     | StopTyping
     | SetTrade
+    | SetDailyPrompts
 )
 CANCEL: Buttons = ((button("Cancel", StopTyping()),),)
 
@@ -74,10 +74,34 @@ MENU: Buttons = (
 )
 
 
+def settings_page(deps: Deps, operative: Operative) -> tuple[str, Buttons]:
+    """/settings: what is set, and a button for each thing. Facilitators, managers and
+    admins also see whether daily scenarios are on, with a button to switch them (and
+    so does anyone who turned them off in a role they no longer have)."""
+    text = deps.text("settings", **summary(deps, operative))
+    if deps.role_of(operative) is Role.OPERATIVE and operative.daily_prompts is not False:
+        return text, MENU
+    on = deps.gets_daily_prompts(operative)
+    text += "\n" + deps.text("settings_prompts_on" if on else "settings_prompts_off")
+    switch = button(
+        deps.text("settings_prompts_stop" if on else "settings_prompts_start"),
+        SetDailyPrompts(not on),
+    )
+    return text, ((switch,), *MENU)
+
+
 def trade_buttons(deps: Deps) -> Buttons:
     """One button a trade, and one for "I'd rather not say"."""
     trades = [button(deps.text(f"trade_{trade}"), SetTrade(trade)) for trade in TRADES]
     return (*_rows(trades, 2), (button(deps.text("trade_skip"), SetTrade(None)),))
+
+
+def show(turn: Turn, deps: Deps, args: str) -> None:
+    """/settings: what is set now, with a button for each thing to change."""
+    operative = turn.known
+    stop_typing(operative)  # the menu again: a half-typed setting is left
+    turn.uow.operatives.save(operative)
+    turn.say(*settings_page(deps, operative))
 
 
 def summary(deps: Deps, operative: Operative) -> dict[str, str]:
@@ -106,7 +130,7 @@ def _day_buttons(mask: int) -> Buttons:
 
 
 def _mask(operative: Operative) -> int:
-    return sum(1 << day for day in operative.working_days)
+    return days_to_mask(operative.working_days)
 
 
 def stop_typing(operative: Operative) -> None:
@@ -157,7 +181,7 @@ def _choose(turn: Turn, deps: Deps, operative: Operative, choice: Choice) -> Non
         case SaveDays(mask=0):
             turn.say(deps.text("settings_no_days"), _day_buttons(0), replace=True)
         case SaveDays(mask=mask):
-            operative.working_days = frozenset(d for d in range(7) if mask & (1 << d))
+            operative.working_days = mask_to_days(mask)
             _save(turn, deps, operative, "working_days")
         case OpenSettings(page="tz"):
             zones = [button(zone, SetZone(zone)) for zone in COMMON_ZONES]
@@ -177,6 +201,12 @@ def _choose(turn: Turn, deps: Deps, operative: Operative, choice: Choice) -> Non
         case SetTrade(trade=trade):
             operative.trade = trade
             _save(turn, deps, operative, "trade")
+        case SetDailyPrompts(on=on):
+            operative.daily_prompts = on
+            turn.uow.operatives.save(operative)
+            turn.log(EventType.SETTINGS_CHANGED, setting="daily_prompts")
+            key = "settings_prompts_started" if on else "settings_prompts_stopped"
+            turn.say(deps.text(key, **summary(deps, operative)), replace=True)
         case OpenSettings(page="done"):
             turn.say(deps.text("settings_done"), replace=True)
         case _:
@@ -242,3 +272,24 @@ def _save(turn: Turn, deps: Deps, operative: Operative, what: str) -> None:
     turn.uow.operatives.save(operative)
     turn.log(EventType.SETTINGS_CHANGED, setting=what)
     turn.say(deps.text("settings_saved", **summary(deps, operative)), replace=True)
+
+
+ROUTES = Routes(
+    commands={"settings": show},
+    buttons={
+        OpenSettings: press,
+        PickHour: press,
+        SetPromptTime: press,
+        ToggleDays: press,
+        SaveDays: press,
+        SetZone: press,
+        TypeZone: press,
+        StopTyping: press,
+        SetTrade: press,
+        SetDailyPrompts: press,
+    },
+    waiting={
+        TypedTime: lambda turn, deps, state, text: typed_time(turn, deps, text),
+        TypedZone: lambda turn, deps, state, text: typed_timezone(turn, deps, text),
+    },
+)

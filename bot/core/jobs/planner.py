@@ -1,6 +1,6 @@
 """Daily prompts: who is due what, written to the outbox before anything is sent.
 
-    planner = DailyPrompts(deps)
+    planner = DailyPrompts(uow_factory, deps)
     planner.plan()           # every minute or so: today's prompts, reminders, check-ins
     planner.send_now("HULL") # a facilitator's "send now" for one cohort
 
@@ -18,16 +18,15 @@ from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, scenario
 from bot.core.deps import Deps
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
-from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.handlers.follow_ups import report_follow_ups
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
-    EngagementEvent,
-    EventType,
     Kind,
     Operative,
     OutboxMessage,
     Status,
+    happened_to,
 )
 from bot.core.policy.history import RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import (
@@ -42,7 +41,7 @@ from bot.core.policy.scheduling import (
     why_not_now,
 )
 from bot.core.policy.selection import next_prompt
-from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 
 #: How far back planning looks at what each operative was sent and answered.
 HISTORY_DAYS = 180
@@ -82,8 +81,9 @@ def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
 
 
 class DailyPrompts:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = coach
+    def __init__(self, uow_factory: UnitOfWorkFactory, deps: Deps) -> None:
+        self.uow_factory = uow_factory
+        self.deps = deps
 
     # -- reading the past --------------------------------------------------------
 
@@ -102,10 +102,14 @@ class DailyPrompts:
         """Queue what is due now. Safe to run as often as you like."""
         now = self.deps.clock()
         plan = Plan()
-        with self.deps.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
-            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            due = [
+                (op, day)
+                for op in operatives
+                if self.deps.gets_daily_prompts(op) and (day := prompt_due(op, now)) is not None
+            ]
             days = {day for _, day in due}
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
@@ -137,9 +141,11 @@ class DailyPrompts:
         at 07:00 if it is earlier than that), on their working days only."""
         now = self.deps.clock()
         plan = Plan()
-        with self.deps.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            # Facilitators, managers and admins get scenarios only if they chose them.
+            operatives = [op for op in operatives if self.deps.gets_daily_prompts(op)]
             plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
@@ -205,12 +211,9 @@ class DailyPrompts:
                 and operative.paused_until is not None
                 and operative.paused_until <= today
             ):
-                operative.status = Status.ACTIVE
-                operative.paused_until = None
+                happened = operative.resume(auto=True)
                 uow.operatives.save(operative)
-                uow.events.record(
-                    EngagementEvent(EventType.RESUMED, operative.id, now, {"auto": True})
-                )
+                uow.events.record_many(happened_to(operative.id, now, happened))
                 ended += 1
         return ended
 
