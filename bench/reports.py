@@ -520,7 +520,8 @@ def child(mode: str, database: Path) -> dict[str, Any]:
     """Runs in its own process; returns figures (printed as one JSON line)."""
     figures: dict[str, Any] = {}
     if mode == "summary":
-        from bot.core.reports.figures import build_report, parse_period
+        from bot.core.reports.figures import build_report
+        from bot.core.reports.periods import parse_period
         from bot.core.reports.ports import Scope
         from bot.reporting.chart import warm_up
 
@@ -558,7 +559,8 @@ def child(mode: str, database: Path) -> dict[str, Any]:
 
 def _baseline_summary(database: Path) -> dict[str, Any]:
     from bot.core.content.library import load_library
-    from bot.core.reports.figures import Report, chart_data, parse_period, summary_text
+    from bot.core.reports.figures import Report, chart_data, summary_text
+    from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
     from bot.reporting.chart import render_chart
 
@@ -582,7 +584,8 @@ def _baseline_export(database: Path) -> dict[str, Any]:
     from openpyxl import Workbook
 
     from bot.core.content.library import load_library
-    from bot.core.reports.figures import Report, document, parse_period
+    from bot.core.reports.figures import Report, document
+    from bot.core.reports.periods import parse_period
 
     library = load_library(REPO / "content")
     titles = {key: topic.title for key, topic in library.topics.items()}
@@ -613,7 +616,7 @@ def _baseline_export(database: Path) -> dict[str, Any]:
 def _agree(database: Path) -> dict[str, Any]:
     """Do the SQL and the baseline give the very same figures? (4 weeks, one cohort,
     and all 26 weeks for everyone.)"""
-    from bot.core.reports.figures import parse_period
+    from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
 
     coach = _coach(database)

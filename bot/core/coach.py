@@ -36,6 +36,7 @@ from bot.core.callbacks import (
     SetTrade,
     SetZone,
     ShareName,
+    ShowReport,
     ShowTip,
     StepReply,
     StopChoice,
@@ -467,6 +468,8 @@ class Coach:
                 facilitation.show_commitments(self, turn, cohort_id)
             case ShareName() | CheckCommitment() as choice:
                 sequence.button_pressed(self, turn, choice)
+            case ShowReport() as report:
+                summaries.report_button(self, turn, report)
             case _:
                 turn.say(self.text("button_expired"))
 
