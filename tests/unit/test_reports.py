@@ -415,7 +415,8 @@ def test_admin_sees_everything(coach: Coach, ids: dict[str, int]) -> None:
         ("HULL1 fortnight", 'I can\'t read "fortnight" as a period'),
         ("HULL1 last weeek", 'I can\'t read "last weeek" as a period'),
         ("last weeek", 'I can\'t read "last weeek" as a period'),
-        ("2026-13", "a group with the code <code>2026-13</code> among yours, or read it as a"),
+        ("2026-13", 'I can\'t read "2026-13" as a period'),
+        ("decembr", "a group with the code <code>decembr</code> among yours, or read it as a"),
         ("a b c", 'I can\'t read "a b c" as a period'),
         ("NOPE last week", "can't find a group with the code <code>NOPE</code>"),
         ("<b>x</b>", "can't find a group with the code <code>&lt;b&gt;x&lt;/b&gt;</code>"),
@@ -845,3 +846,61 @@ def test_a_facilitators_export_of_an_old_month_has_no_rows_per_person(
     (summarised,) = ask(coach, data.FACILITATOR_A, "/export 2026-11")
     assert summarised.document is not None
     assert "a row per person" not in summarised.text
+
+
+# -- the group picker --------------------------------------------------------------
+
+
+def press(coach: Coach, user_id: int, data_: str) -> list[Reply]:
+    from bot.core.messages import ButtonPress
+
+    return coach.handle(ButtonPress(Sender(user_id, "Someone"), data_))
+
+
+def test_a_picked_group_is_the_same_as_its_code_and_forged_ids_expire(
+    coach: Coach, ids: dict[str, int]
+) -> None:
+    *_, picker = ask(coach, data.MANAGER, f"/summary {RANGE}")
+    hull = next(row[0] for row in picker.buttons if row[0].label == "Hull North")
+    assert hull.data == f"rep:s:{ids['cohort_a']}:20261102-20261115"
+    by_button = press(coach, data.MANAGER, hull.data)
+    by_code = ask(coach, data.MANAGER, f"/summary HULL1 {RANGE}")
+    assert by_button[0].text == by_code[0].text
+    # A facilitator can't reach another's group by forging its id: it just expires.
+    leeds = f"rep:s:{ids['cohort_b']}:20261102-20261115"
+    assert texts(press(coach, data.FACILITATOR_A, leeds)) == coach.text("button_expired")
+    assert texts(press(coach, data.MANAGER, "rep:s:999:20261102-20261115")) == coach.text(
+        "button_expired"
+    )
+    # Days that are no period (backwards, too long) expire too; operatives are refused.
+    assert texts(press(coach, data.MANAGER, "rep:s:all:20261115-20261102")) == coach.text(
+        "button_expired"
+    )
+    assert texts(press(coach, 1001, hull.data)) == coach.text("not_allowed")
+
+
+def test_two_groups_of_the_same_name_are_told_apart_by_date(
+    coach: Coach, ids: dict[str, int]
+) -> None:
+    from bot.core.model import Cohort
+
+    with coach.uow_factory() as uow:
+        uow.cohorts.add(
+            Cohort(
+                "Leeds",
+                "LEEDS2",
+                workshop_date=date(2026, 11, 20),
+                created_by=data.FACILITATOR_B,
+                created_at=data.at(20),
+            )
+        )
+        uow.commit()
+    *_, picker = ask(coach, data.MANAGER, f"/summary {RANGE}")
+    assert [row[0].label for row in picker.buttons] == [
+        "Leeds (20 Nov 2026)",
+        "Leeds (1 Oct 2026)",
+        "Hull North",
+    ]
+    # A facilitator with several groups picks among their own only.
+    *_, own = ask(coach, data.FACILITATOR_B, f"/summary {RANGE}")
+    assert [row[0].label for row in own.buttons] == ["Leeds (20 Nov 2026)", "Leeds (1 Oct 2026)"]

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from bot.core.messages import Sender
 
 GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+#: A word meant as a date or a number of weeks ("0000-01", "31/2", "0w"), not a code.
+_DATED = re.compile(r"^(\d+[-/.]|\d+w$)", re.IGNORECASE)
 #: The picker shows this many groups at most: the open ones first, newest first.
 MAX_PICKER_GROUPS = 20
 #: A button label's longest group name.
@@ -86,14 +88,16 @@ def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
     cohort = None if every else _visible_by_code(coach, turn, code)
     found = every or cohort is not None
     period = parse_period(rest, turn.today, zone)
-    if not found and (period is not None or not rest.strip()):
-        turn.say(coach.text("report_unknown_group", code=escape(code[:64])))
+    if found and period is None:  # "HULL1 fortnight"
+        turn.say(coach.text("report_bad_period", value=escape(rest.strip()[:60])))
         return None
-    if period is None:
-        # "HULL1 fortnight": the period is wrong; "last weeek": all of it is.
-        wrong = rest if found else args
-        turn.say(coach.text("report_bad_period", value=escape(wrong.strip()[:60])))
+    if not found:
+        if period is None or _DATED.match(code):  # "last weeek", "2026-13"
+            turn.say(coach.text("report_bad_period", value=escape(args.strip()[:60])))
+        else:  # "NOPE", "NOPE last week"
+            turn.say(coach.text("report_unknown_group", code=escape(code[:64])))
         return None
+    assert period is not None
     return _request(coach, turn, cohort, period, default_period=not rest.strip())
 
 
@@ -201,7 +205,9 @@ def report_button(coach: Coach, turn: Turn, pressed: ShowReport) -> None:
     if period is None:
         turn.say(coach.text("button_expired"))
         return
-    request = _request(coach, turn, cohort, period, default_period=False)
+    # A group picked under a report of the default period is still that period.
+    default = parse_period("", turn.today, zone)
+    request = _request(coach, turn, cohort, period, default_period=period == default)
     if request is None:
         return
     if pressed.kind == "summary":
