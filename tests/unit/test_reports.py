@@ -228,6 +228,7 @@ def test_the_floor_is_five() -> None:
     # A true zero is about nobody, so it is shown: the floor hides 1 to 4 people.
     assert [people(n) for n in (0, 1, 4, 5, 6)] == [0, FEWER, FEWER, 5, 6]
     assert floored(120, 4) is FEWER and floored(120, 5) == 120 and floored(0, 0) == 0
+    assert floored(2, 0) is FEWER  # a count about nobody that isn't 0: not trusted
     assert rate(3, 4, 4) is FEWER
     assert rate(3, 4, 5) == 0.75
     assert rate(0, 0, 5) is None and rate(0, 0, 0) is None
@@ -280,6 +281,15 @@ def test_all_groups_below_the_floor_are_these_groups_and_an_empty_group_is_not_f
         "These groups have fewer than 5 operatives between them, so I don't show any "
         "figures for them. That keeps everyone anonymous."
     )
+    no_outcomes = Figures(
+        Membership(enrolled=6),
+        _figures(6).weekly,
+        (),
+        (6, 0, 0, 0, 0),
+        Commitments(made=6),
+    )
+    text = summary_text(Report("Hull", period, no_outcomes, Activity()), _text(), {})
+    assert "Commitments: none followed up yet." in text.splitlines()
     empty = Report("Hull", period, _figures(0), Activity())
     assert not empty.withheld
     assert summary_text(empty, _text(), {}).splitlines()[1] == (

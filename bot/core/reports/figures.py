@@ -60,8 +60,14 @@ def held_back(operatives: int) -> bool:
 
 
 def floored(value: Value, operatives: int) -> Value:
-    """``value``, or :data:`FEWER` if it is about 1 to 4 operatives."""
-    return FEWER if held_back(operatives) else value
+    """``value``, or :data:`FEWER` if it is about 1 to 4 operatives. About nobody, a
+    figure should be zero; if it isn't (it counts someone the base doesn't), it is
+    held back too rather than trusted."""
+    if held_back(operatives):
+        return FEWER
+    if operatives == 0 and isinstance(value, int | float) and value:
+        return FEWER
+    return value
 
 
 def people(count: int) -> Value:
