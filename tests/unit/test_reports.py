@@ -43,7 +43,7 @@ from bot.core.reports.figures import (
 from bot.core.reports.periods import parse_period, period_label
 from bot.core.reports.ports import (
     Activity,
-    Commitments,
+    CommitmentFigures,
     Figures,
     Membership,
     Period,
@@ -243,7 +243,7 @@ def _figures(enrolled: int, topics: tuple[TopicFigures, ...] = ()) -> Figures:
         Weekly(week, ((date(2026, 11, 9), week),)),
         topics,
         (enrolled, 0, 0, 0, 0),
-        Commitments(),
+        CommitmentFigures(),
     )
 
 
@@ -286,7 +286,7 @@ def test_all_groups_below_the_floor_are_these_groups_and_an_empty_group_is_not_f
         _figures(6).weekly,
         (),
         (6, 0, 0, 0, 0),
-        Commitments(made=6),
+        CommitmentFigures(made=6),
     )
     text = summary_text(Report("Hull", period, no_outcomes, Activity()), _text(), {})
     assert "Commitments: none followed up yet." in text.splitlines()

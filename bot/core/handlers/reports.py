@@ -43,7 +43,7 @@ from bot.core.reports.periods import checked_period, parse_period, period_label
 from bot.core.reports.ports import Period, PersonFigures, Scope
 
 if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
+    from bot.core.deps import Deps, Turn
     from bot.core.messages import Sender
 
 GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -72,9 +72,9 @@ class Request:
     default_period: bool = False
 
 
-def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
+def resolve(turn: Turn, deps: Deps, args: str) -> Request | None:
     """Check the sender's role and read ``[code] [period]``; say why not if not."""
-    if not _may_see_reports(coach, turn):
+    if not _may_see_reports(turn, deps):
         return None
     operative = turn.operative
     assert operative is not None
@@ -82,62 +82,62 @@ def resolve(coach: Coach, turn: Turn, args: str) -> Request | None:
     # The whole text first: periods have spaces ("last week"), and are no group codes.
     period = parse_period(args, turn.today, zone)
     if period is not None:
-        return _request(coach, turn, None, period, default_period=not args.strip())
+        return _request(turn, deps, None, period, default_period=not args.strip())
     code, _, rest = args.strip().partition(" ")
     every = code.lower() == "all"
-    cohort = None if every else _visible_by_code(coach, turn, code)
+    cohort = None if every else _visible_by_code(turn, deps, code)
     found = every or cohort is not None
     period = parse_period(rest, turn.today, zone)
     if found and period is None:  # "HULL1 fortnight"
-        turn.say(coach.text("report_bad_period", value=escape(rest.strip()[:60])))
+        turn.say(deps.text("report_bad_period", value=escape(rest.strip()[:60])))
         return None
     if not found:
         if period is None or _DATED.match(code):  # "last weeek", "2026-13"
-            turn.say(coach.text("report_bad_period", value=escape(args.strip()[:60])))
+            turn.say(deps.text("report_bad_period", value=escape(args.strip()[:60])))
         else:  # "NOPE", "NOPE last week"
-            turn.say(coach.text("report_unknown_group", code=escape(code[:64])))
+            turn.say(deps.text("report_unknown_group", code=escape(code[:64])))
         return None
     assert period is not None
-    return _request(coach, turn, cohort, period, default_period=not rest.strip())
+    return _request(turn, deps, cohort, period, default_period=not rest.strip())
 
 
-def _may_see_reports(coach: Coach, turn: Turn) -> bool:
+def _may_see_reports(turn: Turn, deps: Deps) -> bool:
     operative = turn.operative
     assert operative is not None
-    if coach.role_of(operative) not in (Role.MANAGER, Role.ADMIN, Role.FACILITATOR):
-        turn.say(coach.text("not_allowed"))
+    if deps.role_of(operative) not in (Role.MANAGER, Role.ADMIN, Role.FACILITATOR):
+        turn.say(deps.text("not_allowed"))
         return False
     return True
 
 
-def _is_facilitator(coach: Coach, turn: Turn) -> bool:
+def _is_facilitator(turn: Turn, deps: Deps) -> bool:
     assert turn.operative is not None
-    return coach.role_of(turn.operative) is Role.FACILITATOR
+    return deps.role_of(turn.operative) is Role.FACILITATOR
 
 
-def _visible_by_code(coach: Coach, turn: Turn, code: str) -> Cohort | None:
+def _visible_by_code(turn: Turn, deps: Deps, code: str) -> Cohort | None:
     """The group a typed code names, if the sender may see it."""
     cohort = turn.uow.cohorts.by_code(code) if GROUP_CODE.match(code) else None
-    return cohort if cohort is not None and _visible(coach, turn, cohort) else None
+    return cohort if cohort is not None and _visible(turn, deps, cohort) else None
 
 
-def _visible(coach: Coach, turn: Turn, cohort: Cohort) -> bool:
+def _visible(turn: Turn, deps: Deps, cohort: Cohort) -> bool:
     assert turn.operative is not None
     if cohort.id is None:
         return False
-    return not _is_facilitator(coach, turn) or cohort.created_by == turn.operative.telegram_id
+    return not _is_facilitator(turn, deps) or cohort.created_by == turn.operative.telegram_id
 
 
 def _request(
-    coach: Coach,
     turn: Turn,
+    deps: Deps,
     cohort: Cohort | None,
     period: Period,
     *,
     default_period: bool,
 ) -> Request | None:
     """The request for one group, or (``None``) every group the sender may see."""
-    facilitator = _is_facilitator(coach, turn)
+    facilitator = _is_facilitator(turn, deps)
     if isinstance(cohort, Cohort):
         assert cohort.id is not None
         return Request(
@@ -150,18 +150,18 @@ def _request(
             default_period,
         )
     if not facilitator:
-        group = coach.text("report_all_groups")
+        group = deps.text("report_all_groups")
         return Request(group, Scope(), period, False, "all", None, default_period)
     operative = turn.operative
     assert operative is not None
     cohorts = [c for c in turn.uow.cohorts.created_by(operative.telegram_id) if c.id is not None]
     if not cohorts:
-        turn.say(coach.text("report_no_groups"))
+        turn.say(deps.text("report_no_groups"))
         return None
     if len(cohorts) == 1:
-        return _request(coach, turn, cohorts[0], period, default_period=default_period)
+        return _request(turn, deps, cohorts[0], period, default_period=default_period)
     ids = frozenset(c.id for c in cohorts if c.id is not None)
-    group = coach.text("report_your_groups")
+    group = deps.text("report_your_groups")
     return Request(group, Scope(ids), period, True, "mine", None, default_period)
 
 
@@ -172,68 +172,68 @@ def _slug(cohort: Cohort) -> str:
     return slug or f"group-{cohort.id}"
 
 
-def summary_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def summary_command(turn: Turn, deps: Deps, args: str) -> None:
     """/summary [cohort] [period]: a short text, then one chart."""
-    request = resolve(coach, turn, args)
+    request = resolve(turn, deps, args)
     if request is not None:
-        _summary(coach, turn, request)
+        _summary(turn, deps, request)
 
 
-def export_command(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def export_command(turn: Turn, deps: Deps, args: str) -> None:
     """/export [cohort] [period]: the spreadsheet, as a document."""
-    request = resolve(coach, turn, args)
+    request = resolve(turn, deps, args)
     if request is not None:
-        _export(coach, turn, request)
+        _export(turn, deps, request)
 
 
-def report_button(coach: Coach, turn: Turn, pressed: ShowReport) -> None:
+def report_button(turn: Turn, deps: Deps, pressed: ShowReport) -> None:
     """A group from the picker, or "this week so far": the same as typing it."""
-    if not _may_see_reports(coach, turn):
+    if not _may_see_reports(turn, deps):
         return
     assert turn.operative is not None
     zone = turn.operative.timezone
     cohort = None
     if pressed.cohort_id is not None:
         cohort = turn.uow.cohorts.by_id(pressed.cohort_id)
-        if cohort is None or not _visible(coach, turn, cohort):
-            turn.say(coach.text("button_expired"))
+        if cohort is None or not _visible(turn, deps, cohort):
+            turn.say(deps.text("button_expired"))
             return
     if pressed.days is None:
         period = parse_period("this week", turn.today, zone)
     else:
         period = checked_period(*pressed.days, zone)
     if period is None:
-        turn.say(coach.text("button_expired"))
+        turn.say(deps.text("button_expired"))
         return
     # A group picked under a report of the default period is still that period.
     default = parse_period("", turn.today, zone)
-    request = _request(coach, turn, cohort, period, default_period=period == default)
+    request = _request(turn, deps, cohort, period, default_period=period == default)
     if request is None:
         return
     if pressed.kind == "summary":
-        _summary(coach, turn, request)
+        _summary(turn, deps, request)
     else:
-        _export(coach, turn, request)
+        _export(turn, deps, request)
 
 
-def _summary(coach: Coach, turn: Turn, request: Request) -> None:
+def _summary(turn: Turn, deps: Deps, request: Request) -> None:
     report = build_report(turn.uow.reports, request.scope, request.period, request.group)
-    names = coach.library.titles()
-    turn.say(summary_text(report, coach.text, names))
+    names = deps.library.titles()
+    turn.say(summary_text(report, deps.text, names))
     if not (report.withheld or report.empty):
         from bot.reporting.chart import render_chart
 
-        png = render_chart(chart_data(report, coach.text, names))
+        png = render_chart(chart_data(report, deps.text, names))
         turn.replies.append(
             Reply(
-                coach.text("report_chart_caption"),
+                deps.text("report_chart_caption"),
                 image=Attachment(_file_name(request, "png"), png),
             )
         )
-    _offer_choices(coach, turn, request, report, "summary")
+    _offer_choices(turn, deps, request, report, "summary")
 
 
-def _export(coach: Coach, turn: Turn, request: Request) -> None:
+def _export(turn: Turn, deps: Deps, request: Request) -> None:
     """The workbook, always with the same sheets and columns: a group too small to show
     has every figure held back and marked, rather than no workbook."""
     report = build_report(turn.uow.reports, request.scope, request.period, request.group)
@@ -246,25 +246,25 @@ def _export(coach: Coach, turn: Turn, request: Request) -> None:
     from bot.reporting.export import write_xlsx
 
     buffer = io.BytesIO()
-    write_xlsx(document(report, coach.text, coach.library.titles(), individuals), buffer)
+    write_xlsx(document(report, deps.text, deps.library.titles(), individuals), buffer)
     group, period = escape(request.group), period_label(request.period)
     if report.withheld:
-        caption = coach.text(
+        caption = deps.text(
             "report_export_caption_held_back", group=group, period=period, floor=PRIVACY_FLOOR
         )
     elif report.empty:
-        caption = summary_text(report, coach.text, {})
+        caption = summary_text(report, deps.text, {})
     else:
         key = "report_export_caption_people" if individuals is not None else "report_export_caption"
-        caption = coach.text(key, group=group, period=period)
+        caption = deps.text(key, group=group, period=period)
     turn.replies.append(
         Reply(caption, document=Attachment(_file_name(request, "xlsx"), buffer.getvalue()))
     )
-    _offer_choices(coach, turn, request, report, "export")
+    _offer_choices(turn, deps, request, report, "export")
 
 
 def _offer_choices(
-    coach: Coach, turn: Turn, request: Request, report: Report, kind: ReportKind
+    turn: Turn, deps: Deps, request: Request, report: Report, kind: ReportKind
 ) -> None:
     """What to offer after a report, as buttons: this week so far, when the default
     period has nothing to show but people have joined since; and for several groups,
@@ -276,28 +276,28 @@ def _offer_choices(
         assert this_week is not None
         now = turn.uow.reports.figures(request.scope, this_week).membership.enrolled
         if now > report.figures.membership.enrolled:
-            lines.append(coach.text("report_try_this_week"))
+            lines.append(deps.text("report_try_this_week"))
             rows.append(
                 (
                     button(
-                        coach.text("report_button_this_week"),
+                        deps.text("report_button_this_week"),
                         ShowReport(kind, request.cohort_id, None),
                     ),
                 )
             )
     if request.cohort_id is None:
-        picker = _picker(coach, turn, request.period, kind)
+        picker = _picker(turn, deps, request.period, kind)
         if picker:
-            lines.append(coach.text("report_pick_group"))
+            lines.append(deps.text("report_pick_group"))
             rows.extend(picker)
     if rows:
         turn.say("\n".join(lines), tuple(rows))
 
 
-def _picker(coach: Coach, turn: Turn, period: Period, kind: ReportKind) -> list[tuple[Button, ...]]:
+def _picker(turn: Turn, deps: Deps, period: Period, kind: ReportKind) -> list[tuple[Button, ...]]:
     """A button per group the sender may see, named (never by code): open groups first,
     newest first; two groups of the same name are told apart by their dates."""
-    cohorts = [c for c in turn.uow.cohorts.all() if _visible(coach, turn, c)]
+    cohorts = [c for c in turn.uow.cohorts.all() if _visible(turn, deps, c)]
     cohorts.sort(key=lambda c: (not c.is_open, -(c.id or 0)))
     cohorts = cohorts[:MAX_PICKER_GROUPS]
     names = [c.name for c in cohorts]
