@@ -559,7 +559,7 @@ def child(mode: str, database: Path) -> dict[str, Any]:
 
 
 def _baseline_summary(database: Path) -> dict[str, Any]:
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
     from bot.core.reports.figures import Report, chart_data, summary_text
     from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
@@ -584,7 +584,7 @@ def _baseline_export(database: Path) -> dict[str, Any]:
     """Load everything, compute in Python, and build the workbook in memory."""
     from openpyxl import Workbook
 
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
     from bot.core.reports.figures import Report, document
     from bot.core.reports.periods import parse_period
 

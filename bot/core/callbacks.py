@@ -53,6 +53,7 @@ _ITEM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}", re.ASCII)
 #: An IANA zone name as a button can carry it ("Europe/London").
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+/-]{0,49}", re.ASCII)
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,9}", re.ASCII)
+_DAY = re.compile(r"[1-9][0-9]{3}[01][0-9][0-3][0-9]", re.ASCII)
 
 
 def number(text: str, low: int, high: int) -> int | None:
@@ -69,6 +70,16 @@ def number(text: str, low: int, high: int) -> int | None:
 
 def _row_id(text: str) -> int | None:
     return number(text, 1, MAX_ROW_ID)
+
+
+def _day(text: str) -> date | None:
+    """A date written YYYYMMDD (canonical: eight ASCII digits), or None."""
+    if not _DAY.fullmatch(text):
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
 
 
 def _item_id(text: str) -> str | None:
@@ -198,6 +209,16 @@ class SetTrade:
 
 
 @dataclass(frozen=True)
+class SetDailyPrompts:
+    """Daily scenarios on or off (offered in /settings to facilitators, managers, admins)."""
+
+    on: bool
+
+    def encode(self) -> str:
+        return f"set:pr:{'on' if self.on else 'off'}"
+
+
+@dataclass(frozen=True)
 class Answer:
     """A quick reply under a scenario prompt: option ``option`` of ``prompt_id``."""
 
@@ -220,10 +241,28 @@ class ShowTip:
 
 @dataclass(frozen=True)
 class CloseCohort:
+    """ "Close this group": asks for confirmation first (see :class:`CohortAction`)."""
+
     cohort_id: int
 
     def encode(self) -> str:
         return f"coh:close:{self.cohort_id}"
+
+
+CohortVerb = Literal["show", "link", "sum", "shut", "keep"]
+_COHORT_VERBS: Final[tuple[CohortVerb, ...]] = ("show", "link", "sum", "shut", "keep")
+
+
+@dataclass(frozen=True)
+class CohortAction:
+    """A group's card in /cohorts: show it, its link and QR code again, its summary;
+    and the answers to "close it?": "shut" (yes) or "keep" (no: the card again)."""
+
+    verb: CohortVerb
+    cohort_id: int
+
+    def encode(self) -> str:
+        return f"coh:{self.verb}:{self.cohort_id}"
 
 
 @dataclass(frozen=True)
@@ -260,6 +299,22 @@ class ScheduleFollowUp:
 
     def encode(self) -> str:
         return f"fu:at:{self.follow_up_id}:{self.choice}"
+
+
+@dataclass(frozen=True)
+class ScheduleFollowUpOn:
+    """Send a drafted follow-up at 08:00 (the author's time) on ``day``.
+
+    The day travels in the button, so the button means what its label said whichever
+    day it is pressed."""
+
+    follow_up_id: int
+    day: date
+
+    def encode(self) -> str:
+        return (
+            f"fu:on:{self.follow_up_id}:{self.day.year:04d}{self.day.month:02d}{self.day.day:02d}"
+        )
 
 
 @dataclass(frozen=True)
@@ -339,12 +394,15 @@ Payload = (
     | SetZone
     | TypeZone
     | SetTrade
+    | SetDailyPrompts
     | Answer
     | ShowTip
     | CloseCohort
+    | CohortAction
     | FollowUpCohort
     | FollowUpAction
     | ScheduleFollowUp
+    | ScheduleFollowUpOn
     | ListCommitments
     | ShareName
     | CheckCommitment
@@ -406,6 +464,8 @@ def _settings(rest: list[str]) -> Payload | None:
             return SaveDays(value)
         case ["tz", "other"]:
             return TypeZone()
+        case ["pr", choice] if choice in ("on", "off"):
+            return SetDailyPrompts(choice == "on")
         case ["tr", "skip"]:
             return SetTrade(None)
         case ["tr", trade] if trade in _TRADES:
@@ -435,6 +495,8 @@ def _cohort(rest: list[str]) -> Payload | None:
     match rest:
         case ["close", cohort] if (cohort_id := _row_id(cohort)) is not None:
             return CloseCohort(cohort_id)
+        case [verb, cohort] if verb in _COHORT_VERBS and (cohort_id := _row_id(cohort)) is not None:
+            return CohortAction(_COHORT_VERBS[_COHORT_VERBS.index(verb)], cohort_id)
     return None
 
 
@@ -448,6 +510,10 @@ def _follow_up(rest: list[str]) -> Payload | None:
             value := number(choice, 0, MAX_CHOICE)
         ) is not None:
             return ScheduleFollowUp(draft_id, value)
+        case ["on", draft, day] if (draft_id := _row_id(draft)) is not None and (
+            when := _day(day)
+        ) is not None:
+            return ScheduleFollowUpOn(draft_id, when)
     return None
 
 

@@ -36,7 +36,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from bot.core.reports.figures import PRIVACY_FLOOR, Document, CellKind, Metric, Suppressed, Value
+from bot.core.reports.figures import PRIVACY_FLOOR, CellKind, Document, Metric, Suppressed, Value
 
 FORMATS: Final = ("csv", "xlsx", "json")
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")

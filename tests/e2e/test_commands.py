@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.model import Cohort, Role
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.fake_bot_api import FakeBotAPI
 

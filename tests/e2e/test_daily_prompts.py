@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.core.coach import Coach
 from bot.core.model import Delivery, Kind, Status
+from bot.core.router import Coach
 from tests.e2e.conftest import Scheduler
 from tests.fake_bot_api import FakeBotAPI, FakeUser, SentMessage
 

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.model import Cohort, Role
+from bot.core.router import Coach
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests import reports_dataset as data
 from tests.fake_bot_api import FakeBotAPI, FakeUser, SentMessage

@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.callbacks import decode
-from bot.core.coach import Coach
 from bot.core.content.html import html_problem, visible_length
 from bot.core.messages import ButtonPress, Command, Event, Sender, Text, Unsupported
 from bot.core.model import ContentGap, Role, Status
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.fuzzing import COMMANDS
 from tests.unit.conversation import Operative

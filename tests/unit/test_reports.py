@@ -22,7 +22,6 @@ from matplotlib import image
 from openpyxl import load_workbook
 
 from bot import cli
-from bot.core.coach import Coach, CoachConfig
 from bot.core.content.library import Library
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.jobs.planner import DailyPrompts
@@ -51,12 +50,14 @@ from bot.core.reports.ports import (
     TopicFigures,
     Weekly,
 )
+from bot.core.router import Coach, CoachConfig
 from bot.reporting.export import neutralise, write_csv, write_json, write_xlsx
+from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests import reports_dataset as data
-from tests.conftest import ADMIN_ID, CONTENT
+from tests.conftest import ADMIN_ID, BOT_USERNAME, CONTENT
 from tests.support import FakeClock
 
 LONDON = "Europe/London"
@@ -101,6 +102,8 @@ def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher)
         clock,
         CoachConfig(default_timezone=LONDON, admin_ids=frozenset({ADMIN_ID})),
         matcher,
+        renderers=REPORT_RENDERERS,
+        bot_username=BOT_USERNAME,
     )
     engine.dispose()
 
@@ -319,7 +322,7 @@ def test_weak_topics_first_and_small_topics_last() -> None:
 
 
 def _text() -> Any:
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
 
     return load_library(CONTENT).text
 
@@ -749,7 +752,7 @@ def test_report_command_errors_are_one_line(
 def queue(coach: Coach, clock: FakeClock, moment: datetime) -> int:
     clock.set(moment)
     with coach.uow_factory() as uow:
-        queued = queue_weekly_digests(coach, uow, moment)
+        queued = queue_weekly_digests(coach.deps, uow, moment)
         uow.commit()
     return queued
 
@@ -802,13 +805,13 @@ def test_planning_queues_the_digest_and_only_for_managers(
 ) -> None:
     ask(coach, ADMIN_ID, "/start")
     clock.set(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
-    planner = DailyPrompts(coach)
+    planner = DailyPrompts(coach.uow_factory, coach.deps)
     assert planner.plan().digests == 1
     assert planner.plan().digests == 0
     with coach.uow_factory() as uow:
         assert uow.outbox.counts(Kind.DIGEST) == {Delivery.PENDING: 1}
         admin = uow.operatives.get(ADMIN_ID)
-        assert admin is not None and coach.role_of(admin) is Role.ADMIN
+        assert admin is not None and coach.deps.role_of(admin) is Role.ADMIN
         assert uow.outbox.find(Kind.DIGEST, admin.id or 0, date(2026, 11, 16), "weekly") is None
 
 

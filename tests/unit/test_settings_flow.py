@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from bot.core.coach import Coach
+from bot.core.router import Coach
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored
 

@@ -19,16 +19,16 @@ so codes can't be probed. The privacy floor is applied in :mod:`bot.core.reports
 
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import ReportKind, ShowReport, button
 from bot.core.content.html import escape
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.messages import Attachment, Button, Reply
 from bot.core.model import Cohort, Role
 from bot.core.reports.figures import (
@@ -41,10 +41,6 @@ from bot.core.reports.figures import (
 )
 from bot.core.reports.periods import checked_period, parse_period, period_label
 from bot.core.reports.ports import Period, PersonFigures, Scope
-
-if TYPE_CHECKING:
-    from bot.core.deps import Deps, Turn
-    from bot.core.messages import Sender
 
 GROUP_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 #: A word meant as a date or a number of weeks ("0000-01", "31/2", "0w"), not a code.
@@ -221,9 +217,7 @@ def _summary(turn: Turn, deps: Deps, request: Request) -> None:
     names = deps.library.titles()
     turn.say(summary_text(report, deps.text, names))
     if not (report.withheld or report.empty):
-        from bot.reporting.chart import render_chart
-
-        png = render_chart(chart_data(report, deps.text, names))
+        png = deps.renderers.chart(chart_data(report, deps.text, names))
         turn.replies.append(
             Reply(
                 deps.text("report_chart_caption"),
@@ -243,10 +237,9 @@ def _export(turn: Turn, deps: Deps, request: Request) -> None:
         # about anyone in it, to a facilitator either.
         people = turn.uow.reports.people(request.scope, request.period)
         individuals = () if report.withheld else people
-    from bot.reporting.export import write_xlsx
-
-    buffer = io.BytesIO()
-    write_xlsx(document(report, deps.text, deps.library.titles(), individuals), buffer)
+    workbook = deps.renderers.workbook(
+        document(report, deps.text, deps.library.titles(), individuals)
+    )
     group, period = escape(request.group), period_label(request.period)
     if report.withheld:
         caption = deps.text(
@@ -257,9 +250,7 @@ def _export(turn: Turn, deps: Deps, request: Request) -> None:
     else:
         key = "report_export_caption_people" if individuals is not None else "report_export_caption"
         caption = deps.text(key, group=group, period=period)
-    turn.replies.append(
-        Reply(caption, document=Attachment(_file_name(request, "xlsx"), buffer.getvalue()))
-    )
+    turn.replies.append(Reply(caption, document=Attachment(_file_name(request, "xlsx"), workbook)))
     _offer_choices(turn, deps, request, report, "export")
 
 
@@ -328,3 +319,9 @@ def file_name(name: str, first: date, last: date, extension: str) -> str:
     """ "doorstep-coach-hull-north-2026-11-02-to-2026-11-29.xlsx": safe on any system."""
     safe = re.sub(r"[^A-Za-z0-9_-]", "", name)[:40] or "all"
     return f"doorstep-coach-{safe}-{first.isoformat()}-to-{last.isoformat()}.{extension}"
+
+
+ROUTES = Routes(
+    commands={"summary": summary_command, "export": export_command},
+    buttons={ShowReport: report_button},
+)

@@ -53,11 +53,6 @@ def window_closes(day: date, zone: str) -> datetime:
     return at_local(day, QUIET_FROM, zone)
 
 
-def is_quiet(operative: Operative, now: datetime) -> bool:
-    moment = local_now(operative, now).time()
-    return moment < QUIET_UNTIL or moment >= QUIET_FROM
-
-
 def is_paused_on(operative: Operative, day: date) -> bool:
     if operative.status is not Status.PAUSED:
         return False

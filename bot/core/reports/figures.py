@@ -2,7 +2,7 @@
 
     period = parse_period("4w", today=date(2026, 12, 2), timezone="Europe/London")  # periods.py
     report = build_report(uow.reports, Scope(), period, "All groups")
-    text = summary_text(report, coach.text, titles)
+    text = summary_text(report, deps.text, titles)
 
 The privacy floor lives here and only here: every figure about operatives is
 paired with how many operatives it is about, and when that is 1 to 4 (fewer than
