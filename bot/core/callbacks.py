@@ -357,6 +357,33 @@ class CheckCommitment:
         return f"cm:out:{self.outcome}"
 
 
+ReportKind = Literal["summary", "export"]
+_REPORT_KINDS: Final[dict[str, ReportKind]] = {"s": "summary", "e": "export"}
+#: A report button's days: "20261102-20261129" (both included).
+_REPORT_DAYS = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{4})(\d{2})(\d{2})", re.ASCII)
+
+
+@dataclass(frozen=True)
+class ShowReport:
+    """/summary or /export from a button: one group by its id (never its join code), or
+    None for every group the person may see; for fixed days, or None for this week so
+    far (offered when the default period has nothing to show yet)."""
+
+    kind: ReportKind
+    cohort_id: int | None
+    days: tuple[date, date] | None
+
+    def encode(self) -> str:
+        letter = "s" if self.kind == "summary" else "e"
+        group = "all" if self.cohort_id is None else str(self.cohort_id)
+        days = "week" if self.days is None else f"{_ymd(self.days[0])}-{_ymd(self.days[1])}"
+        return f"rep:{letter}:{group}:{days}"
+
+
+def _ymd(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 @dataclass(frozen=True)
 class Expired:
     """Data that names no button the bot offers (now): "that button has expired"."""
@@ -388,6 +415,7 @@ Payload = (
     | ListCommitments
     | ShareName
     | CheckCommitment
+    | ShowReport
 )
 
 
@@ -511,6 +539,26 @@ def _commitment(rest: list[str]) -> Payload | None:
     return None
 
 
+def _report(rest: list[str]) -> Payload | None:
+    match rest:
+        case [letter, group, days] if letter in _REPORT_KINDS:
+            cohort_id = None if group == "all" else _row_id(group)
+            if cohort_id is None and group != "all":
+                return None
+            if days == "week":
+                return ShowReport(_REPORT_KINDS[letter], cohort_id, None)
+            match = _REPORT_DAYS.fullmatch(days)
+            if match is None:
+                return None
+            try:
+                first = date(int(match[1]), int(match[2]), int(match[3]))
+                last = date(int(match[4]), int(match[5]), int(match[6]))
+            except ValueError:  # 30 February, month 13, year 0
+                return None
+            return ShowReport(_REPORT_KINDS[letter], cohort_id, (first, last))
+    return None
+
+
 _READERS: Final[dict[str, Callable[[list[str]], Payload | None]]] = {
     "stop": _stop,
     "forget": _forget,
@@ -522,6 +570,7 @@ _READERS: Final[dict[str, Callable[[list[str]], Payload | None]]] = {
     "coh": _cohort,
     "fu": _follow_up,
     "cm": _commitment,
+    "rep": _report,
 }
 
 

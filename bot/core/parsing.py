@@ -9,7 +9,7 @@ refuse them), "Europe" is not a time zone (``ZoneInfo`` raises
 The other kinds live beside the rules they serve:
 
 - dates: :func:`bot.core.policy.dates.parse_day`;
-- report periods: :func:`bot.core.reports.figures.parse_period`;
+- report periods: :func:`bot.core.reports.periods.parse_period`;
 - button data and waiting states: :func:`bot.core.callbacks.decode` and
   :func:`bot.core.callbacks.waiting`.
 """

@@ -38,6 +38,7 @@ from bot.core.callbacks import (
     SetPromptTime,
     SetZone,
     ShareName,
+    ShowReport,
     ShowTip,
     StepReply,
     StopChoice,
@@ -82,6 +83,12 @@ PAYLOADS: st.SearchStrategy[Payload] = st.one_of(
     st.builds(ListCommitments, ROW_IDS),
     st.builds(ShareName, st.booleans()),
     st.builds(CheckCommitment, st.sampled_from(["kept", "partly", "not_yet"])),
+    st.builds(
+        ShowReport,
+        st.sampled_from(["summary", "export"]),
+        st.one_of(st.none(), ROW_IDS),
+        st.one_of(st.none(), st.tuples(st.dates(), st.dates())),
+    ),
 )
 WAITING: st.SearchStrategy[Waiting] = st.one_of(
     st.builds(AnswerTo, ITEM_IDS),
@@ -137,6 +144,13 @@ def test_a_forged_number_inside_real_data_expires(payload: Payload, bad: str) ->
         "set:tz:Europe/London:extra",
         "x" * 65,
         "tip:" + "a" * 41,
+        "rep:s:HULL1:20261102-20261129",
+        "rep:s:0:20261102-20261129",
+        "rep:x:all:week",
+        "rep:e:all:20260230-20260301",
+        "rep:s:all:2026112-20261129",
+        "rep:s:all:month",
+        "rep:s:12:20261102-20261129:x",
     ],
 )
 def test_forged_payloads_expire(data: str) -> None:

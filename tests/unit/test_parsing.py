@@ -23,7 +23,7 @@ from bot.core.parsing import (
     whole_number,
 )
 from bot.core.policy.dates import parse_day
-from bot.core.reports.figures import MAX_DAYS, parse_period
+from bot.core.reports.periods import MAX_DAYS, parse_period
 
 #: Text as people type it, and the shapes the parsers look for, with odd digits mixed in.
 DIGITS = st.sampled_from("0123456789²³¹٣٤۵१௫０１")
