@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.callbacks import Answer, AnswerTo, SetPromptTime
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
 from bot.core.model import Cohort, Delivery, EventType, Kind, Status
 from bot.settings import Settings
 from bot.wiring import Runtime, build_runtime

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
-from bot.core.coach import Coach
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.jobs.updates import KEEP_FOR, SeenUpdates
 from bot.core.model import Status
+from bot.core.router import Coach
 from tests.storage.test_storage import sample, uow_factory
 from tests.support import FakeClock
 
@@ -103,8 +103,9 @@ def test_a_pause_the_planner_ends_keeps_a_change_made_since_it_read_the_operativ
         operative.prompt_time = time(18, 30)
         uow.operatives.save(operative)
         uow.commit()
+    planner = DailyPrompts(coach.uow_factory, coach.deps)
     with coach.uow_factory() as uow:
-        assert DailyPrompts(coach)._end_pauses(uow, read_by_the_plan, clock()) == 1
+        assert planner._end_pauses(uow, read_by_the_plan, clock()) == 1
         uow.commit()
     with coach.uow_factory() as uow:
         kept = uow.operatives.get(62)

@@ -1,6 +1,6 @@
 """Daily prompts: who is due what, written to the outbox before anything is sent.
 
-    planner = DailyPrompts(deps)
+    planner = DailyPrompts(uow_factory, deps)
     planner.plan()           # every minute or so: today's prompts, reminders, check-ins
     planner.send_now("HULL") # a facilitator's "send now" for one cohort
 
@@ -14,20 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
+from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, scenario_awaited, waiting
 from bot.core.deps import Deps
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
-from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.handlers.follow_ups import report_follow_ups
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
-    EngagementEvent,
-    EventType,
     Kind,
     Operative,
     OutboxMessage,
     Status,
+    happened_to,
 )
 from bot.core.policy.history import RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import (
@@ -42,7 +41,7 @@ from bot.core.policy.scheduling import (
     why_not_now,
 )
 from bot.core.policy.selection import next_prompt
-from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 
 #: How far back planning looks at what each operative was sent and answered.
 HISTORY_DAYS = 180
@@ -91,8 +90,9 @@ def _pause_over(operative: Operative, today: date) -> bool:
 
 
 class DailyPrompts:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = coach
+    def __init__(self, uow_factory: UnitOfWorkFactory, deps: Deps) -> None:
+        self.uow_factory = uow_factory
+        self.deps = deps
 
     # -- reading the past --------------------------------------------------------
 
@@ -111,10 +111,14 @@ class DailyPrompts:
         """Queue what is due now. Safe to run as often as you like."""
         now = self.deps.clock()
         plan = Plan()
-        with self.deps.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
-            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            due = [
+                (op, day)
+                for op in operatives
+                if self.deps.gets_daily_prompts(op) and (day := prompt_due(op, now)) is not None
+            ]
             days = {day for _, day in due}
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
@@ -146,9 +150,11 @@ class DailyPrompts:
         at 07:00 if it is earlier than that), on their working days only."""
         now = self.deps.clock()
         plan = Plan()
-        with self.deps.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            # Facilitators, managers and admins get scenarios only if they chose them.
+            operatives = [op for op in operatives if self.deps.gets_daily_prompts(op)]
             plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
@@ -215,12 +221,10 @@ class DailyPrompts:
             # handled meanwhile on another replica), and that change must stay.
             current = uow.operatives.lock(operative.telegram_id)
             if current is not None and _pause_over(current, today):
-                current.status = operative.status = Status.ACTIVE
-                current.paused_until = operative.paused_until = None
+                happened = current.resume(auto=True)
+                operative.resume(auto=True)  # the plan goes on with them active
                 uow.operatives.save(current)
-                uow.events.record(
-                    EngagementEvent(EventType.RESUMED, operative.id, now, {"auto": True})
-                )
+                uow.events.record_many(happened_to(operative.id, now, happened))
                 ended += 1
         return ended
 
@@ -293,7 +297,7 @@ class DailyPrompts:
             for message in messages
             if message.local_date == today_of[op_id]
             and message.prompt_id is not None
-            and waiting(by_id[op_id].awaiting) == AnswerTo(message.prompt_id)
+            and scenario_awaited(waiting(by_id[op_id].awaiting)) == AnswerTo(message.prompt_id)
             and message.sent_at is not None
             and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
             and remind_at <= now
