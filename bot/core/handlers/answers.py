@@ -22,7 +22,7 @@ from bot.core.matching.matcher import Confidence, Route
 from bot.core.matching.waiting import reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
-from bot.core.policy.scheduling import streak
+from bot.core.policy.streaks import streak
 
 if TYPE_CHECKING:
     from bot.core.coach import Coach, Turn
@@ -71,7 +71,11 @@ def _feedback(
         "",
         coach.text("model_answer", answer=prompt.model_answer),
     ]
-    days = streak(coach.record(turn).days, turn.today)
+    operative = turn.operative
+    assert operative is not None and operative.id is not None
+    # The latest prompt day carries the counts before it: no need to read the history.
+    latest = turn.uow.events.latest_prompt_days({operative.id: turn.today})
+    days = streak(latest.values(), turn.today)
     if days >= 2:
         lines += ["", coach.text("streak", days=days)]
     return "\n".join(lines)
