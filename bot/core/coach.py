@@ -75,7 +75,7 @@ from bot.core.model import (
 )
 from bot.core.parsing import looks_numeric, parse_invite_code, whole_number
 from bot.core.policy.dates import parse_day
-from bot.core.policy.history import Record, record_of
+from bot.core.policy.history import HISTORY_DAYS, RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import local_now, snoozed
 from bot.core.policy.selection import next_prompt
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -485,10 +485,13 @@ class Coach:
     # -- prompts -----------------------------------------------------------------
 
     def record(self, turn: Turn) -> Record:
-        """What this operative has been sent and how they answered, by local date."""
+        """What this operative has been sent and how they answered, by local date: the
+        planner's bounded look back, so /practice and daily prompts choose alike."""
         operative = _known(turn)
         assert operative.id is not None
-        return record_of(operative, turn.uow.events.of(operative.id))
+        since = self.clock() - timedelta(days=HISTORY_DAYS)
+        events = turn.uow.events.of_many([operative.id], RECORD_EVENTS, since)
+        return record_of(operative, events.get(operative.id, []))
 
     def _later(self, turn: Turn, sender: Sender, args: str) -> None:
         """Snooze today's prompt an hour: move it if it hasn't gone, else a nudge later."""

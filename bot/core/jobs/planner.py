@@ -29,7 +29,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
-from bot.core.policy.history import RECORD_EVENTS, Record, record_of
+from bot.core.policy.history import HISTORY_DAYS, RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import (
     MISSES_BEFORE_CHECK_IN,
     is_working_day,
@@ -44,8 +44,6 @@ from bot.core.policy.selection import next_prompt
 from bot.core.policy.streaks import PromptDay, misses_in_a_row
 from bot.core.ports import UnitOfWork
 
-#: How far back planning looks at what each operative was sent and answered.
-HISTORY_DAYS = 180
 #: Mon, Wed and Fri, as a working-days bit mask.
 THREE_A_WEEK = (1 << 0) | (1 << 2) | (1 << 4)
 #: The check-in's "take a break" pauses for this many days.

@@ -12,6 +12,9 @@ from bot.core.policy.selection import Answer, History, Sent
 
 #: The event types a record is built from.
 RECORD_EVENTS = (EventType.PROMPT_SENT, EventType.ANSWERED, EventType.CHECK_IN_SENT)
+#: How far back a record looks (daily prompts and /practice alike): a bounded read,
+#: whatever the length of someone's history.
+HISTORY_DAYS = 180
 
 
 @dataclass(frozen=True)
