@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -47,22 +48,47 @@ def zones_of(session: Session, operative_ids: Iterable[int]) -> dict[int, str]:
 
 def latest_days(session: Session, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
     """Each operative's latest prompt day on or before their date: one indexed look-up
-    each (by operative and day), however long their history."""
+    each (by operative and day), however long their history; one statement for all
+    the operatives sharing a date."""
+    by_date: dict[date, list[int]] = {}
+    for operative_id, day in on_or_before.items():
+        by_date.setdefault(day, []).append(operative_id)
     found: dict[int, PromptDay] = {}
     row = PromptReplyRow
-    for operative_id, day in on_or_before.items():
-        latest = session.execute(
-            select(row.prompt_day, row.answered_that_day, row.run_before, row.misses_before)
-            .where(
-                row.operative_id == operative_id,
-                row.prompt_day.is_not(None),
-                row.prompt_day <= day,
+    for day, ids in by_date.items():
+        for start in range(0, len(ids), 500):
+            latest_row = (
+                select(row.id)
+                .where(
+                    row.operative_id == OperativeRow.id,
+                    row.prompt_day.is_not(None),
+                    row.prompt_day <= day,
+                )
+                .order_by(row.prompt_day.desc(), row.id.desc())
+                .limit(1)
+                .correlate(OperativeRow)
+                .scalar_subquery()
             )
-            .order_by(row.prompt_day.desc(), row.id.desc())
-            .limit(1)
-        ).first()
-        if latest is not None and latest[0] is not None:
-            found[operative_id] = PromptDay(latest[0], bool(latest[1]), latest[2], latest[3])
+            latest = (
+                select(OperativeRow.id.label("op"), latest_row.label("row_id"))
+                .where(OperativeRow.id.in_(sorted(ids[start : start + 500])))
+                .subquery("latest")
+            )
+            rows = session.execute(
+                select(
+                    latest.c.op,
+                    row.prompt_day,
+                    row.answered_that_day,
+                    row.run_before,
+                    row.misses_before,
+                ).join(row, row.id == latest.c.row_id)
+            )
+            for values in rows:
+                op, prompt_day, answered, run_before, misses_before = cast(
+                    tuple[int, date | None, bool, int, int], tuple(values)
+                )
+                if prompt_day is not None:
+                    found[op] = PromptDay(prompt_day, bool(answered), run_before, misses_before)
     return found
 
 
