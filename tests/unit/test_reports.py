@@ -44,7 +44,7 @@ from bot.core.reports.figures import (
 )
 from bot.core.reports.ports import (
     Activity,
-    Commitments,
+    CommitmentFigures,
     Figures,
     Membership,
     Period,
@@ -211,7 +211,7 @@ def _figures(enrolled: int, topics: tuple[TopicFigures, ...] = ()) -> Figures:
         Weekly(week, ((date(2026, 11, 9), week),)),
         topics,
         (enrolled, 0, 0, 0, 0),
-        Commitments(),
+        CommitmentFigures(),
     )
 
 

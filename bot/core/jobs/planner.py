@@ -1,6 +1,6 @@
 """Daily prompts: who is due what, written to the outbox before anything is sent.
 
-    planner = DailyPrompts(coach)
+    planner = DailyPrompts(deps)
     planner.plan()           # every minute or so: today's prompts, reminders, check-ins
     planner.send_now("HULL") # a facilitator's "send now" for one cohort
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
-from bot.core.coach import Coach
+from bot.core.deps import Deps
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
 from bot.core.handlers.facilitation import report_follow_ups
@@ -80,8 +80,8 @@ def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
 
 
 class DailyPrompts:
-    def __init__(self, coach: Coach) -> None:
-        self.coach = coach
+    def __init__(self, deps: Deps) -> None:
+        self.deps = coach
 
     # -- reading the past --------------------------------------------------------
 
@@ -98,9 +98,9 @@ class DailyPrompts:
 
     def plan(self) -> Plan:
         """Queue what is due now. Safe to run as often as you like."""
-        now = self.coach.clock()
+        now = self.deps.clock()
         plan = Plan()
-        with self.coach.uow_factory() as uow:
+        with self.deps.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
             due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
@@ -128,17 +128,17 @@ class DailyPrompts:
                 last = prompt_days.get(operative.id)
                 self._queue_for_today(uow, operative, day, now, now, record, last, plan)
             plan.reminders = self._queue_reminders(uow, operatives, now)
-            plan.follow_up_reports = report_follow_ups(self.coach, uow, now)
-            plan.digests = queue_weekly_digests(self.coach, uow, now)
+            plan.follow_up_reports = report_follow_ups(self.deps, uow, now)
+            plan.digests = queue_weekly_digests(self.deps, uow, now)
             uow.commit()
         return plan
 
     def send_now(self, cohort_id: int | None = None) -> Plan:
         """Queue today's prompt for every operative who hasn't had one today, now (or
         at 07:00 if it is earlier than that), on their working days only."""
-        now = self.coach.clock()
+        now = self.deps.clock()
         plan = Plan()
-        with self.coach.uow_factory() as uow:
+        with self.deps.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
             plan.considered = len(operatives)
@@ -193,10 +193,10 @@ class DailyPrompts:
         done: set[str],
     ) -> bool:
         """Queue today's post-workshop step, if one is due; True if it was."""
-        step = sequence.due_step(self.coach.library.sequence, workshop, day, done)
+        step = sequence.due_step(self.deps.library.sequence, workshop, day, done)
         if step is None:
             return False
-        message = sequence.step_message(self.coach, uow, operative, step, day, now)
+        message = sequence.step_message(self.deps, uow, operative, step, day, now)
         return message is not None and uow.outbox.add(message, now)
 
     def _end_pauses(self, uow: UnitOfWork, operatives: Sequence[Operative], now: datetime) -> int:
@@ -238,11 +238,11 @@ class DailyPrompts:
                 plan.check_ins += 1
             return
         prompt = next_prompt(
-            self.coach.library, record.history, day, operative.telegram_id, operative.trade
+            self.deps.library, record.history, day, operative.telegram_id, operative.trade
         )
         if prompt is None:
             return
-        reply = answering.prompt_reply(self.coach, prompt, operative.telegram_id, day)
+        reply = answering.prompt_reply(self.deps, prompt, operative.telegram_id, day)
         message = OutboxMessage(
             kind=Kind.PROMPT,
             operative_id=operative.id,
@@ -259,7 +259,7 @@ class DailyPrompts:
 
     def _check_in(self, operative: Operative, day: date, at: datetime) -> OutboxMessage:
         assert operative.id is not None
-        text = self.coach.text
+        text = self.deps.text
         return OutboxMessage(
             kind=Kind.CHECK_IN,
             operative_id=operative.id,
@@ -304,7 +304,7 @@ class DailyPrompts:
                 operative_id=operative.id,
                 chat_id=operative.telegram_id,
                 local_date=message.local_date,
-                text=self.coach.text("reminder"),
+                text=self.deps.text("reminder"),
                 due_at=now,
                 prompt_id=message.prompt_id,
             )
