@@ -28,12 +28,12 @@ from typing import Any
 from sqlalchemy import delete, update
 
 from bot.core.callbacks import Answer, AnswerTo
-from bot.core.coach import Coach, CoachConfig
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from bot.core.messages import ButtonPress, Sender
 from bot.core.model import EngagementEvent, EventType, Operative
 from bot.core.policy.streaks import PromptDay, carried, local_day
+from bot.core.router import Coach, CoachConfig
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.models import EventRow, PromptReplyRow
@@ -187,7 +187,7 @@ def run() -> dict[str, dict[str, float]]:
                     )
                     .values(first_reply_at=None, answered_that_day=False)
                 )
-                uow.operatives.set_awaiting(operative_id, AnswerTo(today_item).encode())
+                uow.operatives.set_awaiting_many([(operative_id, AnswerTo(today_item).encode())])
                 uow.commit()
 
         def replies(names: tuple[str, ...]) -> dict[str, tuple[list[float], str]]:

@@ -35,8 +35,6 @@ class OperativeRepository(Protocol):
 
     def by_id(self, operative_id: int) -> Operative | None: ...
 
-    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None: ...
-
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None: ...
 
     def with_status(
@@ -116,7 +114,7 @@ class Outbox(Protocol):
     # The writes below that take a ``token`` change only messages that claim still holds.
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool: ...
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:

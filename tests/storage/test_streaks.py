@@ -18,7 +18,6 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, select, update
 
-from bot.core.coach import Coach, CoachConfig
 from bot.core.content.library import Library
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
@@ -27,6 +26,7 @@ from bot.core.messages import ButtonPress, Sender
 from bot.core.model import Cohort, EngagementEvent, Kind, Operative
 from bot.core.policy.streaks import LAPSE_DAYS
 from bot.core.reports.ports import STREAK_BANDS, Period, Scope
+from bot.core.router import Coach, CoachConfig
 from bot.storage.database import make_session_factory
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.models import PromptReplyRow
@@ -217,7 +217,7 @@ def test_the_coach_the_planner_and_the_reports_agree(coach: Coach, stories: list
         streak, misses = expected(story.prompt_days(), story.today())
         op, cohort, _ = made[story.name]
         assert reported(coach, story, cohort) == (streak, band(streak)), story.name
-    DailyPrompts(coach).plan()
+    DailyPrompts(coach.uow_factory, coach.deps).plan()
     deliveries = Deliveries(coach.uow_factory, coach.clock)
     for story in stories:
         streak, misses = expected(story.prompt_days(), story.today())
@@ -285,7 +285,7 @@ def test_the_migration_fills_the_state_as_recording_does(
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
+        command.downgrade(config, "0012")
     if engine.dialect.name == "sqlite":  # the columns stay there (see 0011): wipe them
         with engine.begin() as connection:
             connection.execute(

@@ -1,6 +1,6 @@
 """Daily prompts: who is due what, written to the outbox before anything is sent.
 
-    planner = DailyPrompts(deps)
+    planner = DailyPrompts(uow_factory, deps)
     planner.plan()           # every minute or so: today's prompts, reminders, check-ins
     planner.send_now("HULL") # a facilitator's "send now" for one cohort
 
@@ -14,20 +14,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
+from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, scenario_awaited, waiting
 from bot.core.deps import Deps
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
-from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.handlers.follow_ups import report_follow_ups
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
-    EngagementEvent,
-    EventType,
     Kind,
     Operative,
     OutboxMessage,
     Status,
+    happened_to,
 )
 from bot.core.policy.history import HISTORY_DAYS, RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import (
@@ -42,7 +41,7 @@ from bot.core.policy.scheduling import (
 )
 from bot.core.policy.selection import next_prompt
 from bot.core.policy.streaks import PromptDay, misses_in_a_row
-from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 
 #: Mon, Wed and Fri, as a working-days bit mask.
 THREE_A_WEEK = (1 << 0) | (1 << 2) | (1 << 4)
@@ -80,8 +79,9 @@ def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
 
 
 class DailyPrompts:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = coach
+    def __init__(self, uow_factory: UnitOfWorkFactory, deps: Deps) -> None:
+        self.uow_factory = uow_factory
+        self.deps = deps
 
     # -- reading the past --------------------------------------------------------
 
@@ -100,10 +100,14 @@ class DailyPrompts:
         """Queue what is due now. Safe to run as often as you like."""
         now = self.deps.clock()
         plan = Plan()
-        with self.deps.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
-            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            due = [
+                (op, day)
+                for op in operatives
+                if self.deps.gets_daily_prompts(op) and (day := prompt_due(op, now)) is not None
+            ]
             days = {day for _, day in due}
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
@@ -138,9 +142,11 @@ class DailyPrompts:
         at 07:00 if it is earlier than that), on their working days only."""
         now = self.deps.clock()
         plan = Plan()
-        with self.deps.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            # Facilitators, managers and admins get scenarios only if they chose them.
+            operatives = [op for op in operatives if self.deps.gets_daily_prompts(op)]
             plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
@@ -208,12 +214,9 @@ class DailyPrompts:
                 and operative.paused_until is not None
                 and operative.paused_until <= today
             ):
-                operative.status = Status.ACTIVE
-                operative.paused_until = None
+                happened = operative.resume(auto=True)
                 uow.operatives.save(operative)
-                uow.events.record(
-                    EngagementEvent(EventType.RESUMED, operative.id, now, {"auto": True})
-                )
+                uow.events.record_many(happened_to(operative.id, now, happened))
                 ended += 1
         return ended
 
@@ -287,7 +290,7 @@ class DailyPrompts:
             for message in messages
             if message.local_date == today_of[op_id]
             and message.prompt_id is not None
-            and waiting(by_id[op_id].awaiting) == AnswerTo(message.prompt_id)
+            and scenario_awaited(waiting(by_id[op_id].awaiting)) == AnswerTo(message.prompt_id)
             and message.sent_at is not None
             and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
             and remind_at <= now

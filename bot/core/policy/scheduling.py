@@ -56,11 +56,6 @@ def window_closes(day: date, zone: str) -> datetime:
     return at_local(day, QUIET_FROM, zone)
 
 
-def is_quiet(operative: Operative, now: datetime) -> bool:
-    moment = local_now(operative, now).time()
-    return moment < QUIET_UNTIL or moment >= QUIET_FROM
-
-
 def is_paused_on(operative: Operative, day: date) -> bool:
     if operative.status is not Status.PAUSED:
         return False
@@ -72,6 +67,17 @@ def is_working_day(operative: Operative, day: date) -> bool:
     if operative.status not in (Status.ACTIVE, Status.PAUSED):
         return False
     return day.weekday() in operative.working_days and not is_paused_on(operative, day)
+
+
+def first_working_day(operative: Operative, day: date) -> date | None:
+    """The first of the operative's working days on or after ``day``, whatever their
+    status (a pause that ends on a Sunday picks up on their Monday); None if they have
+    no working days."""
+    for offset in range(7):
+        candidate = day + timedelta(days=offset)
+        if candidate.weekday() in operative.working_days:
+            return candidate
+    return None
 
 
 def prompt_due(operative: Operative, now: datetime) -> date | None:

@@ -10,7 +10,7 @@ event log), each operative's days in order, by the rule's own functions so that 
 state matches what recording would have written.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from bot.core.policy.streaks import PromptDay, carried, local_day
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
