@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import coaching, delivery, fuzz, matching, reliability, replicas, reports
+from bench import coaching, delivery, fuzz, matching, reliability, replicas, replies, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -19,6 +19,7 @@ def main(selected: list[str]) -> int:
         "reliability": reliability,
         "replicas": replicas,
         "reports": reports,
+        "replies": replies,
         "fuzz": fuzz,
     }
     RESULTS.mkdir(exist_ok=True)

@@ -2,7 +2,7 @@
 sends again (it got no answer in time) is not handled twice, on any replica.
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
