@@ -1,3 +1,9 @@
+"""Fixtures for every test. Tests run in parallel (pytest-xdist), so a test must be safe
+beside others in another process: files under ``tmp_path``, PostgreSQL through
+``scratch_postgres_database()`` (a database of its own), ports asked of the OS
+(bind to port 0), never a fixed name, path or port. Session-scoped fixtures are built
+once per worker."""
+
 from __future__ import annotations
 
 import shutil
