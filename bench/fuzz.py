@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
 from bot.core.router import Coach, CoachConfig
 from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory

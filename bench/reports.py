@@ -520,7 +520,8 @@ def child(mode: str, database: Path) -> dict[str, Any]:
     """Runs in its own process; returns figures (printed as one JSON line)."""
     figures: dict[str, Any] = {}
     if mode == "summary":
-        from bot.core.reports.figures import build_report, parse_period
+        from bot.core.reports.figures import build_report
+        from bot.core.reports.periods import parse_period
         from bot.core.reports.ports import Scope
         from bot.reporting.chart import warm_up
 
@@ -539,13 +540,14 @@ def child(mode: str, database: Path) -> dict[str, Any]:
         runs = [_timed(sql)[0] for _ in range(5)]
         figures["figures_seconds"] = statistics.median(runs)
         replies = _ask(coach, MANAGER_ID, "summary", "")
-        figures["chart_bytes"] = len(replies[-1].image.content)
+        # After the text and the chart comes the group picker.
+        figures["chart_bytes"] = len(next(r for r in replies if r.image).image.content)
     elif mode in ("export", "export-people"):
         coach = _coach(database)
         user = MANAGER_ID if mode == "export" else FACILITATOR_ID
         seconds, replies = _timed(lambda: _ask(coach, user, "export", EXPORT_PERIOD))
         figures["export_seconds"] = seconds
-        figures["xlsx_bytes"] = len(replies[-1].document.content)
+        figures["xlsx_bytes"] = len(next(r for r in replies if r.document).document.content)
     elif mode == "baseline-summary":
         figures.update(_baseline_summary(database))
     elif mode == "baseline-export":
@@ -557,8 +559,9 @@ def child(mode: str, database: Path) -> dict[str, Any]:
 
 
 def _baseline_summary(database: Path) -> dict[str, Any]:
-    from bot.core.content.library import load_library
-    from bot.core.reports.figures import Report, chart_data, parse_period, summary_text
+    from bot.core.content.loader import load_library
+    from bot.core.reports.figures import Report, chart_data, summary_text
+    from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
     from bot.reporting.chart import render_chart
 
@@ -581,8 +584,9 @@ def _baseline_export(database: Path) -> dict[str, Any]:
     """Load everything, compute in Python, and build the workbook in memory."""
     from openpyxl import Workbook
 
-    from bot.core.content.library import load_library
-    from bot.core.reports.figures import Report, document, parse_period
+    from bot.core.content.loader import load_library
+    from bot.core.reports.figures import Report, document
+    from bot.core.reports.periods import parse_period
 
     library = load_library(REPO / "content")
     titles = {key: topic.title for key, topic in library.topics.items()}
@@ -613,7 +617,7 @@ def _baseline_export(database: Path) -> dict[str, Any]:
 def _agree(database: Path) -> dict[str, Any]:
     """Do the SQL and the baseline give the very same figures? (4 weeks, one cohort,
     and all 26 weeks for everyone.)"""
-    from bot.core.reports.figures import parse_period
+    from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
 
     coach = _coach(database)

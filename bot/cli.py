@@ -217,7 +217,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content.library import (
+    from bot.core.content.loader import (
         MAX_STRONG_LONGEST_SHARE,
         ContentError,
         load_library,
@@ -268,7 +268,7 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
     from bot.core.matching.matcher import Matcher
 
     # Content that won't load is explained in one line by main().
@@ -301,7 +301,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _judge(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content.library import ContentError, load_library
+    from bot.core.content.loader import ContentError, load_library
     from bot.core.matching.judging import Judgement
     from bot.core.matching.matcher import Matcher
 
@@ -669,10 +669,12 @@ def _retention(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.model import Role
+    from bot.core.model import Role, happened_to
+    from bot.wiring import utc_now
 
     role = Role(args.role)
-    with open_runtime(settings).uow_factory() as uow:
+    runtime = open_runtime(settings)
+    with runtime.uow_factory() as uow:
         operative = uow.operatives.get(args.user_id)
         if operative is None:
             print(
@@ -680,10 +682,15 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 1
-        operative.role = role
+        happened = operative.grant(role)
         uow.operatives.save(operative)
+        uow.events.record_many(happened_to(operative.id, utc_now(), happened))
         uow.commit()
     print(f"{args.user_id} is now {role.value}")
+    if runtime.coach.deps.gets_daily_prompts(operative):
+        print("daily scenarios: on")
+    else:
+        print("daily scenarios: off, unless they turn them on in /settings")
     return 0
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.core.content.library import ContentError
+    from bot.core.content.loader import ContentError
     from bot.settings import Settings
     from bot.wiring import Runtime
 
@@ -181,7 +181,7 @@ def _telegram_line(error: BaseException, settings: Settings) -> str | None:
 def explain(error: BaseException, settings: Settings) -> str | None:
     """One line for an exception the person running the command can put right, or None
     for a real fault (which keeps its traceback)."""
-    from bot.core.content.library import ContentError
+    from bot.core.content.loader import ContentError
 
     if isinstance(error, CommandLineError):
         return str(error)

@@ -9,7 +9,7 @@ from functools import partial
 
 from sqlalchemy import Engine
 
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.jobs.retention import Retention

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.core.content.library import Library, load_library
+from bot.core.content.library import Library
+from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from bot.core.router import Coach, CoachConfig
 from bot.reporting.renderers import REPORT_RENDERERS

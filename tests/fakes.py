@@ -300,17 +300,14 @@ class FakeOutbox(_Repository):
         return copy.deepcopy(claimed)
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool:
         row = self._t.outbox.get(row_id)
         if row is None or (token is not None and not row.held_by(token)):
             return False
         row.message.status = status
-        for name, value in values.items():
-            target = row.message if hasattr(row.message, name) else row
-            if not hasattr(target, name):
-                raise TypeError(f"the outbox has no column {name!r}")
-            setattr(target, name, value)
+        if error is not None:
+            row.message.error = error
         return True
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:

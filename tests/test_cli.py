@@ -96,7 +96,13 @@ def test_grant_needs_a_started_user_then_gives_the_role(db: dict[str, str]) -> N
     coachbot("chat", "--user-id", "77", env=db, stdin="/start\n/quit\n")
     granted = coachbot("grant", "77", "manager", env=db)
     assert granted.returncode == 0 and "77 is now manager" in granted.stdout
+    assert "daily scenarios: off, unless they turn them on in /settings" in granted.stdout
+    back = coachbot("grant", "77", "operative", env=db)
+    assert "daily scenarios: on" in back.stdout
     assert coachbot("grant", "77", "king", env=db).returncode == 2
+    # Granted from the command line as in the bot: the grant is on record (start + grant).
+    erased = coachbot("erase", "77", env=db)
+    assert "events: 2," in erased.stdout
 
 
 def test_erase_removes_a_person(db: dict[str, str]) -> None:

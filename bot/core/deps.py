@@ -86,6 +86,22 @@ class Deps:
     def role_of(self, operative: Operative) -> Role:
         return Role.ADMIN if operative.telegram_id in self.config.admin_ids else operative.role
 
+    def gets_daily_prompts(self, operative: Operative) -> bool:
+        """Whether the planner sends them daily scenarios: their choice in /settings if
+        they made one, else on for operatives and off for facilitators, managers and
+        admins, who use the bot for their work and would rather not be coached unasked."""
+        if operative.daily_prompts is not None:
+            return operative.daily_prompts
+        return self.role_of(operative) is Role.OPERATIVE
+
+    def leads(self, operative: Operative) -> bool:
+        """Facilitators and admins run workshop groups."""
+        return self.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
+
+    def manages(self, operative: Operative) -> bool:
+        """Managers and admins see every group's reports."""
+        return self.role_of(operative) in (Role.MANAGER, Role.ADMIN)
+
 
 @dataclass
 class Turn:

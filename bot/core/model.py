@@ -24,6 +24,17 @@ class Status(enum.StrEnum):
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKING_WEEK: frozenset[int] = frozenset(range(5))
+
+
+def days_to_mask(days: frozenset[int]) -> int:
+    """Weekdays (Monday 0) as a bit mask: Monday to Friday is 31."""
+    return sum(1 << day for day in days)
+
+
+def mask_to_days(mask: int) -> frozenset[int]:
+    return frozenset(day for day in range(7) if mask & (1 << day))
+
+
 DEFAULT_PROMPT_TIME = time(8, 0)
 
 
@@ -47,6 +58,9 @@ class Operative:
     #: Their trade (a content trade id: gas, joinery...), for scenarios that fit; None
     #: until they say, and then only scenarios written for every trade are sent.
     trade: str | None = None
+    #: Whether they chose to get the daily scenarios; None until they choose, and then
+    #: their role decides: on for operatives, off for facilitators, managers and admins.
+    daily_prompts: bool | None = None
     id: int | None = None
 
     # -- state changes: each changes the record and returns what to log ----------
@@ -91,6 +105,11 @@ class Operative:
         self.status = Status.STOPPED
         self.awaiting = None
         return [(EventType.STOPPED, {})]
+
+    def grant(self, role: Role) -> list[Happened]:
+        """A new role (by an admin, in the bot or with ``coachbot grant``)."""
+        self.role = role
+        return [(EventType.ROLE_GRANTED, {"role": role.value})]
 
     def mark_unreachable(self) -> list[Happened]:
         """Telegram says they blocked the bot or left: stop sending (unless they'd stopped)."""

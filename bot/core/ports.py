@@ -107,7 +107,7 @@ class Outbox(Protocol):
     # The writes below that take a ``token`` change only messages that claim still holds.
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool: ...
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:

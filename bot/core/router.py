@@ -17,14 +17,16 @@ from types import ModuleType
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.core.callbacks import AnswerTo, decode, waiting
+from bot.core.callbacks import decode, scenario_awaited, waiting
 from bot.core.content.html import escape
 from bot.core.content.library import Library
 from bot.core.deps import CoachConfig, Deps, Renderers, Turn
 from bot.core.handlers import (
     answers,
+    cohorts,
     enrolment,
     facilitation,
+    follow_ups,
     gaps,
     pausing,
     prompts,
@@ -48,6 +50,8 @@ HANDLER_MODULES: tuple[ModuleType, ...] = (
     prompts,
     answers,
     sequence,
+    cohorts,
+    follow_ups,
     facilitation,
     gaps,
     reports,
@@ -199,19 +203,18 @@ class Coach:
 
         A waiting state for typed input (a time zone, a follow-up, a commitment) is
         ended on purpose, so the next message is read afresh rather than misread
-        as that input again. A prompt waiting for its answer keeps waiting: the
-        operative can simply answer again.
+        as that input again. A prompt waiting for its answer keeps waiting (also
+        one that a typed setting interrupted): the operative can simply answer again.
         """
         with self.uow_factory() as uow:
             operative = uow.operatives.get(sender.user_id)
-            if (
-                operative is not None
-                and operative.awaiting is not None
-                and not isinstance(waiting(operative.awaiting), AnswerTo)
-            ):
-                operative.awaiting = None
-                uow.operatives.save(operative)
-                uow.commit()
+            if operative is not None:
+                # A scenario that a typed setting interrupted waits again.
+                scenario = scenario_awaited(waiting(operative.awaiting))
+                if operative.awaiting != (kept := scenario.encode() if scenario else None):
+                    operative.awaiting = kept
+                    uow.operatives.save(operative)
+                    uow.commit()
         return [Reply(self.deps.text("something_wrong"))]
 
     def text(self, key: str, **values: object) -> str:

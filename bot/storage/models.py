@@ -91,6 +91,8 @@ class OperativeRow(Base):
     awaiting: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     trade: Mapped[str | None] = mapped_column(String(32))
+    #: Whether they chose daily scenarios; NULL: their role decides (see Coach).
+    daily_prompts: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class EventRow(Base):

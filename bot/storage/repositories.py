@@ -34,6 +34,8 @@ from bot.core.model import (
     Outcome,
     Role,
     Status,
+    days_to_mask,
+    mask_to_days,
 )
 from bot.storage.models import (
     CohortRow,
@@ -45,14 +47,6 @@ from bot.storage.models import (
     OutboxRow,
     PromptReplyRow,
 )
-
-
-def days_to_mask(days: frozenset[int]) -> int:
-    return sum(1 << day for day in days)
-
-
-def mask_to_days(mask: int) -> frozenset[int]:
-    return frozenset(day for day in range(7) if mask & (1 << day))
 
 
 def _operative(row: OperativeRow) -> Operative:
@@ -70,6 +64,7 @@ def _operative(row: OperativeRow) -> Operative:
         awaiting=row.awaiting,
         created_at=row.created_at,
         trade=row.trade,
+        daily_prompts=row.daily_prompts,
     )
 
 
@@ -85,6 +80,7 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
     row.paused_until = operative.paused_until
     row.awaiting = operative.awaiting
     row.trade = operative.trade
+    row.daily_prompts = operative.daily_prompts
     if operative.created_at is not None:
         row.created_at = operative.created_at
 
@@ -469,13 +465,16 @@ class SqlOutbox(_Repository):
         return [_message(row, timezone) for row, timezone in rows]
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool:
         """Change a message's status; with ``token``, only while that claim holds it."""
         query = update(OutboxRow).where(OutboxRow.id == row_id)
         if token is not None:
             query = query.where(_held_by(token))
-        result = self._session.execute(query.values(status=status.value, **values))
+        changes: dict[str, object] = {"status": status.value}
+        if error is not None:
+            changes["error"] = error
+        result = self._session.execute(query.values(changes))
         return _count(result) == 1
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:

@@ -159,11 +159,11 @@ def test_erasing_each_role_leaves_no_id_name_or_word_of_theirs(coach: Coach) -> 
         assert len(leaks(engine, traces)) >= len(traces.texts()), traces.name
 
     done = forget(coach, OPERATIVE)
-    assert "questions you asked me" in done and "your commitment" in done
+    assert "1 question you asked me" in done and "your commitment" in done
     assert leaks(engine, OPERATIVE) == []
 
     done = forget(coach, FACILITATOR)
-    assert "2 follow-ups you wrote" in done and "1 groups you set up" in done
+    assert "2 follow-ups you wrote" in done and "1 group you set up" in done
     assert leaks(engine, FACILITATOR) == []
     with coach.uow_factory() as uow:
         (kept,) = uow.cohorts.all()

@@ -241,8 +241,8 @@ def test_the_header_is_never_repeated_by_the_feedback(coach: Coach) -> None:
 def test_quick_replies_are_shuffled_but_stable_for_one_message(coach: Coach) -> None:
     prompt = coach.library.prompts[SHELVES]
     day = date(2026, 12, 1)
-    first = answering.prompt_reply(coach, prompt, 42, day).buttons
-    assert answering.prompt_reply(coach, prompt, 42, day).buttons == first
+    first = answering.prompt_reply(coach.deps, prompt, 42, day).buttons
+    assert answering.prompt_reply(coach.deps, prompt, 42, day).buttons == first
     strong = next(i for i, o in enumerate(prompt.options) if o.verdict == "strong")
     places = {
         answering.option_order(prompt, who, date(2026, 12, d)).index(strong)
@@ -256,7 +256,7 @@ def test_a_tap_is_recorded_against_the_option_it_named(coach: Coach) -> None:
     prompt = coach.library.prompts[SHELVES]
     for user_id in range(200, 206):
         sam = waiting_for(coach, SHELVES, user_id=user_id)
-        sam.last = [answering.prompt_reply(coach, prompt, user_id, coach.clock().date())]
+        sam.last = [answering.prompt_reply(coach.deps, prompt, user_id, coach.clock().date())]
         shown_first = sam.buttons()[0].label
         option = next(i for i, o in enumerate(prompt.options) if o.label == shown_first)
         answer = sam.press(shown_first)

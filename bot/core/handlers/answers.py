@@ -15,12 +15,20 @@ import random
 import re
 from datetime import date
 
-from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
+from bot.core.callbacks import (
+    Answer,
+    ShowTip,
+    TypedTime,
+    TypedZone,
+    button,
+    scenario_awaited,
+    waiting,
+)
 from bot.core.content.library import ScenarioPrompt, Verdict
 from bot.core.deps import Deps, Turn
 from bot.core.handlers.routes import Routes
 from bot.core.matching.matcher import Confidence, Route
-from bot.core.matching.waiting import reads_as_question
+from bot.core.matching.waiting import asks_something, reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
 from bot.core.policy.scheduling import streak
@@ -53,10 +61,9 @@ def _option_buttons(prompt: ScenarioPrompt, who: int, day: date) -> tuple[tuple[
 
 
 def awaiting_prompt(deps: Deps, awaiting: str | None) -> ScenarioPrompt | None:
-    match waiting(awaiting):
-        case AnswerTo(prompt_id=prompt_id):
-            return deps.library.prompts.get(prompt_id)
-    return None
+    # A scenario still waits while a setting is being typed: its buttons keep working.
+    scenario = scenario_awaited(waiting(awaiting))
+    return deps.library.prompts.get(scenario.prompt_id) if scenario else None
 
 
 def _feedback(
@@ -150,7 +157,12 @@ def _answered(
 ) -> None:
     operative = turn.operative
     assert operative is not None
-    operative.awaiting = None
+    # Answered by a tap while a setting is being typed: the setting is still awaited.
+    match waiting(operative.awaiting):
+        case TypedTime() | TypedZone() as typing:
+            operative.awaiting = type(typing)().encode()
+        case _:
+            operative.awaiting = None
     turn.uow.operatives.save(operative)
     turn.log(
         EventType.ANSWERED,
@@ -171,6 +183,7 @@ def question(turn: Turn, deps: Deps, text: str, route: Route) -> None:
         turn.log(EventType.TIP_SHOWN, item=route.tip, topic=route.topic, score=score)
         turn.say(tip_text(deps, route.tip))
         return
+    missing = content_gap(deps, text, route)
     if route.confidence is Confidence.UNSURE:
         turn.log(EventType.UNSURE, topic=route.topic, score=score)
         buttons = tuple(
@@ -180,12 +193,34 @@ def question(turn: Turn, deps: Deps, text: str, route: Route) -> None:
         turn.say(deps.text("did_you_mean"), buttons)
     else:
         turn.log(EventType.OFF_TOPIC, score=score)
-        turn.say(chat_reply(deps, route))
-        if route.small_talk:
-            return
+        turn.say(deps.text("off_topic") if missing else chat_reply(deps, route))
+    if not missing:
+        return
     turn.uow.gaps.add(
         ContentGap(text[:500], operative.cohort_id, operative.id, route.topic, deps.clock())
     )
+
+
+#: A message that isn't put as a question is kept as a gap from this many words: "no
+#: thanks" is chat the matcher wasn't sure of, "damp in the bathroom again" a topic.
+GAP_WORDS = 3
+
+
+def content_gap(deps: Deps, text: str, route: Route) -> bool:
+    """Whether a message the coach had no sure tip for is a question it couldn't answer
+    (kept for the facilitators' /gaps) rather than chat, banter or noise (not kept).
+
+    Chat of a known kind (thanks, greetings, swearing, trivia, work chat) never is, nor
+    is a message close to a small-talk example ("how are you"). A question is, even
+    when the content knows none of its words ("what do i do about bedbugs"); so is a
+    message of a few words the coach was unsure of or found beyond its content."""
+    if route.chat is not None or deps.matcher.is_small_talk(text):
+        return False
+    if asks_something(deps.matcher, text):
+        return True
+    if route.confidence is Confidence.UNSURE or not route.small_talk:
+        return len(deps.matcher.normaliser.text(text).split()) >= GAP_WORDS
+    return False
 
 
 def chat_reply(deps: Deps, route: Route) -> str:

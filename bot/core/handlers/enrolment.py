@@ -7,7 +7,6 @@ from bot.core.callbacks import ForgetChoice, StopChoice, button
 from bot.core.content.html import escape
 from bot.core.deps import Deps, Turn
 from bot.core.handlers import settings
-from bot.core.handlers.facilitation import leads
 from bot.core.handlers.routes import Routes
 from bot.core.handlers.wording import schedule
 from bot.core.model import Operative, Role
@@ -30,18 +29,29 @@ def start(turn: Turn, deps: Deps, code: str) -> None:
         )
         turn.operative = turn.uow.operatives.add(operative)
         turn.log_all(happened)
-        turn.say(deps.text("welcome", name=escape(operative.display_name), **schedule(operative)))
+        turn.say(
+            deps.text(
+                _start_text(deps, "welcome", operative),
+                name=escape(operative.display_name),
+                **schedule(operative),
+            )
+        )
     else:
         happened = operative.rejoin(cohort_id)
         turn.uow.operatives.save(operative)
         turn.log_all(happened)
-        key = "welcome_back" if happened else "already_enrolled"
+        key = _start_text(deps, "welcome_back" if happened else "already_enrolled", operative)
         turn.say(deps.text(key, name=escape(operative.display_name), **schedule(operative)))
     if cohort_note:
         turn.say(cohort_note)
-    if operative.trade is None and not operative.awaiting:
+    if operative.trade is None and not operative.awaiting and deps.gets_daily_prompts(operative):
         # Optional, and asked once at the start: scenarios then fit their trade.
         turn.say(deps.text("ask_trade"), settings.trade_buttons(deps))
+
+
+def _start_text(deps: Deps, key: str, operative: Operative) -> str:
+    """The /start text for someone with daily scenarios on, or its "off" twin."""
+    return key if deps.gets_daily_prompts(operative) else f"{key}_no_prompts"
 
 
 def _cohort_for(turn: Turn, deps: Deps, code: str) -> tuple[int | None, str | None]:
@@ -60,9 +70,12 @@ def _cohort_for(turn: Turn, deps: Deps, code: str) -> tuple[int | None, str | No
 def help_(turn: Turn, deps: Deps, args: str) -> None:
     operative = turn.known
     extra = ""
-    if leads(deps, operative):
+    if deps.leads(operative):
         extra = "\n\n" + deps.text("help_facilitator")
-    if deps.role_of(operative) in (Role.MANAGER, Role.ADMIN):
+    if deps.role_of(operative) is Role.FACILITATOR:
+        # Their own groups' figures; managers and admins have them in their part.
+        extra += "\n" + deps.text("help_facilitator_reports")
+    if deps.manages(operative):
         extra += "\n\n" + deps.text("help_manager")
     turn.say(deps.text("help") + extra)
 
@@ -128,7 +141,11 @@ def confirm_forget(turn: Turn, deps: Deps, choice: ForgetChoice) -> None:
         (erased.cohorts, "forget_done_cohorts"),
     ):
         if count:
-            lines.append(deps.text(key, count=count))
+            # "1 question", not "1 questions" (a commitment is one line whatever the count).
+            one = f"{key}_one"
+            lines.append(
+                deps.text(one if count == 1 and one in deps.library.texts else key, count=count)
+            )
     lines.append(deps.text("forget_done_end"))
     turn.say("\n".join(lines), replace=True)
 

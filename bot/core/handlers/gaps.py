@@ -15,12 +15,11 @@ GAP_DAYS = 28
 
 def gaps(turn: Turn, deps: Deps, args: str) -> None:
     operative = turn.known
-    role = deps.role_of(operative)
-    if role not in (Role.FACILITATOR, Role.ADMIN):
+    if not deps.leads(operative):
         turn.say(deps.text("not_allowed"))
         return
     cohorts = None
-    if role is Role.FACILITATOR:
+    if deps.role_of(operative) is Role.FACILITATOR:
         cohorts = [c.id for c in turn.uow.cohorts.created_by(operative.telegram_id) if c.id]
     since = turn.now - timedelta(days=GAP_DAYS)
     found = turn.uow.gaps.recent(since, cohorts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.core.callbacks import MAX_PAUSE_DAYS, KeepDaily, PauseFor, button
 from bot.core.deps import Deps, Turn
@@ -11,6 +11,7 @@ from bot.core.handlers.wording import long_date, schedule
 from bot.core.model import EventType, Status
 from bot.core.parsing import looks_numeric, whole_number
 from bot.core.policy.dates import parse_day
+from bot.core.policy.scheduling import first_working_day
 
 PAUSE_CHOICES = ((1, "1 day"), (7, "1 week"), (14, "2 weeks"), (0, "Until I resume"))
 
@@ -47,10 +48,16 @@ def pause_for(turn: Turn, deps: Deps, days: int, until: date | None = None) -> N
     turn.log_all(happened)
     if operative.paused_until is None:
         turn.say(deps.text("paused_indefinitely"))
-    elif until is not None:
-        turn.say(deps.text("paused_until_date", date=long_date(until)))
-    else:
-        turn.say(deps.text("paused_until", date=long_date(operative.paused_until)))
+        return
+    # Say the last day off and the first day back, so "until 24/12" can't be misread,
+    # and name a working day: a pause that ends on a Saturday picks up on Monday.
+    back = first_working_day(operative, operative.paused_until) or operative.paused_until
+    dates = {
+        "last": long_date(operative.paused_until - timedelta(days=1)),
+        "back": long_date(back),
+        "time": f"{operative.prompt_time:%H:%M}",
+    }
+    turn.say(deps.text("paused_until_date" if until else "paused_until", **dates))
 
 
 def resume(turn: Turn, deps: Deps, args: str) -> None:

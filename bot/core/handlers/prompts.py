@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.callbacks import AnswerTo, waiting
+from bot.core.callbacks import AnswerTo, scenario_awaited, waiting
 from bot.core.deps import Deps, Turn
 from bot.core.handlers.answers import prompt_reply
 from bot.core.handlers.routes import Routes
@@ -13,19 +13,24 @@ from bot.core.policy.selection import next_prompt
 
 
 def later(turn: Turn, deps: Deps, args: str) -> None:
-    """Snooze today's prompt an hour: move it if it hasn't gone, else a nudge later."""
+    """Snooze today's prompt an hour: move it if it hasn't gone, else a nudge later.
+
+    Any other scenario on screen (from /practice, or a day before) has no
+    reminder to move: it simply stays open, and the operative is told so.
+    """
     operative = turn.known
     assert operative.id is not None
     now = turn.now
     outbox = turn.uow.outbox
     prompt = outbox.find(Kind.PROMPT, operative.id, turn.today)
+    open_scenario = scenario_awaited(waiting(operative.awaiting))
     unanswered = (
         prompt is not None
         and prompt.prompt_id is not None
-        and waiting(operative.awaiting) == AnswerTo(prompt.prompt_id)
+        and open_scenario == AnswerTo(prompt.prompt_id)
     )
     if prompt is None or not (prompt.status is Delivery.PENDING or unanswered):
-        turn.say(deps.text("later_nothing"))
+        turn.say(deps.text("later_stays_open" if open_scenario else "later_nothing"))
         return
     assert prompt.id is not None
     if prompt.status is Delivery.PENDING:

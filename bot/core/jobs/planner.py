@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
+from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, scenario_awaited, waiting
 from bot.core.deps import Deps
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
-from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.handlers.follow_ups import report_follow_ups
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
@@ -105,7 +105,11 @@ class DailyPrompts:
         with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
-            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            due = [
+                (op, day)
+                for op in operatives
+                if self.deps.gets_daily_prompts(op) and (day := prompt_due(op, now)) is not None
+            ]
             days = {day for _, day in due}
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
@@ -140,6 +144,8 @@ class DailyPrompts:
         with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            # Facilitators, managers and admins get scenarios only if they chose them.
+            operatives = [op for op in operatives if self.deps.gets_daily_prompts(op)]
             plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
@@ -280,7 +286,7 @@ class DailyPrompts:
             for message in messages
             if message.local_date == today_of[op_id]
             and message.prompt_id is not None
-            and waiting(by_id[op_id].awaiting) == AnswerTo(message.prompt_id)
+            and scenario_awaited(waiting(by_id[op_id].awaiting)) == AnswerTo(message.prompt_id)
             and message.sent_at is not None
             and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
             and remind_at <= now

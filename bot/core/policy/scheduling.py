@@ -66,6 +66,17 @@ def is_working_day(operative: Operative, day: date) -> bool:
     return day.weekday() in operative.working_days and not is_paused_on(operative, day)
 
 
+def first_working_day(operative: Operative, day: date) -> date | None:
+    """The first of the operative's working days on or after ``day``, whatever their
+    status (a pause that ends on a Sunday picks up on their Monday); None if they have
+    no working days."""
+    for offset in range(7):
+        candidate = day + timedelta(days=offset)
+        if candidate.weekday() in operative.working_days:
+            return candidate
+    return None
+
+
 def prompt_due(operative: Operative, now: datetime) -> date | None:
     """The local date whose prompt is due now, or None: a working day, at or after the
     chosen time, and before quiet hours begin. The caller checks it wasn't sent already."""
