@@ -309,11 +309,11 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
     everyone) into Python and looping over them: the obvious way, for comparison."""
     import sqlite3
 
+    from bot.core.policy.streaks import PromptDay, streak
     from bot.core.reports.ports import (
         STREAK_BANDS,
-        STREAK_WINDOW,
         Activity,
-        Commitments,
+        CommitmentFigures,
         Figures,
         Membership,
         TopicFigures,
@@ -379,13 +379,13 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
     )
 
     # Each prompt with its first reply: replies go to the latest prompt of their item.
-    streak_from = end - STREAK_WINDOW
-    since, until = min(start, streak_from), end + timedelta(days=2)
+    # Every prompt before the end: a streak may reach back any distance.
+    until = end + timedelta(days=2)
     by_item: dict[tuple[int, str], list[tuple[datetime, int, str, dict[str, Any]]]] = defaultdict(
         list
     )
     for event_id, type_, op, at, payload in events:
-        if type_ in ("prompt_sent", "answered") and since <= at < until and in_scope(op):
+        if type_ in ("prompt_sent", "answered") and at < until and in_scope(op):
             by_item[(op, str(payload.get("item")))].append((at, event_id, type_, payload))
     prompts: list[tuple[int, datetime, bool, datetime | None]] = []
     for (op, _), rows in by_item.items():
@@ -453,10 +453,10 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         for topic, row in sorted(topic_rows.items())
     )
 
-    # Streaks: scheduled prompts in the window, answered the same local day.
+    # Streaks: every scheduled prompt, answered the same local day, through the rule.
     days: dict[int, dict[date, bool]] = defaultdict(dict)
     for op, at, scheduled, first in prompts:
-        if not scheduled or not streak_from <= at < end:
+        if not scheduled or not at < end:
             continue
         own = ZoneInfo(people[op][2])
         day = at.astimezone(own).date()
@@ -466,12 +466,8 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         days[op][day] = days[op].get(day, False) or answered
     bands = [0] * len(STREAK_BANDS)
     for op in members:
-        count = 0
-        for day, answered in sorted(days.get(op, {}).items(), reverse=True):
-            if answered:
-                count += 1
-            elif day != period.last:
-                break
+        history = [PromptDay(day, answered) for day, answered in days.get(op, {}).items()]
+        count = streak(history, period.last)
         bands[max(i for i, lower in enumerate(STREAK_BANDS) if count >= lower)] += 1
 
     outcomes = Counter(
@@ -483,7 +479,7 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         weekly,
         topics,
         tuple(bands),
-        Commitments(made, outcomes["kept"], outcomes["partly"], outcomes["not_yet"]),
+        CommitmentFigures(made, outcomes["kept"], outcomes["partly"], outcomes["not_yet"]),
     )
 
 

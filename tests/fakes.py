@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -31,6 +31,7 @@ from bot.core.model import (
     Delivery,
     EngagementEvent,
     Erased,
+    EventType,
     FollowUp,
     FollowUpStatus,
     Kind,
@@ -40,6 +41,7 @@ from bot.core.model import (
     follow_up_ref,
     follow_up_report_ref,
 )
+from bot.core.policy.streaks import PromptDay, carried, local_day
 from bot.core.ports import (
     CohortRepository,
     Commitments,
@@ -56,6 +58,19 @@ from bot.core.ports import (
 from bot.core.reports.ports import ReportQueries
 
 NOT_IN_MEMORY = "the in-memory unit of work has no {}: use the SQLite-backed `sql_coach` fixture"
+
+
+@dataclass
+class _Prompt:
+    """A prompt sent, as ``prompt_replies`` keeps it: a scheduled one has its local date
+    (in the operative's time zone when it was sent), answered if a reply to it came that
+    day (in their time zone when they replied)."""
+
+    operative_id: int
+    item: str
+    sent_at: datetime
+    day: date | None
+    answered: bool = False
 
 
 @dataclass
@@ -81,6 +96,7 @@ class Tables:
     operatives: dict[int, Operative] = field(default_factory=dict)
     cohorts: dict[int, Cohort] = field(default_factory=dict)
     events: list[EngagementEvent] = field(default_factory=list)
+    prompts: list[_Prompt] = field(default_factory=list)
     gaps: list[ContentGap] = field(default_factory=list)
     outbox: dict[int, _Queued] = field(default_factory=dict)
     follow_ups: dict[int, FollowUp] = field(default_factory=dict)
@@ -179,13 +195,58 @@ class FakeCohorts(_Repository):
 
 
 class FakeEventLog(_Repository):
-    """The event log. (The prompt-replies read model only feeds reports, which stay SQL.)"""
+    """The event log, and of the prompt-replies read model what the core reads: prompt
+    days for streaks (the rest feeds reports, which stay SQL)."""
 
     def record(self, event: EngagementEvent) -> None:
-        self._t.events.append(copy.deepcopy(event))
+        self.record_many([event])
 
     def record_many(self, events: list[EngagementEvent]) -> None:
         self._t.events.extend(copy.deepcopy(events))
+        # As the SQL side: a batch's prompts are written before its replies are paired.
+        for event in sorted(events, key=lambda e: e.type != EventType.PROMPT_SENT):
+            self._pair(event)
+
+    def _pair(self, event: EngagementEvent) -> None:
+        """As ``SqlEventLog``: a prompt gets its row; a reply goes to the operative's
+        latest prompt of the same item sent at or before it."""
+        op, item = event.operative_id, event.payload.get("item")
+        operative = self._t.operatives.get(op) if op is not None else None
+        if op is None or item is None:
+            return
+        if event.type == EventType.PROMPT_SENT:
+            scheduled = event.payload.get("via") == "schedule"
+            day = None
+            if scheduled and operative is not None:
+                day = local_day(event.occurred_at, operative.timezone)
+            self._t.prompts.append(_Prompt(op, str(item), event.occurred_at, day))
+        elif event.type == EventType.ANSWERED:
+            sent = [
+                p
+                for p in self._t.prompts
+                if p.operative_id == op and p.item == item and p.sent_at <= event.occurred_at
+            ]
+            if not sent or operative is None:
+                return
+            latest = max(reversed(sent), key=lambda p: p.sent_at)  # the last written wins ties
+            replied_on = local_day(event.occurred_at, operative.timezone)
+            if latest.day is not None and latest.day == replied_on:
+                latest.answered = True
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        # Worked out from the whole history by the rule itself (the SQL side keeps the
+        # running counts on each row instead; the contract test checks they agree).
+        found: dict[int, PromptDay] = {}
+        for op, until in on_or_before.items():
+            days = [
+                PromptDay(p.day, p.answered)
+                for p in self._t.prompts
+                if p.operative_id == op and p.day is not None and p.day <= until
+            ]
+            chain = carried(days)
+            if chain:
+                found[op] = chain[-1]
+        return found
 
     def _in_order(self) -> list[EngagementEvent]:
         # Sorted by time, then by insertion (the SQL log orders by time, then id).
@@ -507,6 +568,7 @@ class FakeErasure(_Repository):
         if operative_id is not None:
             events = sum(e.operative_id == operative_id for e in t.events)
             t.events = [e for e in t.events if e.operative_id != operative_id]
+            t.prompts = [p for p in t.prompts if p.operative_id != operative_id]
             questions = sum(g.operative_id == operative_id for g in t.gaps)
             t.gaps = [g for g in t.gaps if g.operative_id != operative_id]
             commitments = int(t.commitments.pop(operative_id, None) is not None)

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.core.content.library import Library
 from bot.core.matching.matcher import Matcher
 from bot.core.messages import Button, Reply, Sender
 from bot.core.model import EventType, Happened, Operative, Role, happened_to
-from bot.core.policy.history import Record, record_of
+from bot.core.policy.history import HISTORY_DAYS, RECORD_EVENTS, Record, record_of
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.reports.figures import ChartData, Document
 
@@ -137,7 +137,10 @@ class Turn:
         return self.operative
 
     def record(self) -> Record:
-        """What this operative has been sent and how they answered, by local date."""
+        """What this operative has been sent and how they answered, by local date: the
+        planner's bounded look back, so /practice and daily prompts choose alike."""
         operative = self.known
         assert operative.id is not None
-        return record_of(operative, self.uow.events.of(operative.id))
+        since = self.now - timedelta(days=HISTORY_DAYS)
+        events = self.uow.events.of_many([operative.id], RECORD_EVENTS, since)
+        return record_of(operative, events.get(operative.id, []))

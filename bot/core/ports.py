@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -22,6 +22,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
+from bot.core.policy.streaks import PromptDay
 from bot.core.reports.ports import Period, ReportQueries, Scope
 
 
@@ -67,6 +68,12 @@ class EventLog(Protocol):
     def of_many(
         self, operative_ids: Iterable[int], types: Iterable[str], since: datetime
     ) -> dict[int, list[EngagementEvent]]: ...
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        """Each operative's latest prompt day on or before a local date of theirs, with
+        the streak rule's counts (:mod:`bot.core.policy.streaks`); none if they had none.
+        Its cost doesn't grow with their history."""
+        ...
 
 
 class ContentGaps(Protocol):

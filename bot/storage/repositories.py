@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -37,6 +37,8 @@ from bot.core.model import (
     days_to_mask,
     mask_to_days,
 )
+from bot.core.policy.streaks import PromptDay
+from bot.storage import prompt_days
 from bot.storage.models import (
     CohortRow,
     CommitmentRow,
@@ -231,25 +233,31 @@ class SqlEventLog(_Repository):
 
     def _pair_prompts_and_replies(self, events: list[EngagementEvent]) -> None:
         """A prompt gets its row; a reply marks the operative's latest prompt of the
-        same item sent at or before it (keeping the earliest reply)."""
-        paired = [e for e in events if e.operative_id is not None and "item" in e.payload]
-        prompts = [
-            {
-                "operative_id": e.operative_id,
-                "item": e.payload["item"],
-                "sent_at": e.occurred_at,
-                "scheduled": e.payload.get("via") == "schedule",
-                "first_reply_at": None,
-            }
-            for e in paired
-            if e.type == EventType.PROMPT_SENT
-        ]
-        if prompts:
-            self._session.execute(insert(PromptReplyRow), prompts)
-        for e in paired:
-            if e.type != EventType.ANSWERED:
+        same item sent at or before it (keeping the earliest reply). A scheduled
+        prompt's row also keeps the streak rule's state (see ``bot.storage.prompt_days``)."""
+        made, out_of_order = prompt_days.new_prompts(self._session, events)
+        if made:
+            self._session.execute(
+                insert(PromptReplyRow),
+                [
+                    {
+                        "operative_id": new.operative_id,
+                        "item": new.item,
+                        "sent_at": new.sent_at,
+                        "scheduled": new.day is not None,
+                        "first_reply_at": None,
+                        "prompt_day": new.day.day if new.day else None,
+                        "answered_that_day": new.day.answered if new.day else False,
+                        "run_before": new.day.run_before if new.day else 0,
+                        "misses_before": new.day.misses_before if new.day else 0,
+                    }
+                    for new in made
+                ],
+            )
+        for e in events:
+            if e.type != EventType.ANSWERED or e.operative_id is None or "item" not in e.payload:
                 continue
-            latest = (
+            latest = self._session.scalar(
                 select(PromptReplyRow.id)
                 .where(
                     PromptReplyRow.operative_id == e.operative_id,
@@ -258,8 +266,9 @@ class SqlEventLog(_Repository):
                 )
                 .order_by(PromptReplyRow.sent_at.desc(), PromptReplyRow.id.desc())
                 .limit(1)
-                .scalar_subquery()
             )
+            if latest is None:
+                continue
             self._session.execute(
                 update(PromptReplyRow)
                 .where(
@@ -272,6 +281,13 @@ class SqlEventLog(_Repository):
                 .values(first_reply_at=e.occurred_at)
                 .execution_options(synchronize_session=False)
             )
+            if prompt_days.mark_answered(self._session, latest, e.occurred_at, e.operative_id):
+                out_of_order.add(e.operative_id)
+        if out_of_order:
+            prompt_days.refold(self._session, out_of_order)
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        return prompt_days.latest_days(self._session, on_or_before)
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]:
         query = select(EventRow).where(EventRow.operative_id == operative_id)

@@ -5,6 +5,7 @@ PostgreSQL and asserts only what all three must agree on, so the fakes can't dri
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,7 @@ from bot.core.model import (
     Status,
     follow_up_ref,
 )
+from bot.core.policy.streaks import PromptDay
 from bot.core.ports import UnitOfWorkFactory
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
@@ -182,6 +184,53 @@ def test_the_event_log_reads_back_in_time_order(uows: UnitOfWorkFactory) -> None
         assert {key: [e.payload for e in found] for key, found in recent.items()} == {
             sam.id: [{"item": "x"}]
         }
+
+
+def test_prompt_days_carry_the_streak_rule_in_each_time_zone(uows: UnitOfWorkFactory) -> None:
+    def sent(op: int, item: str, at: datetime, via: str = "schedule") -> EngagementEvent:
+        return EngagementEvent(EventType.PROMPT_SENT, op, at, {"item": item, "via": via})
+
+    def answered(op: int, item: str, at: datetime) -> EngagementEvent:
+        return EngagementEvent(EventType.ANSWERED, op, at, {"item": item, "verdict": "ok"})
+
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    tuesday, wednesday, thursday = (monday + timedelta(days=n) for n in (1, 2, 3))
+    with uows() as uow:
+        sam = uow.operatives.add(person(42))
+        ali = uow.operatives.add(dataclasses.replace(person(43), timezone="Pacific/Auckland"))
+        nobody = uow.operatives.add(person(44))
+        assert sam.id is not None and ali.id is not None and nobody.id is not None
+        uow.events.record_many(
+            [
+                sent(sam.id, "b", tuesday),
+                answered(sam.id, "b", wednesday + timedelta(hours=1)),  # the next day
+                sent(sam.id, "c", wednesday),
+                answered(sam.id, "c", wednesday + timedelta(hours=2)),
+                sent(sam.id, "d", wednesday + timedelta(hours=3), via="practice"),
+                answered(sam.id, "d", wednesday + timedelta(hours=4)),
+                sent(sam.id, "e", thursday),
+                # 20:00 UTC on Monday is 09:00 on Tuesday in Auckland.
+                sent(ali.id, "a", monday + timedelta(hours=12)),
+                answered(ali.id, "a", monday + timedelta(hours=13)),
+            ]
+        )
+        uow.commit()
+    with uows() as uow:  # Monday's, written after the days that followed it
+        uow.events.record(sent(sam.id, "a", monday))
+        uow.events.record(answered(sam.id, "a", monday + timedelta(hours=1)))
+        uow.commit()
+    with uows() as uow:
+        days = uow.events.latest_prompt_days
+        assert days({sam.id: date(2026, 11, 30)}) == {sam.id: PromptDay(date(2026, 11, 30), True)}
+        assert days({sam.id: DAY}) == {sam.id: PromptDay(DAY, False, run_before=1)}
+        assert days({sam.id: date(2026, 12, 2)}) == {
+            sam.id: PromptDay(date(2026, 12, 2), True, misses_before=1)
+        }
+        assert days({sam.id: date(2026, 12, 9), ali.id: DAY, nobody.id: DAY}) == {
+            sam.id: PromptDay(date(2026, 12, 3), False, run_before=1),
+            ali.id: PromptDay(DAY, True),
+        }
+        assert days({ali.id: date(2026, 11, 30)}) == {}
 
 
 def test_the_outbox_keeps_one_of_a_kind_and_fences_claims(uows: UnitOfWorkFactory) -> None:

@@ -31,7 +31,7 @@ from bot.core.matching.matcher import Confidence, Route
 from bot.core.matching.waiting import asks_something, reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
-from bot.core.policy.scheduling import streak
+from bot.core.policy.streaks import streak
 
 
 def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
@@ -76,7 +76,11 @@ def _feedback(
         "",
         deps.text("model_answer", answer=prompt.model_answer),
     ]
-    days = streak(turn.record().days, turn.today)
+    operative = turn.known
+    assert operative.id is not None
+    # The latest prompt day carries the counts before it: no need to read the history.
+    latest = turn.uow.events.latest_prompt_days({operative.id: turn.today})
+    days = streak(latest.values(), turn.today)
     if days >= 2:
         lines += ["", deps.text("streak", days=days)]
     return "\n".join(lines)

@@ -28,12 +28,11 @@ from bot.core.model import (
     Status,
     happened_to,
 )
-from bot.core.policy.history import RECORD_EVENTS, Record, record_of
+from bot.core.policy.history import HISTORY_DAYS, RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import (
     MISSES_BEFORE_CHECK_IN,
     is_working_day,
     local_now,
-    misses_in_a_row,
     next_prompt_time,
     prompt_due,
     reminder_time,
@@ -41,10 +40,9 @@ from bot.core.policy.scheduling import (
     why_not_now,
 )
 from bot.core.policy.selection import next_prompt
+from bot.core.policy.streaks import PromptDay, misses_in_a_row
 from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 
-#: How far back planning looks at what each operative was sent and answered.
-HISTORY_DAYS = 180
 #: Mon, Wed and Fri, as a working-days bit mask.
 THREE_A_WEEK = (1 << 0) | (1 << 2) | (1 << 4)
 #: The check-in's "take a break" pauses for this many days.
@@ -121,6 +119,7 @@ class DailyPrompts:
                 steps_done.setdefault(operative_id, set()).add(ref)
             workshops = self._workshops(uow, [op for op, _ in due])
             records = self._records(uow, [op for op, _ in due], now)
+            prompt_days = uow.events.latest_prompt_days({op.id: d for op, d in due if op.id})
             for operative, day in due:
                 assert operative.id is not None
                 workshop = workshops.get(operative.cohort_id or 0)
@@ -129,7 +128,9 @@ class DailyPrompts:
                 ):
                     plan.steps += 1
                     continue
-                self._queue_for_today(uow, operative, day, now, now, records[operative.id], plan)
+                record = records[operative.id]
+                last = prompt_days.get(operative.id)
+                self._queue_for_today(uow, operative, day, now, now, record, last, plan)
             plan.reminders = self._queue_reminders(uow, operatives, now)
             plan.follow_up_reports = report_follow_ups(self.deps, uow, now)
             plan.digests = queue_weekly_digests(self.deps, uow, now)
@@ -167,10 +168,12 @@ class DailyPrompts:
             )
             ready = [(op, day, at) for op, day, at in ready if (op.id, day) not in already]
             records = self._records(uow, [op for op, _, _ in ready], now)
+            prompt_days = uow.events.latest_prompt_days({op.id: d for op, d, _ in ready if op.id})
             for operative, day, at in ready:
                 assert operative.id is not None
                 queued = plan.prompts + plan.check_ins
-                self._queue_for_today(uow, operative, day, at, now, records[operative.id], plan)
+                record, last = records[operative.id], prompt_days.get(operative.id)
+                self._queue_for_today(uow, operative, day, at, now, record, last, plan)
                 if at > now and plan.prompts + plan.check_ins > queued:
                     plan.waiting_for_seven += 1
             uow.commit()
@@ -225,11 +228,12 @@ class DailyPrompts:
         at: datetime,
         now: datetime,
         record: Record,
+        last: PromptDay | None,
         plan: Plan,
     ) -> None:
         assert operative.id is not None
         if (
-            misses_in_a_row(record.days, day) >= MISSES_BEFORE_CHECK_IN
+            misses_in_a_row([last] if last else [], day) >= MISSES_BEFORE_CHECK_IN
             and not record.checked_in_since_answer
         ):
             # Rather than a fourth unanswered prompt, ask once if fewer would suit.
