@@ -1,5 +1,5 @@
-"""`coachbot run` as a child process against the local Bot API server, for crash and
-outage tests and the reliability benchmark.
+"""`coachbot run` as a child process, for every test that starts it (crashes, outages,
+polling and webhooks, metrics, secrets) and the reliability benchmark.
 
     bot = BotProcess(environment(server, database_url))
     bot.start(); bot.wait_until_connected(server)
