@@ -6,7 +6,17 @@ import json
 import sys
 from pathlib import Path
 
-from bench import coaching, delivery, fuzz, inbound, matching, reliability, reports
+from bench import (
+    coaching,
+    delivery,
+    fuzz,
+    inbound,
+    matching,
+    reliability,
+    replicas,
+    replies,
+    reports,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -18,7 +28,9 @@ def main(selected: list[str]) -> int:
         "delivery": delivery,
         "reliability": reliability,
         "inbound": inbound,
+        "replicas": replicas,
         "reports": reports,
+        "replies": replies,
         "fuzz": fuzz,
     }
     RESULTS.mkdir(exist_ok=True)

@@ -11,9 +11,9 @@ answers out of the order they were asked, "sorry, something went wrong" replies,
 
 - SQLite, one process, polling;
 - PostgreSQL, one process, polling;
-- PostgreSQL, two replicas in webhook mode behind a small round-robin proxy
-  (bench/proxy.py); the local server posts updates as Telegram does, up to 40 at once,
-  each chat's one at a time (bench/webhooks.py).
+- PostgreSQL, two replicas in webhook mode behind the replica tests' round-robin
+  proxy (tests/replicas.py); the local server posts updates up to 40 at once, as
+  Telegram does, each chat's one at a time (its ``webhook_chat_order``).
 
     python -m bench.inbound                 # or: python -m bench inbound
     python -m bench.inbound sqlite          # one setup: sqlite, postgres, replicas
@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
-import socket
 import sys
 import tempfile
 import time
@@ -34,24 +32,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.proxy import RoundRobinProxy
-from bench.webhooks import ParallelWebhooks
-from bot.core.messages import Command, Sender, Text
 from bot.settings import Settings
 from bot.wiring import build_runtime
-from tests.bot_process import BotProcess, enrol, environment, midday_zone
-from tests.fake_bot_api import FakeBotAPI, Fault, SentMessage
+from tests.bot_process import BotProcess, enrol, environment, free_port, midday_zone
+from tests.fake_bot_api import FakeBotAPI, Fault
+from tests.questions import QUESTIONS, answer_headings, heading
+from tests.replicas import RoundRobinProxy
 from tests.support import scratch_postgres_database
 
 OPERATIVES = 200
-#: Five questions on five topics, so each answer shows which question it answers.
-QUESTIONS = (
-    "how should i introduce myself at the door",
-    "tenant is shouting at me what do i do",
-    "running late for an appointment how do i tell the tenant",
-    "i saw black mould in the bedroom",
-    "tenant asked me to fix her tap while im here, not on the job",
-)
 FIRST_ID = 40_000_000
 #: How long the run may take before it counts as stuck.
 TIMEOUT = 600.0
@@ -63,32 +52,9 @@ def answer_titles() -> dict[str, str]:
     with tempfile.TemporaryDirectory() as folder:
         runtime = build_runtime(Settings(database_url=f"sqlite:///{folder}/titles.db"))
         try:
-            sender = Sender(1, "Sam")
-            runtime.coach.handle(Command(sender, "start", ""))
-            titles = {}
-            for question in QUESTIONS:
-                (answer, *_) = runtime.coach.handle(Text(sender, question))
-                titles[question] = _title(answer.text)
-            if len(set(titles.values())) != len(QUESTIONS):
-                raise RuntimeError(f"two questions share an answer: {titles}")
-            return titles
+            return answer_headings(runtime.coach)
         finally:
             runtime.engine.dispose()
-
-
-def _title(text: str) -> str:
-    found = re.match(r"\s*<b>(.*?)</b>", text)
-    return found.group(1) if found else text.split("\n", 1)[0]
-
-
-def _sent_title(message: SentMessage) -> str:
-    return (message.plain_text or "").split("\n", 1)[0]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -112,7 +78,7 @@ def burst(
     with (
         tempfile.TemporaryDirectory() as folder,
         _database(engine, folder) as database_url,
-        (ParallelWebhooks if replicas > 1 else FakeBotAPI)(max_calls=50_000) as server,
+        FakeBotAPI(max_calls=50_000, webhook_chat_order=replicas > 1) as server,
         ExitStack() as stack,
     ):
         runtime = build_runtime(Settings(database_url=database_url))  # migrates
@@ -127,8 +93,10 @@ def burst(
         if replicas == 1:
             bots.append(BotProcess(environment(server, database_url, **settings), Path(folder)))
         else:
-            ports = [_free_port() for _ in range(replicas)]
-            proxy = stack.enter_context(RoundRobinProxy([f"http://127.0.0.1:{p}" for p in ports]))
+            ports = [free_port() for _ in range(replicas)]
+            proxy = RoundRobinProxy([f"http://127.0.0.1:{p}" for p in ports])
+            proxy.start()
+            stack.callback(proxy.stop)
             for number, port in enumerate(ports):
                 logs = Path(folder) / f"replica-{number}"
                 logs.mkdir()
@@ -219,7 +187,7 @@ def _ask_and_wait(
     for user_id, questions in asked.items():
         got = answers[user_id]
         for (question, at), message in zip(questions, got, strict=False):
-            if _sent_title(message) != titles[question]:
+            if heading(message.plain_text) != titles[question]:
                 if "went wrong" in (message.plain_text or ""):
                     sorry += 1
                 else:

@@ -10,7 +10,10 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -782,6 +785,115 @@ def test_webhook_delivery_with_secret_token(server: FakeBotAPI, client: httpx.Cl
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+@dataclass
+class OpenPosts:
+    """How many webhook posts were open at once, in all and for any one chat."""
+
+    now: Counter[int | None] = field(default_factory=Counter)
+    most: int = 0
+    most_in_a_chat: int = 0
+
+
+@contextmanager
+def slow_webhook(answer: Callable[[dict[str, Any]], bool]) -> Iterator[tuple[str, OpenPosts]]:
+    """A webhook that takes 0.2 s over each post; ``answer(update)``, called (one at a
+    time) as the post ends, says whether to answer it 200 or 502. Yields its URL."""
+    posts = OpenPosts()
+    guard = threading.Lock()
+
+    class SlowReceiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            update = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            chat = update.get("message", {}).get("chat", {}).get("id")
+            with guard:
+                posts.now[chat] += 1
+                posts.most = max(posts.most, posts.now.total())
+                posts.most_in_a_chat = max(posts.most_in_a_chat, posts.now[chat])
+            time.sleep(0.2)
+            with guard:
+                posts.now[chat] -= 1
+                accepted = answer(update)
+            self.send_response(200 if accepted else 502)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{receiver.server_address[1]}/telegram", posts
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+
+
+def wait_until_all_posted(client: httpx.Client) -> None:
+    deadline = time.monotonic() + 20
+    while call(client, "getWebhookInfo")[1]["result"]["pending_update_count"]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_webhook_posts_in_parallel_and_posts_again_until_answered(
+    server: FakeBotAPI, client: httpx.Client
+) -> None:
+    received: list[int] = []
+    refused: list[int] = []
+
+    def answer(update: dict[str, Any]) -> bool:
+        if not refused:
+            refused.append(update["update_id"])  # the first post to end is refused
+            return False
+        received.append(update["update_id"])
+        return True
+
+    with slow_webhook(answer) as (hook, open_posts):
+        assert call(client, "setWebhook", url=hook, max_connections=8)[0] == 200
+        server.set_webhook_faults(lost_answer_rate=0.5, seed=7)
+        sam = server.user(USER)
+        ids = [sam.send(f"message {n}").update_id for n in range(12)]
+        wait_until_all_posted(client)
+    assert 2 <= open_posts.most <= 8  # parallel, within max_connections
+    assert open_posts.most_in_a_chat >= 2  # one person's updates posted at the same moment
+    assert set(received) == set(ids)
+    posts = server.webhook_posts
+    assert sum(posts.values()) == len(received) + 1  # the 502 was posted again too
+    assert any(count > 1 for count in posts.values())  # answers lost: posted again
+    info = call(client, "getWebhookInfo")[1]["result"]
+    assert info["last_error_message"] == "Wrong response from the webhook: 502 Bad Gateway"
+
+
+def test_webhook_chat_order_posts_each_chats_updates_one_at_a_time_in_order() -> None:
+    received: dict[int, list[str]] = {}
+
+    def answer(update: dict[str, Any]) -> bool:
+        chat = update["message"]["chat"]["id"]
+        if chat not in received:
+            received[chat] = []
+            return False  # each chat's first post is refused once
+        received[chat].append(update["message"]["text"])
+        return True
+
+    with (
+        slow_webhook(answer) as (hook, open_posts),
+        FakeBotAPI(webhook_chat_order=True) as server,
+        httpx.Client(base_url=f"{server.base_url}{server.token}/", timeout=10) as client,
+    ):
+        assert call(client, "setWebhook", url=hook, max_connections=8)[0] == 200
+        users = [server.user(USER + n) for n in range(4)]
+        for n in range(5):
+            for user in users:
+                user.send(f"message {n}")
+        wait_until_all_posted(client)
+    assert open_posts.most_in_a_chat == 1  # never two posts open for one chat
+    assert open_posts.most >= 2  # different chats' posts side by side
+    expected = [f"message {n}" for n in range(5)]
+    assert received == {user.id: expected for user in users}  # a refusal kept order
 
 
 # --------------------------------------------------------------------------- commands

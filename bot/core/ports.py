@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -22,19 +22,24 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
+from bot.core.policy.streaks import PromptDay
 from bot.core.reports.ports import Period, ReportQueries, Scope
 
 
 class OperativeRepository(Protocol):
     def get(self, telegram_id: int) -> Operative | None: ...
 
+    def lock(self, telegram_id: int) -> Operative | None:
+        """Like ``get``, and no other unit of work may change this operative (or lock
+        them) until this one ends: two replicas handling one person's updates at once
+        take turns, and neither overwrites the other's change."""
+        ...
+
     def add(self, operative: Operative) -> Operative: ...
 
     def save(self, operative: Operative) -> None: ...
 
     def by_id(self, operative_id: int) -> Operative | None: ...
-
-    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None: ...
 
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None: ...
 
@@ -69,6 +74,12 @@ class EventLog(Protocol):
     def of_many(
         self, operative_ids: Iterable[int], types: Iterable[str], since: datetime
     ) -> dict[int, list[EngagementEvent]]: ...
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        """Each operative's latest prompt day on or before a local date of theirs, with
+        the streak rule's counts (:mod:`bot.core.policy.streaks`); none if they had none.
+        Its cost doesn't grow with their history."""
+        ...
 
 
 class ContentGaps(Protocol):
@@ -109,7 +120,7 @@ class Outbox(Protocol):
     # The writes below that take a ``token`` change only messages that claim still holds.
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool: ...
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:
@@ -227,6 +238,19 @@ class RetentionStore(Protocol):
         ...
 
 
+class SeenUpdateStore(Protocol):
+    """Telegram update ids already taken in, by any replica (ids and times only)."""
+
+    def first_time(self, update_id: int, now: datetime) -> bool:
+        """Record the id; False if it was recorded before. Of two replicas recording the
+        same id at once, one gets True and the other, once that one commits, False."""
+        ...
+
+    def forget_before(self, when: datetime) -> int:
+        """Delete ids recorded before ``when``; how many went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
 
@@ -259,6 +283,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> RetentionStore: ...
+
+    @property
+    def seen_updates(self) -> SeenUpdateStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -91,6 +91,8 @@ class OperativeRow(Base):
     awaiting: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     trade: Mapped[str | None] = mapped_column(String(32))
+    #: Whether they chose daily scenarios; NULL: their role decides (see Coach).
+    daily_prompts: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class EventRow(Base):
@@ -122,6 +124,7 @@ class PromptReplyRow(Base):
     __table_args__ = (
         Index("ix_prompt_replies_operative_item_sent", "operative_id", "item", "sent_at"),
         Index("ix_prompt_replies_sent_at", "sent_at"),
+        Index("ix_prompt_replies_operative_day", "operative_id", "prompt_day"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -131,6 +134,15 @@ class PromptReplyRow(Base):
     #: Sent by the daily schedule (not asked for with /practice): counts for streaks.
     scheduled: Mapped[bool] = mapped_column(Boolean)
     first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The streak rule's running state (bot.core.policy.streaks.PromptDay), kept on each
+    # scheduled prompt as it is written, so that a streak needs one row, not a history.
+    #: The operative's local date of a scheduled prompt; None for /practice.
+    prompt_day: Mapped[date | None] = mapped_column(Date)
+    #: Whether that day's prompt (any of that day's, if several) was answered that day.
+    answered_that_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Answered, and unanswered, prompt days in a row just before this one.
+    run_before: Mapped[int] = mapped_column(Integer, default=0)
+    misses_before: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ContentGapRow(Base):
@@ -241,3 +253,13 @@ class ReportSummaryRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     figures: Mapped[dict[str, Any]] = mapped_column(Payload)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SeenUpdateRow(Base):
+    """A Telegram update already taken in: its id only (nothing a person wrote), kept
+    for as long as Telegram might send it again, then pruned."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

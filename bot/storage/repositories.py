@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
@@ -34,7 +34,11 @@ from bot.core.model import (
     Outcome,
     Role,
     Status,
+    days_to_mask,
+    mask_to_days,
 )
+from bot.core.policy.streaks import PromptDay
+from bot.storage import prompt_days
 from bot.storage.models import (
     CohortRow,
     CommitmentRow,
@@ -45,14 +49,6 @@ from bot.storage.models import (
     OutboxRow,
     PromptReplyRow,
 )
-
-
-def days_to_mask(days: frozenset[int]) -> int:
-    return sum(1 << day for day in days)
-
-
-def mask_to_days(mask: int) -> frozenset[int]:
-    return frozenset(day for day in range(7) if mask & (1 << day))
 
 
 def _operative(row: OperativeRow) -> Operative:
@@ -70,6 +66,7 @@ def _operative(row: OperativeRow) -> Operative:
         awaiting=row.awaiting,
         created_at=row.created_at,
         trade=row.trade,
+        daily_prompts=row.daily_prompts,
     )
 
 
@@ -85,6 +82,7 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
     row.paused_until = operative.paused_until
     row.awaiting = operative.awaiting
     row.trade = operative.trade
+    row.daily_prompts = operative.daily_prompts
     if operative.created_at is not None:
         row.created_at = operative.created_at
 
@@ -97,13 +95,20 @@ class _Repository:
 
 
 class SqlOperatives(_Repository):
-    def _row(self, telegram_id: int) -> OperativeRow | None:
-        return self._session.scalars(
-            select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
-        ).one_or_none()
+    def _row(self, telegram_id: int, *, for_update: bool = False) -> OperativeRow | None:
+        query = select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
+        if for_update:
+            # SELECT ... FOR UPDATE on PostgreSQL. SQLite ignores it: there, one writer
+            # at a time is the rule anyway, and a stale write fails rather than wins.
+            query = query.with_for_update()
+        return self._session.scalars(query).one_or_none()
 
     def get(self, telegram_id: int) -> Operative | None:
         row = self._row(telegram_id)
+        return _operative(row) if row else None
+
+    def lock(self, telegram_id: int) -> Operative | None:
+        row = self._row(telegram_id, for_update=True)
         return _operative(row) if row else None
 
     def add(self, operative: Operative) -> Operative:
@@ -124,11 +129,6 @@ class SqlOperatives(_Repository):
     def by_id(self, operative_id: int) -> Operative | None:
         row = self._session.get(OperativeRow, operative_id)
         return _operative(row) if row else None
-
-    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None:
-        self._session.execute(
-            update(OperativeRow).where(OperativeRow.id == operative_id).values(awaiting=awaiting)
-        )
 
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None:
         if changes:
@@ -240,25 +240,31 @@ class SqlEventLog(_Repository):
 
     def _pair_prompts_and_replies(self, events: list[EngagementEvent]) -> None:
         """A prompt gets its row; a reply marks the operative's latest prompt of the
-        same item sent at or before it (keeping the earliest reply)."""
-        paired = [e for e in events if e.operative_id is not None and "item" in e.payload]
-        prompts = [
-            {
-                "operative_id": e.operative_id,
-                "item": e.payload["item"],
-                "sent_at": e.occurred_at,
-                "scheduled": e.payload.get("via") == "schedule",
-                "first_reply_at": None,
-            }
-            for e in paired
-            if e.type == EventType.PROMPT_SENT
-        ]
-        if prompts:
-            self._session.execute(insert(PromptReplyRow), prompts)
-        for e in paired:
-            if e.type != EventType.ANSWERED:
+        same item sent at or before it (keeping the earliest reply). A scheduled
+        prompt's row also keeps the streak rule's state (see ``bot.storage.prompt_days``)."""
+        made, out_of_order = prompt_days.new_prompts(self._session, events)
+        if made:
+            self._session.execute(
+                insert(PromptReplyRow),
+                [
+                    {
+                        "operative_id": new.operative_id,
+                        "item": new.item,
+                        "sent_at": new.sent_at,
+                        "scheduled": new.day is not None,
+                        "first_reply_at": None,
+                        "prompt_day": new.day.day if new.day else None,
+                        "answered_that_day": new.day.answered if new.day else False,
+                        "run_before": new.day.run_before if new.day else 0,
+                        "misses_before": new.day.misses_before if new.day else 0,
+                    }
+                    for new in made
+                ],
+            )
+        for e in events:
+            if e.type != EventType.ANSWERED or e.operative_id is None or "item" not in e.payload:
                 continue
-            latest = (
+            latest = self._session.scalar(
                 select(PromptReplyRow.id)
                 .where(
                     PromptReplyRow.operative_id == e.operative_id,
@@ -267,8 +273,9 @@ class SqlEventLog(_Repository):
                 )
                 .order_by(PromptReplyRow.sent_at.desc(), PromptReplyRow.id.desc())
                 .limit(1)
-                .scalar_subquery()
             )
+            if latest is None:
+                continue
             self._session.execute(
                 update(PromptReplyRow)
                 .where(
@@ -281,6 +288,13 @@ class SqlEventLog(_Repository):
                 .values(first_reply_at=e.occurred_at)
                 .execution_options(synchronize_session=False)
             )
+            if prompt_days.mark_answered(self._session, latest, e.occurred_at, e.operative_id):
+                out_of_order.add(e.operative_id)
+        if out_of_order:
+            prompt_days.refold(self._session, out_of_order)
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        return prompt_days.latest_days(self._session, on_or_before)
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]:
         query = select(EventRow).where(EventRow.operative_id == operative_id)
@@ -474,13 +488,16 @@ class SqlOutbox(_Repository):
         return [_message(row, timezone) for row, timezone in rows]
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool:
         """Change a message's status; with ``token``, only while that claim holds it."""
         query = update(OutboxRow).where(OutboxRow.id == row_id)
         if token is not None:
             query = query.where(_held_by(token))
-        result = self._session.execute(query.values(status=status.value, **values))
+        changes: dict[str, object] = {"status": status.value}
+        if error is not None:
+            changes["error"] = error
+        result = self._session.execute(query.values(changes))
         return _count(result) == 1
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:

@@ -3,6 +3,11 @@
 Each handler turns an Update into a core event, runs the core off the event
 loop, and sends back what it returns. Nothing here knows about SQL.
 
+Before any of them, an update that was taken in before (Telegram posted it to
+the webhook again, perhaps to another replica) is dropped: see
+:mod:`bot.core.jobs.updates`. That check runs inside its chat's turn
+(:mod:`bot.telegram.ordering` orders whole updates, every handler group included).
+
 No exception escapes a handler: a button press is answered before anything
 else, a failure in the core is logged (its type and where, never the message or
 the update, which may hold what someone typed) and the person gets a short
@@ -35,16 +40,18 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
-from bot.core.coach import Coach
 from bot.core.jobs.delivery import Deliveries
+from bot.core.jobs.updates import SeenUpdates
 from bot.core.messages import (
     ButtonPress,
     Command,
@@ -54,16 +61,20 @@ from bot.core.messages import (
     Text,
     Unsupported,
 )
+from bot.core.router import Coach
 from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
+from bot.telegram.limits import CAPTION_CHARS, MESSAGE_CHARS, split_text
 from bot.telegram.ordering import AnsweredWhenHandled, ChatOrderedProcessor
 from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+#: The handler group that drops repeated updates: before the bot's own (group 0).
+REPEATS_GROUP = -1
 #: Bot API requests in flight at once (replies, button answers, the outbox's sends).
 REQUESTS_AT_ONCE = 16
 #: How many messages' last content the adapter remembers, to skip edits that change nothing.
@@ -118,6 +129,7 @@ def _command(message: Message) -> tuple[str, str]:
 
 WorkerFactory = Callable[[ExtBot[Any]], DeliveryWorker]
 _Argument = TypeVar("_Argument")
+_Result = TypeVar("_Result")
 
 
 class TelegramAdapter:
@@ -136,6 +148,20 @@ class TelegramAdapter:
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
         self._shown: OrderedDict[tuple[int, int], Shown] = OrderedDict()
+        self.seen = SeenUpdates(coach.uow_factory, coach.clock)
+
+    async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop here if this update was taken in before, on this replica or another."""
+        try:
+            # A write like the core's: on the core's threads (one with SQLite, its one writer).
+            fresh = await self._in_core(self.seen.first_time, update.update_id)
+        except Exception as error:
+            # Better handled twice than not at all.
+            log.error("could not check whether an update is a repeat: %s", failure(error))
+            return
+        if not fresh:
+            log.info("update %d came again; the repeat is dropped", update.update_id)
+            raise ApplicationHandlerStop
 
     async def _run(self, event: Event) -> list[Reply]:
         """The core's replies to ``event``; if the core fails, a logged failure and a sorry."""
@@ -150,9 +176,7 @@ class TelegramAdapter:
             log.error("recovery failed: %s", failure(error))
             return [Reply(self.coach.text("something_wrong"))]
 
-    async def _in_core(
-        self, work: Callable[[_Argument], list[Reply]], argument: _Argument
-    ) -> list[Reply]:
+    async def _in_core(self, work: Callable[[_Argument], _Result], argument: _Argument) -> _Result:
         return await asyncio.get_running_loop().run_in_executor(self._core, work, argument)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -245,29 +269,26 @@ class TelegramAdapter:
                 await self._send_one(bot, chat_id, Reply(self.coach.text("something_wrong")))
 
     async def _send_one(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        """One reply: text longer than Telegram takes goes first, in messages of its own;
+        the buttons go with the last part."""
         markup = keyboard(reply)
-        if reply.image:
-            await bot.send_photo(
-                chat_id,
-                reply.image.content,
-                caption=reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                filename=reply.image.filename,
-            )
-        elif reply.document:
-            await bot.send_document(
-                chat_id,
-                reply.document.content,
-                caption=reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                filename=reply.document.filename,
-            )
-        else:
-            await bot.send_message(
-                chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+        attachment = reply.image or reply.document
+        *before, last = split_text(reply.text, CAPTION_CHARS if attachment else MESSAGE_CHARS)
+        for part in before:
+            if part.strip():  # Telegram refuses an empty message
+                await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
+        if attachment is None:
+            await bot.send_message(chat_id, last, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
+        send = bot.send_photo if reply.image else bot.send_document
+        await send(
+            chat_id,
+            attachment.content,
+            caption=last,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            filename=attachment.filename,
+        )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -289,7 +310,6 @@ class TelegramAdapter:
             # Telegram keeps the menu from the last start; the bot itself can carry on.
             log.warning("command menu not updated (Telegram unreachable); it will be next start")
         log.info("connected as @%s", application.bot.username)
-        self.coach.bot_username = application.bot.username
         # In the background: the bot answers meanwhile, and a /summary that comes
         # first simply waits for matplotlib as it would have anyway.
         asyncio.get_running_loop().run_in_executor(None, _warm_up_charts)
@@ -306,6 +326,7 @@ class TelegramAdapter:
             self._sending = None
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(TypeHandler(Update, self.drop_repeats), group=REPEATS_GROUP)
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command))
         application.add_handler(
             MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, self.on_text)

@@ -3,43 +3,32 @@ slow reply holds up nobody else."""
 
 from __future__ import annotations
 
-import pytest
-from telegram.ext import Application
+import asyncio
 
-from bot.core.coach import Coach
-from bot.core.messages import Command, Sender, Text
+import pytest
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core.messages import Command, Sender
+from bot.core.router import Coach
+from bot.telegram.app import REPEATS_GROUP
+from bot.telegram.ordering import ChatOrderedProcessor
 from tests.fake_bot_api import FakeBotAPI, Fault, SentMessage
+from tests.questions import QUESTIONS, answer_headings, heading
 
 pytestmark = pytest.mark.e2e
 
-#: Questions on different topics: each answer's heading says which one it answers.
-QUESTIONS = (
-    "how should i introduce myself at the door",
-    "tenant is shouting at me what do i do",
-    "running late for an appointment how do i tell the tenant",
-    "i saw black mould in the bedroom",
-    "tenant asked me to fix her tap while im here, not on the job",
-)
 #: How long the server holds the first reply to the person with the burst (under the
 #: 5 s read timeout, after which a reply would be tried again).
 HELD_SECONDS = 3.0
 OTHERS = 20
-
-
-def heading(text: str | None) -> str:
-    return (text or "").strip().split("\n", 1)[0]
-
-
-def answer_headings(coach: Coach) -> dict[str, str]:
-    """What the coach's answer to each question starts with, asked by someone else."""
-    sender = Sender(99_999, "Ref")
-    coach.handle(Command(sender, "start", ""))
-    headings = {}
-    for question in QUESTIONS:
-        (answer, *_) = coach.handle(Text(sender, question))
-        headings[question] = heading(answer.text.replace("<b>", "").replace("</b>", ""))
-    assert len(set(headings.values())) == len(QUESTIONS)
-    return headings
 
 
 async def test_a_burst_is_answered_in_order_while_others_are_served(
@@ -103,3 +92,52 @@ async def test_one_by_one_when_asked(
         await application.updater.stop()
         await application.stop()
     assert [heading(answer.plain_text) for answer in sams] == [headings[q] for q in QUESTIONS]
+
+
+async def test_the_repeats_check_runs_in_its_chats_turn_before_the_bots_handlers(
+    server: FakeBotAPI,
+) -> None:
+    """The group that drops repeated updates (REPEATS_GROUP) is inside each chat's turn:
+    a chat's next update isn't even checked until its last one has been answered."""
+    application = (
+        ApplicationBuilder()
+        .token(server.token)
+        .base_url(server.base_url)
+        .concurrent_updates(ChatOrderedProcessor(8))
+        .build()
+    )
+    steps: list[str] = []
+    release_first = asyncio.Event()
+    sam, other = server.user(6200), server.user(6201)
+
+    async def check_repeat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        steps.append(f"check {update.message.text}")
+
+    async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        if update.message.text == "first":
+            await release_first.wait()  # Sam's first is slow to answer
+        steps.append(f"answer {update.message.text}")
+
+    application.add_handler(TypeHandler(Update, check_repeat), group=REPEATS_GROUP)
+    application.add_handler(MessageHandler(filters.TEXT, answer))
+    async with application:
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await application.start()
+        sam.send("first")
+        sam.send("second")
+        other.send("meanwhile")
+        async with asyncio.timeout(30):
+            while "answer meanwhile" not in steps:  # another chat goes ahead
+                await asyncio.sleep(0.01)
+        assert "check second" not in steps  # Sam's next waits its turn, check and all
+        release_first.set()
+        async with asyncio.timeout(30):
+            while "answer second" not in steps:
+                await asyncio.sleep(0.01)
+        await application.updater.stop()
+        await application.stop()
+    sams = [step for step in steps if step.endswith(("first", "second"))]
+    assert sams == ["check first", "answer first", "check second", "answer second"]

@@ -35,7 +35,7 @@ from bot.core.model import (
     EventType,
     Kind,
     OutboxMessage,
-    Status,
+    happened_to,
 )
 from bot.core.policy.scheduling import QUIET_FROM, QUIET_UNTIL
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -281,10 +281,12 @@ class Deliveries:
         assert message.id is not None
         if not uow.outbox.set_status(message.id, Delivery.UNREACHABLE, token, error=reason[:200]):
             return False
-        operative = uow.operatives.by_id(message.operative_id)
-        if operative is not None and operative.status is not Status.STOPPED:
-            operative.status = Status.UNREACHABLE
+        found = uow.operatives.by_id(message.operative_id)
+        # Locked, so a change a replica is making to them meanwhile stays.
+        operative = uow.operatives.lock(found.telegram_id) if found else None
+        happened = operative.mark_unreachable() if operative is not None else []
+        if operative is not None and happened:
             uow.operatives.save(operative)
             uow.outbox.cancel_pending(message.operative_id)
-            uow.events.record(EngagementEvent(EventType.UNREACHABLE, operative.id, now, {}))
+            uow.events.record_many(happened_to(operative.id, now, happened))
         return True

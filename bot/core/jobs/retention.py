@@ -11,8 +11,8 @@
   such a week or month shows exactly the figures it showed before.
 - Each person's latest status change (enrolled, paused, stopped...) is kept while
   they are enrolled: reports need it to know who was active later on.
-- Prompts and their first replies stay four weeks longer (a streak looks back
-  four weeks from the end of a period).
+- Prompts and their first replies stay four weeks longer: a streak lapses after
+  four weeks without a prompt, so a streak on any day kept in full is still there.
 - The words of unanswered questions (content gaps) go after 12 months: only the
   fact that a question went unanswered, its week and group, stays for the counts.
 - Outbox messages that have reached an end go with the events of their time.
