@@ -26,6 +26,7 @@ times a plain Python loop; compare figures from runs with similar loop times.
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import statistics
@@ -45,11 +46,15 @@ from bot.core.content.topics import TOPIC_IDS
 
 REPO = Path(__file__).resolve().parent.parent
 OPERATIVES = 10_000
-EVENTS = 1_000_000
+#: ``BENCH_REPORT_EVENTS`` scales the history (and the weeks it spans) for the growth run.
+EVENTS = int(os.environ.get("BENCH_REPORT_EVENTS", "1000000"))
 COHORTS = 100
 GAPS = 20_000
 COMMITMENTS = 6_000
-WEEKS = 26
+#: About 38,000 events a week from 10,000 operatives: 26 weeks make 1,000,000.
+WEEKS = max(2, round(26 * EVENTS / 1_000_000))
+#: Sizes of history the growth run measures /summary over.
+GROWTH = (100_000, 1_000_000, 5_000_000)
 #: The Monday the data ends on (the bench's "now" is 09:00 UTC that day).
 END = date(2026, 11, 30)
 FIRST = END - timedelta(weeks=WEEKS)
@@ -215,7 +220,7 @@ def _events(
     for number, person in enumerate(people):
         if person["status"] != "active":
             leaves[number] = (
-                FIRST + timedelta(days=rng.randrange(60, WEEKS * 7)),
+                FIRST + timedelta(days=rng.randrange(min(60, WEEKS * 7 - 1), WEEKS * 7)),
                 person["status"],
             )
     eight = {
@@ -399,9 +404,13 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
                 current[3] = at
 
     weeks = len(period.weeks)
+    # Daily prompts; practice scenarios (op, answered) apart.
     sent: list[list[tuple[int, float | None]]] = [[] for _ in range(weeks)]
-    for op, at, _, first in prompts:
-        if start <= at < end:
+    practice: list[list[tuple[int, bool]]] = [[] for _ in range(weeks)]
+    for op, at, scheduled, first in prompts:
+        if start <= at < end and not scheduled:
+            practice[week(at)].append((op, first is not None))
+        elif start <= at < end:
             delay = int(first.timestamp()) - int(at.timestamp()) if first else None
             sent[week(at)].append((op, delay))
     answers = [
@@ -418,7 +427,12 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         if start <= at < end and (scope_cohorts is None or cohort in scope_cohorts)
     )
 
-    def activity(rows: list[tuple[int, float | None]], ops: set[int], gap_count: int) -> Any:
+    def activity(
+        rows: list[tuple[int, float | None]],
+        tried: list[tuple[int, bool]],
+        ops: set[int],
+        gap_count: int,
+    ) -> Any:
         delays = [delay for _, delay in rows if delay is not None]
         return Activity(
             prompts=len(rows),
@@ -427,14 +441,20 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
             median_reply_seconds=float(statistics.median(delays)) if delays else None,
             active=len(ops),
             gaps=gap_count,
+            practice=len(tried),
+            practising=len({op for op, _ in tried}),
+            practice_answered=sum(answered for _, answered in tried),
         )
 
     weekly = Weekly(
         activity(
-            [row for rows in sent for row in rows], set().union(*active), sum(gap_weeks.values())
+            [row for rows in sent for row in rows],
+            [row for rows in practice for row in rows],
+            set().union(*active),
+            sum(gap_weeks.values()),
         ),
         tuple(
-            (day, activity(sent[index], active[index], gap_weeks[index]))
+            (day, activity(sent[index], practice[index], active[index], gap_weeks[index]))
             for index, day in enumerate(period.weeks)
         ),
     )
@@ -713,8 +733,46 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def growth() -> str:
+    """/summary (the last 4 weeks, all groups) over ever longer histories, with the
+    same 10,000 operatives: each size built and measured in processes of its own."""
+    lines = [
+        "Growth: /summary, last 4 weeks, all groups, 10,000 operatives",
+        f"{'events':>10}{'weeks':>7}{'figures s':>11}{'command s':>11}{'first s':>9}",
+    ]
+    for events in GROWTH:
+        env = {**os.environ, "BENCH_REPORT_EVENTS": str(events)}
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.reports", "--growth-one"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=7200,
+            check=True,
+            env=env,
+        )
+        figures = json.loads(result.stdout.strip().splitlines()[-1])
+        lines.append(
+            f"{events:>10,}{figures['weeks']:>7}{figures['figures_seconds']:>11.3f}"
+            f"{figures['command_seconds']:>11.3f}{figures['first_seconds']:>9.3f}"
+        )
+    return "\n".join(lines)
+
+
+def _growth_one() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "bench.db"
+        build(database)
+        figures = _run_child("summary", database)
+    return {"weeks": WEEKS, **figures}
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         print(json.dumps(child(sys.argv[2], Path(sys.argv[3])), default=str))
+    elif sys.argv[1:] == ["--growth-one"]:
+        print(json.dumps(_growth_one(), default=str))
+    elif sys.argv[1:] == ["--growth"]:
+        print(growth())
     else:
         print(report(run()))

@@ -331,14 +331,25 @@ class SqlReports:
         # Prompts (each with its first reply, if any) in the week they were sent.
         firsts = self._firsts(scope, since, until)
         prompt_s = firsts.c.sent_s
+        in_period = (prompt_s >= start_s, prompt_s < end_s)
         sent = (
             select(
                 firsts.c.op,
                 week(prompt_s).label("wk"),
                 (firsts.c.first_s - prompt_s).label("delay"),
             )
-            .where(prompt_s >= start_s, prompt_s < end_s)
+            .where(*in_period, firsts.c.scheduled == true())
             .subquery("sent")
+        )
+        # Practice scenarios, counted apart from the daily prompts.
+        practised = (
+            select(
+                firsts.c.op,
+                week(prompt_s).label("wk"),
+                firsts.c.first_s.label("first_s"),
+            )
+            .where(*in_period, firsts.c.scheduled != true())
+            .subquery("practised")
         )
         replied = select(sent.c.wk, sent.c.delay).where(sent.c.delay.is_not(None))
         # Medians by row number: one window each (a count() window would be another pass).
@@ -410,6 +421,22 @@ class SqlReports:
                 func.count(sent.c.op.distinct()),
                 func.count(sent.c.delay),
             ).select_from(sent),
+            row(
+                "practice",
+                practised.c.wk,
+                None,
+                func.count(),
+                func.count(practised.c.op.distinct()),
+                func.count(practised.c.first_s),
+            ).group_by(practised.c.wk),
+            row(
+                "practice",
+                -1,
+                None,
+                func.count(),
+                func.count(practised.c.op.distinct()),
+                func.count(practised.c.first_s),
+            ).select_from(practised),
             row("active", answers.c.wk, None, func.count(answers.c.op.distinct())).group_by(
                 answers.c.wk
             ),
@@ -471,6 +498,9 @@ class SqlReports:
                 median_reply_seconds=float(median[0]) if median and median[0] is not None else None,
                 active=number("active", key),
                 gaps=gaps.get(key, 0),
+                practice=number("practice", key),
+                practising=number("practice", key, 1),
+                practice_answered=number("practice", key, 2),
             )
 
         weekly = Weekly(
