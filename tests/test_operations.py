@@ -56,7 +56,7 @@ def test_status_on_sqlite_shows_the_queue_the_last_send_and_the_migrations(
     result = coachbot("status", env={"DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert _line(out, "Migrations") == "up to date (0008)"
+    assert _line(out, "Migrations") == "up to date (0010)"
     assert _line(out, "Sender") == "SQLite: the one running `coachbot run` sends"
     assert _line(out, "Last send").startswith("2026-12-01 08:00:00 UTC (")
     assert re.search(r"a prompt, by van-7:[0-9a-f]{8}$", _line(out, "Last send"))

@@ -65,7 +65,9 @@ from bot.storage.models import (
     EventRow,
     OperativeRow,
     PromptReplyRow,
+    StatusChangeRow,
 )
+from bot.storage.rollup_reports import RollupReports
 
 DAY = 86_400
 EPOCH = date(1970, 1, 1)
@@ -140,6 +142,7 @@ def _aware(moment: datetime | str) -> datetime:
 class SqlReports:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._rollups = RollupReports(session)
 
     # -- building blocks -------------------------------------------------------
 
@@ -216,52 +219,27 @@ class SqlReports:
         return weekly
 
     def _membership(self, scope: Scope, period: Period) -> Membership:
+        """Operatives in scope by the end of the period, and each one's status then: the
+        latest status change before the end (one index seek each), or, for data from
+        before the event log, their stored status."""
         start, end = period.start, period.end
-        ranked = (
-            select(
-                EventRow.operative_id.label("op"),
-                EventRow.type.label("type"),
-                func.row_number()
-                .over(
-                    partition_by=EventRow.operative_id,
-                    order_by=(EventRow.occurred_at.desc(), EventRow.id.desc()),
-                )
-                .label("rn"),
-            )
-            .join(OperativeRow, OperativeRow.id == EventRow.operative_id)
-            .where(
-                EventRow.type.in_(sorted(_STATUS_EVENTS)),
-                EventRow.occurred_at < end,
-                self._in_scope(scope),
-                OperativeRow.created_at < end,
-            )
-            .subquery("ranked_status")
-        )
-        status = case(
-            *[(ranked.c.type == type_, status) for type_, status in _STATUS_EVENTS.items()],
-        )
-        # Operatives with a status event: their latest one. (Driven from the events, so
-        # SQLite looks operatives up by key rather than scanning a derived table.)
+        change = StatusChangeRow
         latest = (
-            select(status.label("status"), OperativeRow.created_at.label("created_at"))
-            .select_from(ranked)
-            .join(OperativeRow, OperativeRow.id == ranked.c.op)
-            .where(ranked.c.rn == 1)
+            select(change.status)
+            .where(change.operative_id == OperativeRow.id, change.changed_at < end)
+            .order_by(change.changed_at.desc(), change.id.desc())
+            .limit(1)
+            .correlate(OperativeRow)
+            .scalar_subquery()
         )
-        # The others (data from before the event log): their stored status.
-        has_event = (
-            select(EventRow.id)
-            .where(
-                EventRow.operative_id == OperativeRow.id,
-                EventRow.type.in_(sorted(_STATUS_EVENTS)),
-                EventRow.occurred_at < end,
+        everyone = (
+            select(
+                func.coalesce(latest, OperativeRow.status).label("status"),
+                OperativeRow.created_at.label("created_at"),
             )
-            .exists()
+            .where(self._in_scope(scope), OperativeRow.created_at < end)
+            .subquery("everyone")
         )
-        stored = select(
-            OperativeRow.status.label("status"), OperativeRow.created_at.label("created_at")
-        ).where(self._in_scope(scope), OperativeRow.created_at < end, ~has_event)
-        everyone = union_all(latest, stored).subquery("everyone")
 
         def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
             return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -292,19 +270,17 @@ class SqlReports:
         )
 
     def _firsts(self, scope: Scope, since: datetime, until: datetime) -> Any:
-        """Every prompt sent in [since, until), with its first reply if that came before
-        ``until``: ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (whether
-        the daily schedule sent it) and ``first_s`` (the first reply's epoch second, or
-        NULL). One row each, from the prompt replies read model."""
+        """Every prompt sent in [since, until), with its first reply (whenever it came):
+        ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (whether the daily
+        schedule sent it) and ``first_s`` (the first reply's epoch second, or NULL). One
+        row each, from the prompt replies read model."""
         row = PromptReplyRow
         return (
             select(
                 row.operative_id.label("op"),
                 self._seconds(row.sent_at).label("sent_s"),
                 row.scheduled.label("scheduled"),
-                case((row.first_reply_at < until, self._seconds(row.first_reply_at))).label(
-                    "first_s"
-                ),
+                self._seconds(row.first_reply_at).label("first_s"),
             )
             .where(
                 row.sent_at >= since,
@@ -318,12 +294,18 @@ class SqlReports:
     def _activity(
         self, scope: Scope, period: Period, enrolled: int, *, full: bool = True
     ) -> tuple[Weekly, tuple[TopicFigures, ...], tuple[int, ...]]:
-        """Weekly activity and (if ``full``) topics and streaks, in one statement."""
+        """Weekly activity and (if ``full``) topics and streaks: from the rollups for
+        whole weeks in their zone, otherwise from the records in one statement."""
         start, end = period.start, period.end
         since = min(start, end - STREAK_WINDOW) if full else start
         until = end + REPLY_GRACE
         low, high = since - timedelta(days=1), until + timedelta(days=1)
         start_s, end_s = int(start.timestamp()), int(end.timestamp())
+
+        if self._rollups.covers(period):
+            gaps = dict(self._gaps(scope, period, low, high))
+            gaps[-1] = sum(gaps.values())
+            return self._rollups.activity(scope, period, enrolled, gaps, full=full)
 
         def week(seconds: ColumnElement[int]) -> ColumnElement[int]:
             return self._week(seconds, period, low, high)

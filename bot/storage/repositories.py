@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -12,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -35,6 +35,7 @@ from bot.core.model import (
     Role,
     Status,
 )
+from bot.storage import rollups
 from bot.storage.models import (
     CohortRow,
     CommitmentRow,
@@ -45,6 +46,12 @@ from bot.storage.models import (
     OutboxRow,
     PromptReplyRow,
 )
+
+_PAIRED = {EventType.PROMPT_SENT.value, EventType.ANSWERED.value}
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def days_to_mask(days: frozenset[int]) -> int:
@@ -209,7 +216,8 @@ class SqlCohorts(_Repository):
 
 
 class SqlEventLog(_Repository):
-    """The engagement event log, and the prompt replies read model kept beside it."""
+    """The engagement event log, and what is kept beside it in the same transaction:
+    the prompt replies read model and the reports' rollups (``bot.storage.rollups``)."""
 
     def record(self, event: EngagementEvent) -> None:
         self._session.add(
@@ -220,7 +228,7 @@ class SqlEventLog(_Repository):
                 payload=event.payload,
             )
         )
-        self._pair_prompts_and_replies([event])
+        self._keep_read_models([event])
 
     def record_many(self, events: list[EngagementEvent]) -> None:
         if events:
@@ -236,12 +244,30 @@ class SqlEventLog(_Repository):
                     for e in events
                 ],
             )
-            self._pair_prompts_and_replies(events)
+            self._keep_read_models(events)
 
-    def _pair_prompts_and_replies(self, events: list[EngagementEvent]) -> None:
+    def _keep_read_models(self, events: list[EngagementEvent]) -> None:
         """A prompt gets its row; a reply marks the operative's latest prompt of the
-        same item sent at or before it (keeping the earliest reply)."""
-        paired = [e for e in events if e.operative_id is not None and "item" in e.payload]
+        same item sent at or before it (keeping the earliest reply); and the rollups
+        count both, and each status change."""
+        mine = [e for e in events if e.operative_id is not None]
+        paired = [e for e in mine if "item" in e.payload]
+        counted = [e for e in mine if e.type in rollups.STATUS_OF or e.type in _PAIRED]
+        if not counted:
+            return
+        changes = rollups.Changes(ZoneInfo(rollups.rollup_zone(self._session)))
+        own = rollups.zones_of(self._session, {e.operative_id for e in paired if e.operative_id})
+        for e in mine:
+            assert e.operative_id is not None
+            if e.type in rollups.STATUS_OF:
+                changes.status(e.operative_id, e.occurred_at, e.type)
+            elif e.type == EventType.ANSWERED:
+                changes.reply(
+                    e.operative_id,
+                    e.occurred_at,
+                    _text_or_none(e.payload.get("topic")),
+                    _text_or_none(e.payload.get("verdict")),
+                )
         prompts = [
             {
                 "operative_id": e.operative_id,
@@ -255,11 +281,20 @@ class SqlEventLog(_Repository):
         ]
         if prompts:
             self._session.execute(insert(PromptReplyRow), prompts)
+            for row in prompts:
+                op = int(row["operative_id"])
+                changes.prompt(op, row["sent_at"], row["scheduled"], own[op])
         for e in paired:
             if e.type != EventType.ANSWERED:
                 continue
-            latest = (
-                select(PromptReplyRow.id)
+            assert e.operative_id is not None
+            latest = self._session.execute(
+                select(
+                    PromptReplyRow.id,
+                    PromptReplyRow.sent_at,
+                    PromptReplyRow.scheduled,
+                    PromptReplyRow.first_reply_at,
+                )
                 .where(
                     PromptReplyRow.operative_id == e.operative_id,
                     PromptReplyRow.item == e.payload["item"],
@@ -267,20 +302,22 @@ class SqlEventLog(_Repository):
                 )
                 .order_by(PromptReplyRow.sent_at.desc(), PromptReplyRow.id.desc())
                 .limit(1)
-                .scalar_subquery()
-            )
+            ).one_or_none()
+            if latest is None:
+                continue
+            prompt_id, sent, scheduled, before = latest
+            if before is not None and before <= e.occurred_at:
+                continue
             self._session.execute(
                 update(PromptReplyRow)
-                .where(
-                    PromptReplyRow.id == latest,
-                    or_(
-                        PromptReplyRow.first_reply_at.is_(None),
-                        PromptReplyRow.first_reply_at > e.occurred_at,
-                    ),
-                )
+                .where(PromptReplyRow.id == prompt_id)
                 .values(first_reply_at=e.occurred_at)
                 .execution_options(synchronize_session=False)
             )
+            changes.first_reply(
+                e.operative_id, sent, bool(scheduled), e.occurred_at, before, own[e.operative_id]
+            )
+        changes.apply(self._session)
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]:
         query = select(EventRow).where(EventRow.operative_id == operative_id)
