@@ -40,6 +40,7 @@ from bot.storage.models import (
     DelayMinuteRollupRow,
     DelayRollupRow,
     OperativeRow,
+    PromptReplyRow,
     RollupZoneRow,
     StatusChangeRow,
     StreakRollupRow,
@@ -250,3 +251,21 @@ def own_zone(name: str) -> ZoneInfo:
         except (KeyError, ValueError):
             _ZONES[name] = ZoneInfo("UTC")
     return _ZONES[name]
+
+
+def forget_delays(session: Session, operative_id: int) -> None:
+    """Take an operative's reply delays out of the counts kept for everyone (erasure:
+    the rest of their rollups go with their operative row)."""
+    changes = Changes(ZoneInfo(rollup_zone(session)))
+    answered = session.execute(
+        select(PromptReplyRow.sent_at, PromptReplyRow.first_reply_at).where(
+            PromptReplyRow.operative_id == operative_id,
+            PromptReplyRow.scheduled.is_(True),
+            PromptReplyRow.first_reply_at.is_not(None),
+        )
+    )
+    for sent, first in answered:
+        if first is not None:
+            delay = epoch_seconds(first) - epoch_seconds(sent)
+            changes.delay(changes.week(sent), delay, -1)
+    changes.apply(session)

@@ -166,6 +166,18 @@ def test_the_rollups_give_the_figures_of_the_records(
     assert Report("tiny", everything, tiny, tiny.weekly.total).withheld
 
 
+def test_an_erased_person_leaves_the_rollups(engine: Engine, groups: dict[str, int]) -> None:
+    """Erasure takes a person out of every rollup, the counts for everyone included."""
+    *_, everything = periods()
+    before, _ = both(engine, Scope(), everything)
+    with SqlUnitOfWork(make_session_factory(engine)) as uow:
+        assert uow.erasure.erase(5001) is not None
+        uow.commit()
+    rolled, recorded = both(engine, Scope(), everything)
+    assert rolled == recorded
+    assert rolled.membership.enrolled == before.membership.enrolled - 1
+
+
 def test_other_periods_are_read_from_the_records(engine: Engine, groups: dict[str, int]) -> None:
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
         reads = RollupReports(uow.session)
