@@ -390,7 +390,9 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         list
     )
     for event_id, type_, op, at, payload in events:
-        if type_ in ("prompt_sent", "answered") and since <= at < until and in_scope(op):
+        # A prompt's first reply counts whenever it came.
+        sent_then = type_ == "prompt_sent" and since <= at < until
+        if (sent_then or (type_ == "answered" and since <= at)) and in_scope(op):
             by_item[(op, str(payload.get("item")))].append((at, event_id, type_, payload))
     prompts: list[tuple[int, datetime, bool, datetime | None]] = []
     for (op, _), rows in by_item.items():
@@ -707,7 +709,7 @@ def report(results: dict[str, Any]) -> str:
     lines = [
         f"Reports on SQLite: {data['events']:,} events, {data['operatives']:,} operatives "
         f"({data['database_mb']:.0f} MB, built in {data['build_seconds']:.0f} s, of which "
-        f"{data['migration_seconds']:.1f} s filling the prompt replies read model; this machine "
+        f"{data['migration_seconds']:.1f} s filling the read models and rollups; this machine "
         f"runs a 5M-step Python loop in {data['python_loop_5m_seconds']:.2f} s)",
         f"{'':52}{'seconds':>9}{'RSS MB':>9}",
         f"{'/summary, last 4 weeks: figures (SQL)':52}{summary['figures_seconds']:>9.2f}",
@@ -728,7 +730,8 @@ def report(results: dict[str, Any]) -> str:
         + ", ".join(
             f"{name}: {'yes' if same else 'NO'}" for name, same in results["agree"]["agree"].items()
         ),
-        "targets: summary <= 1 s; XLSX <= 20 s and <= 300 MB",
+        "targets: /summary whole command <= 0.3 s, first call after a start <= 1 s; "
+        "XLSX <= 20 s and <= 300 MB",
     ]
     return "\n".join(lines)
 
@@ -748,9 +751,11 @@ def growth() -> str:
             capture_output=True,
             text=True,
             timeout=7200,
-            check=True,
+            check=False,
             env=env,
         )
+        if result.returncode:
+            raise SystemExit(f"growth run with {events:,} events failed:\n{result.stderr}")
         figures = json.loads(result.stdout.strip().splitlines()[-1])
         lines.append(
             f"{events:>10,}{figures['weeks']:>7}{figures['figures_seconds']:>11.3f}"
