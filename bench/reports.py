@@ -21,6 +21,8 @@ The speed of the machine varies (this is often a shared VM), so the run also
 times a plain Python loop; compare figures from runs with similar loop times.
 
     python -m bench.reports            # or: python -m bench reports
+    python -m bench.reports --postgres # the same data on PostgreSQL (its own database)
+    python -m bench.reports --growth   # /summary over 100,000, 1,000,000, 5,000,000 events
 """
 
 from __future__ import annotations
@@ -521,7 +523,7 @@ def _coach(database: Path) -> Any:
     from bot.settings import load_settings
     from bot.wiring import build_runtime
 
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_REPORT_DATABASE") or f"sqlite:///{database}"
     os.environ.pop("TELEGRAM_BOT_TOKEN", None)
     return build_runtime(load_settings(), clock=lambda: NOW).coach
 
@@ -653,10 +655,14 @@ def _agree(database: Path) -> dict[str, Any]:
     return {"agree": checks}
 
 
-def _run_child(mode: str, database: Path) -> dict[str, Any]:
+def _run_child(mode: str, database: Path, url: str | None = None) -> dict[str, Any]:
+    """``url``: read the reports from this database instead (a PostgreSQL copy of the
+    SQLite file, which the baseline still reads)."""
+    env = {**os.environ, "BENCH_REPORT_DATABASE": url or ""}
     result = subprocess.run(
         [sys.executable, "-m", "bench.reports", "--child", mode, str(database)],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=3600,
@@ -736,6 +742,98 @@ def report(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: Where the PostgreSQL run makes its scratch database (``BENCH_POSTGRES`` overrides).
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+COPIED = ("cohorts", "operatives", "engagement_events", "content_gaps", "commitments")
+
+
+def copy_to_postgres(database: Path, url: str) -> float:
+    """The SQLite data as it was first inserted, into PostgreSQL at revision
+    DATA_REVISION; then the remaining migrations, timed (they fill the read models)."""
+    import sqlite3
+
+    import psycopg
+
+    from bot.storage.database import make_engine
+    from bot.storage.migrate import upgrade
+
+    engine = make_engine(url)
+    upgrade(engine, DATA_REVISION)
+    source = sqlite3.connect(database)
+    stamps = {"created_at", "occurred_at", "closed_at", "updated_at"}
+    with psycopg.connect(url.replace("+psycopg", "")) as target:
+        for table in COPIED:
+            columns = [row[1] for row in source.execute(f"PRAGMA table_info({table})")]
+            wanted = [
+                name
+                for name in columns
+                if target.execute(
+                    "SELECT 1 FROM information_schema.columns "
+                    "WHERE table_name = %s AND column_name = %s",
+                    (table, name),
+                ).fetchone()
+            ]
+            names = ", ".join(wanted)
+            with target.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in source.execute(f"SELECT {names} FROM {table}"):
+                    copy.write_row(
+                        [
+                            f"{value}+00" if name in stamps and value is not None else value
+                            for name, value in zip(wanted, row, strict=True)
+                        ]
+                    )
+            target.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+        target.commit()
+    source.close()
+    began = time.perf_counter()
+    upgrade(engine)
+    migrated = time.perf_counter() - began
+    with engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+    return migrated
+
+
+def postgres() -> str:
+    """/summary and the agreement check on PostgreSQL, with the same data."""
+    import uuid
+
+    import psycopg
+
+    name = f"coachbot_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    url = f"{url}/{name}"
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            database = Path(folder) / "bench.db"
+            build(database)
+            migrated = copy_to_postgres(database, url)
+            summary = _run_child("summary", database, url)
+            agree = _run_child("agree", database, url)
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return "\n".join(
+        [
+            f"Reports on PostgreSQL: {EVENTS:,} events, {OPERATIVES:,} operatives "
+            f"({migrated:.1f} s filling the read models and rollups)",
+            f"{'/summary, last 4 weeks: figures (SQL)':52}{summary['figures_seconds']:>9.3f}",
+            f"{'/summary, last 4 weeks: whole command (text, chart)':52}"
+            f"{summary['command_seconds']:>9.3f}",
+            f"{'/summary, first call after the bot starts':52}{summary['first_seconds']:>9.3f}",
+            "same figures as the baseline: "
+            + ", ".join(
+                f"{key}: {'yes' if same else 'NO'}" for key, same in agree["agree"].items()
+            ),
+        ]
+    )
+
+
 def growth() -> str:
     """/summary (the last 4 weeks, all groups) over ever longer histories, with the
     same 10,000 operatives: each size built and measured in processes of its own."""
@@ -779,5 +877,7 @@ if __name__ == "__main__":
         print(json.dumps(_growth_one(), default=str))
     elif sys.argv[1:] == ["--growth"]:
         print(growth())
+    elif sys.argv[1:] == ["--postgres"]:
+        print(postgres())
     else:
         print(report(run()))

@@ -238,7 +238,9 @@ class SqlReports:
                 OperativeRow.created_at.label("created_at"),
             )
             .where(self._in_scope(scope), OperativeRow.created_at < end)
-            .subquery("everyone")
+            # Once per operative (as a plain subquery, SQLite would seek once per use).
+            .cte("everyone")
+            .prefix_with("MATERIALIZED")
         )
 
         def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
