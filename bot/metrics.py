@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from bot.core.jobs.delivery import (
     Deliveries,
     Failed,
-    Outcome,
+    SendOutcome,
     Retry,
     Sent,
     Unreachable,
@@ -138,7 +138,7 @@ class Metrics:
     def watch_outbox(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self.registry.register(OutboxDepth(engine, clock or (lambda: datetime.now(UTC))))
 
-    def count(self, outcomes: Sequence[Outcome], now: datetime | None = None) -> None:
+    def count(self, outcomes: Sequence[SendOutcome], now: datetime | None = None) -> None:
         """Count what happened to a chunk of outbox messages."""
         now = now or datetime.now(UTC)
         for outcome in outcomes:
@@ -177,7 +177,7 @@ class MeteredDeliveries(Deliveries):
         self,
         token: str,
         going: Sequence[OutboxMessage] = (),
-        outcomes: Sequence[Outcome] = (),
+        outcomes: Sequence[SendOutcome] = (),
         untried: Sequence[OutboxMessage] = (),
     ) -> Written:
         written = super().write(token, going, outcomes, untried)

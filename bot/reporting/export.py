@@ -26,7 +26,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from bot.core.reports.figures import Document, Kind, Metric, Suppressed, Value
+from bot.core.reports.figures import Document, CellKind, Metric, Suppressed, Value
 
 FORMATS: Final = ("csv", "xlsx", "json")
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -101,7 +101,7 @@ def _metric(sheet: Any, metric: Metric, fewer: str) -> WriteOnlyCell | None:
     return _cell(sheet, metric.value, metric.kind, fewer)
 
 
-def _cell(sheet: Any, value: Value, kind: Kind, fewer: str) -> WriteOnlyCell | None:
+def _cell(sheet: Any, value: Value, kind: CellKind, fewer: str) -> WriteOnlyCell | None:
     if value is None:
         return None
     if isinstance(value, Suppressed):

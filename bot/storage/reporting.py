@@ -48,7 +48,7 @@ from bot.core.reports.ports import (
     STREAK_BANDS,
     STREAK_WINDOW,
     Activity,
-    Commitments,
+    CommitmentFigures,
     Figures,
     Membership,
     Period,
@@ -574,7 +574,7 @@ class SqlReports:
         for wk, count in self._rows(select(gaps.c.wk, func.count()).group_by(gaps.c.wk)):
             yield int(wk), int(count)
 
-    def _commitments(self, scope: Scope, period: Period) -> Commitments:
+    def _commitments(self, scope: Scope, period: Period) -> CommitmentFigures:
         def outcome(name: str) -> ColumnElement[int]:
             return func.coalesce(func.sum(case((CommitmentRow.outcome == name, 1), else_=0)), 0)
 
@@ -584,7 +584,7 @@ class SqlReports:
             .join(OperativeRow, OperativeRow.id == CommitmentRow.operative_id)
             .where(self._in_scope(scope), CommitmentRow.created_at < period.end)
         )
-        return Commitments(*(int(value or 0) for value in next(self._rows(query))))
+        return CommitmentFigures(*(int(value or 0) for value in next(self._rows(query))))
 
     # -- individuals (facilitators, own cohorts only) --------------------------
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.core.jobs.retention import scope_key
 from bot.core.reports.ports import (
     Activity,
-    Commitments,
+    CommitmentFigures,
     Figures,
     Membership,
     Period,
@@ -64,7 +64,7 @@ def decode(data: dict[str, Any]) -> Figures:
         ),
         tuple(TopicFigures(**topic) for topic in data["topics"]),
         tuple(int(count) for count in data["streaks"]),
-        Commitments(**data["commitments"]),
+        CommitmentFigures(**data["commitments"]),
     )
 
 

@@ -35,7 +35,7 @@ from telegram.ext import ExtBot
 from bot.core.jobs.delivery import (
     Deliveries,
     Failed,
-    Outcome,
+    SendOutcome,
     Retry,
     Sent,
     Swept,
@@ -155,7 +155,7 @@ class DeliveryWorker:
 
     async def deliver(
         self, message: OutboxMessage, going: Callable[[], Awaitable[None]] | None = None
-    ) -> Outcome:
+    ) -> SendOutcome:
         """Send one message (the bot's rate limiter paces it); what happened.
 
         ``going`` is awaited just before the request leaves; it may raise ClaimLost."""

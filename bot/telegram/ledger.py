@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from bot.core.jobs.delivery import Deliveries, Outcome, Written
+from bot.core.jobs.delivery import Deliveries, SendOutcome, Written
 from bot.core.model import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class Ledger:
         self.deliveries = deliveries
         self.token = token
         self._going: list[tuple[OutboxMessage, asyncio.Future[bool]]] = []
-        self._outcomes: list[tuple[Outcome, asyncio.Future[bool]]] = []
+        self._outcomes: list[tuple[SendOutcome, asyncio.Future[bool]]] = []
         self._untried: list[OutboxMessage] = []
         self._wake = asyncio.Event()
         self._closing = False
@@ -48,7 +48,7 @@ class Ledger:
         if not await done:
             raise ClaimLost
 
-    async def record(self, outcome: Outcome) -> None:
+    async def record(self, outcome: SendOutcome) -> None:
         """Return once what Telegram said is written (or could not be)."""
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._outcomes.append((outcome, done))
@@ -94,7 +94,7 @@ class Ledger:
     async def _write(
         self,
         going: Sequence[OutboxMessage],
-        outcomes: Sequence[Outcome],
+        outcomes: Sequence[SendOutcome],
         untried: Sequence[OutboxMessage],
     ) -> Written:
         for attempt in range(1, WRITE_TRIES + 1):

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from bot.core.model import EngagementEvent, Operative
 from bot.core.reports.ports import (
     Activity,
-    Commitments,
+    CommitmentFigures,
     Membership,
     Period,
     PersonFigures,
@@ -101,7 +101,7 @@ def test_one_cohort_every_figure(uow: SqlUnitOfWork, ids: dict[str, int]) -> Non
     )
     # 0: a3, a5, a6 (Berlin: its 13 Nov reply came on the 14th there); 1-2: a4; 3-4: a2; 10+: a1.
     assert figures.streaks == (3, 1, 1, 0, 1)
-    assert figures.commitments == Commitments(made=5, kept=2, partly=1, not_yet=1)
+    assert figures.commitments == CommitmentFigures(made=5, kept=2, partly=1, not_yet=1)
 
 
 def test_everyone_leaves_staff_out(uow: SqlUnitOfWork, ids: dict[str, int]) -> None:
@@ -141,7 +141,7 @@ def test_everyone_leaves_staff_out(uow: SqlUnitOfWork, ids: dict[str, int]) -> N
         "doorstep", answers=17, operatives=8, strong=10, partial=6, concern=1
     )
     assert figures.streaks == (3, 4, 1, 0, 1)
-    assert figures.commitments == Commitments(made=6, kept=3, partly=1, not_yet=1)
+    assert figures.commitments == CommitmentFigures(made=6, kept=3, partly=1, not_yet=1)
 
 
 def test_several_cohorts_together(uow: SqlUnitOfWork, ids: dict[str, int]) -> None:

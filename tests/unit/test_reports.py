@@ -44,7 +44,7 @@ from bot.core.reports.figures import (
 )
 from bot.core.reports.ports import (
     Activity,
-    Commitments,
+    CommitmentFigures,
     Figures,
     Membership,
     Period,
@@ -211,7 +211,7 @@ def _figures(enrolled: int, topics: tuple[TopicFigures, ...] = ()) -> Figures:
         Weekly(week, ((date(2026, 11, 9), week),)),
         topics,
         (enrolled, 0, 0, 0, 0),
-        Commitments(),
+        CommitmentFigures(),
     )
 
 
@@ -263,7 +263,7 @@ def test_practice_is_a_figure_of_its_own(practising: int, line: str) -> None:
         Weekly(week, ((date(2026, 11, 9), week),)),
         (),
         (8, 0, 0, 0, 0),
-        Commitments(),
+        CommitmentFigures(),
     )
     period = Period(date(2026, 11, 9), date(2026, 11, 15), LONDON)
     lines = summary_text(Report("Hull", period, figures, Activity()), _text(), {}).splitlines()

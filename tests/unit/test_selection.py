@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from bot.core.content.library import Library
 from bot.core.content.topics import CORE_TOPIC_IDS
-from bot.core.policy.selection import Answer, History, Sent, next_prompt
+from bot.core.policy.selection import Answer, History, SentPrompt, next_prompt
 
 START = date(2026, 1, 5)
 
@@ -20,7 +20,7 @@ def run(library: Library, days: int, verdict: str | None, seed: int = 7) -> Hist
         today = START + timedelta(days=offset)
         prompt = next_prompt(library, history, today, seed)
         assert prompt is not None
-        history.sent.append(Sent(prompt.id, today))
+        history.sent.append(SentPrompt(prompt.id, today))
         if verdict:
             history.answers.append(Answer(prompt.id, verdict, today))  # type: ignore[arg-type]
     return history
@@ -59,14 +59,14 @@ def test_a_weak_answer_brings_its_topic_back_sooner(library: Library) -> None:
     today = START
     prompt = next_prompt(library, history, today, 3)
     assert prompt is not None
-    history.sent.append(Sent(prompt.id, today))
+    history.sent.append(SentPrompt(prompt.id, today))
     weak_topic = library.topic_of[prompt.id]
     history.answers.append(Answer(prompt.id, "concern", today))
     following = []
     for offset in range(1, 4):
         chosen = next_prompt(library, history, today + timedelta(days=offset), 3)
         assert chosen is not None
-        history.sent.append(Sent(chosen.id, today + timedelta(days=offset)))
+        history.sent.append(SentPrompt(chosen.id, today + timedelta(days=offset)))
         following.append(library.topic_of[chosen.id])
     # Sooner than its turn, but never twice running.
     assert following[0] != weak_topic
@@ -89,7 +89,7 @@ def _working_days(library: Library, verdicts: list[str | None], seed: int, trade
             }
             prompt = next_prompt(library, history, day, seed, trade)  # type: ignore[arg-type]
             assert prompt is not None
-            history.sent.append(Sent(prompt.id, day))
+            history.sent.append(SentPrompt(prompt.id, day))
             verdict = verdicts[len(sent)]
             if verdict:
                 history.answers.append(Answer(prompt.id, verdict, day))  # type: ignore[arg-type]
@@ -139,6 +139,6 @@ def test_a_prompt_written_for_a_trade_goes_only_to_that_trade(library: Library) 
             if prompt is None:
                 break
             assert isinstance(prompt, ScenarioPrompt)
-            history.sent.append(Sent(prompt.id, today))
+            history.sent.append(SentPrompt(prompt.id, today))
             seen.add(prompt.id)
         assert bool(seen & set(gas_only)) is may_get_gas, trade

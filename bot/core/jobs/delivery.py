@@ -108,7 +108,7 @@ class Failed:
     reason: str
 
 
-Outcome = Sent | Retry | Unreachable | Failed
+SendOutcome = Sent | Retry | Unreachable | Failed
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ class Deliveries:
         self,
         token: str,
         going: Sequence[OutboxMessage] = (),
-        outcomes: Sequence[Outcome] = (),
+        outcomes: Sequence[SendOutcome] = (),
         untried: Sequence[OutboxMessage] = (),
     ) -> Written:
         """In one transaction: mark ``going`` as mid-send (from here a crash means "send

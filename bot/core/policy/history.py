@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from bot.core.model import EngagementEvent, EventType, Operative
 from bot.core.policy.scheduling import PromptDay, local_now
-from bot.core.policy.selection import Answer, History, Sent
+from bot.core.policy.selection import Answer, History, SentPrompt
 
 #: The event types a record is built from.
 RECORD_EVENTS = (EventType.PROMPT_SENT, EventType.ANSWERED, EventType.CHECK_IN_SENT)
@@ -32,7 +32,7 @@ def record_of(operative: Operative, events: Sequence[EngagementEvent]) -> Record
         day = local_now(operative, event.occurred_at).date()
         item = str(event.payload.get("item", ""))
         if event.type == EventType.PROMPT_SENT:
-            history.sent.append(Sent(item, day))
+            history.sent.append(SentPrompt(item, day))
             if event.payload.get("via") == "schedule":
                 scheduled.append((day, item))
         elif event.type == EventType.ANSWERED:

@@ -54,7 +54,7 @@ REST_AFTER = 1
 
 
 @dataclass(frozen=True)
-class Sent:
+class SentPrompt:
     prompt: str
     on: date
 
@@ -70,7 +70,7 @@ class Answer:
 class History:
     """What an operative has been sent and how they answered, oldest first."""
 
-    sent: list[Sent] = field(default_factory=list)
+    sent: list[SentPrompt] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list)
 
 

@@ -49,7 +49,7 @@ class Suppressed:
 
 
 FEWER: Final = Suppressed()
-Kind = Literal["text", "date", "count", "percent", "minutes", "points"]
+CellKind = Literal["text", "date", "count", "percent", "minutes", "points"]
 Value = str | int | float | date | Suppressed | None
 
 
@@ -240,7 +240,7 @@ def build_report(reports: ReportQueries, scope: Scope, period: Period, group: st
 class Column:
     key: str
     label: str
-    kind: Kind
+    kind: CellKind
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ class Metric:
     key: str
     label: str
     value: Value
-    kind: Kind
+    kind: CellKind
 
 
 @dataclass(frozen=True)
@@ -278,7 +278,7 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
 
-SUMMARY_KEYS: Final[tuple[tuple[str, Kind], ...]] = (
+SUMMARY_KEYS: Final[tuple[tuple[str, CellKind], ...]] = (
     ("group", "text"),
     ("period_from", "date"),
     ("period_to", "date"),
@@ -359,7 +359,7 @@ def streak_band_label(index: int) -> str:
     return str(lower) if lower == upper else f"{lower}–{upper}"
 
 
-WEEK_COLUMNS: Final[tuple[tuple[str, Kind], ...]] = (
+WEEK_COLUMNS: Final[tuple[tuple[str, CellKind], ...]] = (
     ("week_starting", "date"),
     ("prompts_sent", "count"),
     ("operatives_prompted", "count"),
@@ -370,7 +370,7 @@ WEEK_COLUMNS: Final[tuple[tuple[str, Kind], ...]] = (
     ("operatives_active", "count"),
     ("unmatched_messages", "count"),
 )
-TOPIC_COLUMNS: Final[tuple[tuple[str, Kind], ...]] = (
+TOPIC_COLUMNS: Final[tuple[tuple[str, CellKind], ...]] = (
     ("topic", "text"),
     ("topic_id", "text"),
     ("answers", "count"),
@@ -379,7 +379,7 @@ TOPIC_COLUMNS: Final[tuple[tuple[str, Kind], ...]] = (
     ("partial_share", "percent"),
     ("concern_share", "percent"),
 )
-PEOPLE_COLUMNS: Final[tuple[tuple[str, Kind], ...]] = (
+PEOPLE_COLUMNS: Final[tuple[tuple[str, CellKind], ...]] = (
     ("name", "text"),
     ("group", "text"),
     ("status", "text"),
@@ -448,7 +448,7 @@ def document(
 ) -> Document:
     """The export: summary, weeks and topics; individuals only when given (facilitators)."""
 
-    def columns(spec: Iterable[tuple[str, Kind]]) -> tuple[Column, ...]:
+    def columns(spec: Iterable[tuple[str, CellKind]]) -> tuple[Column, ...]:
         return tuple(Column(key, text(f"report_col_{key}"), kind) for key, kind in spec)
 
     values = summary_values(report)
@@ -491,7 +491,7 @@ def _metric_label(key: str, text: Texts) -> str:
 # -- words ---------------------------------------------------------------------
 
 
-def shown(value: Value, text: Texts, kind: Kind = "count") -> str:
+def shown(value: Value, text: Texts, kind: CellKind = "count") -> str:
     """A value as it reads in a message."""
     if isinstance(value, Suppressed):
         return text("report_fewer", floor=PRIVACY_FLOOR)
@@ -531,7 +531,7 @@ def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
         return text("report_withheld", group=group, period=period, floor=PRIVACY_FLOOR)
     values = summary_values(report)
 
-    def v(key: str, kind: Kind = "count") -> str:
+    def v(key: str, kind: CellKind = "count") -> str:
         return shown(values[key], text, kind)
 
     lines = [

@@ -157,7 +157,7 @@ class TopicFigures:
 
 
 @dataclass(frozen=True)
-class Commitments:
+class CommitmentFigures:
     """Commitments made by the end of the period, and their outcomes so far."""
 
     made: int = 0
@@ -180,7 +180,7 @@ class Figures:
     topics: tuple[TopicFigures, ...]
     #: Operatives enrolled by the end of the period, per band of :data:`STREAK_BANDS`.
     streaks: tuple[int, ...]
-    commitments: Commitments
+    commitments: CommitmentFigures
     #: Set when the period reaches back before the day from which records are kept
     #: in full (see :mod:`bot.core.jobs.retention`): that day.
     kept_from: date | None = None
