@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import coaching, delivery, fuzz, matching, reliability, reports
+from bench import coaching, delivery, fuzz, matching, reliability, replies, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -18,6 +18,7 @@ def main(selected: list[str]) -> int:
         "delivery": delivery,
         "reliability": reliability,
         "reports": reports,
+        "replies": replies,
         "fuzz": fuzz,
     }
     RESULTS.mkdir(exist_ok=True)

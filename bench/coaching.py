@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench.matching import Baseline, _difflib_best
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from bot.core.matching.waiting import reads_as_question
 from tests.eval.scoring import (

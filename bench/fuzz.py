@@ -20,8 +20,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bot.core.coach import Coach, CoachConfig
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
+from bot.core.router import Coach, CoachConfig
+from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
@@ -49,6 +50,8 @@ def run(updates: int = UPDATES) -> dict[str, Any]:
                 load_library(REPO / "content"),
                 FakeClock(),
                 CoachConfig(default_timezone="Europe/London", admin_ids=frozenset({ADMIN_ID})),
+                renderers=REPORT_RENDERERS,
+                bot_username=server.bot_username,
             )
             with LiveBot(coach, server) as bot:
                 fuzz = Fuzz(

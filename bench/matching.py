@@ -25,7 +25,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from bot.core.content.library import Library, load_library
+from bot.core.content.library import Library
+from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from tests.eval.scoring import (
     TOPIC_TUNING_PARTS,

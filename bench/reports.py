@@ -318,11 +318,11 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
     everyone) into Python and looping over them: the obvious way, for comparison."""
     import sqlite3
 
+    from bot.core.policy.streaks import PromptDay, streak
     from bot.core.reports.ports import (
         STREAK_BANDS,
-        STREAK_WINDOW,
         Activity,
-        Commitments,
+        CommitmentFigures,
         Figures,
         Membership,
         TopicFigures,
@@ -387,16 +387,13 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         final["unreachable"],
     )
 
-    # Each prompt with its first reply: replies go to the latest prompt of their item.
-    streak_from = end - STREAK_WINDOW
-    since, until = min(start, streak_from), end + timedelta(days=2)
+    # Each prompt with its first reply (whenever it came): replies go to the latest
+    # prompt of their item. Every prompt: a streak may reach back any distance.
     by_item: dict[tuple[int, str], list[tuple[datetime, int, str, dict[str, Any]]]] = defaultdict(
         list
     )
     for event_id, type_, op, at, payload in events:
-        # A prompt's first reply counts whenever it came.
-        sent_then = type_ == "prompt_sent" and since <= at < until
-        if (sent_then or (type_ == "answered" and since <= at)) and in_scope(op):
+        if type_ in ("prompt_sent", "answered") and in_scope(op):
             by_item[(op, str(payload.get("item")))].append((at, event_id, type_, payload))
     prompts: list[tuple[int, datetime, bool, datetime | None]] = []
     for (op, _), rows in by_item.items():
@@ -479,10 +476,10 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         for topic, row in sorted(topic_rows.items())
     )
 
-    # Streaks: scheduled prompts in the window, answered the same local day.
+    # Streaks: every scheduled prompt, answered the same local day, through the rule.
     days: dict[int, dict[date, bool]] = defaultdict(dict)
     for op, at, scheduled, first in prompts:
-        if not scheduled or not streak_from <= at < end:
+        if not scheduled or not at < end:
             continue
         own = ZoneInfo(people[op][2])
         day = at.astimezone(own).date()
@@ -492,12 +489,8 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         days[op][day] = days[op].get(day, False) or answered
     bands = [0] * len(STREAK_BANDS)
     for op in members:
-        count = 0
-        for day, answered in sorted(days.get(op, {}).items(), reverse=True):
-            if answered:
-                count += 1
-            elif day != period.last:
-                break
+        history = [PromptDay(day, answered) for day, answered in days.get(op, {}).items()]
+        count = streak(history, period.last)
         bands[max(i for i, lower in enumerate(STREAK_BANDS) if count >= lower)] += 1
 
     outcomes = Counter(
@@ -509,7 +502,7 @@ def python_figures(database: Path, scope_cohorts: frozenset[int] | None, period:
         weekly,
         topics,
         tuple(bands),
-        Commitments(made, outcomes["kept"], outcomes["partly"], outcomes["not_yet"]),
+        CommitmentFigures(made, outcomes["kept"], outcomes["partly"], outcomes["not_yet"]),
     )
 
 
@@ -546,7 +539,8 @@ def child(mode: str, database: Path) -> dict[str, Any]:
     """Runs in its own process; returns figures (printed as one JSON line)."""
     figures: dict[str, Any] = {}
     if mode == "summary":
-        from bot.core.reports.figures import build_report, parse_period
+        from bot.core.reports.figures import build_report
+        from bot.core.reports.periods import parse_period
         from bot.core.reports.ports import Scope
         from bot.reporting.chart import warm_up
 
@@ -565,13 +559,14 @@ def child(mode: str, database: Path) -> dict[str, Any]:
         runs = [_timed(sql)[0] for _ in range(5)]
         figures["figures_seconds"] = statistics.median(runs)
         replies = _ask(coach, MANAGER_ID, "summary", "")
-        figures["chart_bytes"] = len(replies[-1].image.content)
+        # After the text and the chart comes the group picker.
+        figures["chart_bytes"] = len(next(r for r in replies if r.image).image.content)
     elif mode in ("export", "export-people"):
         coach = _coach(database)
         user = MANAGER_ID if mode == "export" else FACILITATOR_ID
         seconds, replies = _timed(lambda: _ask(coach, user, "export", EXPORT_PERIOD))
         figures["export_seconds"] = seconds
-        figures["xlsx_bytes"] = len(replies[-1].document.content)
+        figures["xlsx_bytes"] = len(next(r for r in replies if r.document).document.content)
     elif mode == "baseline-summary":
         figures.update(_baseline_summary(database))
     elif mode == "baseline-export":
@@ -583,8 +578,9 @@ def child(mode: str, database: Path) -> dict[str, Any]:
 
 
 def _baseline_summary(database: Path) -> dict[str, Any]:
-    from bot.core.content.library import load_library
-    from bot.core.reports.figures import Report, chart_data, parse_period, summary_text
+    from bot.core.content.loader import load_library
+    from bot.core.reports.figures import Report, chart_data, summary_text
+    from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
     from bot.reporting.chart import render_chart
 
@@ -607,8 +603,9 @@ def _baseline_export(database: Path) -> dict[str, Any]:
     """Load everything, compute in Python, and build the workbook in memory."""
     from openpyxl import Workbook
 
-    from bot.core.content.library import load_library
-    from bot.core.reports.figures import Report, document, parse_period
+    from bot.core.content.loader import load_library
+    from bot.core.reports.figures import Report, document
+    from bot.core.reports.periods import parse_period
 
     library = load_library(REPO / "content")
     titles = {key: topic.title for key, topic in library.topics.items()}
@@ -639,7 +636,7 @@ def _baseline_export(database: Path) -> dict[str, Any]:
 def _agree(database: Path) -> dict[str, Any]:
     """Do the SQL and the baseline give the very same figures? (4 weeks, one cohort,
     and all 26 weeks for everyone.)"""
-    from bot.core.reports.figures import parse_period
+    from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
 
     coach = _coach(database)

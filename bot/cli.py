@@ -106,7 +106,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     health = ApiHealth()
     try:
         # Waits out an outage (one line a minute); a refused token ends it here.
-        if not asyncio.run(wait_for_telegram(token, settings.api_url, health)):
+        bot_username = asyncio.run(wait_for_telegram(token, settings.api_url, health))
+        if bot_username is None:
             return 0  # stopped while waiting for Telegram
     except TokenRefused:
         print(
@@ -115,7 +116,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    runtime = open_runtime(settings, may_create=True, say=say)
+    runtime = open_runtime(settings, may_create=True, say=say, bot_username=bot_username)
     say(content_source(settings))
     _ = runtime.coach.matcher  # built now, so the first message is answered at once
     metrics = _start_metrics(settings, runtime.engine)
@@ -216,7 +217,7 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _content_check(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.content.library import (
+    from bot.core.content.loader import (
         MAX_STRONG_LONGEST_SHARE,
         ContentError,
         load_library,
@@ -267,7 +268,7 @@ def _content_check(args: argparse.Namespace, settings: Settings) -> int:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
     from bot.core.matching.matcher import Matcher
 
     # Content that won't load is explained in one line by main().
@@ -300,7 +301,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _judge(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from bot.core.content.library import ContentError, load_library
+    from bot.core.content.loader import ContentError, load_library
     from bot.core.matching.judging import Judgement
     from bot.core.matching.matcher import Matcher
 
@@ -410,7 +411,7 @@ def _cohort_create(args: argparse.Namespace, settings: Settings) -> int:
             "--bot-username (nothing was made)"
         )
     runtime = open_runtime(settings)
-    with runtime.coach.uow_factory() as uow:
+    with runtime.uow_factory() as uow:
         cohort = create_cohort(uow, args.name[:120], workshop, None, utc_now())
         uow.commit()
     print(f"cohort: {cohort.name}")
@@ -484,7 +485,7 @@ def _get_me(settings: Settings) -> dict[str, object] | None:
 
 def _cohort_list(args: argparse.Namespace, settings: Settings) -> int:
     runtime = open_runtime(settings)
-    with runtime.coach.uow_factory() as uow:
+    with runtime.uow_factory() as uow:
         cohorts = uow.cohorts.all()
         members = uow.cohorts.member_counts(c.id for c in cohorts if c.id is not None)
     if not cohorts:
@@ -516,7 +517,7 @@ def _send_now(args: argparse.Namespace, settings: Settings) -> int:
     runtime = open_runtime(settings)
     cohort_id = None
     if args.cohort:
-        with runtime.coach.uow_factory() as uow:
+        with runtime.uow_factory() as uow:
             cohort = uow.cohorts.by_code(args.cohort)
         if cohort is None:
             print(f"coachbot: no cohort with the code {args.cohort!r}", file=sys.stderr)
@@ -668,10 +669,12 @@ def _retention(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _grant(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.core.model import Role
+    from bot.core.model import Role, happened_to
+    from bot.wiring import utc_now
 
     role = Role(args.role)
-    with open_runtime(settings).coach.uow_factory() as uow:
+    runtime = open_runtime(settings)
+    with runtime.uow_factory() as uow:
         operative = uow.operatives.get(args.user_id)
         if operative is None:
             print(
@@ -679,15 +682,20 @@ def _grant(args: argparse.Namespace, settings: Settings) -> int:
                 file=sys.stderr,
             )
             return 1
-        operative.role = role
+        happened = operative.grant(role)
         uow.operatives.save(operative)
+        uow.events.record_many(happened_to(operative.id, utc_now(), happened))
         uow.commit()
     print(f"{args.user_id} is now {role.value}")
+    if runtime.coach.deps.gets_daily_prompts(operative):
+        print("daily scenarios: on")
+    else:
+        print("daily scenarios: off, unless they turn them on in /settings")
     return 0
 
 
 def _erase(args: argparse.Namespace, settings: Settings) -> int:
-    with open_runtime(settings).coach.uow_factory() as uow:
+    with open_runtime(settings).uow_factory() as uow:
         erased = uow.erasure.erase(args.user_id)
         uow.commit()
     if erased is None:

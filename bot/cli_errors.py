@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from bot.core.content.library import ContentError
+    from bot.core.content.loader import ContentError
     from bot.settings import Settings
     from bot.wiring import Runtime
 
@@ -104,7 +104,11 @@ def say_on_stderr(line: str) -> None:
 
 
 def open_runtime(
-    settings: Settings, *, may_create: bool = False, say: Callable[[str], None] = say_on_stderr
+    settings: Settings,
+    *,
+    may_create: bool = False,
+    say: Callable[[str], None] = say_on_stderr,
+    bot_username: str | None = None,
 ) -> Runtime:
     """The runtime, on a database that passed :func:`check_database`. With ``may_create``
     a missing database is made (and said so, through ``say``) and migrations are applied."""
@@ -118,7 +122,7 @@ def open_runtime(
         path = sqlite_file(settings.database_url)
         where = path.resolve() if path else shown_url(settings.database_url)
         say(f"made a new database at {where}")
-    return build_runtime(settings, migrate=may_create)
+    return build_runtime(settings, migrate=may_create, bot_username=bot_username)
 
 
 def content_source(settings: Settings) -> str:
@@ -177,7 +181,7 @@ def _telegram_line(error: BaseException, settings: Settings) -> str | None:
 def explain(error: BaseException, settings: Settings) -> str | None:
     """One line for an exception the person running the command can put right, or None
     for a real fault (which keeps its traceback)."""
-    from bot.core.content.library import ContentError
+    from bot.core.content.loader import ContentError
 
     if isinstance(error, CommandLineError):
         return str(error)

@@ -26,8 +26,8 @@ from sqlalchemy import Engine
 from bot.core.jobs.delivery import (
     Deliveries,
     Failed,
-    SendOutcome,
     Retry,
+    SendOutcome,
     Sent,
     Unreachable,
     Written,

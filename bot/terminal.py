@@ -13,11 +13,11 @@ import re
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from bot.core.coach import Coach
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.messages import Button, ButtonPress, Command, Event, Reply, Sender, Text
 from bot.core.parsing import parse_choice
+from bot.core.router import Coach
 
 QUIT = {"/quit", "/exit", "quit", "exit"}
 

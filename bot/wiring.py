@@ -1,4 +1,4 @@
-"""The composition root: settings in, a ready Coach out."""
+"""The composition root: settings in, a ready Coach (and the jobs beside it) out."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from functools import partial
 
 from sqlalchemy import Engine
 
-from bot.core.coach import Coach, CoachConfig
-from bot.core.content.library import load_library
+from bot.core.content.loader import load_library
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.jobs.retention import Retention
+from bot.core.ports import UnitOfWorkFactory
+from bot.core.router import Coach, CoachConfig
+from bot.reporting.renderers import REPORT_RENDERERS
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.leader import SenderLock
@@ -28,6 +30,7 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class Runtime:
     engine: Engine
+    uow_factory: UnitOfWorkFactory
     coach: Coach
     planner: DailyPrompts
     deliveries: Deliveries
@@ -36,36 +39,41 @@ class Runtime:
 
 
 def build_runtime(
-    settings: Settings, *, migrate: bool = True, clock: Callable[[], datetime] | None = None
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    clock: Callable[[], datetime] | None = None,
+    bot_username: str | None = None,
 ) -> Runtime:
     """Connect to the database (applying migrations), load the content, and build the coach.
 
-    Without a ``clock``, :func:`utc_now`, looked up when called so that a test can pin it."""
+    Without a ``clock``, :func:`utc_now`, looked up when called so that a test can pin it.
+    ``bot_username`` (from Telegram's getMe, else COACHBOT_BOT_USERNAME) makes invite links."""
     clock = clock or utc_now
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
     library = load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name)
-    sessions = make_session_factory(engine)
+    uow_factory = partial(SqlUnitOfWork, make_session_factory(engine))
     coach = Coach(
-        partial(SqlUnitOfWork, sessions),
+        uow_factory,
         library,
         clock,
         CoachConfig(
             default_timezone=settings.coachbot_timezone,
             admin_ids=settings.coachbot_admin_ids,
         ),
+        renderers=REPORT_RENDERERS,
+        bot_username=bot_username or settings.coachbot_bot_username,
     )
     return Runtime(
         engine,
+        uow_factory,
         coach,
-        DailyPrompts(coach),
-        Deliveries(coach.uow_factory, coach.clock),
+        DailyPrompts(uow_factory, coach.deps),
+        Deliveries(uow_factory, clock),
         SenderLock(engine),
         Retention(
-            coach.uow_factory,
-            clock,
-            settings.coachbot_retention_months,
-            settings.coachbot_timezone,
+            uow_factory, clock, settings.coachbot_retention_months, settings.coachbot_timezone
         ),
     )

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.core.coach import Coach, CoachConfig
-from bot.core.content.library import Library, load_library
+from bot.core.content.library import Library
+from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
+from bot.core.router import Coach, CoachConfig
+from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
@@ -17,6 +19,8 @@ from tests.support import FakeClock, scratch_postgres_database
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 ADMIN_ID = 900
+#: The username the local Bot API server gives the bot (its getMe).
+BOT_USERNAME = "doorstep_coach_bot"
 
 
 @pytest.fixture(scope="session")
@@ -70,5 +74,8 @@ def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher)
         clock,
         CoachConfig(default_timezone="Europe/London", admin_ids=frozenset({ADMIN_ID})),
         matcher=matcher,
+        renderers=REPORT_RENDERERS,
+        # What the local Bot API server's getMe says: `coachbot run` learns it at start.
+        bot_username=BOT_USERNAME,
     )
     engine.dispose()

@@ -32,9 +32,9 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 from telegram import Update
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.core.coach import Coach
 from bot.core.handlers.facilitation import create_cohort
 from bot.core.model import Cohort, Operative, Role
+from bot.core.router import Coach
 from bot.telegram.app import build_application
 from bot.telegram.limiter import SendLimiter
 from tests.fake_bot_api import FakeBotAPI, FakeUser, UserAction, utf16_len

@@ -26,9 +26,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from bot.core.coach import Coach
 from bot.core.model import Cohort, ContentGap, EngagementEvent, Operative, Role, Status
 from bot.core.reports.ports import Period
+from bot.core.router import Coach
 from bot.storage.models import CommitmentRow
 from bot.storage.unit_of_work import SqlUnitOfWork
 

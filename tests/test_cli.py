@@ -49,6 +49,15 @@ def db(tmp_path: Path) -> dict[str, str]:
     return {"DATABASE_URL": url}
 
 
+def _events_of_type(db: dict[str, str], type_: str) -> int:
+    import sqlite3
+
+    path = db["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        query = "SELECT count(*) FROM engagement_events WHERE type = ?"
+        return int(connection.execute(query, (type_,)).fetchone()[0])
+
+
 def test_help_lists_the_commands() -> None:
     result = coachbot("--help")
     assert result.returncode == 0
@@ -98,7 +107,12 @@ def test_grant_needs_a_started_user_then_gives_the_role(db: dict[str, str]) -> N
     coachbot("chat", "--user-id", "77", env=db, stdin="/start\n/quit\n")
     granted = coachbot("grant", "77", "manager", env=db)
     assert granted.returncode == 0 and "77 is now manager" in granted.stdout
+    assert "daily scenarios: off, unless they turn them on in /settings" in granted.stdout
+    back = coachbot("grant", "77", "operative", env=db)
+    assert "daily scenarios: on" in back.stdout
     assert coachbot("grant", "77", "king", env=db).returncode == 2
+    # Granted from the command line as in the bot: each grant is on record.
+    assert _events_of_type(db, "role_granted") == 2
 
 
 def test_erase_removes_a_person(db: dict[str, str]) -> None:

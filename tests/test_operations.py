@@ -89,7 +89,7 @@ def test_status_on_postgres_names_the_session_that_sends_and_pending_migrations(
         behind = coachbot("status", env={"DATABASE_URL": url})
         assert behind.returncode == 1
         assert _line(behind.stdout, "Migrations").startswith(
-            "2 pending (0008, 0010); the database is at 0007."
+            "4 pending (0008, 0012, 0011, 0010); the database is at 0007."
         )
         upgrade(runtime.engine)
         runtime.engine.dispose()

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Final, Literal
 
 from bot.core.content.library import TRADES, Trade
@@ -52,6 +53,7 @@ _ITEM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}", re.ASCII)
 #: An IANA zone name as a button can carry it ("Europe/London").
 _ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+/-]{0,49}", re.ASCII)
 _NUMBER = re.compile(r"0|[1-9][0-9]{0,9}", re.ASCII)
+_DAY = re.compile(r"[1-9][0-9]{3}[01][0-9][0-3][0-9]", re.ASCII)
 
 
 def number(text: str, low: int, high: int) -> int | None:
@@ -68,6 +70,16 @@ def number(text: str, low: int, high: int) -> int | None:
 
 def _row_id(text: str) -> int | None:
     return number(text, 1, MAX_ROW_ID)
+
+
+def _day(text: str) -> date | None:
+    """A date written YYYYMMDD (canonical: eight ASCII digits), or None."""
+    if not _DAY.fullmatch(text):
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
 
 
 def _item_id(text: str) -> str | None:
@@ -187,6 +199,14 @@ class TypeZone:
 
 
 @dataclass(frozen=True)
+class StopTyping:
+    """Cancel under "type a time" or "type a time zone": nothing changes."""
+
+    def encode(self) -> str:
+        return "set:cancel"
+
+
+@dataclass(frozen=True)
 class SetTrade:
     """The operative's trade, so scenarios fit their work; None: they'd rather not say."""
 
@@ -194,6 +214,16 @@ class SetTrade:
 
     def encode(self) -> str:
         return f"set:tr:{self.trade or 'skip'}"
+
+
+@dataclass(frozen=True)
+class SetDailyPrompts:
+    """Daily scenarios on or off (offered in /settings to facilitators, managers, admins)."""
+
+    on: bool
+
+    def encode(self) -> str:
+        return f"set:pr:{'on' if self.on else 'off'}"
 
 
 @dataclass(frozen=True)
@@ -219,10 +249,28 @@ class ShowTip:
 
 @dataclass(frozen=True)
 class CloseCohort:
+    """ "Close this group": asks for confirmation first (see :class:`CohortAction`)."""
+
     cohort_id: int
 
     def encode(self) -> str:
         return f"coh:close:{self.cohort_id}"
+
+
+CohortVerb = Literal["show", "link", "sum", "shut", "keep"]
+_COHORT_VERBS: Final[tuple[CohortVerb, ...]] = ("show", "link", "sum", "shut", "keep")
+
+
+@dataclass(frozen=True)
+class CohortAction:
+    """A group's card in /cohorts: show it, its link and QR code again, its summary;
+    and the answers to "close it?": "shut" (yes) or "keep" (no: the card again)."""
+
+    verb: CohortVerb
+    cohort_id: int
+
+    def encode(self) -> str:
+        return f"coh:{self.verb}:{self.cohort_id}"
 
 
 @dataclass(frozen=True)
@@ -262,6 +310,22 @@ class ScheduleFollowUp:
 
 
 @dataclass(frozen=True)
+class ScheduleFollowUpOn:
+    """Send a drafted follow-up at 08:00 (the author's time) on ``day``.
+
+    The day travels in the button, so the button means what its label said whichever
+    day it is pressed."""
+
+    follow_up_id: int
+    day: date
+
+    def encode(self) -> str:
+        return (
+            f"fu:on:{self.follow_up_id}:{self.day.year:04d}{self.day.month:02d}{self.day.day:02d}"
+        )
+
+
+@dataclass(frozen=True)
 class ListCommitments:
     cohort_id: int
 
@@ -293,6 +357,33 @@ class CheckCommitment:
         return f"cm:out:{self.outcome}"
 
 
+ReportKind = Literal["summary", "export"]
+_REPORT_KINDS: Final[dict[str, ReportKind]] = {"s": "summary", "e": "export"}
+#: A report button's days: "20261102-20261129" (both included).
+_REPORT_DAYS = re.compile(r"(\d{4})(\d{2})(\d{2})-(\d{4})(\d{2})(\d{2})", re.ASCII)
+
+
+@dataclass(frozen=True)
+class ShowReport:
+    """/summary or /export from a button: one group by its id (never its join code), or
+    None for every group the person may see; for fixed days, or None for this week so
+    far (offered when the default period has nothing to show yet)."""
+
+    kind: ReportKind
+    cohort_id: int | None
+    days: tuple[date, date] | None
+
+    def encode(self) -> str:
+        letter = "s" if self.kind == "summary" else "e"
+        group = "all" if self.cohort_id is None else str(self.cohort_id)
+        days = "week" if self.days is None else f"{_ymd(self.days[0])}-{_ymd(self.days[1])}"
+        return f"rep:{letter}:{group}:{days}"
+
+
+def _ymd(day: date) -> str:
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 @dataclass(frozen=True)
 class Expired:
     """Data that names no button the bot offers (now): "that button has expired"."""
@@ -310,16 +401,21 @@ Payload = (
     | SaveDays
     | SetZone
     | TypeZone
+    | StopTyping
     | SetTrade
+    | SetDailyPrompts
     | Answer
     | ShowTip
     | CloseCohort
+    | CohortAction
     | FollowUpCohort
     | FollowUpAction
     | ScheduleFollowUp
+    | ScheduleFollowUpOn
     | ListCommitments
     | ShareName
     | CheckCommitment
+    | ShowReport
 )
 
 
@@ -377,6 +473,10 @@ def _settings(rest: list[str]) -> Payload | None:
             return SaveDays(value)
         case ["tz", "other"]:
             return TypeZone()
+        case ["cancel"]:
+            return StopTyping()
+        case ["pr", choice] if choice in ("on", "off"):
+            return SetDailyPrompts(choice == "on")
         case ["tr", "skip"]:
             return SetTrade(None)
         case ["tr", trade] if trade in _TRADES:
@@ -406,6 +506,8 @@ def _cohort(rest: list[str]) -> Payload | None:
     match rest:
         case ["close", cohort] if (cohort_id := _row_id(cohort)) is not None:
             return CloseCohort(cohort_id)
+        case [verb, cohort] if verb in _COHORT_VERBS and (cohort_id := _row_id(cohort)) is not None:
+            return CohortAction(_COHORT_VERBS[_COHORT_VERBS.index(verb)], cohort_id)
     return None
 
 
@@ -419,6 +521,10 @@ def _follow_up(rest: list[str]) -> Payload | None:
             value := number(choice, 0, MAX_CHOICE)
         ) is not None:
             return ScheduleFollowUp(draft_id, value)
+        case ["on", draft, day] if (draft_id := _row_id(draft)) is not None and (
+            when := _day(day)
+        ) is not None:
+            return ScheduleFollowUpOn(draft_id, when)
     return None
 
 
@@ -433,6 +539,26 @@ def _commitment(rest: list[str]) -> Payload | None:
     return None
 
 
+def _report(rest: list[str]) -> Payload | None:
+    match rest:
+        case [letter, group, days] if letter in _REPORT_KINDS:
+            cohort_id = None if group == "all" else _row_id(group)
+            if cohort_id is None and group != "all":
+                return None
+            if days == "week":
+                return ShowReport(_REPORT_KINDS[letter], cohort_id, None)
+            match = _REPORT_DAYS.fullmatch(days)
+            if match is None:
+                return None
+            try:
+                first = date(int(match[1]), int(match[2]), int(match[3]))
+                last = date(int(match[4]), int(match[5]), int(match[6]))
+            except ValueError:  # 30 February, month 13, year 0
+                return None
+            return ShowReport(_REPORT_KINDS[letter], cohort_id, (first, last))
+    return None
+
+
 _READERS: Final[dict[str, Callable[[list[str]], Payload | None]]] = {
     "stop": _stop,
     "forget": _forget,
@@ -444,6 +570,7 @@ _READERS: Final[dict[str, Callable[[list[str]], Payload | None]]] = {
     "coh": _cohort,
     "fu": _follow_up,
     "cm": _commitment,
+    "rep": _report,
 }
 
 
@@ -474,10 +601,26 @@ class AnswerTo:
 
 @dataclass(frozen=True)
 class TypedZone:
-    """The operative tapped "Somewhere else" and will type a time zone."""
+    """The operative tapped "Somewhere else" and will type a time zone.
+
+    ``resume`` is the scenario they were answering, if any: it waits again once the
+    time zone is set or the typing is cancelled (and its buttons work meanwhile).
+    """
+
+    resume: AnswerTo | None = None
 
     def encode(self) -> str:
-        return "timezone"
+        return "timezone" + (f":{self.resume.encode()}" if self.resume else "")
+
+
+@dataclass(frozen=True)
+class TypedTime:
+    """The prompt-time picker is showing: a typed time answers it ("7:30", "5pm")."""
+
+    resume: AnswerTo | None = None
+
+    def encode(self) -> str:
+        return "time" + (f":{self.resume.encode()}" if self.resume else "")
 
 
 @dataclass(frozen=True)
@@ -504,7 +647,17 @@ class StepReply:
         return f"seq:{self.ask}"
 
 
-Waiting = AnswerTo | TypedZone | FollowUpText | StepReply
+Waiting = AnswerTo | TypedZone | TypedTime | FollowUpText | StepReply
+
+
+def scenario_awaited(state: Waiting | None) -> AnswerTo | None:
+    """The scenario prompt an answer is awaited for, even while a setting is being typed."""
+    match state:
+        case AnswerTo():
+            return state
+        case TypedZone(resume=resume) | TypedTime(resume=resume):
+            return resume
+    return None
 
 
 def step_reply(ask: str) -> StepReply | None:
@@ -517,8 +670,12 @@ def waiting(stored: str | None) -> Waiting | None:
     if not stored or not stored.isascii() or len(stored) > WAITING_CHARS:
         return None
     head, _, rest = stored.partition(":")
-    if head == "timezone" and stored == "timezone":
-        return TypedZone()
+    if head in ("timezone", "time"):
+        typed = TypedZone if head == "timezone" else TypedTime
+        if stored == head:
+            return typed()
+        resume = waiting(rest)
+        return typed(resume) if isinstance(resume, AnswerTo) else None
     if head == "answer" and _item_id(rest):
         return AnswerTo(rest)
     if head == "followup" and (cohort_id := _row_id(rest)) is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 
@@ -24,6 +24,17 @@ class Status(enum.StrEnum):
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WORKING_WEEK: frozenset[int] = frozenset(range(5))
+
+
+def days_to_mask(days: frozenset[int]) -> int:
+    """Weekdays (Monday 0) as a bit mask: Monday to Friday is 31."""
+    return sum(1 << day for day in days)
+
+
+def mask_to_days(mask: int) -> frozenset[int]:
+    return frozenset(day for day in range(7) if mask & (1 << day))
+
+
 DEFAULT_PROMPT_TIME = time(8, 0)
 
 
@@ -47,7 +58,65 @@ class Operative:
     #: Their trade (a content trade id: gas, joinery...), for scenarios that fit; None
     #: until they say, and then only scenarios written for every trade are sent.
     trade: str | None = None
+    #: Whether they chose to get the daily scenarios; None until they choose, and then
+    #: their role decides: on for operatives, off for facilitators, managers and admins.
+    daily_prompts: bool | None = None
     id: int | None = None
+
+    # -- state changes: each changes the record and returns what to log ----------
+
+    @classmethod
+    def enrol(
+        cls,
+        telegram_id: int,
+        name: str,
+        timezone: str,
+        role: Role,
+        cohort_id: int | None,
+        now: datetime,
+    ) -> tuple[Operative, list[Happened]]:
+        """A new operative, and the event that records their joining."""
+        operative = cls(telegram_id, name[:120], timezone, role, cohort_id, created_at=now)
+        return operative, [(EventType.ENROLLED, {"cohort": cohort_id})]
+
+    def rejoin(self, cohort_id: int | None) -> list[Happened]:
+        """/start again: active from now, whatever they were; a new cohort if given."""
+        was_active = self.status is Status.ACTIVE
+        self.status = Status.ACTIVE
+        self.paused_until = None
+        self.awaiting = None
+        if cohort_id is not None:
+            self.cohort_id = cohort_id
+        return [] if was_active else [(EventType.RESUMED, {})]
+
+    def pause(self, today: date, days: int) -> list[Happened]:
+        """Pause for ``days`` days from today (0: until they resume)."""
+        self.status = Status.PAUSED
+        self.paused_until = today + timedelta(days=days) if days else None
+        return [(EventType.PAUSED, {"days": days})]
+
+    def resume(self, *, auto: bool = False) -> list[Happened]:
+        """Active again; ``auto`` when a pause simply ran out."""
+        self.status = Status.ACTIVE
+        self.paused_until = None
+        return [(EventType.RESUMED, {"auto": True} if auto else {})]
+
+    def stop(self) -> list[Happened]:
+        self.status = Status.STOPPED
+        self.awaiting = None
+        return [(EventType.STOPPED, {})]
+
+    def grant(self, role: Role) -> list[Happened]:
+        """A new role (by an admin, in the bot or with ``coachbot grant``)."""
+        self.role = role
+        return [(EventType.ROLE_GRANTED, {"role": role.value})]
+
+    def mark_unreachable(self) -> list[Happened]:
+        """Telegram says they blocked the bot or left: stop sending (unless they'd stopped)."""
+        if self.status is Status.STOPPED:
+            return []
+        self.status = Status.UNREACHABLE
+        return [(EventType.UNREACHABLE, {})]
 
     def days_label(self) -> str:
         names = [WEEKDAYS[day].capitalize() for day in sorted(self.working_days)]
@@ -125,6 +194,17 @@ class EngagementEvent:
     operative_id: int | None
     occurred_at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
+
+
+#: An engagement event still to be recorded: its type and payload.
+Happened = tuple["EventType", dict[str, Any]]
+
+
+def happened_to(
+    operative_id: int | None, at: datetime, happened: list[Happened]
+) -> list[EngagementEvent]:
+    """The engagement events to record for what happened to one operative."""
+    return [EngagementEvent(type_.value, operative_id, at, payload) for type_, payload in happened]
 
 
 class Kind(enum.StrEnum):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -22,6 +22,7 @@ from bot.core.model import (
     OutboxMessage,
     Status,
 )
+from bot.core.policy.streaks import PromptDay
 from bot.core.reports.ports import Period, ReportQueries, Scope
 
 
@@ -33,8 +34,6 @@ class OperativeRepository(Protocol):
     def save(self, operative: Operative) -> None: ...
 
     def by_id(self, operative_id: int) -> Operative | None: ...
-
-    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None: ...
 
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None: ...
 
@@ -69,6 +68,12 @@ class EventLog(Protocol):
     def of_many(
         self, operative_ids: Iterable[int], types: Iterable[str], since: datetime
     ) -> dict[int, list[EngagementEvent]]: ...
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        """Each operative's latest prompt day on or before a local date of theirs, with
+        the streak rule's counts (:mod:`bot.core.policy.streaks`); none if they had none.
+        Its cost doesn't grow with their history."""
+        ...
 
 
 class ContentGaps(Protocol):
@@ -109,7 +114,7 @@ class Outbox(Protocol):
     # The writes below that take a ``token`` change only messages that claim still holds.
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool: ...
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:
@@ -214,10 +219,10 @@ class RetentionStore(Protocol):
         """Keep the figures a report shows for this scope and period, as they are now."""
         ...
 
-    def forget_rollups(self, before: datetime, streaks_before: datetime) -> int:
-        """Delete each person's weekly report rollups of weeks before ``before`` (their
-        streak days before ``streaks_before``) and their older status changes but the
-        latest; how many rows went. Counts kept for everyone together stay."""
+    def forget_rollups(self, before: datetime) -> int:
+        """Delete each person's weekly report rollups of weeks before ``before`` and
+        their older status changes but the latest; how many rows went. Counts kept for
+        everyone together stay."""
         ...
 
     def forget_gap_words(self, before: datetime) -> int:

@@ -83,13 +83,8 @@ def _period_bounds(args: argparse.Namespace, today: date) -> tuple[date, date] |
 def run_report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli_errors import open_runtime
     from bot.core.handlers.reports import GROUP_CODE
-    from bot.core.reports.figures import (
-        MAX_DAYS,
-        build_report,
-        checked_period,
-        document,
-        parse_period,
-    )
+    from bot.core.reports.figures import build_report, document
+    from bot.core.reports.periods import MAX_DAYS, checked_period, parse_period
     from bot.core.reports.ports import Scope
     from bot.reporting.export import FORMATS, write_csv, write_json, write_xlsx
 

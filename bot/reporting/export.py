@@ -8,6 +8,16 @@ Rows are written as they come (the tables' rows may be generators reading the
 database), so memory stays flat however long a table is: openpyxl's write-only
 mode spools each sheet to a temporary file and zips them at the end.
 
+Figures held back by the privacy floor read "fewer than 5" in XLSX (in grey
+italics on a grey fill, explained by a note under the summary) and CSV. In JSON
+they are ``null``, and each object lists its held-back keys under
+``"suppressed"``, so a tool can tell "held back" from "not known" (also ``null``)
+without reading words:
+
+    {"summary": {"reply_rate": null, ..., "suppressed": ["reply_rate"]},
+     "weeks": [{"week_starting": "2026-11-02", ..., "suppressed": []}], ...,
+     "privacy_floor": 5}
+
 A text cell that would start a spreadsheet formula (``=``, ``+``, ``-``, ``@``,
 tab or carriage return) gets a leading apostrophe, in XLSX and CSV alike, so
 a name such as ``=HYPERLINK(...)`` stays text.
@@ -17,16 +27,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, Final
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Font, PatternFill
 
-from bot.core.reports.figures import Document, CellKind, Metric, Suppressed, Value
+from bot.core.reports.figures import PRIVACY_FLOOR, CellKind, Document, Metric, Suppressed, Value
 
 FORMATS: Final = ("csv", "xlsx", "json")
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -37,6 +47,9 @@ NUMBER_FORMATS: Final[dict[str, str]] = {
     "points": "+0.0;-0.0;0.0",
     "count": "#,##0",
 }
+#: How a held-back cell looks in a workbook: set apart from the figures around it.
+HELD_BACK_FONT: Final = Font(italic=True, color="FF666666")
+HELD_BACK_FILL: Final = PatternFill(fill_type="solid", start_color="FFEEEEEE", end_color="FFEEEEEE")
 _BAD_TITLE = str.maketrans({character: " " for character in "[]:*?/\\"})
 
 
@@ -67,6 +80,11 @@ def write_xlsx(document: Document, out: IO[bytes] | Path | str) -> None:
     for metric in document.summary:
         label = _cell(sheet, metric.label, "text", document.fewer)
         sheet.append([label, _metric(sheet, metric, document.fewer)])
+    if document.note:
+        sheet.append([])
+        note = WriteOnlyCell(sheet, value=neutralise(document.note))
+        note.font = HELD_BACK_FONT
+        sheet.append([note])
     for table in document.tables:
         sheet = book.create_sheet(_title(table.title))
         for index, column in enumerate(table.columns):
@@ -105,7 +123,10 @@ def _cell(sheet: Any, value: Value, kind: CellKind, fewer: str) -> WriteOnlyCell
     if value is None:
         return None
     if isinstance(value, Suppressed):
-        return WriteOnlyCell(sheet, value=fewer)
+        cell = WriteOnlyCell(sheet, value=fewer)
+        cell.font = HELD_BACK_FONT
+        cell.fill = HELD_BACK_FILL
+        return cell
     if isinstance(value, str):
         return WriteOnlyCell(sheet, value=neutralise(value))
     cell = WriteOnlyCell(sheet, value=value)
@@ -144,21 +165,34 @@ def write_csv(document: Document, out: IO[str]) -> None:
 # -- JSON ------------------------------------------------------------------------
 
 
-def write_json(document: Document, out: IO[str]) -> None:
-    """One JSON object: ``summary`` (metric: value), then a list of rows per table.
-    Written a row at a time."""
-    summary = {metric.key: _plain(metric.value, document.fewer) for metric in document.summary}
+def write_json(document: Document, out: IO[str], floor: int = PRIVACY_FLOOR) -> None:
+    """One JSON object: ``summary`` (metric: value), then a list of rows per table, then
+    ``privacy_floor``. Held-back figures are null and named in the object's
+    ``suppressed`` list. Written a row at a time."""
+    summary = _json_object((metric.key, metric.value) for metric in document.summary)
     out.write('{"summary": ' + json.dumps(summary, ensure_ascii=False))
     for table in document.tables:
         out.write(f', "{table.key}": [')
         for number, row in enumerate(table.rows):
-            item = {
-                column.key: _plain(value, document.fewer)
-                for column, value in zip(table.columns, row, strict=True)
-            }
+            keys = (column.key for column in table.columns)
+            item = _json_object(zip(keys, row, strict=True))
             out.write((", " if number else "") + json.dumps(item, ensure_ascii=False))
         out.write("]")
-    out.write("}\n")
+    out.write(f', "privacy_floor": {floor}}}\n')
+
+
+def _json_object(pairs: Iterable[tuple[str, Value]]) -> dict[str, Any]:
+    """Values as JSON reads them: held back is null, and its key is listed."""
+    item: dict[str, Any] = {}
+    suppressed = []
+    for key, value in pairs:
+        if isinstance(value, Suppressed):
+            suppressed.append(key)
+            item[key] = None
+        else:
+            item[key] = value.isoformat() if isinstance(value, date) else value
+    item["suppressed"] = suppressed
+    return item
 
 
 def write(document: Document, format_: str, out: IO[bytes]) -> None:

@@ -91,6 +91,8 @@ class OperativeRow(Base):
     awaiting: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     trade: Mapped[str | None] = mapped_column(String(32))
+    #: Whether they chose daily scenarios; NULL: their role decides (see Coach).
+    daily_prompts: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class EventRow(Base):
@@ -124,6 +126,7 @@ class PromptReplyRow(Base):
         Index("ix_prompt_replies_sent_at", "sent_at"),
         # A group's median reply time reads its members' prompts of the period.
         Index("ix_prompt_replies_operative_sent", "operative_id", "sent_at"),
+        Index("ix_prompt_replies_operative_day", "operative_id", "prompt_day"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -133,6 +136,15 @@ class PromptReplyRow(Base):
     #: Sent by the daily schedule (not asked for with /practice): counts for streaks.
     scheduled: Mapped[bool] = mapped_column(Boolean)
     first_reply_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The streak rule's running state (bot.core.policy.streaks.PromptDay), kept on each
+    # scheduled prompt as it is written, so that a streak needs one row, not a history.
+    #: The operative's local date of a scheduled prompt; None for /practice.
+    prompt_day: Mapped[date | None] = mapped_column(Date)
+    #: Whether that day's prompt (any of that day's, if several) was answered that day.
+    answered_that_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Answered, and unanswered, prompt days in a row just before this one.
+    run_before: Mapped[int] = mapped_column(Integer, default=0)
+    misses_before: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ContentGapRow(Base):
@@ -318,21 +330,6 @@ class DelayMinuteRollupRow(Base):
     week: Mapped[int] = mapped_column(Integer, primary_key=True)
     minute: Mapped[int] = mapped_column(Integer, primary_key=True)
     replies: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class StreakRollupRow(Base):
-    """One operative's days with a daily prompt, and those answered the same day, in a
-    week of their own time zone: bit n is the Monday's day + n."""
-
-    __tablename__ = "report_streak_weeks"
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-    operative_id: Mapped[int] = mapped_column(
-        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
-    )
-    week: Mapped[int] = mapped_column(Integer, primary_key=True)
-    prompted: Mapped[int] = mapped_column(Integer, default=0)
-    answered: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StatusChangeRow(Base):

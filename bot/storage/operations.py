@@ -112,7 +112,10 @@ def sender_session(connection: Connection) -> SenderSession | None:
             "SELECT l.pid, a.application_name, host(a.client_addr), a.backend_start "
             "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-            "AND l.classid = :high AND l.objid = :low"
+            "AND l.classid = :high AND l.objid = :low "
+            # Advisory locks belong to one database: another deployment's sender on the
+            # same server holds its own.
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
         ),
         {"high": SENDER_LOCK_ID >> 32, "low": SENDER_LOCK_ID & 0xFFFFFFFF},
     ).first()

@@ -44,9 +44,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from bot.core.model import EventType, Role, Status
+from bot.core.policy.streaks import PromptDay, streak
 from bot.core.reports.ports import (
     STREAK_BANDS,
-    STREAK_WINDOW,
     Activity,
     CommitmentFigures,
     Figures,
@@ -296,10 +296,11 @@ class SqlReports:
     def _activity(
         self, scope: Scope, period: Period, enrolled: int, *, full: bool = True
     ) -> tuple[Weekly, tuple[TopicFigures, ...], tuple[int, ...]]:
-        """Weekly activity and (if ``full``) topics and streaks: from the rollups for
-        whole weeks in their zone, otherwise from the records in one statement."""
+        """Weekly activity and (if ``full``) topics: from the rollups for whole weeks in
+        their zone, otherwise from the records in one statement. Streaks, for every
+        period, by the one streak rule (:meth:`_streak_bands`)."""
         start, end = period.start, period.end
-        since = min(start, end - STREAK_WINDOW) if full else start
+        since = start
         until = end + REPLY_GRACE
         low, high = since - timedelta(days=1), until + timedelta(days=1)
         start_s, end_s = int(start.timestamp()), int(end.timestamp())
@@ -307,7 +308,8 @@ class SqlReports:
         if self._rollups.covers(period):
             gaps = dict(self._gaps(scope, period, low, high))
             gaps[-1] = sum(gaps.values())
-            return self._rollups.activity(scope, period, enrolled, gaps, full=full)
+            weekly, topics = self._rollups.activity(scope, period, gaps, full=full)
+            return weekly, topics, self._streak_bands(scope, period, enrolled, full=full)
 
         def week(seconds: ColumnElement[int]) -> ColumnElement[int]:
             return self._week(seconds, period, low, high)
@@ -439,15 +441,6 @@ class SqlReports:
             def verdicts(name: str) -> ColumnElement[Any]:
                 return func.sum(case((answers.c.verdict == name, 1), else_=0))
 
-            streaks = self._streaks(firsts, scope, period, low, high)
-            band = case(
-                *[
-                    (streaks.c.streak >= lower, literal(index, Integer))
-                    for index, lower in reversed(list(enumerate(STREAK_BANDS)))
-                ],
-                else_=literal(0, Integer),
-            )
-            bands = select(band.label("band")).subquery("bands")
             parts.append(
                 row(
                     "topic",
@@ -462,7 +455,6 @@ class SqlReports:
                 .where(answers.c.topic.is_not(None))
                 .group_by(answers.c.topic)
             )
-            parts.append(row("band", bands.c.band, None, func.count()).group_by(bands.c.band))
         found: dict[tuple[str, int, str | None], tuple[Any, ...]] = {}
         for section, key, topic, *values in self._rows(union_all(*parts)):
             found[(str(section), int(key), topic)] = tuple(values)
@@ -496,70 +488,51 @@ class SqlReports:
             for (section, _, topic), values in sorted(found.items(), key=lambda kv: str(kv[0][2]))
             if section == "topic"
         )
-        counts = [number("band", index) for index in range(len(STREAK_BANDS))]
+        return weekly, topics, self._streak_bands(scope, period, enrolled, full=full)
+
+    def _streak_bands(
+        self, scope: Scope, period: Period, enrolled: int, *, full: bool
+    ) -> tuple[int, ...]:
+        """Operatives per streak band on the period's last day (none worked out unless
+        ``full``: then everyone enrolled is in the lowest band)."""
+        counts = [0] * len(STREAK_BANDS)
+        if full:
+            for days in self._streaks(scope, period).values():
+                counts[max(i for i, lower in enumerate(STREAK_BANDS) if days >= lower)] += 1
         counts[0] = enrolled - sum(counts[1:])
-        return weekly, topics, tuple(counts)
+        return tuple(counts)
 
-    def _streaks(
-        self, firsts: Any, scope: Scope, period: Period, low: datetime, high: datetime
-    ) -> Any:
-        """(op, streak) for operatives with a scheduled prompt in the streak window.
-
-        Each scheduled prompt's local day (in the operative's own zone) is a prompt day;
-        it is answered if the prompt's first reply came the same local day. Then the
-        answered days since the last miss (the period's last day may still be open)."""
-        zones = self._zones(scope)
-        today = day_number(period.last)
-        window_start, end = period.end - STREAK_WINDOW, period.end
-
-        def local_day(seconds: ColumnElement[int]) -> ColumnElement[int]:
-            return self._local_day(seconds, zones, OperativeRow.timezone, low, high)
-
-        prompt_s = firsts.c.sent_s
-        answered = and_(
-            firsts.c.first_s.is_not(None), local_day(firsts.c.first_s) == local_day(prompt_s)
-        )
-        prompt_days = select(
-            firsts.c.op,
-            local_day(prompt_s).label("d"),
-            case((answered, 1), else_=0).label("ok"),
-        ).select_from(firsts)
-        if len(zones) > 1:  # each operative's own zone
-            prompt_days = prompt_days.join(OperativeRow, OperativeRow.id == firsts.c.op)
-        scheduled = prompt_days.where(
-            firsts.c.scheduled == true(),
-            prompt_s >= int(window_start.timestamp()),
-            prompt_s < int(end.timestamp()),
-        ).subquery("scheduled")
-        days = (
-            select(scheduled.c.op, scheduled.c.d, func.max(scheduled.c.ok).label("answered"))
-            .where(scheduled.c.d <= today)
-            .group_by(scheduled.c.op, scheduled.c.d)
-            .subquery("prompt_days")
-        )
-        with_last_miss = select(
-            days.c.op,
-            days.c.d,
-            days.c.answered,
-            func.max(case((and_(days.c.answered == 0, days.c.d < today), days.c.d)))
-            .over(partition_by=days.c.op)
-            .label("last_miss"),
-        ).subquery("with_last_miss")
-        counted = and_(
-            with_last_miss.c.answered == 1,
-            or_(
-                with_last_miss.c.last_miss.is_(None),
-                with_last_miss.c.d > with_last_miss.c.last_miss,
-            ),
-        )
-        return (
-            select(
-                with_last_miss.c.op.label("op"),
-                func.sum(case((counted, 1), else_=0)).label("streak"),
+    def _streaks(self, scope: Scope, period: Period) -> dict[int, int]:
+        """Each operative's streak on the period's last day, by the one streak rule
+        (:func:`bot.core.policy.streaks.streak`), from their latest prompt day on or
+        before it: one indexed row per operative, however long their history."""
+        row = PromptReplyRow
+        latest_row = (
+            select(row.id)
+            .where(
+                row.operative_id == OperativeRow.id,
+                row.prompt_day.is_not(None),
+                row.prompt_day <= period.last,
             )
-            .group_by(with_last_miss.c.op)
-            .subquery("streaks")
+            .order_by(row.prompt_day.desc(), row.id.desc())
+            .limit(1)
+            .correlate(OperativeRow)
+            .scalar_subquery()
         )
+        latest = (
+            select(OperativeRow.id.label("op"), latest_row.label("row_id"))
+            .where(self._in_scope(scope))
+            .subquery("latest_prompt_days")
+        )
+        query = select(
+            latest.c.op, row.prompt_day, row.answered_that_day, row.run_before, row.misses_before
+        ).join(row, row.id == latest.c.row_id)
+        found: dict[int, int] = {}
+        for op, day, answered, run_before, misses_before in self._rows(query):
+            last = PromptDay(day, bool(answered), int(run_before), int(misses_before))
+            if days := streak([last], period.last):
+                found[int(op)] = days
+        return found
 
     def _gaps(
         self, scope: Scope, period: Period, low: datetime, high: datetime
@@ -590,14 +563,7 @@ class SqlReports:
 
     def people(self, scope: Scope, period: Period) -> Iterator[PersonFigures]:
         end = period.end
-        since, until = end - STREAK_WINDOW, end + REPLY_GRACE
-        low, high = since - timedelta(days=1), until + timedelta(days=1)
-        firsts = self._firsts(scope, since, until)
-        streaks = self._streaks(firsts, scope, period, low, high)
-        streak_of = {
-            int(op): int(streak)
-            for op, streak in self._rows(select(streaks.c.op, streaks.c.streak))
-        }
+        streak_of = self._streaks(scope, period)
         in_period = and_(
             EventRow.occurred_at >= period.start,
             EventRow.occurred_at < end,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,8 +34,11 @@ from bot.core.model import (
     Outcome,
     Role,
     Status,
+    days_to_mask,
+    mask_to_days,
 )
-from bot.storage import rollups
+from bot.core.policy.streaks import PromptDay
+from bot.storage import prompt_days, rollups
 from bot.storage.models import (
     CohortRow,
     CommitmentRow,
@@ -54,14 +57,6 @@ def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def days_to_mask(days: frozenset[int]) -> int:
-    return sum(1 << day for day in days)
-
-
-def mask_to_days(mask: int) -> frozenset[int]:
-    return frozenset(day for day in range(7) if mask & (1 << day))
-
-
 def _operative(row: OperativeRow) -> Operative:
     return Operative(
         id=row.id,
@@ -77,6 +72,7 @@ def _operative(row: OperativeRow) -> Operative:
         awaiting=row.awaiting,
         created_at=row.created_at,
         trade=row.trade,
+        daily_prompts=row.daily_prompts,
     )
 
 
@@ -92,6 +88,7 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
     row.paused_until = operative.paused_until
     row.awaiting = operative.awaiting
     row.trade = operative.trade
+    row.daily_prompts = operative.daily_prompts
     if operative.created_at is not None:
         row.created_at = operative.created_at
 
@@ -131,11 +128,6 @@ class SqlOperatives(_Repository):
     def by_id(self, operative_id: int) -> Operative | None:
         row = self._session.get(OperativeRow, operative_id)
         return _operative(row) if row else None
-
-    def set_awaiting(self, operative_id: int, awaiting: str | None) -> None:
-        self._session.execute(
-            update(OperativeRow).where(OperativeRow.id == operative_id).values(awaiting=awaiting)
-        )
 
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None:
         if changes:
@@ -248,15 +240,13 @@ class SqlEventLog(_Repository):
 
     def _keep_read_models(self, events: list[EngagementEvent]) -> None:
         """A prompt gets its row; a reply marks the operative's latest prompt of the
-        same item sent at or before it (keeping the earliest reply); and the rollups
-        count both, and each status change."""
+        same item sent at or before it (keeping the earliest reply). A scheduled
+        prompt's row also keeps the streak rule's state (see ``bot.storage.prompt_days``);
+        and the rollups count prompts, replies and each status change."""
         mine = [e for e in events if e.operative_id is not None]
-        paired = [e for e in mine if "item" in e.payload]
-        counted = [e for e in mine if e.type in rollups.STATUS_OF or e.type in _PAIRED]
-        if not counted:
+        if not any(e.type in rollups.STATUS_OF or e.type in _PAIRED for e in mine):
             return
         changes = rollups.Changes(ZoneInfo(rollups.rollup_zone(self._session)))
-        own = rollups.zones_of(self._session, {e.operative_id for e in paired if e.operative_id})
         for e in mine:
             assert e.operative_id is not None
             if e.type in rollups.STATUS_OF:
@@ -268,24 +258,29 @@ class SqlEventLog(_Repository):
                     _text_or_none(e.payload.get("topic")),
                     _text_or_none(e.payload.get("verdict")),
                 )
-        prompts = [
-            {
-                "operative_id": e.operative_id,
-                "item": e.payload["item"],
-                "sent_at": e.occurred_at,
-                "scheduled": e.payload.get("via") == "schedule",
-                "first_reply_at": None,
-            }
-            for e in paired
-            if e.type == EventType.PROMPT_SENT
-        ]
-        if prompts:
-            self._session.execute(insert(PromptReplyRow), prompts)
-            for row in prompts:
-                op = int(row["operative_id"])
-                changes.prompt(op, row["sent_at"], row["scheduled"], own[op])
-        for e in paired:
-            if e.type != EventType.ANSWERED:
+        made, out_of_order = prompt_days.new_prompts(self._session, events)
+        if made:
+            self._session.execute(
+                insert(PromptReplyRow),
+                [
+                    {
+                        "operative_id": new.operative_id,
+                        "item": new.item,
+                        "sent_at": new.sent_at,
+                        "scheduled": new.day is not None,
+                        "first_reply_at": None,
+                        "prompt_day": new.day.day if new.day else None,
+                        "answered_that_day": new.day.answered if new.day else False,
+                        "run_before": new.day.run_before if new.day else 0,
+                        "misses_before": new.day.misses_before if new.day else 0,
+                    }
+                    for new in made
+                ],
+            )
+            for new in made:
+                changes.prompt(new.operative_id, new.sent_at, new.day is not None)
+        for e in mine:
+            if e.type != EventType.ANSWERED or "item" not in e.payload:
                 continue
             assert e.operative_id is not None
             latest = self._session.execute(
@@ -306,18 +301,22 @@ class SqlEventLog(_Repository):
             if latest is None:
                 continue
             prompt_id, sent, scheduled, before = latest
-            if before is not None and before <= e.occurred_at:
-                continue
-            self._session.execute(
-                update(PromptReplyRow)
-                .where(PromptReplyRow.id == prompt_id)
-                .values(first_reply_at=e.occurred_at)
-                .execution_options(synchronize_session=False)
-            )
-            changes.first_reply(
-                e.operative_id, sent, bool(scheduled), e.occurred_at, before, own[e.operative_id]
-            )
+            if before is None or before > e.occurred_at:
+                self._session.execute(
+                    update(PromptReplyRow)
+                    .where(PromptReplyRow.id == prompt_id)
+                    .values(first_reply_at=e.occurred_at)
+                    .execution_options(synchronize_session=False)
+                )
+                changes.first_reply(e.operative_id, sent, bool(scheduled), e.occurred_at, before)
+            if prompt_days.mark_answered(self._session, prompt_id, e.occurred_at, e.operative_id):
+                out_of_order.add(e.operative_id)
+        if out_of_order:
+            prompt_days.refold(self._session, out_of_order)
         changes.apply(self._session)
+
+    def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
+        return prompt_days.latest_days(self._session, on_or_before)
 
     def of(self, operative_id: int, type_: str | None = None) -> list[EngagementEvent]:
         query = select(EventRow).where(EventRow.operative_id == operative_id)
@@ -511,13 +510,16 @@ class SqlOutbox(_Repository):
         return [_message(row, timezone) for row, timezone in rows]
 
     def set_status(
-        self, row_id: int, status: Delivery, token: str | None = None, **values: object
+        self, row_id: int, status: Delivery, token: str | None = None, *, error: str | None = None
     ) -> bool:
         """Change a message's status; with ``token``, only while that claim holds it."""
         query = update(OutboxRow).where(OutboxRow.id == row_id)
         if token is not None:
             query = query.where(_held_by(token))
-        result = self._session.execute(query.values(status=status.value, **values))
+        changes: dict[str, object] = {"status": status.value}
+        if error is not None:
+            changes["error"] = error
+        result = self._session.execute(query.values(changes))
         return _count(result) == 1
 
     def mark_sending(self, row_ids: list[int], token: str) -> set[int]:

@@ -26,7 +26,6 @@ from bot.storage.models import (
     PromptReplyRow,
     ReportSummaryRow,
     StatusChangeRow,
-    StreakRollupRow,
     TopicRollupRow,
     WeekRollupRow,
 )
@@ -104,7 +103,7 @@ class SqlRetention:
         figures = SqlReports(self._session).figures(scope, period)
         summaries.keep(self._session, scope_key, period, figures, now)
 
-    def forget_rollups(self, before: datetime, streaks_before: datetime) -> int:
+    def forget_rollups(self, before: datetime) -> int:
         zone = ZoneInfo(rollups.rollup_zone(self._session))
 
         def first_week(moment: datetime) -> int:
@@ -112,13 +111,11 @@ class SqlRetention:
             return rollups.monday(rollups.day_of(moment, zone) - 1)
 
         gone = 0
-        for table, week in (
-            (WeekRollupRow, first_week(before)),
-            (TopicRollupRow, first_week(before)),
-            (StreakRollupRow, first_week(streaks_before)),
-        ):
+        for table in (WeekRollupRow, TopicRollupRow):
             result = self._session.execute(
-                delete(table).where(table.week < week).execution_options(synchronize_session=False)
+                delete(table)
+                .where(table.week < first_week(before))
+                .execution_options(synchronize_session=False)
             )
             gone += int(result.rowcount or 0)  # type: ignore[attr-defined]
         newer = aliased(StatusChangeRow)

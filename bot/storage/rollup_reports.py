@@ -17,18 +17,16 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from bot.core.model import Role
 from bot.core.reports.ports import (
-    STREAK_BANDS,
-    STREAK_WINDOW,
     Activity,
     Period,
     Scope,
@@ -41,7 +39,6 @@ from bot.storage.models import (
     DelayRollupRow,
     OperativeRow,
     PromptReplyRow,
-    StreakRollupRow,
     TopicRollupRow,
     WeekRollupRow,
 )
@@ -84,8 +81,10 @@ class RollupReports:
         return period.timezone == self._zone
 
     def activity(
-        self, scope: Scope, period: Period, enrolled: int, gaps: dict[int, int], *, full: bool
-    ) -> tuple[Weekly, tuple[TopicFigures, ...], tuple[int, ...]]:
+        self, scope: Scope, period: Period, gaps: dict[int, int], *, full: bool
+    ) -> tuple[Weekly, tuple[TopicFigures, ...]]:
+        """Weekly activity and (if ``full``) topics. Streaks are not here: the reports
+        read them with the one streak rule (``SqlReports._streaks``) for every period."""
         first, last = day_number(period.weeks[0]), day_number(period.weeks[-1])
         counts = self._counts(scope, first, last)
         medians = self._medians(scope, period, first, last)
@@ -113,8 +112,8 @@ class RollupReports:
             ),
         )
         if not full:
-            return weekly, (), ()
-        return weekly, self._topics(scope, first, last), self._streaks(scope, period, enrolled)
+            return weekly, ()
+        return weekly, self._topics(scope, first, last)
 
     def _join(self, table: Any, first: int, last: int) -> Any:
         return and_(table.operative_id == OperativeRow.id, table.week.between(first, last))
@@ -281,41 +280,6 @@ class RollupReports:
         if everything:
             medians[TOTAL] = float(statistics.median(everything))
         return medians
-
-    # -- streaks -----------------------------------------------------------------
-
-    def _streaks(self, scope: Scope, period: Period, enrolled: int) -> tuple[int, ...]:
-        """Operatives per streak band at the end of the period: days with a daily prompt
-        in the last four weeks (their own days), answered the same day, since the last
-        one missed (the period's last day may still be answered)."""
-        today = day_number(period.last)
-        window = today - (STREAK_WINDOW // timedelta(days=1)) + 1
-        base = rollups.monday(window)
-        s = StreakRollupRow
-        shift = s.week - base  # day numbers: each week is seven bits on
-
-        def days(column: Any) -> Any:
-            # Each week's seven bits side by side: one number per operative.
-            return func.sum(cast(column, BigInteger).op("<<")(shift))
-
-        query = (
-            select(days(s.prompted), days(s.answered))
-            .select_from(OperativeRow)
-            .join(s, self._join(s, base, rollups.monday(today)))
-            .where(in_scope(scope))
-            .group_by(OperativeRow.id)
-        )
-        last, first = today - base, window - base
-        kept = ((1 << (last + 1)) - 1) & ~((1 << first) - 1)
-        bands = [0] * len(STREAK_BANDS)
-        for prompted, answered in self._rows(query):
-            prompt_days = int(prompted or 0) & kept
-            answered_days = int(answered or 0) & prompt_days
-            missed = prompt_days & ~answered_days & ~(1 << last)
-            streak = (answered_days >> missed.bit_length()).bit_count()
-            bands[max(i for i, lower in enumerate(STREAK_BANDS) if streak >= lower)] += 1
-        bands[0] = enrolled - sum(bands[1:])
-        return tuple(bands)
 
 
 def _middle_minutes(minutes: Counter[int]) -> Iterable[int]:

@@ -9,23 +9,22 @@ events (:class:`bot.storage.repositories.SqlEventLog`), and migration 0010
 builds them from the events already logged, with this same arithmetic.
 
 Weeks are day numbers (days since 1970-01-01) of their Monday, in the rollup zone
-(the deployment's time zone, stored in ``report_rollup_zone``); streak days are in
-each operative's own zone, as streaks are. Operatives' current role and group are
-joined at read time, so a new role or group applies to the past as before.
+(the deployment's time zone, stored in ``report_rollup_zone``). Operatives' current
+role and group are joined at read time, so a new role or group applies to the past
+as before. Streaks are not rolled up: reports read them with the one streak rule
+from the prompt days kept on ``prompt_replies`` (``bot.storage.prompt_days``).
 
 - ``report_weeks``: prompts (daily, practice) counted in the week they were sent
   and as answered there once they have a reply; replies in the week they came;
 - ``report_topic_weeks``: replies by topic and verdict;
 - ``report_reply_delays`` and ``report_reply_minutes``: how many daily prompts were
   first answered after each delay, everyone together (the median's source);
-- ``report_streak_weeks``: days with a daily prompt and days answered the same day;
 - ``status_changes``: each status event, for who was active at a period's end.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -39,11 +38,9 @@ from bot.core.model import EventType, Status
 from bot.storage.models import (
     DelayMinuteRollupRow,
     DelayRollupRow,
-    OperativeRow,
     PromptReplyRow,
     RollupZoneRow,
     StatusChangeRow,
-    StreakRollupRow,
     TopicRollupRow,
     WeekRollupRow,
 )
@@ -106,20 +103,13 @@ class Changes:
     )
     delays: Counter[tuple[int, int]] = field(default_factory=Counter)
     minutes: Counter[tuple[int, int]] = field(default_factory=Counter)
-    #: (operative, local Monday) -> [prompted bits, answered bits]
-    streaks: dict[tuple[int, int], list[int]] = field(
-        default_factory=lambda: defaultdict(lambda: [0, 0])
-    )
     statuses: list[dict[str, Any]] = field(default_factory=list)
 
     def week(self, moment: datetime) -> int:
         return monday(day_of(moment, self.zone))
 
-    def prompt(self, op: int, sent: datetime, scheduled: bool, own_zone: ZoneInfo) -> None:
+    def prompt(self, op: int, sent: datetime, scheduled: bool) -> None:
         self.weeks[(op, self.week(sent))]["prompts" if scheduled else "practice"] += 1
-        if scheduled:
-            day = day_of(sent, own_zone)
-            self.streaks[(op, monday(day))][0] |= 1 << (day - monday(day))
 
     def reply(self, op: int, at: datetime, topic: str | None, verdict: str | None) -> None:
         self.weeks[(op, self.week(at))]["replies"] += 1
@@ -136,7 +126,6 @@ class Changes:
         scheduled: bool,
         first: datetime,
         before: datetime | None,
-        own_zone: ZoneInfo,
     ) -> None:
         """A prompt's first reply is now ``first`` (it was ``before``, or none)."""
         week = self.week(sent)
@@ -147,9 +136,6 @@ class Changes:
         if before is not None:
             self.delay(week, epoch_seconds(before) - epoch_seconds(sent), -1)
         self.delay(week, epoch_seconds(first) - epoch_seconds(sent), 1)
-        day = day_of(sent, own_zone)
-        if day_of(first, own_zone) == day:
-            self.streaks[(op, monday(day))][1] |= 1 << (day - monday(day))
 
     def delay(self, week: int, seconds: int, count: int) -> None:
         self.delays[(week, seconds)] += count
@@ -195,17 +181,6 @@ class Changes:
             [{"week": w, "minute": m, "replies": n} for (w, m), n in self.minutes.items() if n],
             ("replies",),
         )
-        _add(
-            session,
-            StreakRollupRow.__table__,
-            ("operative_id", "week"),
-            [
-                {"operative_id": op, "week": week, "prompted": bits[0], "answered": bits[1]}
-                for (op, week), bits in self.streaks.items()
-            ],
-            (),
-            ("prompted", "answered"),
-        )
 
 
 def _add(
@@ -214,53 +189,21 @@ def _add(
     keys: tuple[str, ...],
     rows: list[dict[str, Any]],
     sums: tuple[str, ...],
-    bits: tuple[str, ...] = (),
 ) -> None:
-    """Insert each row, or add its counts (and OR its bits) to the row already there."""
+    """Insert each row, or add its counts to the row already there."""
     if not rows:
         return
     assert isinstance(table, Table)
-    columns = (*sums, *bits)
-    rows = [{**{name: 0 for name in columns}, **row} for row in rows]
+    rows = [{**{name: 0 for name in sums}, **row} for row in rows]
     bind = session if isinstance(session, Connection) else session.get_bind()
     dialect = bind.dialect.name
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     excluded = insert.excluded
     statement = insert.on_conflict_do_update(
         index_elements=list(keys),
-        set_={
-            **{name: table.c[name] + excluded[name] for name in sums},
-            **{name: table.c[name].op("|")(excluded[name]) for name in bits},
-        },
+        set_={name: table.c[name] + excluded[name] for name in sums},
     )
     session.execute(statement, rows)
-
-
-def zones_of(session: Session, operative_ids: Iterable[int]) -> dict[int, ZoneInfo]:
-    ids = sorted(set(operative_ids))
-    found: dict[int, ZoneInfo] = {}
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(OperativeRow.id, OperativeRow.timezone).where(
-                OperativeRow.id.in_(ids[start : start + 500])
-            )
-        )
-        for op, zone in rows:
-            found[int(op)] = own_zone(str(zone))
-    return found
-
-
-_ZONES: dict[str, ZoneInfo] = {}
-
-
-def own_zone(name: str) -> ZoneInfo:
-    """An operative's zone (UTC if the name is unknown here), cached."""
-    if name not in _ZONES:
-        try:
-            _ZONES[name] = ZoneInfo(name)
-        except (KeyError, ValueError):
-            _ZONES[name] = ZoneInfo("UTC")
-    return _ZONES[name]
 
 
 def forget_delays(session: Session, operative_id: int) -> None:

@@ -42,7 +42,6 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.core.coach import Coach
 from bot.core.jobs.delivery import Deliveries
 from bot.core.messages import (
     ButtonPress,
@@ -53,10 +52,12 @@ from bot.core.messages import (
     Text,
     Unsupported,
 )
+from bot.core.router import Coach
 from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.health import ApiHealth
 from bot.telegram.limiter import SendLimiter
+from bot.telegram.limits import CAPTION_CHARS, MESSAGE_CHARS, split_text
 from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_tracebacks
 
 log = logging.getLogger(__name__)
@@ -228,29 +229,26 @@ class TelegramAdapter:
                 await self._send_one(bot, chat_id, Reply(self.coach.text("something_wrong")))
 
     async def _send_one(self, bot: Bot, chat_id: int, reply: Reply) -> None:
+        """One reply: text longer than Telegram takes goes first, in messages of its own;
+        the buttons go with the last part."""
         markup = keyboard(reply)
-        if reply.image:
-            await bot.send_photo(
-                chat_id,
-                reply.image.content,
-                caption=reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                filename=reply.image.filename,
-            )
-        elif reply.document:
-            await bot.send_document(
-                chat_id,
-                reply.document.content,
-                caption=reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup,
-                filename=reply.document.filename,
-            )
-        else:
-            await bot.send_message(
-                chat_id, reply.text, parse_mode=ParseMode.HTML, reply_markup=markup
-            )
+        attachment = reply.image or reply.document
+        *before, last = split_text(reply.text, CAPTION_CHARS if attachment else MESSAGE_CHARS)
+        for part in before:
+            if part.strip():  # Telegram refuses an empty message
+                await bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
+        if attachment is None:
+            await bot.send_message(chat_id, last, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return
+        send = bot.send_photo if reply.image else bot.send_document
+        await send(
+            chat_id,
+            attachment.content,
+            caption=last,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            filename=attachment.filename,
+        )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -272,7 +270,6 @@ class TelegramAdapter:
             # Telegram keeps the menu from the last start; the bot itself can carry on.
             log.warning("command menu not updated (Telegram unreachable); it will be next start")
         log.info("connected as @%s", application.bot.username)
-        self.coach.bot_username = application.bot.username
         # In the background: the bot answers meanwhile, and a /summary that comes
         # first simply waits for matplotlib as it would have anyway.
         asyncio.get_running_loop().run_in_executor(None, _warm_up_charts)

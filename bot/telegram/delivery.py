@@ -35,8 +35,8 @@ from telegram.ext import ExtBot
 from bot.core.jobs.delivery import (
     Deliveries,
     Failed,
-    SendOutcome,
     Retry,
+    SendOutcome,
     Sent,
     Swept,
     Unreachable,

@@ -29,9 +29,11 @@ class TokenRefused(Exception):
 
 async def wait_for_telegram(
     token: str, api_url: str, health: ApiHealth, *, wait_at_most: float = WAIT_AT_MOST
-) -> bool:
-    """Return True once getMe is answered, or False if asked to stop (Ctrl+C, SIGTERM)
-    first. Raises TokenRefused, without the token, if Telegram refuses it."""
+) -> str | None:
+    """Return the bot's username once getMe is answered, or None if asked to stop
+    (Ctrl+C, SIGTERM) first. Raises TokenRefused, without the token, if Telegram
+    refuses it. The username is known before the first update is handled, so the
+    first /newcohort can make its invite link."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -43,8 +45,8 @@ async def wait_for_telegram(
     try:
         while not stop.is_set():
             try:
-                await bot.get_me()
-                return True
+                me = await bot.get_me()
+                return me.username
             except InvalidToken:
                 raise TokenRefused from None  # its text may hold the token
             except TelegramError as error:
@@ -53,7 +55,7 @@ async def wait_for_telegram(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=wait)
             wait = min(wait_at_most, wait * 2)
-        return False
+        return None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):

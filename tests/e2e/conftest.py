@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from telegram.ext import Application, ExtBot
 
-from bot.core.coach import Coach
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Delivery, Kind
+from bot.core.router import Coach
 from bot.telegram.app import build_application
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.limiter import SendLimiter
@@ -57,7 +57,7 @@ class Scheduler:
     def __init__(self, coach: Coach, clock: FakeClock, bot: ExtBot[Any]) -> None:
         self.coach = coach
         self.clock = clock
-        self.planner = DailyPrompts(coach)
+        self.planner = DailyPrompts(coach.uow_factory, coach.deps)
         self.deliveries = Deliveries(coach.uow_factory, clock)
         self.worker = DeliveryWorker(bot, self.deliveries, self.planner.plan)
         assert isinstance(bot.rate_limiter, SendLimiter)

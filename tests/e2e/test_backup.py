@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.coach import Coach
 from bot.core.model import Delivery, EngagementEvent, EventType, Kind, Operative
+from bot.core.router import Coach
 from bot.storage.backup import BackupError, backup_sqlite
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade

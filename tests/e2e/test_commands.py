@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.model import Cohort, Role
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.fake_bot_api import FakeBotAPI
 
@@ -93,7 +93,7 @@ async def test_pause_resume_and_stop_with_confirmation(
     sam.send("/pause")
     ask = await sam.wait_for("How long a break")
     sam.press("1 week", ask)
-    await sam.wait_for("pick up again")
+    await sam.wait_for("start again")
     sam.send("/resume")
     await sam.wait_for("You're back on")
     sam.send("/stop")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.coach import Coach
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Delivery, Kind
+from bot.core.router import Coach
 from bot.telegram.delivery import DeliveryWorker
 from tests.bot_process import (
     BotProcess,
@@ -54,7 +54,7 @@ def test_kill_9_during_a_send_now_loses_no_prompt_and_counts_every_repeat(
     try:
         bot.start()
         bot.wait_until_connected()
-        assert DailyPrompts(coach).send_now().prompts == len(ids)
+        assert DailyPrompts(coach.uow_factory, coach.deps).send_now().prompts == len(ids)
         # Three kill -9s while the outbox drains (30 a second), each restarted at once.
         for kill_at in (25, 65, 105):
             while sum(prompts_received(server, ids).values()) < kill_at:

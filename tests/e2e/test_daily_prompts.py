@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
-from bot.core.coach import Coach
 from bot.core.model import Delivery, Kind, Status
+from bot.core.router import Coach
 from tests.e2e.conftest import Scheduler
 from tests.fake_bot_api import FakeBotAPI, FakeUser, SentMessage
 
@@ -164,7 +164,7 @@ async def test_pause_skips_days_and_ends_by_itself(
     scheduler.clock.set(utc(2026, 12, 1, 7, 0))  # Tuesday
     sam = await enrol(server, coach, 2010)
     sam.send("/pause 2")
-    await sam.wait_for("pick up again from Thursday 3 December")
+    await sam.wait_for("start again on Thursday 3 December")
     assert await scheduler.tick(at=utc(2026, 12, 1, 8, 0)) == 0
     assert await scheduler.tick(at=utc(2026, 12, 2, 8, 0)) == 0
     assert await scheduler.tick(at=utc(2026, 12, 3, 8, 0)) == 1
@@ -179,7 +179,7 @@ async def test_a_holiday_until_a_date_and_resume(
     scheduler.clock.set(utc(2026, 12, 1, 7, 0))
     sam = await enrol(server, coach, 2011)
     sam.send("/pause until 4/12")
-    await sam.wait_for("Paused until Friday 4 December")
+    await sam.wait_for("paused up to and including Friday 4 December")
     assert await scheduler.tick(at=utc(2026, 12, 3, 8, 0)) == 0
     sam.send("/resume")
     await sam.wait_for("You're back on")
@@ -193,7 +193,7 @@ async def test_pausing_cancels_a_prompt_already_queued(
     sam = await enrol(server, coach, 2012)
     await asyncio.to_thread(scheduler.planner.plan)
     sam.send("/pause 1")
-    await sam.wait_for("pick up again")
+    await sam.wait_for("start again")
     assert await scheduler.tick() == 0
     assert scheduler.statuses(Kind.PROMPT) == {Delivery.CANCELLED: 1}
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.coach import Coach
 from bot.core.messages import Command, Sender
 from bot.core.model import Delivery, Kind, Status
+from bot.core.router import Coach
 from bot.telegram.delivery import DeliveryWorker
 from tests.e2e.conftest import Scheduler
 from tests.fake_bot_api import FakeBotAPI, Fault

@@ -11,8 +11,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from bot.core.coach import Coach
 from bot.core.model import Delivery, FollowUpStatus, Kind, Role
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.e2e.conftest import Scheduler
 from tests.fake_bot_api import FakeBotAPI, FakeUser
@@ -71,7 +71,7 @@ async def test_a_cohort_in_one_message_with_a_qr_code_that_scans_to_the_deep_lin
     await amir.wait_for("You're in the <b>Leeds repairs</b> group")
     lead.send("/cohorts")
     listing = await lead.wait_for("Your groups")
-    assert "Leeds repairs" in listing.plain_text and "1 members" in listing.plain_text
+    assert "Leeds repairs" in listing.plain_text and "1 member ·" in listing.plain_text
 
 
 async def test_invite_codes_are_unguessable_and_distinct(
@@ -92,7 +92,11 @@ async def test_a_closed_cohort_and_an_unknown_code_get_clear_messages(
     lead, code = await facilitator_with_cohort(server, coach)
     lead.send("/cohorts")
     listing = await lead.wait_for("Your groups")
-    lead.press("Close Leeds repairs", listing)
+    lead.press("Leeds repairs · made 1 Dec", listing)
+    card = await lead.wait_for(lambda m: bool(m.buttons) and "Code:" in (m.plain_text or ""))
+    lead.press("Close this group", card)
+    confirm = await lead.wait_for("Its invite link and QR code stop working")
+    lead.press("Yes, close it", confirm)
     await lead.wait_for("is closed")
     late = server.user(4102)
     late.send(f"/start {code}")
@@ -118,17 +122,17 @@ async def test_every_privileged_command_and_button_refuses_operatives(
     server: FakeBotAPI, coach: Coach, telegram_bot: object
 ) -> None:
     lead, code = await facilitator_with_cohort(server, coach)
+    sneaky = server.user(4104)
+    sneaky.send(f"/start {code}")
+    await sneaky.wait_for("group")
     lead.send("/followup")
     await lead.wait_for("Type the message")
     lead.send("See you at the depot on Friday")
-    preview = await lead.wait_for("Preview")
+    preview = await lead.wait_for(lambda m: bool(m.buttons) and "depot" in (m.text or ""))
     send_button = preview.buttons[0][0].value
     follow_up_id = send_button.split(":")[-1]
     with coach.uow_factory() as uow:
         (cohort,) = uow.cohorts.all()
-    sneaky = server.user(4104)
-    sneaky.send(f"/start {code}")
-    await sneaky.wait_for("group")
     for command in ("/newcohort Mine", "/cohorts", "/followup", "/commitments", "/gaps"):
         sneaky.send(command)
         await sneaky.wait_for("only for facilitators and admins")
@@ -137,10 +141,15 @@ async def test_every_privileged_command_and_button_refuses_operatives(
     welcome = sneaky.messages()[0]
     forged = [
         f"coh:close:{cohort.id}",
+        f"coh:shut:{cohort.id}",
+        f"coh:show:{cohort.id}",
+        f"coh:link:{cohort.id}",
+        f"coh:sum:{cohort.id}",
         f"fu:pick:{cohort.id}",
         f"fu:send:{follow_up_id}",
         f"fu:sched:{follow_up_id}",
         f"fu:at:{follow_up_id}:0",
+        f"fu:on:{follow_up_id}:20261205",
         f"fu:cancel:{follow_up_id}",
         f"cm:list:{cohort.id}",
     ]
@@ -167,7 +176,14 @@ async def test_a_facilitator_cannot_touch_another_facilitators_cohort(
     other = await started(server, 4005, "Olu")
     make_role(coach, 4005, Role.FACILITATOR)
     welcome = other.messages()[0]
-    for data in (f"coh:close:{cohort.id}", f"fu:pick:{cohort.id}", f"cm:list:{cohort.id}"):
+    for data in (
+        f"coh:close:{cohort.id}",
+        f"coh:shut:{cohort.id}",
+        f"coh:link:{cohort.id}",
+        f"coh:sum:{cohort.id}",
+        f"fu:pick:{cohort.id}",
+        f"cm:list:{cohort.id}",
+    ):
         other.press_data(data, welcome.message_id)
         await other.wait_for("isn't one of your groups")
     other.send("/cohorts")
@@ -198,17 +214,19 @@ async def test_follow_up_preview_send_and_delivery_counts(
         await member.wait_for("group")
     server.block(members[2].id)
     lead.send("/followup")
-    await lead.wait_for("Type the message for <b>Leeds repairs</b> (3 members)")
+    await lead.wait_for("Type the message for <b>Leeds repairs</b>: it goes to 3 people")
     lead.send("Remember: ID first, <always> & everywhere!")
-    preview = await lead.wait_for("Preview")
-    assert "Remember: ID first, <always> & everywhere!" in preview.plain_text
+    await lead.wait_for("Preview: this goes to 3 people in Leeds repairs")
+    preview = await lead.wait_for("Remember: ID first")
+    assert preview.plain_text == "Remember: ID first, <always> & everywhere!"
     assert [b.text for b in preview.buttons[0]] == ["Send", "Schedule", "Cancel"]
     lead.press("Send", preview)
     await lead.wait_for("On its way to 3 people")
     await scheduler.tick()
     for member in members[:2]:
         got = await member.wait_for("Remember: ID first")
-        assert got.plain_text == "Remember: ID first, <always> & everywhere!"
+        assert got.plain_text == preview.plain_text  # the preview is what they get
+        assert got.text == preview.text
     await scheduler.tick()  # the report goes once nothing is left to send
     report = await lead.wait_for("Your follow-up to")
     assert "delivered to 2, unreachable 1" in report.plain_text
@@ -225,11 +243,12 @@ async def test_follow_up_scheduled_waits_for_the_time_and_cancel_sends_nothing(
     lead.send("/followup")
     await lead.wait_for("Type the message")
     lead.send("Toolbox talk tomorrow")
-    preview = await lead.wait_for("Preview")
+    await lead.wait_for("Preview")
+    preview = await lead.wait_for("Toolbox talk tomorrow")
     lead.press("Schedule", preview)
     await lead.wait_for("When should it go?")
-    lead.press("Tomorrow 08:00", preview.message_id)
-    await lead.wait_for("Scheduled for Wednesday 02 December at 08:00")
+    lead.press("Tomorrow (Wed 2 Dec) 08:00", preview.message_id)
+    await lead.wait_for("Scheduled: it goes to 1 person on Wednesday 2 December at 08:00")
     await scheduler.tick()
     await scheduler.tick(at=utc(2026, 12, 2, 7, 59))
     assert not [m for m in member.messages() if "Toolbox" in m.plain_text]
@@ -238,9 +257,8 @@ async def test_follow_up_scheduled_waits_for_the_time_and_cancel_sends_nothing(
     lead.send("/followup")
     await lead.wait_for("Type the message")
     lead.send("Never mind")
-    second = await lead.wait_for(
-        lambda m: m.plain_text.startswith("Preview") and "Never mind" in m.plain_text
-    )
+    await lead.wait_for("Preview")
+    second = await lead.wait_for("Never mind")
     lead.press("Cancel", second)
     await lead.wait_for("Cancelled. Nothing was sent.")
     lead.press_data(second.buttons[0][0].value, second.message_id)

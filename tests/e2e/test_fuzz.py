@@ -11,7 +11,7 @@ from typing import get_args
 
 import pytest
 
-from bot.core.coach import Coach
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.fake_bot_api import FakeBotAPI
 from tests.fuzzing import ErrorLog, Fuzz, Kind, LiveBot, run

@@ -9,10 +9,10 @@ import logging
 import pytest
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.handlers import settings as preferences
 from bot.core.messages import Event, Reply
 from bot.core.model import Role
+from bot.core.router import Coach
 from tests.fake_bot_api import FakeBotAPI, FakeUser
 
 pytestmark = pytest.mark.e2e

@@ -14,8 +14,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.jobs.planner import DailyPrompts
+from bot.core.router import Coach
 from bot.metrics import MeteredDeliveries, Metrics, MetricsServer
 from bot.storage.database import make_engine
 from bot.telegram.delivery import DeliveryWorker
@@ -68,7 +68,7 @@ async def test_outbox_depth_sends_retries_and_429s_as_they_happen(
     meter.watch_outbox(engine, clock)
     clock.set(MORNING)
     enrol_many(server, coach, 7000, 5)
-    await asyncio.to_thread(DailyPrompts(coach).plan)
+    await asyncio.to_thread(DailyPrompts(coach.uow_factory, coach.deps).plan)
     before = scrape(endpoint.port)
     assert value(before, "coachbot_outbox_messages", kind="prompt", status="pending") == 5
     assert value(before, "coachbot_outbox_messages", kind="reminder", status="pending") == 0

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.core.coach import Coach
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import Delivery, Kind
+from bot.core.router import Coach
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.transport import health_of
 from tests.bot_process import (
@@ -63,7 +63,7 @@ async def test_an_outage_with_flaky_errors_around_it_loses_nothing_and_logs_two_
 ) -> None:
     clock.set(MORNING)
     ids = enrol_many(server, coach, 5000, 60)
-    await asyncio.to_thread(DailyPrompts(coach).plan)
+    await asyncio.to_thread(DailyPrompts(coach.uow_factory, coach.deps).plan)
     deliveries = Deliveries(coach.uow_factory, running_clock(MORNING))
     worker = DeliveryWorker(telegram_bot.bot, deliveries, sweep_every=1.0)
     server.set_chaos(error_rate=0.2, seed=12)  # one send in five: 500 or 502
@@ -102,7 +102,7 @@ async def test_answers_lost_on_the_way_are_retried_and_every_repeat_is_counted(
 ) -> None:
     clock.set(MORNING)
     ids = enrol_many(server, coach, 5100, 40)
-    await asyncio.to_thread(DailyPrompts(coach).plan)
+    await asyncio.to_thread(DailyPrompts(coach.uow_factory, coach.deps).plan)
     deliveries = Deliveries(coach.uow_factory, running_clock(MORNING))
     worker = DeliveryWorker(telegram_bot.bot, deliveries)
     server.set_chaos(lost_answer_rate=0.15, seed=3)  # delivered, but the bot never hears
@@ -192,7 +192,7 @@ def test_coachbot_run_through_an_outage_and_flaky_errors_delivers_everything(
         bot.start()
         bot.wait_until_connected()
         server.set_chaos(error_rate=0.2, seed=5)
-        assert DailyPrompts(coach).send_now().prompts == len(ids)
+        assert DailyPrompts(coach.uow_factory, coach.deps).send_now().prompts == len(ids)
         while len(prompts_received(server, ids)) < 30:
             assert bot.running, bot.last_output
             time.sleep(0.05)

@@ -18,13 +18,15 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.engine import make_url
 
 from bot.core.callbacks import StepReply
-from bot.core.coach import Coach, CoachConfig
 from bot.core.content.library import Library
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.model import FORMER_FACILITATOR, Role
+from bot.core.router import Coach, CoachConfig
+from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
+from tests.conftest import BOT_USERNAME
 from tests.support import FakeClock
 from tests.unit.conversation import Operative as Person
 
@@ -57,6 +59,8 @@ def coach(database_url: str, library: Library) -> Iterator[Coach]:
         library,
         FakeClock(),
         CoachConfig(default_timezone="Europe/London"),
+        renderers=REPORT_RENDERERS,
+        bot_username=BOT_USERNAME,
     )
     engine.dispose()
 
@@ -90,7 +94,8 @@ def everyone_uses_the_bot(coach: Coach) -> None:
     with coach.uow_factory() as uow:
         found = uow.operatives.get(OPERATIVE.telegram_id)
         assert found is not None and found.id is not None
-        uow.operatives.set_awaiting(found.id, StepReply("commitment").encode())
+        found.awaiting = StepReply("commitment").encode()
+        uow.operatives.save(found)
         uow.commit()
     worker.send(f"I will keep my {OPERATIVE.words[2]}")
 
@@ -106,7 +111,7 @@ def everyone_uses_the_bot(coach: Coach) -> None:
     boss.send("/summary")
     boss.send(f"is {MANAGER.words[0]} a thing")
     # Today's prompts and everything else the planner queues, for all three.
-    DailyPrompts(coach).plan()
+    DailyPrompts(coach.uow_factory, coach.deps).plan()
 
 
 def table_dump(engine: Engine) -> str:
@@ -154,11 +159,11 @@ def test_erasing_each_role_leaves_no_id_name_or_word_of_theirs(coach: Coach) -> 
         assert len(leaks(engine, traces)) >= len(traces.texts()), traces.name
 
     done = forget(coach, OPERATIVE)
-    assert "questions you asked me" in done and "your commitment" in done
+    assert "1 question you asked me" in done and "your commitment" in done
     assert leaks(engine, OPERATIVE) == []
 
     done = forget(coach, FACILITATOR)
-    assert "2 follow-ups you wrote" in done and "1 groups you set up" in done
+    assert "2 follow-ups you wrote" in done and "1 group you set up" in done
     assert leaks(engine, FACILITATOR) == []
     with coach.uow_factory() as uow:
         (kept,) = uow.cohorts.all()

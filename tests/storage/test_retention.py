@@ -36,7 +36,6 @@ from bot.storage.models import (
     OutboxRow,
     PromptReplyRow,
     StatusChangeRow,
-    StreakRollupRow,
     TopicRollupRow,
     WeekRollupRow,
 )
@@ -219,8 +218,6 @@ def test_what_is_deleted_and_what_stays(uow_factory: Uow, ids: dict[str, int]) -
         first_kept = (date(2027, 1, 4) - date(1970, 1, 1)).days - 7
         for table in (WeekRollupRow, TopicRollupRow):
             assert session.scalar(select(func.min(table.week))) >= first_kept
-        oldest_streak_week = session.scalar(select(func.min(StreakRollupRow.week)))
-        assert oldest_streak_week is None or oldest_streak_week >= first_kept - 28
         old_changes = session.execute(
             select(StatusChangeRow.operative_id, StatusChangeRow.status).where(
                 StatusChangeRow.changed_at < cut

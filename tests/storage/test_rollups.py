@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from bot.core.model import Cohort, EngagementEvent, Operative, Role
@@ -195,14 +196,16 @@ def test_upgrading_builds_the_rollups_that_recording_keeps(
         "report_topic_weeks",
         "report_reply_delays",
         "report_reply_minutes",
-        "report_streak_weeks",
         "status_changes",
     )
     live = _dump(engine, tables)
     config = alembic_config()
+    rollups = ScriptDirectory.from_config(config).get_revision("0010")
+    assert rollups is not None and isinstance(rollups.down_revision, str)
+    before = rollups.down_revision  # the revision 0010 follows
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0008")
+        command.downgrade(config, before)
     upgrade(engine)
     assert _dump(engine, tables) == live
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.coach import Coach
 from bot.core.messages import Button, ButtonPress, Command, Event, Reply, Sender, Text, Unsupported
+from bot.core.router import Coach
 
 
 @dataclass

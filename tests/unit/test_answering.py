@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.core.coach import Coach
 from bot.core.model import Cohort, Role
+from bot.core.router import Coach
 from tests.unit.conversation import Operative
 from tests.unit.test_enrolment import stored
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.content.library import ContentError, Library, load_library, strong_is_longest
+from bot.core.content.library import Library
+from bot.core.content.loader import ContentError, load_library, strong_is_longest
 from bot.core.content.topics import TOPIC_IDS
 from tests.conftest import CONTENT
 

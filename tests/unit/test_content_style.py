@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.content.library import style_check
+from bot.core.content.loader import style_check
 from bot.core.content.style import american_spellings, reading_age
 from tests.unit.test_content import topic_file, write
 

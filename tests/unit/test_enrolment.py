@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from bot.core.coach import Coach
 from bot.core.model import Cohort, Role, Status
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.support import FakeClock
 from tests.unit.conversation import Operative

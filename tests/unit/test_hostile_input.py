@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.callbacks import decode
-from bot.core.coach import Coach
 from bot.core.content.html import html_problem, visible_length
 from bot.core.messages import ButtonPress, Command, Event, Sender, Text, Unsupported
 from bot.core.model import ContentGap, Role, Status
+from bot.core.router import Coach
 from tests.conftest import ADMIN_ID
 from tests.fuzzing import COMMANDS
 from tests.unit.conversation import Operative
@@ -53,19 +55,30 @@ def test_a_follow_up_button_with_a_huge_id_expires(coach: Coach) -> None:
     assert EXPIRED in lead.press_data("fu:at:1:²")
 
 
-def test_a_time_zone_that_is_a_folder_or_too_long_is_refused_and_waiting_ends(
+def test_a_time_zone_that_is_a_folder_or_too_long_is_refused_until_cancelled(
     coach: Coach,
 ) -> None:
     sam = started(coach)
-    for typed in ("Europe", "Europe/" + "x" * 300):
+    for typed in ("Europe", "Europe/" + "x" * 300, "²", "\u202e" * 50):
         sam.send("/settings")
         sam.press("Time zone")
         sam.press("Somewhere else")
         assert "I don't know the time zone" in sam.send(typed)
         operative = stored(coach)
-        assert operative is not None and operative.awaiting is None
+        assert operative is not None and operative.timezone == "Europe/London"
+    sam.send("cancel")
     # The next message is read as a message again, not as another time zone.
     assert "time zone" not in sam.send("tenant keeps shouting at me")
+
+
+def test_odd_typed_times_are_refused_clearly(coach: Coach) -> None:
+    sam = started(coach)
+    sam.send("/settings")
+    sam.press("Prompt time")
+    for typed in ("²:30", "7:٣0", "99:99", "7" * 300, "13pm", "<b>7</b>"):
+        assert "as a time" in sam.send(typed)
+    operative = stored(coach)
+    assert operative is not None and operative.prompt_time == time(8, 0)
 
 
 def test_periods_at_the_ends_of_the_calendar_are_refused_clearly(coach: Coach) -> None:
@@ -109,6 +122,13 @@ def test_after_a_failure_a_typed_input_state_ends_but_a_prompt_still_waits(
     coach.recover(sam.sender)
     operative = stored(coach)
     assert operative is not None and (operative.awaiting or "").startswith("answer:")
+    scenario = operative.awaiting
+    # A time being typed over that scenario ends; the scenario waits again.
+    sam.send("/settings")
+    sam.press("Prompt time")
+    coach.recover(sam.sender)
+    operative = stored(coach)
+    assert operative is not None and operative.awaiting == scenario
 
 
 # -- every event, however odd, gets a reply Telegram would accept ----------------------

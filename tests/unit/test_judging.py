@@ -12,13 +12,13 @@ import pytest
 import yaml
 
 from bot.core.callbacks import AnswerTo
-from bot.core.coach import Coach
 from bot.core.content.library import Library, ScenarioPrompt
 from bot.core.handlers import answers as answering
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.matching.judging import Basis
 from bot.core.matching.matcher import Matcher
 from bot.core.model import Kind
+from bot.core.router import Coach
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
@@ -241,8 +241,8 @@ def test_the_header_is_never_repeated_by_the_feedback(coach: Coach) -> None:
 def test_quick_replies_are_shuffled_but_stable_for_one_message(coach: Coach) -> None:
     prompt = coach.library.prompts[SHELVES]
     day = date(2026, 12, 1)
-    first = answering.prompt_reply(coach, prompt, 42, day).buttons
-    assert answering.prompt_reply(coach, prompt, 42, day).buttons == first
+    first = answering.prompt_reply(coach.deps, prompt, 42, day).buttons
+    assert answering.prompt_reply(coach.deps, prompt, 42, day).buttons == first
     strong = next(i for i, o in enumerate(prompt.options) if o.verdict == "strong")
     places = {
         answering.option_order(prompt, who, date(2026, 12, d)).index(strong)
@@ -256,7 +256,7 @@ def test_a_tap_is_recorded_against_the_option_it_named(coach: Coach) -> None:
     prompt = coach.library.prompts[SHELVES]
     for user_id in range(200, 206):
         sam = waiting_for(coach, SHELVES, user_id=user_id)
-        sam.last = [answering.prompt_reply(coach, prompt, user_id, coach.clock().date())]
+        sam.last = [answering.prompt_reply(coach.deps, prompt, user_id, coach.clock().date())]
         shown_first = sam.buttons()[0].label
         option = next(i for i, o in enumerate(prompt.options) if o.label == shown_first)
         answer = sam.press(shown_first)
@@ -272,7 +272,7 @@ def test_the_daily_prompt_shows_its_quick_replies_in_that_messages_order(
     clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))  # a Tuesday, 08:00 in London
     sam = Operative(coach, user_id=300)
     sam.send("/start")
-    DailyPrompts(coach).plan()
+    DailyPrompts(coach.uow_factory, coach.deps).plan()
     with coach.uow_factory() as uow:
         operative = uow.operatives.get(300)
         assert operative is not None and operative.id is not None

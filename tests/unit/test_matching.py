@@ -79,7 +79,7 @@ def test_a_reply_is_judged_against_the_prompt_rubric(matcher: Matcher, library: 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_any_text_is_handled_without_error(text: str) -> None:
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
     from tests.conftest import CONTENT
 
     matcher = _shared_matcher(load_library, CONTENT)

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.core.parsing import (
     MAX_USER_ID,
+    ZONE_SUGGESTIONS,
+    is_cancel,
     looks_numeric,
     parse_choice,
+    parse_clock_time,
     parse_invite_code,
     parse_timezone,
     parse_user_id,
+    suggest_timezones,
     whole_number,
 )
 from bot.core.policy.dates import parse_day
-from bot.core.reports.figures import MAX_DAYS, parse_period
+from bot.core.reports.periods import MAX_DAYS, parse_period
 
 #: Text as people type it, and the shapes the parsers look for, with odd digits mixed in.
 DIGITS = st.sampled_from("0123456789²³¹٣٤۵१௫０１")
@@ -122,3 +127,78 @@ def test_every_month_of_the_calendar_reads_or_is_refused_cleanly(year: int, mont
 def test_typed_digits_of_other_scripts_never_read_as_pause_days(text: str) -> None:
     assume(not text.strip().isascii())
     assert whole_number(text, 1, 90) is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("7:30", time(7, 30)),
+        ("07:30", time(7, 30)),
+        ("7.30", time(7, 30)),
+        ("7am", time(7, 0)),
+        ("7 AM", time(7, 0)),
+        ("7:30pm", time(19, 30)),
+        ("7.30 p.m.", time(19, 30)),
+        ("19:45", time(19, 45)),
+        ("1930", time(19, 30)),
+        ("12pm", time(12, 0)),
+        ("12am", time(0, 0)),
+        ("noon", time(12, 0)),
+        ("9", time(9, 0)),
+        ("5:30", time(5, 30)),  # the 24-hour clock without am or pm: no guessing
+    ],
+)
+def test_typed_times_read_as_meant(typed: str, meant: time) -> None:
+    assert parse_clock_time(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "typed", ["", "half seven", "7:60", "24:00", "13pm", "0am", "7m", "²:30", "7:٣0", "1" * 300]
+)
+def test_what_is_not_a_time_is_none(typed: str) -> None:
+    assert parse_clock_time(typed) is None
+
+
+@given(TYPED)
+def test_any_text_is_a_time_or_none(text: str) -> None:
+    found = parse_clock_time(text)
+    assert found is None or isinstance(found, time)
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("spain", "Europe/Madrid"),
+        ("Spain", "Europe/Madrid"),
+        ("madrid", "Europe/Madrid"),
+        ("madird", "Europe/Madrid"),
+        ("Europe/Madird", "Europe/Madrid"),
+        ("england", "Europe/London"),
+        ("UK", "Europe/London"),
+        ("londn", "Europe/London"),
+        ("ireland", "Europe/Dublin"),
+        ("poland", "Europe/Warsaw"),
+        ("new york", "America/New_York"),
+    ],
+)
+def test_names_that_are_not_zones_suggest_the_nearest_zones(typed: str, first: str) -> None:
+    suggestions = suggest_timezones(typed)
+    assert suggestions[0] == first
+    assert len(suggestions) <= ZONE_SUGGESTIONS
+    assert all(parse_timezone(zone) == zone for zone in suggestions)
+
+
+def test_a_country_with_several_zones_suggests_them_in_the_tables_order() -> None:
+    assert suggest_timezones("spain") == ["Europe/Madrid", "Africa/Ceuta", "Atlantic/Canary"]
+
+
+@given(TYPED)
+def test_any_text_suggests_real_zones_or_none(text: str) -> None:
+    suggestions = suggest_timezones(text)
+    assert len(suggestions) <= ZONE_SUGGESTIONS
+    assert all(parse_timezone(zone) == zone for zone in suggestions)
+
+
+def test_cancel_in_the_words_people_use() -> None:
+    assert all(is_cancel(word) for word in ("cancel", "Cancel.", "/cancel", "never  mind"))
+    assert not any(is_cancel(word) for word in ("", "7:30", "spain", "cancel my 7:30"))

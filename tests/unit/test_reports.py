@@ -22,7 +22,6 @@ from matplotlib import image
 from openpyxl import load_workbook
 
 from bot import cli
-from bot.core.coach import Coach, CoachConfig
 from bot.core.content.library import Library
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.jobs.planner import DailyPrompts
@@ -35,13 +34,12 @@ from bot.core.reports.figures import (
     Report,
     document,
     floored,
-    parse_period,
     people,
-    period_label,
     rate,
     summary_text,
     summary_values,
 )
+from bot.core.reports.periods import parse_period, period_label
 from bot.core.reports.ports import (
     Activity,
     CommitmentFigures,
@@ -52,12 +50,14 @@ from bot.core.reports.ports import (
     TopicFigures,
     Weekly,
 )
+from bot.core.router import Coach, CoachConfig
 from bot.reporting.export import neutralise, write_csv, write_json, write_xlsx
+from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests import reports_dataset as data
-from tests.conftest import ADMIN_ID, CONTENT
+from tests.conftest import ADMIN_ID, BOT_USERNAME, CONTENT
 from tests.support import FakeClock
 
 LONDON = "Europe/London"
@@ -102,6 +102,8 @@ def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher)
         clock,
         CoachConfig(default_timezone=LONDON, admin_ids=frozenset({ADMIN_ID})),
         matcher,
+        renderers=REPORT_RENDERERS,
+        bot_username=BOT_USERNAME,
     )
     engine.dispose()
 
@@ -139,6 +141,30 @@ WEDNESDAY = date(2026, 11, 18)
         ("2026-11", date(2026, 11, 1), WEDNESDAY),
         (RANGE, date(2026, 11, 2), date(2026, 11, 15)),
         ("LAST-MONTH", date(2026, 10, 1), date(2026, 10, 31)),
+        # As people say them.
+        ("last week", date(2026, 11, 9), date(2026, 11, 15)),
+        ("Last  Week", date(2026, 11, 9), date(2026, 11, 15)),
+        ("this week", date(2026, 11, 16), WEDNESDAY),
+        ("this month", date(2026, 11, 1), WEDNESDAY),
+        ("last month", date(2026, 10, 1), date(2026, 10, 31)),
+        ("4 weeks", date(2026, 10, 19), date(2026, 11, 15)),
+        ("last 2 weeks", date(2026, 11, 2), date(2026, 11, 15)),
+        ("nov", date(2026, 11, 1), WEDNESDAY),
+        ("November", date(2026, 11, 1), WEDNESDAY),
+        ("october", date(2026, 10, 1), date(2026, 10, 31)),
+        ("december", date(2025, 12, 1), date(2025, 12, 31)),  # the latest December begun
+        ("dec 2024", date(2024, 12, 1), date(2024, 12, 31)),
+        ("since 1/11", date(2026, 11, 1), WEDNESDAY),
+        ("since 1 nov", date(2026, 11, 1), WEDNESDAY),
+        ("since 1st November", date(2026, 11, 1), WEDNESDAY),
+        ("since 20/12", date(2025, 12, 20), WEDNESDAY),
+        ("since october", date(2026, 10, 1), WEDNESDAY),
+        ("since 2026-10-15", date(2026, 10, 15), WEDNESDAY),
+        ("1/11 to 15/11", date(2026, 11, 1), date(2026, 11, 15)),
+        ("from 2 nov to 15 nov", date(2026, 11, 2), date(2026, 11, 15)),
+        ("1/11/26 - 15/11/26", date(2026, 11, 1), date(2026, 11, 15)),
+        ("20/12 to 5/1", date(2025, 12, 20), date(2026, 1, 5)),
+        ("1/11 to 30/11", date(2026, 11, 1), WEDNESDAY),  # no days to come
     ],
 )
 def test_periods(typed: str, first: date, last: date) -> None:
@@ -162,8 +188,15 @@ def test_last_month_in_january_is_december() -> None:
         "2026-02-30..2026-03-01",
         "2020-01-01..2026-01-01",
         "fortnight",
-        "4 weeks",
         "0000-01",
+        "decembr",
+        "since",
+        "since 1/12/2026",  # after today
+        "since 31/2",
+        "1/11 to",
+        "15/11 to 1/11/2026",
+        "next week",
+        "all",
         "9999-12",
         "²w",
         "2026-1٢",
@@ -195,11 +228,13 @@ def test_period_bounds_and_weeks() -> None:
 
 
 def test_the_floor_is_five() -> None:
-    assert [people(n) for n in (0, 1, 4, 5, 6)] == [FEWER, FEWER, FEWER, 5, 6]
-    assert floored(120, 4) is FEWER and floored(120, 5) == 120
+    # A true zero is about nobody, so it is shown: the floor hides 1 to 4 people.
+    assert [people(n) for n in (0, 1, 4, 5, 6)] == [0, FEWER, FEWER, 5, 6]
+    assert floored(120, 4) is FEWER and floored(120, 5) == 120 and floored(0, 0) == 0
+    assert floored(2, 0) is FEWER  # a count about nobody that isn't 0: not trusted
     assert rate(3, 4, 4) is FEWER
     assert rate(3, 4, 5) == 0.75
-    assert rate(0, 0, 5) is None
+    assert rate(0, 0, 5) is None and rate(0, 0, 0) is None
 
 
 def _figures(enrolled: int, topics: tuple[TopicFigures, ...] = ()) -> Figures:
@@ -234,8 +269,36 @@ def test_a_group_of_four_shows_no_figure_at_all() -> None:
         "This group has fewer than 5 operatives, so I don't show any figures for it. "
         "That keeps everyone anonymous."
     )
-    doc = document(report, _text(), {})
-    assert [list(table.rows) for table in doc.tables] == [[], []]
+    # The export keeps its layout, every figure held back.
+    doc = document(report, _text(), {"doorstep": "On the doorstep"})
+    assert [list(table.rows) for table in doc.tables] == [
+        [(date(2026, 11, 9), *[FEWER] * 8)],
+        [("On the doorstep", "doorstep", *[FEWER] * 5)],
+    ]
+
+
+def test_all_groups_below_the_floor_are_these_groups_and_an_empty_group_is_not_fewer() -> None:
+    period = Period(date(2026, 11, 9), date(2026, 11, 15), LONDON)
+    several = Report("All groups", period, _figures(3), Activity(), several=True)
+    assert summary_text(several, _text(), {}).splitlines()[1] == (
+        "These groups have fewer than 5 operatives between them, so I don't show any "
+        "figures for them. That keeps everyone anonymous."
+    )
+    no_outcomes = Figures(
+        Membership(enrolled=6),
+        _figures(6).weekly,
+        (),
+        (6, 0, 0, 0, 0),
+        CommitmentFigures(made=6),
+    )
+    text = summary_text(Report("Hull", period, no_outcomes, Activity()), _text(), {})
+    assert "Commitments: none followed up yet." in text.splitlines()
+    empty = Report("Hull", period, _figures(0), Activity())
+    assert not empty.withheld
+    assert summary_text(empty, _text(), {}).splitlines()[1] == (
+        "No operatives had joined this group by 15 Nov 2026, so there's nothing to show "
+        "for this period."
+    )
 
 
 @pytest.mark.parametrize(
@@ -295,7 +358,7 @@ def test_weak_topics_first_and_small_topics_last() -> None:
 
 
 def _text() -> Any:
-    from bot.core.content.library import load_library
+    from bot.core.content.loader import load_library
 
     return load_library(CONTENT).text
 
@@ -311,7 +374,7 @@ TITLES = {
 
 def test_manager_summary_text_and_chart(coach: Coach, ids: dict[str, int]) -> None:
     replies = ask(coach, data.MANAGER, f"/summary {RANGE}")
-    assert [reply.image is not None for reply in replies] == [False, True]
+    assert [reply.image is not None for reply in replies] == [False, True, False]
     assert replies[0].text.splitlines() == [
         "<b>All groups</b>, 2 Nov to 15 Nov 2026",
         "Operatives: 9 enrolled, 8 answered at least once, fewer than 5 new",
@@ -320,7 +383,7 @@ def test_manager_summary_text_and_chart(coach: Coach, ids: dict[str, int]) -> No
         "Practice: fewer than 5 operatives asked for a scenario, so no figures.",
         "Week on week: fewer than 5 operatives in one of the weeks, so no figures.",
         "Days in a row: 0: fewer than 5 · 1–2: fewer than 5 · 3–4: fewer than 5 · "
-        "5–9: fewer than 5 · 10+: fewer than 5",
+        "5–9: 0 · 10+: fewer than 5",
         "Weakest topics: On the doorstep (59% strong, 6% concern)",
         "Commitments kept: 60% of 5 followed up",
         "Questions I couldn't answer: 5",
@@ -400,8 +463,12 @@ def test_admin_sees_everything(coach: Coach, ids: dict[str, int]) -> None:
     ("args", "expected"),
     [
         ("HULL1 fortnight", 'I can\'t read "fortnight" as a period'),
+        ("HULL1 last weeek", 'I can\'t read "last weeek" as a period'),
+        ("last weeek", 'I can\'t read "last weeek" as a period'),
         ("2026-13", 'I can\'t read "2026-13" as a period'),
-        ("a b c", "Send <code>/summary</code> on its own"),
+        ("decembr", "a group with the code <code>decembr</code> among yours, or read it as a"),
+        ("a b c", 'I can\'t read "a b c" as a period'),
+        ("NOPE last week", "can't find a group with the code <code>NOPE</code>"),
         ("<b>x</b>", "can't find a group with the code <code>&lt;b&gt;x&lt;/b&gt;</code>"),
     ],
 )
@@ -415,12 +482,18 @@ def test_no_free_text_ever_reaches_a_manager(coach: Coach, ids: dict[str, int]) 
     replies = ask(coach, data.MANAGER, f"/summary {RANGE}") + ask(
         coach, data.MANAGER, f"/export {RANGE}"
     )
-    assert [reply.image or reply.document for reply in replies][1:] != [None, None]
+    assert [bool(reply.image or reply.document) for reply in replies] == [
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
     for reply in replies:
         assert data.SECRET not in reply.text
         attachment = reply.document or reply.image
         assert attachment is None or data.SECRET.encode() not in attachment.content
-    book = _book(replies[-1])
+    book = _book(replies[-2])
     cells = [cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row]
     assert data.SECRET not in cells
 
@@ -438,9 +511,10 @@ def _rows(sheet: Any) -> list[tuple[Any, ...]]:
 
 
 def test_manager_export(coach: Coach, ids: dict[str, int]) -> None:
-    (reply,) = ask(coach, data.MANAGER, f"/export {RANGE}")
+    reply, picker = ask(coach, data.MANAGER, f"/export {RANGE}")
     assert reply.document is not None
     assert reply.document.filename == "doorstep-coach-all-2026-11-02-to-2026-11-15.xlsx"
+    assert [row[0].label for row in picker.buttons] == ["Leeds", "Hull North"]
     book = _book(reply)
     assert book.sheetnames == ["Summary", "Weeks", "Topics"]
     summary = dict(_rows(book["Summary"]))
@@ -503,9 +577,33 @@ def test_facilitator_export_has_their_people(coach: Coach, ids: dict[str, int]) 
     assert "People" not in _book(manager).sheetnames
 
 
-def test_export_of_a_small_group_is_only_words(coach: Coach, ids: dict[str, int]) -> None:
+def test_export_of_a_small_group_is_the_same_workbook_held_back(
+    coach: Coach, ids: dict[str, int]
+) -> None:
     (reply,) = ask(coach, data.MANAGER, f"/export LEEDS1 {RANGE}")
-    assert reply.document is None and "fewer than 5 operatives" in reply.text
+    assert "fewer than 5 operatives, so every figure is held back" in reply.text
+    book = _book(reply)
+    assert book.sheetnames == ["Summary", "Weeks", "Topics"]
+    summary = _rows(book["Summary"])
+    assert summary[1] == ("Group", "Leeds")
+    assert dict(summary)["Prompts sent"] == "fewer than 5"
+    assert summary[-1][0].startswith('Cells reading "fewer than 5" are held back')
+    weeks = _rows(book["Weeks"])
+    assert weeks[1:] == [
+        (datetime(2026, 11, 2), *["fewer than 5"] * 8),
+        (datetime(2026, 11, 9), *["fewer than 5"] * 8),
+    ]
+    held_back = book["Weeks"]["B2"]
+    assert held_back.font.italic and held_back.fill.fill_type == "solid"
+    topics = _rows(book["Topics"])[1:]
+    assert len(topics) == len(coach.library.titles())
+    assert {row[2:] for row in topics} == {("fewer than 5",) * 5}
+    # The facilitator of a small group gets the People sheet too, with nobody on it.
+    (own,) = ask(coach, data.FACILITATOR_B, f"/export {RANGE}")
+    people_sheet = _book(own)["People"]
+    assert _rows(people_sheet) == [
+        ("Name", "Group", "Status", "Prompts sent", "Answers", "Days in a row", "Last answer")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -549,17 +647,30 @@ def test_xlsx_csv_and_json_carry_the_same_figures(coach: Coach, ids: dict[str, i
     assert as_json["summary"]["group"] == "=Hull"  # JSON is data, not a spreadsheet
     assert as_json["summary"]["reply_rate"] == 0.7667
     assert as_json["summary"]["median_minutes_to_reply"] == 20.0
+    # Held back is null, and named; "not known" is null, and not named.
     assert as_json["weeks"][0] == {
         "week_starting": "2026-11-02",
-        "prompts_sent": "fewer than 5",
-        "operatives_prompted": "fewer than 5",
-        "prompts_answered": "fewer than 5",
-        "reply_rate": "fewer than 5",
+        "prompts_sent": None,
+        "operatives_prompted": None,
+        "prompts_answered": None,
+        "reply_rate": None,
         "reply_rate_change_points": None,
-        "median_minutes_to_reply": "fewer than 5",
-        "operatives_active": "fewer than 5",
+        "median_minutes_to_reply": None,
+        "operatives_active": None,
         "unmatched_messages": 2,
+        "suppressed": [
+            "prompts_sent",
+            "operatives_prompted",
+            "prompts_answered",
+            "reply_rate",
+            "median_minutes_to_reply",
+            "operatives_active",
+        ],
     }
+    assert as_json["summary"]["operatives_paused"] is None
+    assert "operatives_paused" in as_json["summary"]["suppressed"]
+    assert "reply_rate" not in as_json["summary"]["suppressed"]
+    assert as_json["privacy_floor"] == 5
     assert [row["topic_id"] for row in as_json["topics"]] == [
         "doorstep",
         "appointments",
@@ -679,7 +790,7 @@ def test_report_command_errors_are_one_line(
 def queue(coach: Coach, clock: FakeClock, moment: datetime) -> int:
     clock.set(moment)
     with coach.uow_factory() as uow:
-        queued = queue_weekly_digests(coach, uow, moment)
+        queued = queue_weekly_digests(coach.deps, uow, moment)
         uow.commit()
     return queued
 
@@ -703,7 +814,7 @@ def test_digest_goes_on_monday_from_eight_once(
     assert lines[:4] == [
         "<b>Your weekly Doorstep Coach digest</b>",
         "<b>All groups</b>, 9 Nov to 15 Nov 2026",
-        "Operatives: 9 enrolled, fewer than 5 answered at least once, fewer than 5 new",
+        "Operatives: 9 enrolled, fewer than 5 answered at least once, 0 new",
         "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
     ]
     assert "Daily prompts: fewer than 5 operatives were sent any, so no figures." in lines
@@ -732,13 +843,13 @@ def test_planning_queues_the_digest_and_only_for_managers(
 ) -> None:
     ask(coach, ADMIN_ID, "/start")
     clock.set(datetime(2026, 11, 16, 9, 0, tzinfo=UTC))
-    planner = DailyPrompts(coach)
+    planner = DailyPrompts(coach.uow_factory, coach.deps)
     assert planner.plan().digests == 1
     assert planner.plan().digests == 0
     with coach.uow_factory() as uow:
         assert uow.outbox.counts(Kind.DIGEST) == {Delivery.PENDING: 1}
         admin = uow.operatives.get(ADMIN_ID)
-        assert admin is not None and coach.role_of(admin) is Role.ADMIN
+        assert admin is not None and coach.deps.role_of(admin) is Role.ADMIN
         assert uow.outbox.find(Kind.DIGEST, admin.id or 0, date(2026, 11, 16), "weekly") is None
 
 
@@ -751,10 +862,10 @@ def test_an_old_month_reads_the_same_after_retention_with_a_note(
     coach: Coach, ids: dict[str, int], clock: FakeClock
 ) -> None:
     clock.set(TWO_YEARS_ON)
-    summary_before, chart_before = ask(coach, data.MANAGER, "/summary 2026-11")
+    summary_before, chart_before, _ = ask(coach, data.MANAGER, "/summary 2026-11")
     done = Retention(coach.uow_factory, clock, 24, "Europe/London").run()
     assert done.events > 0
-    summary_after, chart_after = ask(coach, data.MANAGER, "/summary 2026-11")
+    summary_after, chart_after, _ = ask(coach, data.MANAGER, "/summary 2026-11")
     assert summary_after.text.splitlines() == [
         *summary_before.text.splitlines(),
         "<i>Records from before 4 Jan 2027 have been deleted. These are the figures kept "
@@ -788,3 +899,61 @@ def test_a_facilitators_export_of_an_old_month_has_no_rows_per_person(
     (summarised,) = ask(coach, data.FACILITATOR_A, "/export 2026-11")
     assert summarised.document is not None
     assert "a row per person" not in summarised.text
+
+
+# -- the group picker --------------------------------------------------------------
+
+
+def press(coach: Coach, user_id: int, data_: str) -> list[Reply]:
+    from bot.core.messages import ButtonPress
+
+    return coach.handle(ButtonPress(Sender(user_id, "Someone"), data_))
+
+
+def test_a_picked_group_is_the_same_as_its_code_and_forged_ids_expire(
+    coach: Coach, ids: dict[str, int]
+) -> None:
+    *_, picker = ask(coach, data.MANAGER, f"/summary {RANGE}")
+    hull = next(row[0] for row in picker.buttons if row[0].label == "Hull North")
+    assert hull.data == f"rep:s:{ids['cohort_a']}:20261102-20261115"
+    by_button = press(coach, data.MANAGER, hull.data)
+    by_code = ask(coach, data.MANAGER, f"/summary HULL1 {RANGE}")
+    assert by_button[0].text == by_code[0].text
+    # A facilitator can't reach another's group by forging its id: it just expires.
+    leeds = f"rep:s:{ids['cohort_b']}:20261102-20261115"
+    assert texts(press(coach, data.FACILITATOR_A, leeds)) == coach.text("button_expired")
+    assert texts(press(coach, data.MANAGER, "rep:s:999:20261102-20261115")) == coach.text(
+        "button_expired"
+    )
+    # Days that are no period (backwards, too long) expire too; operatives are refused.
+    assert texts(press(coach, data.MANAGER, "rep:s:all:20261115-20261102")) == coach.text(
+        "button_expired"
+    )
+    assert texts(press(coach, 1001, hull.data)) == coach.text("not_allowed")
+
+
+def test_two_groups_of_the_same_name_are_told_apart_by_date(
+    coach: Coach, ids: dict[str, int]
+) -> None:
+    from bot.core.model import Cohort
+
+    with coach.uow_factory() as uow:
+        uow.cohorts.add(
+            Cohort(
+                "Leeds",
+                "LEEDS2",
+                workshop_date=date(2026, 11, 20),
+                created_by=data.FACILITATOR_B,
+                created_at=data.at(20),
+            )
+        )
+        uow.commit()
+    *_, picker = ask(coach, data.MANAGER, f"/summary {RANGE}")
+    assert [row[0].label for row in picker.buttons] == [
+        "Leeds (20 Nov 2026)",
+        "Leeds (1 Oct 2026)",
+        "Hull North",
+    ]
+    # A facilitator with several groups picks among their own only.
+    *_, own = ask(coach, data.FACILITATOR_B, f"/summary {RANGE}")
+    assert [row[0].label for row in own.buttons] == ["Leeds (20 Nov 2026)", "Leeds (1 Oct 2026)"]

@@ -10,6 +10,7 @@ from bot.core.model import Operative, Status
 from bot.core.policy.scheduling import (
     PromptDay,
     at_local,
+    first_working_day,
     misses_in_a_row,
     prompt_due,
     reminder_time,
@@ -133,3 +134,12 @@ def test_misses_in_a_row_count_back_to_the_last_answer() -> None:
     ]
     assert misses_in_a_row(days, date(2026, 12, 7)) == 3
     assert misses_in_a_row(days, date(2026, 12, 4)) == 2
+
+
+def test_the_first_working_day_skips_days_off() -> None:
+    weekdays = operative(working_days=frozenset(range(5)))
+    assert first_working_day(weekdays, date(2026, 12, 5)) == date(2026, 12, 7)  # Sat -> Mon
+    assert first_working_day(weekdays, date(2026, 12, 7)) == date(2026, 12, 7)
+    weekends = operative(working_days=frozenset({5, 6}), status=Status.PAUSED)
+    assert first_working_day(weekends, date(2026, 12, 7)) == date(2026, 12, 12)
+    assert first_working_day(operative(working_days=frozenset()), date(2026, 12, 7)) is None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core.coach import Coach
 from bot.core.handlers.sequence import step_message
 from bot.core.model import Commitment
+from bot.core.router import Coach
 from tests.unit.conversation import Operative
 
 

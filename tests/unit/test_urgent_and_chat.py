@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from bot.core.coach import Coach
 from bot.core.content.library import Library
 from bot.core.matching.matcher import Matcher
+from bot.core.router import Coach
 from tests.unit.conversation import Operative
 
 

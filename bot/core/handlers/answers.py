@@ -14,18 +14,24 @@ from __future__ import annotations
 import random
 import re
 from datetime import date
-from typing import TYPE_CHECKING
 
-from bot.core.callbacks import Answer, AnswerTo, ShowTip, button, waiting
+from bot.core.callbacks import (
+    Answer,
+    ShowTip,
+    TypedTime,
+    TypedZone,
+    button,
+    scenario_awaited,
+    waiting,
+)
 from bot.core.content.library import ScenarioPrompt, Verdict
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.matching.matcher import Confidence, Route
-from bot.core.matching.waiting import reads_as_question
+from bot.core.matching.waiting import asks_something, reads_as_question
 from bot.core.messages import Button, Reply
 from bot.core.model import ContentGap, EventType
-from bot.core.policy.scheduling import streak
-
-if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
+from bot.core.policy.streaks import streak
 
 
 def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
@@ -37,11 +43,11 @@ def option_order(prompt: ScenarioPrompt, who: int, day: date) -> list[int]:
     return order
 
 
-def prompt_reply(coach: Coach, prompt: ScenarioPrompt, who: int, day: date) -> Reply:
+def prompt_reply(deps: Deps, prompt: ScenarioPrompt, who: int, day: date) -> Reply:
     """The message that puts a scenario to operative ``who`` (their Telegram id) on
     ``day``, with its quick replies in that message's order."""
-    topic = coach.library.topics[coach.library.topic_of[prompt.id]]
-    text = coach.text(
+    topic = deps.library.topics[deps.library.topic_of[prompt.id]]
+    text = deps.text(
         "prompt", title=topic.title, scenario=prompt.scenario, question=prompt.question
     )
     return Reply(text, _option_buttons(prompt, who, day))
@@ -54,26 +60,29 @@ def _option_buttons(prompt: ScenarioPrompt, who: int, day: date) -> tuple[tuple[
     )
 
 
-def awaiting_prompt(coach: Coach, awaiting: str | None) -> ScenarioPrompt | None:
-    match waiting(awaiting):
-        case AnswerTo(prompt_id=prompt_id):
-            return coach.library.prompts.get(prompt_id)
-    return None
+def awaiting_prompt(deps: Deps, awaiting: str | None) -> ScenarioPrompt | None:
+    # A scenario still waits while a setting is being typed: its buttons keep working.
+    scenario = scenario_awaited(waiting(awaiting))
+    return deps.library.prompts.get(scenario.prompt_id) if scenario else None
 
 
 def _feedback(
-    coach: Coach, turn: Turn, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
+    turn: Turn, deps: Deps, verdict: Verdict, feedback: str, prompt: ScenarioPrompt
 ) -> str:
     """Feedback and the model answer in one message, with the streak when there is one."""
-    header = coach.text(f"verdict_{verdict}")
+    header = deps.text(f"verdict_{verdict}")
     lines = [
         f"{header} {_without_opener(header, feedback)}",
         "",
-        coach.text("model_answer", answer=prompt.model_answer),
+        deps.text("model_answer", answer=prompt.model_answer),
     ]
-    days = streak(coach.record(turn).days, turn.today)
+    operative = turn.known
+    assert operative.id is not None
+    # The latest prompt day carries the counts before it: no need to read the history.
+    latest = turn.uow.events.latest_prompt_days({operative.id: turn.today})
+    days = streak(latest.values(), turn.today)
     if days >= 2:
-        lines += ["", coach.text("streak", days=days)]
+        lines += ["", deps.text("streak", days=days)]
     return "\n".join(lines)
 
 
@@ -92,45 +101,45 @@ def _without_opener(header: str, feedback: str) -> str:
     return feedback
 
 
-def tapped(coach: Coach, turn: Turn, prompt_id: str, option: int) -> None:
+def tapped(turn: Turn, deps: Deps, prompt_id: str, option: int) -> None:
     """A quick-reply button under a prompt."""
     operative = turn.operative
     assert operative is not None
-    prompt = coach.library.prompts.get(prompt_id)
+    prompt = deps.library.prompts.get(prompt_id)
     if prompt is None or option >= len(prompt.options):
-        turn.say(coach.text("button_expired"))
+        turn.say(deps.text("button_expired"))
         return
-    if awaiting_prompt(coach, operative.awaiting) != prompt:
-        turn.say(coach.text("already_answered"))
+    if awaiting_prompt(deps, operative.awaiting) != prompt:
+        turn.say(deps.text("already_answered"))
         return
     choice = prompt.options[option]
-    _answered(coach, turn, prompt, choice.verdict, "button", option=option, score=1.0)
-    turn.say(_feedback(coach, turn, choice.verdict, choice.feedback, prompt))
+    _answered(turn, deps, prompt, choice.verdict, "button", option=option, score=1.0)
+    turn.say(_feedback(turn, deps, choice.verdict, choice.feedback, prompt))
 
 
-def typed(coach: Coach, turn: Turn, text: str) -> None:
+def typed(turn: Turn, deps: Deps, text: str) -> None:
     """Free text: an answer to the waiting prompt if it reads like one, else a question
     (answered, with a line to say the scenario is still there)."""
     operative = turn.operative
     assert operative is not None
-    prompt = awaiting_prompt(coach, operative.awaiting)
-    route = coach.matcher.route(text)
+    prompt = awaiting_prompt(deps, operative.awaiting)
+    route = deps.matcher.route(text)
     if prompt is None:
-        question(coach, turn, text, route)
+        question(turn, deps, text, route)
         return
-    if reads_as_question(coach.matcher, prompt, text, route):
-        question(coach, turn, text, route)
-        turn.say(coach.text("scenario_still_open"))
+    if reads_as_question(deps.matcher, prompt, text, route):
+        question(turn, deps, text, route)
+        turn.say(deps.text("scenario_still_open"))
         return
-    judgement = coach.matcher.judge(prompt, text)
+    judgement = deps.matcher.judge(prompt, text)
     if judgement.verdict is None:
-        coach.log(turn, EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
+        turn.log(EventType.UNSURE, item=prompt.id, score=round(judgement.score, 3))
         buttons = _option_buttons(prompt, operative.telegram_id, turn.today)
-        turn.say(coach.text("answer_unclear"), buttons)
+        turn.say(deps.text("answer_unclear"), buttons)
         return
     _answered(
-        coach,
         turn,
+        deps,
         prompt,
         judgement.verdict,
         "text",
@@ -139,12 +148,12 @@ def typed(coach: Coach, turn: Turn, text: str) -> None:
         judged_by=judgement.basis.value,
         score=round(judgement.score, 3),
     )
-    turn.say(_feedback(coach, turn, judgement.verdict, judgement.feedback, prompt))
+    turn.say(_feedback(turn, deps, judgement.verdict, judgement.feedback, prompt))
 
 
 def _answered(
-    coach: Coach,
     turn: Turn,
+    deps: Deps,
     prompt: ScenarioPrompt,
     verdict: Verdict,
     how: str,
@@ -152,65 +161,98 @@ def _answered(
 ) -> None:
     operative = turn.operative
     assert operative is not None
-    operative.awaiting = None
+    # Answered by a tap while a setting is being typed: the setting is still awaited.
+    match waiting(operative.awaiting):
+        case TypedTime() | TypedZone() as typing:
+            operative.awaiting = type(typing)().encode()
+        case _:
+            operative.awaiting = None
     turn.uow.operatives.save(operative)
-    coach.log(
-        turn,
+    turn.log(
         EventType.ANSWERED,
         item=prompt.id,
-        topic=coach.library.topic_of[prompt.id],
+        topic=deps.library.topic_of[prompt.id],
         verdict=verdict,
         via=how,
         **details,
     )
 
 
-def question(coach: Coach, turn: Turn, text: str, route: Route) -> None:
+def question(turn: Turn, deps: Deps, text: str, route: Route) -> None:
     """A free question (already routed): the best tip, a "did you mean", or a friendly no."""
     operative = turn.operative
     assert operative is not None
     score = round(route.score, 3)
     if route.confidence is Confidence.SURE and route.tip is not None:
-        coach.log(turn, EventType.TIP_SHOWN, item=route.tip, topic=route.topic, score=score)
-        turn.say(tip_text(coach, route.tip))
+        turn.log(EventType.TIP_SHOWN, item=route.tip, topic=route.topic, score=score)
+        turn.say(tip_text(deps, route.tip))
         return
+    missing = content_gap(deps, text, route)
     if route.confidence is Confidence.UNSURE:
-        coach.log(turn, EventType.UNSURE, topic=route.topic, score=score)
+        turn.log(EventType.UNSURE, topic=route.topic, score=score)
         buttons = tuple(
-            (button(coach.library.topics[topic].title, ShowTip(tip)),)
+            (button(deps.library.topics[topic].title, ShowTip(tip)),)
             for topic, tip in route.choices
         )
-        turn.say(coach.text("did_you_mean"), buttons)
+        turn.say(deps.text("did_you_mean"), buttons)
     else:
-        coach.log(turn, EventType.OFF_TOPIC, score=score)
-        turn.say(chat_reply(coach, route))
-        if route.small_talk:
-            return
+        turn.log(EventType.OFF_TOPIC, score=score)
+        turn.say(deps.text("off_topic") if missing else chat_reply(deps, route))
+    if not missing:
+        return
     turn.uow.gaps.add(
-        ContentGap(text[:500], operative.cohort_id, operative.id, route.topic, coach.clock())
+        ContentGap(text[:500], operative.cohort_id, operative.id, route.topic, deps.clock())
     )
 
 
-def chat_reply(coach: Coach, route: Route) -> str:
+#: A message that isn't put as a question is kept as a gap from this many words: "no
+#: thanks" is chat the matcher wasn't sure of, "damp in the bathroom again" a topic.
+GAP_WORDS = 3
+
+
+def content_gap(deps: Deps, text: str, route: Route) -> bool:
+    """Whether a message the coach had no sure tip for is a question it couldn't answer
+    (kept for the facilitators' /gaps) rather than chat, banter or noise (not kept).
+
+    Chat of a known kind (thanks, greetings, swearing, trivia, work chat) never is, nor
+    is a message close to a small-talk example ("how are you"). A question is, even
+    when the content knows none of its words ("what do i do about bedbugs"); so is a
+    message of a few words the coach was unsure of or found beyond its content."""
+    if route.chat is not None or deps.matcher.is_small_talk(text):
+        return False
+    if asks_something(deps.matcher, text):
+        return True
+    if route.confidence is Confidence.UNSURE or not route.small_talk:
+        return len(deps.matcher.normaliser.text(text).split()) >= GAP_WORDS
+    return False
+
+
+def chat_reply(deps: Deps, route: Route) -> str:
     """What the coach says to chat: its kind's own answer, or a friendly pointer."""
-    replies = {kind.id: kind.reply for kind in coach.library.chat}
+    replies = {kind.id: kind.reply for kind in deps.library.chat}
     if route.chat in replies:
         return replies[route.chat]
-    return coach.text("small_talk" if route.small_talk else "off_topic")
+    return deps.text("small_talk" if route.small_talk else "off_topic")
 
 
-def tip_text(coach: Coach, tip_id: str) -> str:
-    tip = coach.library.tips[tip_id]
-    topic = coach.library.topics[coach.library.topic_of[tip_id]]
-    return coach.text("tip", title=topic.title, answer=tip.answer)
+def tip_text(deps: Deps, tip_id: str) -> str:
+    tip = deps.library.tips[tip_id]
+    topic = deps.library.topics[deps.library.topic_of[tip_id]]
+    return deps.text("tip", title=topic.title, answer=tip.answer)
 
 
-def tip_chosen(coach: Coach, turn: Turn, tip_id: str) -> None:
+def tip_chosen(turn: Turn, deps: Deps, tip_id: str) -> None:
     """A "did you mean" button."""
-    if tip_id not in coach.library.tips:
-        turn.say(coach.text("button_expired"))
+    if tip_id not in deps.library.tips:
+        turn.say(deps.text("button_expired"))
         return
-    coach.log(
-        turn, EventType.TIP_SHOWN, item=tip_id, topic=coach.library.topic_of[tip_id], chosen=True
-    )
-    turn.say(tip_text(coach, tip_id), replace=True)
+    turn.log(EventType.TIP_SHOWN, item=tip_id, topic=deps.library.topic_of[tip_id], chosen=True)
+    turn.say(tip_text(deps, tip_id), replace=True)
+
+
+ROUTES = Routes(
+    buttons={
+        Answer: lambda turn, deps, tap: tapped(turn, deps, tap.prompt_id, tap.option),
+        ShowTip: lambda turn, deps, choice: tip_chosen(turn, deps, choice.tip_id),
+    },
+)

@@ -1,4 +1,7 @@
-"""Facilitators and admins: cohorts with invite links, follow-ups, commitments, roles.
+"""Facilitators and admins: who may act on which group, commitments, roles.
+
+Groups are in :mod:`bot.core.handlers.cohorts`, follow-ups in
+:mod:`bot.core.handlers.follow_ups`.
 
 Every command and every button checks the sender's role here, on the server:
 a forged button from an operative does nothing but say no.
@@ -8,84 +11,55 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime
 
 from bot.core.callbacks import (
-    CloseCohort,
-    FollowUpAction,
-    FollowUpCohort,
-    FollowUpText,
     ListCommitments,
     Payload,
-    ScheduleFollowUp,
     button,
 )
 from bot.core.content.html import escape
-from bot.core.messages import Attachment, Reply
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.model import (
-    FORMER_FACILITATOR,
     Cohort,
-    Delivery,
     EventType,
-    FollowUp,
-    FollowUpStatus,
-    Kind,
     Operative,
-    OutboxMessage,
     Outcome,
     Role,
-    Status,
-    follow_up_ref,
-    follow_up_report_ref,
+    happened_to,
 )
 from bot.core.parsing import parse_user_id
-from bot.core.policy.dates import parse_day
-from bot.core.policy.invites import deep_link, new_invite_code, qr_png
-from bot.core.policy.scheduling import at_local, local_now, next_window
-
-if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
-    from bot.core.messages import Sender
-    from bot.core.ports import UnitOfWork
-
-MAX_FOLLOW_UP = 3500
-_MONTHS = frozenset(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-)
-#: Schedule choices for a follow-up: label, and a function of the author's local now.
-SCHEDULE_CHOICES = ("In 1 hour", "Tomorrow 08:00", "Monday 08:00")
+from bot.core.policy.dates import month_number
+from bot.core.policy.invites import new_invite_code
+from bot.core.ports import UnitOfWork
 
 
-def leads(coach: Coach, operative: Operative) -> bool:
-    return coach.role_of(operative) in (Role.FACILITATOR, Role.ADMIN)
-
-
-def _require_lead(coach: Coach, turn: Turn) -> Operative | None:
+def _require_lead(turn: Turn, deps: Deps) -> Operative | None:
     operative = turn.operative
     assert operative is not None
-    if not leads(coach, operative):
-        coach.log(turn, EventType.REFUSED, action="facilitator")
-        turn.say(coach.text("not_allowed"))
+    if not deps.leads(operative):
+        turn.log(EventType.REFUSED, action="facilitator")
+        turn.say(deps.text("not_allowed"))
         return None
     return operative
 
 
-def own_cohorts(coach: Coach, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
-    if coach.role_of(operative) is Role.ADMIN:
+def own_cohorts(deps: Deps, uow: UnitOfWork, operative: Operative) -> list[Cohort]:
+    if deps.role_of(operative) is Role.ADMIN:
         return uow.cohorts.all()
     return uow.cohorts.created_by(operative.telegram_id)
 
 
-def _own_cohort(coach: Coach, turn: Turn, cohort_id: int) -> Cohort | None:
+def _own_cohort(turn: Turn, deps: Deps, cohort_id: int) -> Cohort | None:
     """The cohort, if the sender may act on it; otherwise say no and return None."""
-    operative = _require_lead(coach, turn)
+    operative = _require_lead(turn, deps)
     if operative is None:
         return None
-    mine = {c.id: c for c in own_cohorts(coach, turn.uow, operative)}
+    mine = {c.id: c for c in own_cohorts(deps, turn.uow, operative)}
     cohort = mine.get(cohort_id)
     if cohort is None:
-        turn.say(coach.text("cohort_not_yours"))
+        turn.say(deps.text("cohort_not_yours"))
     return cohort
 
 
@@ -102,29 +76,9 @@ def split_name_and_date(args: str) -> tuple[str, str | None]:
     words = args.split()
     if len(words) >= 2 and _DATE_WORD.match(words[-1]):
         return " ".join(words[:-1]), words[-1]
-    if len(words) >= 3 and _DAY.match(words[-2].lower()) and words[-1].lower()[:3] in _MONTHS:
+    if len(words) >= 3 and _DAY.match(words[-2].lower()) and month_number(words[-1]) is not None:
         return " ".join(words[:-2]), " ".join(words[-2:])
     return args.strip(), None
-
-
-def new_cohort(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return
-    if not args.strip():
-        turn.say(coach.text("newcohort_how"))
-        return
-    now = coach.clock()
-    name, date_text = split_name_and_date(args)
-    workshop = None
-    if date_text is not None:
-        # A workshop is today, was lately, or is coming up: look a month either side.
-        workshop = parse_day(date_text, turn.today - timedelta(days=31))
-        if workshop is None:
-            turn.say(coach.text("newcohort_bad_date", value=escape(date_text[:30])))
-            return
-    cohort = create_cohort(turn.uow, name[:120], workshop, operative.telegram_id, now)
-    turn.replies.extend(invite_replies(coach, cohort))
 
 
 def create_cohort(
@@ -136,283 +90,56 @@ def create_cohort(
     return uow.cohorts.add(Cohort(name, code, workshop, created_by, None, now))
 
 
-def invite_replies(coach: Coach, cohort: Cohort) -> list[Reply]:
-    username = coach.bot_username
-    if not username:
-        return [Reply(coach.text("newcohort_no_username", code=cohort.invite_code))]
-    link = deep_link(username, cohort.invite_code)
-    text = coach.text(
-        "newcohort_made", name=escape(cohort.name), link=link, code=cohort.invite_code
-    )
-    if cohort.workshop_date is not None:
-        text += "\n" + coach.text("newcohort_made_dated", date=f"{cohort.workshop_date:%d %B}")
-    return [Reply(text, image=Attachment(f"invite-{cohort.invite_code}.png", qr_png(link)))]
-
-
-def list_cohorts(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return
-    cohorts = own_cohorts(coach, turn.uow, operative)
-    if not cohorts:
-        turn.say(coach.text("cohorts_none"))
-        return
-    counts = turn.uow.cohorts.member_counts(c.id for c in cohorts if c.id is not None)
-    lines = [coach.text("cohorts_header")]
-    buttons = []
-    for cohort in cohorts:
-        assert cohort.id is not None
-        lines.append(
-            coach.text(
-                "cohorts_line",
-                name=escape(cohort.name),
-                code=cohort.invite_code,
-                members=counts.get(cohort.id, 0),
-                closed=" (closed)" if not cohort.is_open else "",
-                author=(
-                    coach.text("cohort_former_facilitator")
-                    if cohort.created_by == FORMER_FACILITATOR
-                    else ""
-                ),
-            )
-        )
-        if cohort.is_open:
-            buttons.append((button(f"Close {cohort.name[:40]}", CloseCohort(cohort.id)),))
-    turn.say("\n".join(lines), tuple(buttons))
-
-
-def close_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
-    if cohort is None or cohort.id is None:
-        return
-    if cohort.is_open:
-        turn.uow.cohorts.close(cohort.id, coach.clock())
-    turn.say(coach.text("cohort_closed_now", name=escape(cohort.name)), replace=True)
-
-
 def _choose_cohort(
-    coach: Coach,
     turn: Turn,
+    deps: Deps,
     operative: Operative,
     payload: Callable[[int], Payload],
-    then: Callable[[Coach, Turn, int], None],
+    then: Callable[[Turn, Deps, int], None],
 ) -> None:
     """Go straight on with the facilitator's only cohort, or ask which with buttons."""
-    cohorts = {c.id: c.name for c in own_cohorts(coach, turn.uow, operative) if c.id is not None}
+    cohorts = {c.id: c.name for c in own_cohorts(deps, turn.uow, operative) if c.id is not None}
     if not cohorts:
-        turn.say(coach.text("cohorts_none"))
+        turn.say(deps.text("cohorts_none"))
     elif len(cohorts) == 1:
-        then(coach, turn, next(iter(cohorts)))
+        then(turn, deps, next(iter(cohorts)))
     else:
         turn.say(
-            coach.text("followup_pick"),
+            deps.text("followup_pick"),
             tuple((button(name[:50], payload(cohort_id)),) for cohort_id, name in cohorts.items()),
         )
 
 
-# -- follow-ups ---------------------------------------------------------------------
+# -- shared -----------------------------------------------------------------------
 
 
-def follow_up(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return
-    _choose_cohort(coach, turn, operative, FollowUpCohort, pick_cohort)
-
-
-def pick_cohort(coach: Coach, turn: Turn, cohort_id: int) -> None:
-    cohort = _own_cohort(coach, turn, cohort_id)
-    if cohort is None or cohort.id is None:
-        return
-    operative = turn.operative
-    assert operative is not None
-    operative.awaiting = FollowUpText(cohort.id).encode()
-    turn.uow.operatives.save(operative)
-    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-    turn.say(coach.text("followup_type", name=escape(cohort.name), members=members))
-
-
-def draft(coach: Coach, turn: Turn, cohort_id: int, text: str) -> None:
-    """The facilitator typed the follow-up: keep it as a draft and show the preview."""
-    operative = turn.operative
-    assert operative is not None
-    operative.awaiting = None
-    turn.uow.operatives.save(operative)
-    cohort = _own_cohort(coach, turn, cohort_id)
-    if cohort is None or cohort.id is None:
-        return
-    text = text.strip()
-    if not text or len(text) > MAX_FOLLOW_UP:
-        turn.say(coach.text("followup_empty"))
-        return
-    saved = turn.uow.follow_ups.add(FollowUp(cohort.id, operative.telegram_id, text, coach.clock()))
-    assert saved.id is not None
-    members = turn.uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-    turn.say(
-        coach.text(
-            "followup_preview", members=members, name=escape(cohort.name), text=escape(text)
-        ),
-        (
-            (
-                button("Send", FollowUpAction("send", saved.id)),
-                button("Schedule", FollowUpAction("sched", saved.id)),
-                button("Cancel", FollowUpAction("cancel", saved.id)),
-            ),
-        ),
-    )
-
-
-def _draft_of(coach: Coach, turn: Turn, follow_up_id: int) -> FollowUp | None:
-    """The draft behind a button, if the sender may act on it and it is still a draft."""
-    operative = _require_lead(coach, turn)
-    if operative is None:
-        return None
-    found = turn.uow.follow_ups.get(follow_up_id)
-    if found is None:
-        turn.say(coach.text("button_expired"))
-        return None
-    cohort = _own_cohort(coach, turn, found.cohort_id)
-    if cohort is None:
-        return None
-    if found.status is not FollowUpStatus.DRAFT:
-        turn.say(coach.text("followup_gone"), replace=True)
-        return None
-    return found
-
-
-def follow_up_button(coach: Coach, turn: Turn, action: FollowUpAction | ScheduleFollowUp) -> None:
-    """Send, Schedule (then when) or Cancel under a follow-up's preview."""
-    found = _draft_of(coach, turn, action.follow_up_id)
-    if found is None:
-        return
-    draft_ = found
-    assert draft_.id is not None
-    match action:
-        case FollowUpAction(verb="cancel"):
-            turn.uow.follow_ups.set_status(draft_.id, FollowUpStatus.CANCELLED)
-            turn.say(coach.text("followup_cancelled"), replace=True)
-        case FollowUpAction(verb="send"):
-            members = queue_follow_up(coach, turn.uow, draft_, coach.clock())
-            turn.say(coach.text("followup_queued", members=members), replace=True)
-        case FollowUpAction(verb="sched"):
-            buttons = tuple(
-                (button(label, ScheduleFollowUp(draft_.id, number)),)
-                for number, label in enumerate(SCHEDULE_CHOICES)
-            )
-            turn.say(coach.text("followup_when"), buttons, replace=True)
-        case ScheduleFollowUp(choice=choice) if choice < len(SCHEDULE_CHOICES):
-            author = turn.operative
-            assert author is not None
-            when = _scheduled_time(author, coach.clock(), choice)
-            queue_follow_up(coach, turn.uow, draft_, when)
-            local = local_now(author, when)
-            turn.say(
-                coach.text("followup_scheduled", when=f"{local:%A %d %B at %H:%M}"), replace=True
-            )
-        case _:
-            turn.say(coach.text("button_expired"))
-
-
-def _scheduled_time(author: Operative, now: datetime, choice: int) -> datetime:
-    if choice == 0:
-        return now + timedelta(hours=1)
-    today = local_now(author, now).date()
-    if choice == 1:
-        return at_local(today + timedelta(days=1), time(8), author.timezone)
-    days = (7 - today.weekday()) % 7 or 7
-    return at_local(today + timedelta(days=days), time(8), author.timezone)
-
-
-def queue_follow_up(coach: Coach, uow: UnitOfWork, follow_up_: FollowUp, at: datetime) -> int:
-    """Write one outbox message per active member, each at their first good moment."""
-    assert follow_up_.id is not None
-    members = uow.operatives.with_status([Status.ACTIVE], follow_up_.cohort_id)
-    now = coach.clock()
-    queued = 0
-    for member in members:
-        assert member.id is not None
-        due = next_window(member, at)
-        if due is None:
-            continue
-        queued += uow.outbox.add(
-            OutboxMessage(
-                kind=Kind.FOLLOW_UP,
-                operative_id=member.id,
-                chat_id=member.telegram_id,
-                local_date=local_now(member, due).date(),
-                ref=follow_up_ref(follow_up_.id),
-                text=escape(follow_up_.text),
-                due_at=due,
-            ),
-            now,
-        )
-    uow.follow_ups.set_status(follow_up_.id, FollowUpStatus.QUEUED, send_at=at)
-    return queued
-
-
-def report_follow_ups(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
-    """Tell each author how their follow-up went, once nothing of it is left to send."""
-    reported = 0
-    for done in uow.follow_ups.with_status(FollowUpStatus.QUEUED):
-        assert done.id is not None
-        counts = uow.outbox.counts(Kind.FOLLOW_UP, follow_up_ref(done.id))
-        waiting = sum(
-            counts.get(s, 0) for s in (Delivery.PENDING, Delivery.CLAIMED, Delivery.SENDING)
-        )
-        if waiting:
-            continue
-        author = uow.operatives.get(done.author_id)
-        cohort = uow.cohorts.by_id(done.cohort_id)
-        uow.follow_ups.set_status(done.id, FollowUpStatus.REPORTED)
-        if author is None or author.id is None or cohort is None or cohort.id is None:
-            continue
-        members = uow.cohorts.member_counts([cohort.id]).get(cohort.id, 0)
-        delivered = counts.get(Delivery.SENT, 0)
-        unreachable = counts.get(Delivery.UNREACHABLE, 0)
-        uow.outbox.add(
-            OutboxMessage(
-                kind=Kind.FOLLOW_UP,
-                operative_id=author.id,
-                chat_id=author.telegram_id,
-                local_date=local_now(author, now).date(),
-                ref=follow_up_report_ref(done.id),
-                text=coach.text(
-                    "followup_done",
-                    name=escape(cohort.name),
-                    delivered=delivered,
-                    unreachable=unreachable,
-                    skipped=max(0, members - delivered - unreachable),
-                ),
-                due_at=now,
-            ),
-            now,
-        )
-        reported += 1
-    return reported
+def counted(deps: Deps, count: int, noun: str) -> str:
+    """ "1 person", "3 people", "1 member", "0 members": ``noun`` is "people" or "members"."""
+    return deps.text(f"{noun}_one" if count == 1 else f"{noun}_many", count=count)
 
 
 # -- commitments --------------------------------------------------------------------
 
 
-def commitments(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
-    operative = _require_lead(coach, turn)
+def commitments(turn: Turn, deps: Deps, args: str) -> None:
+    operative = _require_lead(turn, deps)
     if operative is None:
         return
-    _choose_cohort(coach, turn, operative, ListCommitments, show_commitments)
+    _choose_cohort(turn, deps, operative, ListCommitments, show_commitments)
 
 
-def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
+def show_commitments(turn: Turn, deps: Deps, cohort_id: int) -> None:
     """Anonymous, unless the operative ticked "share my name": then their first name."""
-    cohort = _own_cohort(coach, turn, cohort_id)
+    cohort = _own_cohort(turn, deps, cohort_id)
     if cohort is None or cohort.id is None:
         return
     rows = turn.uow.commitments.in_cohort(cohort.id)
     if not rows:
-        turn.say(coach.text("commitments_none", name=escape(cohort.name)))
+        turn.say(deps.text("commitments_none", name=escape(cohort.name)))
         return
     outcomes = [c.outcome for c, _ in rows]
     lines = [
-        coach.text(
+        deps.text(
             "commitments_header",
             name=escape(cohort.name),
             total=len(rows),
@@ -424,31 +151,43 @@ def show_commitments(coach: Coach, turn: Turn, cohort_id: int) -> None:
     ]
     for commitment, name in rows:
         who = f" ({escape(name)})" if commitment.share_name else ""
-        lines.append(coach.text("commitments_line", text=escape(commitment.text), who=who))
+        lines.append(deps.text("commitments_line", text=escape(commitment.text), who=who))
     turn.say("\n".join(lines)[:4000])
 
 
 # -- roles --------------------------------------------------------------------------
 
 
-def grant(coach: Coach, turn: Turn, sender: Sender, args: str) -> None:
+def grant(turn: Turn, deps: Deps, args: str) -> None:
     operative = turn.operative
     assert operative is not None
-    if coach.role_of(operative) is not Role.ADMIN:
-        coach.log(turn, EventType.REFUSED, action="grant")
-        turn.say(coach.text("not_allowed_admin"))
+    if deps.role_of(operative) is not Role.ADMIN:
+        turn.log(EventType.REFUSED, action="grant")
+        turn.say(deps.text("not_allowed_admin"))
         return
     parts = args.split()
     roles = {role.value: role for role in Role}
     user_id = parse_user_id(parts[0]) if len(parts) == 2 else None
     if user_id is None or parts[1].lower() not in roles:
-        turn.say(coach.text("grant_how"))
+        turn.say(deps.text("grant_how"))
         return
     target = turn.uow.operatives.get(user_id)
     if target is None:
-        turn.say(coach.text("grant_unknown", user_id=user_id))
+        turn.say(deps.text("grant_unknown", user_id=user_id))
         return
-    target.role = roles[parts[1].lower()]
+    happened = target.grant(roles[parts[1].lower()])
     turn.uow.operatives.save(target)
-    coach.log(turn, EventType.ROLE_GRANTED, role=target.role.value)
-    turn.say(coach.text("grant_done", user_id=user_id, role=target.role.value))
+    # Recorded about the person given the role, as `coachbot grant` does.
+    turn.uow.events.record_many(happened_to(target.id, turn.now, happened))
+    prompts = "grant_prompts_on" if deps.gets_daily_prompts(target) else "grant_prompts_off"
+    turn.say(
+        deps.text("grant_done", user_id=user_id, role=target.role.value) + " " + deps.text(prompts)
+    )
+
+
+ROUTES = Routes(
+    commands={"commitments": commitments, "grant": grant},
+    buttons={
+        ListCommitments: lambda turn, deps, choice: show_commitments(turn, deps, choice.cohort_id),
+    },
+)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.callbacks import (
     CheckCommitment,
@@ -21,6 +20,8 @@ from bot.core.callbacks import (
 )
 from bot.core.content.html import escape
 from bot.core.content.library import SequenceStep
+from bot.core.deps import Deps, Turn
+from bot.core.handlers.routes import Routes
 from bot.core.model import (
     Commitment,
     EventType,
@@ -29,10 +30,7 @@ from bot.core.model import (
     OutboxMessage,
     Outcome,
 )
-
-if TYPE_CHECKING:
-    from bot.core.coach import Coach, Turn
-    from bot.core.ports import UnitOfWork
+from bot.core.ports import UnitOfWork
 
 #: A step this many days past its day is no longer sent.
 STALE_AFTER = timedelta(days=7)
@@ -62,7 +60,7 @@ def due_step(
 
 
 def step_message(
-    coach: Coach,
+    deps: Deps,
     uow: UnitOfWork,
     operative: Operative,
     step: SequenceStep,
@@ -105,59 +103,65 @@ def step_message(
     )
 
 
-def typed(coach: Coach, turn: Turn, ask: StepAsk, text: str) -> None:
+def typed(turn: Turn, deps: Deps, ask: StepAsk, text: str) -> None:
     """A typed reply to a step: the commitment, a note on how it went, or a reflection."""
     operative = turn.operative
     assert operative is not None and operative.id is not None
     operative.awaiting = None
     turn.uow.operatives.save(operative)
     words = text.strip()[:500]
-    now = coach.clock()
+    now = deps.clock()
     existing = turn.uow.commitments.of(operative.id)
     if ask == "commitment":
         commitment = existing or Commitment(operative.id, operative.cohort_id, words, now, now)
         commitment.text, commitment.updated_at = words, now
         turn.uow.commitments.save(commitment)
-        coach.log(turn, EventType.COMMITTED)
+        turn.log(EventType.COMMITTED)
         turn.say(
-            coach.text("commitment_thanks", text=escape(words)),
+            deps.text("commitment_thanks", text=escape(words)),
             (
-                (button(coach.text("commitment_share_yes"), ShareName(share=True)),),
-                (button(coach.text("commitment_share_no"), ShareName(share=False)),),
+                (button(deps.text("commitment_share_yes"), ShareName(share=True)),),
+                (button(deps.text("commitment_share_no"), ShareName(share=False)),),
             ),
         )
     elif existing is None:
-        turn.say(coach.text("commitment_none"))
+        turn.say(deps.text("commitment_none"))
     elif ask == "note":
         existing.outcome_note, existing.updated_at = words, now
         turn.uow.commitments.save(existing)
-        turn.say(coach.text("commitment_noted"))
+        turn.say(deps.text("commitment_noted"))
     else:
         existing.reflection, existing.updated_at = text.strip()[:1000], now
         turn.uow.commitments.save(existing)
-        coach.log(turn, EventType.REFLECTED)
-        turn.say(coach.text("reflection_thanks"))
+        turn.log(EventType.REFLECTED)
+        turn.say(deps.text("reflection_thanks"))
 
 
-def button_pressed(coach: Coach, turn: Turn, choice: ShareName | CheckCommitment) -> None:
+def button_pressed(turn: Turn, deps: Deps, choice: ShareName | CheckCommitment) -> None:
     """Share my name (or not), and kept / partly / not yet, on the operative's own commitment."""
     operative = turn.operative
     assert operative is not None and operative.id is not None
     commitment = turn.uow.commitments.of(operative.id)
     if commitment is None:
-        turn.say(coach.text("commitment_none"))
+        turn.say(deps.text("commitment_none"))
         return
-    commitment.updated_at = coach.clock()
+    commitment.updated_at = deps.clock()
     match choice:
         case ShareName(share=share):
             commitment.share_name = share
             turn.uow.commitments.save(commitment)
             key = "commitment_shared" if share else "commitment_private"
-            turn.say(coach.text(key), replace=True)
+            turn.say(deps.text(key), replace=True)
         case CheckCommitment(outcome=outcome):
             commitment.outcome = Outcome(outcome)
             turn.uow.commitments.save(commitment)
             operative.awaiting = StepReply("note").encode()
             turn.uow.operatives.save(operative)
-            coach.log(turn, EventType.COMMITMENT_CHECKED, outcome=outcome)
-            turn.say(coach.text(OUTCOME_TEXTS[commitment.outcome]), replace=True)
+            turn.log(EventType.COMMITMENT_CHECKED, outcome=outcome)
+            turn.say(deps.text(OUTCOME_TEXTS[commitment.outcome]), replace=True)
+
+
+ROUTES = Routes(
+    buttons={ShareName: button_pressed, CheckCommitment: button_pressed},
+    waiting={StepReply: lambda turn, deps, state, text: typed(turn, deps, state.ask, text)},
+)

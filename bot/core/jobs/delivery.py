@@ -35,7 +35,7 @@ from bot.core.model import (
     EventType,
     Kind,
     OutboxMessage,
-    Status,
+    happened_to,
 )
 from bot.core.policy.scheduling import QUIET_FROM, QUIET_UNTIL
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -282,9 +282,9 @@ class Deliveries:
         if not uow.outbox.set_status(message.id, Delivery.UNREACHABLE, token, error=reason[:200]):
             return False
         operative = uow.operatives.by_id(message.operative_id)
-        if operative is not None and operative.status is not Status.STOPPED:
-            operative.status = Status.UNREACHABLE
+        happened = operative.mark_unreachable() if operative is not None else []
+        if operative is not None and happened:
             uow.operatives.save(operative)
             uow.outbox.cancel_pending(message.operative_id)
-            uow.events.record(EngagementEvent(EventType.UNREACHABLE, operative.id, now, {}))
+            uow.events.record_many(happened_to(operative.id, now, happened))
         return True

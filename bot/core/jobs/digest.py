@@ -24,7 +24,7 @@ from bot.core.reports.figures import build_report, digest_text
 from bot.core.reports.ports import Period, Scope
 
 if TYPE_CHECKING:
-    from bot.core.coach import Coach
+    from bot.core.deps import Deps
     from bot.core.ports import UnitOfWork
 
 #: When the digest goes: Mondays from this local time (until quiet hours begin).
@@ -32,7 +32,7 @@ DIGEST_TIME = time(8, 0)
 DIGEST_REF = "weekly"
 
 
-def queue_weekly_digests(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
+def queue_weekly_digests(deps: Deps, uow: UnitOfWork, now: datetime) -> int:
     """Queue each manager's Monday 08:00 digest; the number queued by this pass."""
     queued = 0
     texts: dict[tuple[str, str], str] = {}
@@ -48,8 +48,8 @@ def queue_weekly_digests(coach: Coach, uow: UnitOfWork, now: datetime) -> int:
             period = Period(
                 monday - timedelta(days=7), monday - timedelta(days=1), recipient.timezone
             )
-            report = build_report(uow.reports, Scope(), period, coach.text("report_all_groups"))
-            texts[key] = digest_text(report, coach.text, coach.library.titles())
+            report = build_report(uow.reports, Scope(), period, deps.text("report_all_groups"))
+            texts[key] = digest_text(report, deps.text, deps.library.titles())
         message = OutboxMessage(
             kind=Kind.DIGEST,
             operative_id=recipient.operative_id,

@@ -1,6 +1,6 @@
 """Daily prompts: who is due what, written to the outbox before anything is sent.
 
-    planner = DailyPrompts(coach)
+    planner = DailyPrompts(uow_factory, deps)
     planner.plan()           # every minute or so: today's prompts, reminders, check-ins
     planner.send_now("HULL") # a facilitator's "send now" for one cohort
 
@@ -14,27 +14,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, waiting
-from bot.core.coach import Coach
+from bot.core.callbacks import AnswerTo, KeepDaily, PauseFor, SaveDays, scenario_awaited, waiting
+from bot.core.deps import Deps
 from bot.core.handlers import answers as answering
 from bot.core.handlers import sequence
-from bot.core.handlers.facilitation import report_follow_ups
+from bot.core.handlers.follow_ups import report_follow_ups
 from bot.core.jobs.digest import queue_weekly_digests
 from bot.core.messages import Button
 from bot.core.model import (
-    EngagementEvent,
-    EventType,
     Kind,
     Operative,
     OutboxMessage,
     Status,
+    happened_to,
 )
-from bot.core.policy.history import RECORD_EVENTS, Record, record_of
+from bot.core.policy.history import HISTORY_DAYS, RECORD_EVENTS, Record, record_of
 from bot.core.policy.scheduling import (
     MISSES_BEFORE_CHECK_IN,
     is_working_day,
     local_now,
-    misses_in_a_row,
     next_prompt_time,
     prompt_due,
     reminder_time,
@@ -42,10 +40,9 @@ from bot.core.policy.scheduling import (
     why_not_now,
 )
 from bot.core.policy.selection import next_prompt
-from bot.core.ports import UnitOfWork
+from bot.core.policy.streaks import PromptDay, misses_in_a_row
+from bot.core.ports import UnitOfWork, UnitOfWorkFactory
 
-#: How far back planning looks at what each operative was sent and answered.
-HISTORY_DAYS = 180
 #: Mon, Wed and Fri, as a working-days bit mask.
 THREE_A_WEEK = (1 << 0) | (1 << 2) | (1 << 4)
 #: The check-in's "take a break" pauses for this many days.
@@ -82,8 +79,9 @@ def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
 
 
 class DailyPrompts:
-    def __init__(self, coach: Coach) -> None:
-        self.coach = coach
+    def __init__(self, uow_factory: UnitOfWorkFactory, deps: Deps) -> None:
+        self.uow_factory = uow_factory
+        self.deps = deps
 
     # -- reading the past --------------------------------------------------------
 
@@ -100,12 +98,16 @@ class DailyPrompts:
 
     def plan(self) -> Plan:
         """Queue what is due now. Safe to run as often as you like."""
-        now = self.coach.clock()
+        now = self.deps.clock()
         plan = Plan()
-        with self.coach.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED])
             plan.resumed = self._end_pauses(uow, operatives, now)
-            due = [(op, day) for op in operatives if (day := prompt_due(op, now)) is not None]
+            due = [
+                (op, day)
+                for op in operatives
+                if self.deps.gets_daily_prompts(op) and (day := prompt_due(op, now)) is not None
+            ]
             days = {day for _, day in due}
             # A sequence step stands in for that day's prompt: one message a day.
             already = uow.outbox.queued(Kind.PROMPT, days) | uow.outbox.queued(Kind.SEQUENCE, days)
@@ -117,6 +119,7 @@ class DailyPrompts:
                 steps_done.setdefault(operative_id, set()).add(ref)
             workshops = self._workshops(uow, [op for op, _ in due])
             records = self._records(uow, [op for op, _ in due], now)
+            prompt_days = uow.events.latest_prompt_days({op.id: d for op, d in due if op.id})
             for operative, day in due:
                 assert operative.id is not None
                 workshop = workshops.get(operative.cohort_id or 0)
@@ -125,21 +128,25 @@ class DailyPrompts:
                 ):
                     plan.steps += 1
                     continue
-                self._queue_for_today(uow, operative, day, now, now, records[operative.id], plan)
+                record = records[operative.id]
+                last = prompt_days.get(operative.id)
+                self._queue_for_today(uow, operative, day, now, now, record, last, plan)
             plan.reminders = self._queue_reminders(uow, operatives, now)
-            plan.follow_up_reports = report_follow_ups(self.coach, uow, now)
-            plan.digests = queue_weekly_digests(self.coach, uow, now)
+            plan.follow_up_reports = report_follow_ups(self.deps, uow, now)
+            plan.digests = queue_weekly_digests(self.deps, uow, now)
             uow.commit()
         return plan
 
     def send_now(self, cohort_id: int | None = None) -> Plan:
         """Queue today's prompt for every operative who hasn't had one today, now (or
         at 07:00 if it is earlier than that), on their working days only."""
-        now = self.coach.clock()
+        now = self.deps.clock()
         plan = Plan()
-        with self.coach.uow_factory() as uow:
+        with self.uow_factory() as uow:
             operatives = uow.operatives.with_status([Status.ACTIVE, Status.PAUSED], cohort_id)
             plan.resumed = self._end_pauses(uow, operatives, now)
+            # Facilitators, managers and admins get scenarios only if they chose them.
+            operatives = [op for op in operatives if self.deps.gets_daily_prompts(op)]
             plan.considered = len(operatives)
             ready = [
                 (op, local_now(op, now).date(), at)
@@ -161,10 +168,12 @@ class DailyPrompts:
             )
             ready = [(op, day, at) for op, day, at in ready if (op.id, day) not in already]
             records = self._records(uow, [op for op, _, _ in ready], now)
+            prompt_days = uow.events.latest_prompt_days({op.id: d for op, d, _ in ready if op.id})
             for operative, day, at in ready:
                 assert operative.id is not None
                 queued = plan.prompts + plan.check_ins
-                self._queue_for_today(uow, operative, day, at, now, records[operative.id], plan)
+                record, last = records[operative.id], prompt_days.get(operative.id)
+                self._queue_for_today(uow, operative, day, at, now, record, last, plan)
                 if at > now and plan.prompts + plan.check_ins > queued:
                     plan.waiting_for_seven += 1
             uow.commit()
@@ -190,10 +199,10 @@ class DailyPrompts:
         done: set[str],
     ) -> bool:
         """Queue today's post-workshop step, if one is due; True if it was."""
-        step = sequence.due_step(self.coach.library.sequence, workshop, day, done)
+        step = sequence.due_step(self.deps.library.sequence, workshop, day, done)
         if step is None:
             return False
-        message = sequence.step_message(self.coach, uow, operative, step, day, now)
+        message = sequence.step_message(self.deps, uow, operative, step, day, now)
         return message is not None and uow.outbox.add(message, now)
 
     def _end_pauses(self, uow: UnitOfWork, operatives: Sequence[Operative], now: datetime) -> int:
@@ -205,12 +214,9 @@ class DailyPrompts:
                 and operative.paused_until is not None
                 and operative.paused_until <= today
             ):
-                operative.status = Status.ACTIVE
-                operative.paused_until = None
+                happened = operative.resume(auto=True)
                 uow.operatives.save(operative)
-                uow.events.record(
-                    EngagementEvent(EventType.RESUMED, operative.id, now, {"auto": True})
-                )
+                uow.events.record_many(happened_to(operative.id, now, happened))
                 ended += 1
         return ended
 
@@ -222,11 +228,12 @@ class DailyPrompts:
         at: datetime,
         now: datetime,
         record: Record,
+        last: PromptDay | None,
         plan: Plan,
     ) -> None:
         assert operative.id is not None
         if (
-            misses_in_a_row(record.days, day) >= MISSES_BEFORE_CHECK_IN
+            misses_in_a_row([last] if last else [], day) >= MISSES_BEFORE_CHECK_IN
             and not record.checked_in_since_answer
         ):
             # Rather than a fourth unanswered prompt, ask once if fewer would suit.
@@ -234,11 +241,11 @@ class DailyPrompts:
                 plan.check_ins += 1
             return
         prompt = next_prompt(
-            self.coach.library, record.history, day, operative.telegram_id, operative.trade
+            self.deps.library, record.history, day, operative.telegram_id, operative.trade
         )
         if prompt is None:
             return
-        reply = answering.prompt_reply(self.coach, prompt, operative.telegram_id, day)
+        reply = answering.prompt_reply(self.deps, prompt, operative.telegram_id, day)
         message = OutboxMessage(
             kind=Kind.PROMPT,
             operative_id=operative.id,
@@ -255,7 +262,7 @@ class DailyPrompts:
 
     def _check_in(self, operative: Operative, day: date, at: datetime) -> OutboxMessage:
         assert operative.id is not None
-        text = self.coach.text
+        text = self.deps.text
         return OutboxMessage(
             kind=Kind.CHECK_IN,
             operative_id=operative.id,
@@ -283,7 +290,7 @@ class DailyPrompts:
             for message in messages
             if message.local_date == today_of[op_id]
             and message.prompt_id is not None
-            and waiting(by_id[op_id].awaiting) == AnswerTo(message.prompt_id)
+            and scenario_awaited(waiting(by_id[op_id].awaiting)) == AnswerTo(message.prompt_id)
             and message.sent_at is not None
             and (remind_at := reminder_time(by_id[op_id], message.sent_at)) is not None
             and remind_at <= now
@@ -300,7 +307,7 @@ class DailyPrompts:
                 operative_id=operative.id,
                 chat_id=operative.telegram_id,
                 local_date=message.local_date,
-                text=self.coach.text("reminder"),
+                text=self.deps.text("reminder"),
                 due_at=now,
                 prompt_id=message.prompt_id,
             )

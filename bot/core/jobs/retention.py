@@ -11,8 +11,8 @@
   such a week or month shows exactly the figures it showed before.
 - Each person's latest status change (enrolled, paused, stopped...) is kept while
   they are enrolled: reports need it to know who was active later on.
-- Prompts and their first replies stay four weeks longer (a streak looks back
-  four weeks from the end of a period).
+- Prompts and their first replies stay four weeks longer: a streak lapses after
+  four weeks without a prompt, so a streak on any day kept in full is still there.
 - The words of unanswered questions (content gaps) go after 12 months: only the
   fact that a question went unanswered, its week and group, stays for the counts.
 - Outbox messages that have reached an end go with the events of their time, and
@@ -129,12 +129,12 @@ class Retention:
             gaps=self._delete(Record.GAPS, cut),
             gap_words=gap_words,
             outbox=self._delete(Record.OUTBOX, cut),
-            rollups=self._forget_rollups(cut, cut - STREAK_WINDOW),
+            rollups=self._forget_rollups(cut),
         )
 
-    def _forget_rollups(self, before: datetime, streaks_before: datetime) -> int:
+    def _forget_rollups(self, before: datetime) -> int:
         with self.uow_factory() as uow:
-            count = uow.retention.forget_rollups(before, streaks_before)
+            count = uow.retention.forget_rollups(before)
             uow.commit()
         return count
 

@@ -301,6 +301,10 @@ class Matcher:
         confidence = Confidence.SURE if score >= self.tuning.unsure_below else Confidence.UNSURE
         return Route(confidence, top, choices[0][1], score, choices)
 
+    def is_small_talk(self, text: str) -> bool:
+        """Whether a short message is close to one of the small-talk examples."""
+        return self._is_small_talk(text)
+
     def _is_small_talk(self, text: str) -> bool:
         normalised = self.normaliser.text(text)
         if len(normalised.split()) > self.tuning.short_message_words:

@@ -52,6 +52,15 @@ _QUESTION_INSIDE = re.compile(
 )
 
 
+def asks_something(matcher: Matcher, text: str) -> bool:
+    """Whether ``text`` is put as a question of a few words ("can i claim mileage for the
+    van", "who fixes the intercom?"), whatever it is about."""
+    plain = matcher.normaliser.text(text)
+    if len(plain.split()) < 2:
+        return False
+    return bool(_QUESTION_OPENING.match(plain) or _QUESTION_INSIDE.search(plain) or "?" in text)
+
+
 def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route: Route) -> bool:
     """Whether ``text``, typed while ``prompt`` waits, is something other than its answer.
 

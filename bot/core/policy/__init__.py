@@ -1,1 +1,1 @@
-"""Pure rules: when prompts are due, which scenario comes next, dates, history and invites."""
+"""Pure rules: when prompts are due, which scenario next, streaks, dates, history, invites."""

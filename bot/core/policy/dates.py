@@ -26,6 +26,13 @@ _MONTHS = {
     )
     for name in names
 }
+
+
+def month_number(word: str) -> int | None:
+    """1 to 12 for a month's name or its usual short form ("dec", "Sept"), else None."""
+    return _MONTHS.get(word.strip().lower())
+
+
 # re.ASCII: only 0-9 are digits here, so int() below always accepts what matched.
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$", re.ASCII)

@@ -11,12 +11,15 @@ go forward as on any other.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.model import Operative, Status
+
+# The streak rule lives in its own module; these names stay importable from here.
+from bot.core.policy.streaks import PromptDay as PromptDay
+from bot.core.policy.streaks import misses_in_a_row as misses_in_a_row
+from bot.core.policy.streaks import streak as streak
 
 #: Nothing is ever sent outside these local hours.
 QUIET_UNTIL = time(7, 0)
@@ -53,11 +56,6 @@ def window_closes(day: date, zone: str) -> datetime:
     return at_local(day, QUIET_FROM, zone)
 
 
-def is_quiet(operative: Operative, now: datetime) -> bool:
-    moment = local_now(operative, now).time()
-    return moment < QUIET_UNTIL or moment >= QUIET_FROM
-
-
 def is_paused_on(operative: Operative, day: date) -> bool:
     if operative.status is not Status.PAUSED:
         return False
@@ -69,6 +67,17 @@ def is_working_day(operative: Operative, day: date) -> bool:
     if operative.status not in (Status.ACTIVE, Status.PAUSED):
         return False
     return day.weekday() in operative.working_days and not is_paused_on(operative, day)
+
+
+def first_working_day(operative: Operative, day: date) -> date | None:
+    """The first of the operative's working days on or after ``day``, whatever their
+    status (a pause that ends on a Sunday picks up on their Monday); None if they have
+    no working days."""
+    for offset in range(7):
+        candidate = day + timedelta(days=offset)
+        if candidate.weekday() in operative.working_days:
+            return candidate
+    return None
 
 
 def prompt_due(operative: Operative, now: datetime) -> date | None:
@@ -145,41 +154,6 @@ def snoozed(operative: Operative, due_at: datetime, now: datetime) -> datetime |
     if local_now(operative, later).time() >= QUIET_FROM:
         return None
     return later
-
-
-@dataclass(frozen=True)
-class PromptDay:
-    """One working day's prompt and whether it was answered that day."""
-
-    day: date
-    answered: bool
-
-
-def streak(days: Sequence[PromptDay], today: date) -> int:
-    """Working days answered in a row, most recent first. Days without a prompt
-    (weekends, pauses, holidays) don't count and don't break it; today's prompt,
-    if not answered yet, doesn't break it either."""
-    count = 0
-    for prompt_day in sorted(days, key=lambda d: d.day, reverse=True):
-        if prompt_day.answered:
-            count += 1
-        elif prompt_day.day == today:
-            continue
-        else:
-            break
-    return count
-
-
-def misses_in_a_row(days: Sequence[PromptDay], today: date) -> int:
-    """Unanswered prompts in a row before today, most recent first."""
-    count = 0
-    for prompt_day in sorted(days, key=lambda d: d.day, reverse=True):
-        if prompt_day.day >= today:
-            continue
-        if prompt_day.answered:
-            break
-        count += 1
-    return count
 
 
 def next_window(operative: Operative, at: datetime, days_ahead: int = 14) -> datetime | None:

@@ -1,25 +1,27 @@
 """Engagement reports as plain data: periods, the privacy floor, and the words.
 
-    period = parse_period("4w", today=date(2026, 12, 2), timezone="Europe/London")
+    period = parse_period("4w", today=date(2026, 12, 2), timezone="Europe/London")  # periods.py
     report = build_report(uow.reports, Scope(), period, "All groups")
-    text = summary_text(report, coach.text, titles)
+    text = summary_text(report, deps.text, titles)
 
 The privacy floor lives here and only here: every figure about operatives is
-paired with how many operatives it is about, and when that is fewer than
-:data:`PRIVACY_FLOOR` the figure is replaced by :data:`FEWER` ("fewer than 5").
-If the whole group is that small, nothing is shown at all. Nothing an operative
+paired with how many operatives it is about, and when that is 1 to 4 (fewer than
+:data:`PRIVACY_FLOOR`) the figure is replaced by :data:`FEWER` ("fewer than 5").
+A figure about nobody is a true zero and is shown as one: the floor protects
+small groups of people, and there is no one to protect in an empty one. If the
+whole group has 1 to 4 operatives, nothing is shown at all. Nothing an operative
 typed ever reaches a report: storage only hands over counts.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Final, Literal
 
 from bot.core.content.html import escape
+from bot.core.reports.periods import period_label, week_label
 from bot.core.reports.ports import (
     STREAK_BANDS,
     Activity,
@@ -31,12 +33,8 @@ from bot.core.reports.ports import (
     TopicFigures,
 )
 
-#: No figure is shown about fewer operatives than this.
+#: No figure is shown about fewer operatives than this (but a figure about none is).
 PRIVACY_FLOOR: Final = 5
-DEFAULT_PERIOD: Final = "4w"
-#: The longest period a report covers.
-MAX_DAYS: Final = 731
-MAX_WEEKS: Final = 104
 
 Texts = Callable[..., str]
 
@@ -53,127 +51,40 @@ CellKind = Literal["text", "date", "count", "percent", "minutes", "points"]
 Value = str | int | float | date | Suppressed | None
 
 
-# -- periods -------------------------------------------------------------------
-
-
-ONE_DAY: Final = timedelta(days=1)
-_WEEKS = re.compile(r"^(\d{1,3})w$", re.ASCII)
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$", re.ASCII)
-
-
-def _month(year: int, month: int) -> tuple[date, date] | None:
-    """The first and last day of a month, if the calendar has it (years 1 to 9999)."""
-    if not (1 <= month <= 12 and date.min.year <= year <= date.max.year):
-        return None
-    first = date(year, month, 1)
-    last = date.max if (year, month) == (date.max.year, 12) else _next_month(first) - ONE_DAY
-    return first, last
-
-
-def _next_month(first: date) -> date:
-    return date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-
-
-def parse_period(text: str, today: date, timezone: str) -> Period | None:
-    """A period from what a manager typed:
-
-    - ``4w`` (the default): the last 4 whole weeks, Monday to Sunday, before this one;
-    - ``this-week``, ``last-week``, ``this-month``, ``last-month``;
-    - ``2026-10``: that month (so far, if it is this month);
-    - ``2026-10-01..2026-10-31``: those days.
-
-    None if the text is none of these, or names no real or no finished stretch of
-    days ("2026-13", "0000-01", a month to come, a range backwards or too long).
-    Never raises.
-    """
-    try:
-        return _period(text, today, timezone)
-    except (ValueError, OverflowError):  # only at the ends of the calendar
-        return None
-
-
-def _period(text: str, today: date, timezone: str) -> Period | None:
-    cleaned = text.strip().lower() or DEFAULT_PERIOD
-    this_monday = today - timedelta(days=today.weekday())
-    if cleaned == "this-week":
-        return Period(this_monday, today, timezone)
-    if cleaned == "last-week":
-        cleaned = "1w"
-    if match := _WEEKS.match(cleaned):
-        weeks = int(match[1])
-        if not 1 <= weeks <= MAX_WEEKS:
-            return None
-        return Period(
-            this_monday - timedelta(weeks=weeks), this_monday - timedelta(days=1), timezone
-        )
-    if cleaned == "this-month":
-        return Period(today.replace(day=1), today, timezone)
-    if cleaned == "last-month":
-        month = _month(*(_previous_month(today)))
-        return None if month is None else Period(*month, timezone)
-    if match := _MONTH.match(cleaned):
-        month = _month(int(match[1]), int(match[2]))
-        if month is None or month[0] > today:
-            return None
-        return Period(month[0], min(month[1], today), timezone)
-    if match := _RANGE.match(cleaned):
-        try:
-            first, last = date.fromisoformat(match[1]), date.fromisoformat(match[2])
-        except ValueError:
-            return None
-        return checked_period(first, last, timezone)
-    return None
-
-
-def checked_period(first: date, last: date, timezone: str) -> Period | None:
-    """A period between two dates, if it is the right way round and not too long."""
-    if last < first or (last - first).days + 1 > MAX_DAYS:
-        return None
-    return Period(first, last, timezone)
-
-
-def _previous_month(today: date) -> tuple[int, int]:
-    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
-
-
-def period_label(period: Period) -> str:
-    """ "2 Nov to 29 Nov 2026", "28 Dec 2026 to 3 Jan 2027", or "Monday 2 Nov 2026"."""
-    first, last = period.first, period.last
-    if first == last:
-        return f"{first:%A} {first.day} {first:%b %Y}"
-    if first.year == last.year:
-        return f"{first.day} {first:%b} to {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} to {last.day} {last:%b %Y}"
-
-
-def week_label(monday: date) -> str:
-    return f"{monday.day} {monday:%b}"
-
-
 # -- the privacy floor ---------------------------------------------------------
 
 
+def held_back(operatives: int) -> bool:
+    """Whether a figure about this many operatives is held back: 1 to 4 are, none isn't."""
+    return 0 < operatives < PRIVACY_FLOOR
+
+
 def floored(value: Value, operatives: int) -> Value:
-    """``value``, or :data:`FEWER` if it is about fewer than five operatives."""
-    return FEWER if operatives < PRIVACY_FLOOR else value
+    """``value``, or :data:`FEWER` if it is about 1 to 4 operatives. About nobody, a
+    figure should be zero; if it isn't (it counts someone the base doesn't), it is
+    held back too rather than trusted."""
+    if held_back(operatives):
+        return FEWER
+    if operatives == 0 and isinstance(value, int | float) and value:
+        return FEWER
+    return value
 
 
 def people(count: int) -> Value:
-    """A number of operatives: shown only from five up."""
+    """A number of operatives: shown if none, or from five up."""
     return floored(count, count)
 
 
 def rate(part: int, whole: int, operatives: int) -> Value:
     """A share (0 to 1, four places), or None when there is nothing to divide by."""
-    if operatives < PRIVACY_FLOOR:
+    if held_back(operatives):
         return FEWER
     return round(part / whole, 4) if whole else None
 
 
 def change_points(before: Activity, now: Activity) -> Value:
     """Change in the share of prompts answered from one week to the next, in points."""
-    if min(before.prompted, now.prompted) < PRIVACY_FLOOR:
+    if held_back(before.prompted) or held_back(now.prompted):
         return FEWER
     if not (before.prompts and now.prompts):
         return None
@@ -192,11 +103,18 @@ class Report:
     period: Period
     figures: Figures
     week_before: Activity
+    #: All groups, or several: "these groups" rather than "this group".
+    several: bool = False
 
     @property
     def withheld(self) -> bool:
-        """The whole group is too small to show anything."""
-        return self.figures.membership.enrolled < PRIVACY_FLOOR
+        """The whole group is too small to show anything (but not empty)."""
+        return held_back(self.figures.membership.enrolled)
+
+    @property
+    def empty(self) -> bool:
+        """No operative had joined by the end of the period: nothing to show, nor hide."""
+        return self.figures.membership.enrolled == 0
 
     @property
     def has_people(self) -> bool:
@@ -230,7 +148,8 @@ def build_report(reports: ReportQueries, scope: Scope, period: Period, group: st
         before = weeks[-2][1]
     else:
         before = reports.weekly(scope, period.week_before_last()).total
-    return Report(group, period, figures, before)
+    several = scope.cohort_ids is None or len(scope.cohort_ids) > 1
+    return Report(group, period, figures, before, several)
 
 
 # -- rows, for exports ---------------------------------------------------------
@@ -272,6 +191,8 @@ class Document:
     fewer: str = "fewer than 5"
     #: Headings of the summary sheet's two columns.
     labels: tuple[str, str] = ("Figure", "Value")
+    #: What the held-back cells mean, under the summary.
+    note: str = ""
 
 
 def _minutes(seconds: float | None) -> float | None:
@@ -391,7 +312,11 @@ PEOPLE_COLUMNS: Final[tuple[tuple[str, CellKind], ...]] = (
 
 
 def week_rows(report: Report) -> Iterator[tuple[Value, ...]]:
+    """A row per week; for a group too small to show, the same rows with every figure
+    held back, so an export always has the same layout."""
     if report.withheld:
+        for monday, _ in report.figures.weekly.weeks:
+            yield (monday, *(FEWER,) * (len(WEEK_COLUMNS) - 1))
         return
     enrolled = report.figures.membership.enrolled
     previous: Activity | None = None
@@ -411,7 +336,11 @@ def week_rows(report: Report) -> Iterator[tuple[Value, ...]]:
 
 
 def topic_rows(report: Report, titles: Mapping[str, str]) -> Iterator[tuple[Value, ...]]:
+    """Weak topics first; for a group too small to show, every topic with its figures
+    held back (which topics were answered would say something about a few people)."""
     if report.withheld:
+        for topic_id, title in titles.items():
+            yield (title, topic_id, *(FEWER,) * (len(TOPIC_COLUMNS) - 2))
         return
     for topic in report.topics():
         base = topic.operatives
@@ -479,6 +408,7 @@ def document(
         tables,
         fewer=text("report_fewer", floor=PRIVACY_FLOOR),
         labels=(text("report_col_metric"), text("report_col_value")),
+        note=text("report_held_back_note", floor=PRIVACY_FLOOR),
     )
 
 
@@ -527,15 +457,20 @@ def _duration(minutes: float, text: Texts) -> str:
 def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
     """The short summary for /summary, in Telegram HTML."""
     group, period = escape(report.group), period_label(report.period)
+    title = text("report_title", group=group, period=period)
+    if report.empty:
+        key = "report_empty_several" if report.several else "report_empty"
+        return "\n".join([title, text(key, day=_day(report.period.last))])
     if report.withheld:
-        return text("report_withheld", group=group, period=period, floor=PRIVACY_FLOOR)
+        key = "report_withheld_several" if report.several else "report_withheld"
+        return "\n".join([title, text(key, floor=PRIVACY_FLOOR)])
     values = summary_values(report)
 
     def v(key: str, kind: CellKind = "count") -> str:
         return shown(values[key], text, kind)
 
     lines = [
-        text("report_title", group=group, period=period),
+        title,
         text(
             "report_line_people",
             enrolled=v("operatives_enrolled"),
@@ -552,7 +487,7 @@ def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
     total = report.figures.weekly.total
     if not total.prompts:
         lines.append(text("report_no_prompts"))
-    elif total.prompted < PRIVACY_FLOOR:
+    elif held_back(total.prompted):
         lines.append(text("report_line_prompts_fewer", floor=PRIVACY_FLOOR))
     else:
         lines.append(
@@ -614,14 +549,20 @@ def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
                 count=v("commitments_followed_up"),
             )
         )
-    elif commitments.made:
+    elif commitments.with_outcome:
         lines.append(text("report_line_commitments_fewer", floor=PRIVACY_FLOOR))
+    elif commitments.made:
+        lines.append(text("report_line_commitments_none"))
     lines.append(text("report_line_gaps", count=v("unmatched_messages")))
     kept_from = report.figures.kept_from
     if kept_from is not None:
         key = "report_kept_summary" if report.figures.summary else "report_partly_kept"
-        lines.append(text(key, day=f"{kept_from.day} {kept_from:%b %Y}"))
+        lines.append(text(key, day=_day(kept_from)))
     return "\n".join(lines)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def digest_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:

@@ -17,11 +17,11 @@ Definitions the storage side follows (and the tests pin down):
 - *status at the end of the period* comes from the last enrolled, paused,
   resumed, stopped or unreachable event before the end (the stored status if
   there is none);
-- a *streak* is as in :func:`bot.core.policy.scheduling.streak`: scheduled prompts
-  answered the same local day (the operative's own time zone), most recent
-  first, counted at the end of the period over the last :data:`STREAK_WINDOW`
-  (enough to reach the top band, 10+, on a three-day week); the last day's
-  unanswered prompt doesn't break it;
+- a *streak* is the coach's own, :func:`bot.core.policy.streaks.streak`, on the
+  period's last day: scheduled prompts answered the same local day (the
+  operative's own time zone), most recent first, however long the run; the last
+  day's unanswered prompt doesn't break it, and it lapses after
+  :data:`STREAK_WINDOW` without a prompt;
 - *content gaps* are messages the coach couldn't answer; only their number is
   ever read here, never their text.
 """
@@ -34,10 +34,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.policy.streaks import LAPSE_DAYS
+
 #: Lower bounds of the streak bands: 0, 1-2, 3-4, 5-9 and 10 or more days in a row.
 STREAK_BANDS: tuple[int, ...] = (0, 1, 3, 5, 10)
-#: How far back from the end of a period streaks are followed.
-STREAK_WINDOW = timedelta(weeks=4)
+#: How long a streak lasts without a prompt day (:data:`bot.core.policy.streaks.LAPSE_DAYS`):
+#: retention keeps prompts this much longer than events.
+STREAK_WINDOW = timedelta(days=LAPSE_DAYS)
 
 
 def _local_midnight(day: date, zone: str) -> datetime:

@@ -1,4 +1,4 @@
-"""Report rollups: per operative and week, per delay, streak days and status changes.
+"""Report rollups: per operative and week, per delay, and status changes.
 
 Reports read these instead of the event log, so a summary costs the same whatever
 the history (issue 15). Filled here from the records already kept, with the very
@@ -7,7 +7,7 @@ thousand operatives at a time. The weeks are in ``COACHBOT_TIMEZONE`` (default
 Europe/London), stored in ``report_rollup_zone``.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ from bot.storage import rollups
 from bot.storage.models import UtcDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -93,15 +93,6 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
-        "report_streak_weeks",
-        _operative(),
-        sa.Column("week", sa.Integer(), nullable=False),
-        sa.Column("prompted", sa.Integer(), nullable=False),
-        sa.Column("answered", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("operative_id", "week", name=op.f("pk_report_streak_weeks")),
-        sqlite_with_rowid=False,
-    )
-    op.create_table(
         "status_changes",
         sa.Column("id", ID, nullable=False),
         _operative(),
@@ -128,7 +119,7 @@ def upgrade() -> None:
 
 
 def _fill(connection: sa.Connection, zone: ZoneInfo) -> None:
-    operatives = sa.table("operatives", sa.column("id"), sa.column("timezone"))
+    operatives = sa.table("operatives", sa.column("id"))
     replies = sa.table(
         "prompt_replies",
         sa.column("id"),
@@ -145,11 +136,7 @@ def _fill(connection: sa.Connection, zone: ZoneInfo) -> None:
         sa.column("occurred_at", UtcDateTime()),
         sa.column("payload", PAYLOAD),
     )
-    people = {
-        int(number): rollups.own_zone(str(name))
-        for number, name in _rows(connection, sa.select(operatives.c.id, operatives.c.timezone))
-    }
-    ids = sorted(people)
+    ids = sorted(int(number) for (number,) in _rows(connection, sa.select(operatives.c.id)))
     for start in range(0, len(ids), CHUNK):
         low, high = ids[start], ids[min(start + CHUNK, len(ids)) - 1]
         changes = rollups.Changes(zone)
@@ -164,10 +151,9 @@ def _fill(connection: sa.Connection, zone: ZoneInfo) -> None:
             .where(replies.c.operative_id.between(low, high))
             .order_by(replies.c.id),
         ):
-            own = people[int(number)]
-            changes.prompt(int(number), sent, bool(scheduled), own)
+            changes.prompt(int(number), sent, bool(scheduled))
             if first is not None:
-                changes.first_reply(int(number), sent, bool(scheduled), first, None, own)
+                changes.first_reply(int(number), sent, bool(scheduled), first, None)
         for number, type_, at, payload in _rows(
             connection,
             sa.select(events.c.operative_id, events.c.type, events.c.occurred_at, events.c.payload)
@@ -199,7 +185,6 @@ def downgrade() -> None:
     op.drop_index("ix_prompt_replies_operative_sent", table_name="prompt_replies")
     for table in (
         "status_changes",
-        "report_streak_weeks",
         "report_reply_minutes",
         "report_reply_delays",
         "report_topic_weeks",
