@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist): one per core by default; `make test WORKERS=0` runs them in one.
+WORKERS ?= auto
 
 .PHONY: install run chat test lint bench clean
 
@@ -31,7 +33,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/coachbot content check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

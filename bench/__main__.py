@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from bench import coaching, delivery, fuzz, matching, reliability, replies, reports
+from bench import coaching, delivery, fuzz, matching, reliability, replicas, replies, reports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -17,6 +17,7 @@ def main(selected: list[str]) -> int:
         "coaching": coaching,
         "delivery": delivery,
         "reliability": reliability,
+        "replicas": replicas,
         "reports": reports,
         "replies": replies,
         "fuzz": fuzz,

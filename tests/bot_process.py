@@ -1,5 +1,5 @@
-"""`coachbot run` as a child process against the local Bot API server, for crash and
-outage tests and the reliability benchmark.
+"""`coachbot run` as a child process, for every test that starts it (crashes, outages,
+polling and webhooks, metrics, secrets) and the reliability benchmark.
 
     bot = BotProcess(environment(server, database_url))
     bot.start(); bot.wait_until_connected(server)
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -43,6 +44,13 @@ def environment(server: FakeBotAPI | None, database_url: str, **extra: str) -> d
     return variables
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a webhook or a proxy."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def midday_zone(now: datetime) -> str:
     """A fixed-offset zone where it is about noon now, so prompts are due whenever the test runs."""
     offset = 12 - now.astimezone(UTC).hour  # from -11 to +12 hours
@@ -50,9 +58,16 @@ def midday_zone(now: datetime) -> str:
     return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
-def enrol(server: FakeBotAPI, database_url: str, ids: list[int], zone: str) -> None:
+def enrol(
+    server: FakeBotAPI,
+    database_url: str,
+    ids: list[int],
+    zone: str,
+    cohort_id: int | None = None,
+) -> None:
     """Operatives who pressed Start, working every day in ``zone`` with prompts at 19:00:
-    around noon there, the bot's own planning sends them nothing, a send-now everything."""
+    around noon there, the bot's own planning sends them nothing, a send-now everything
+    (or a send-now to ``cohort_id``, if they are put in one)."""
     engine = make_engine(database_url)
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
         for user_id in ids:
@@ -65,6 +80,7 @@ def enrol(server: FakeBotAPI, database_url: str, ids: list[int], zone: str) -> N
                     prompt_time=clock_time(19, 0),
                     working_days=frozenset(range(7)),
                     created_at=datetime.now(UTC) - timedelta(days=1),
+                    cohort_id=cohort_id,
                 )
             )
         uow.commit()

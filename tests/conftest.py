@@ -1,5 +1,12 @@
+"""Fixtures for every test. Tests run in parallel (pytest-xdist), so a test must be safe
+beside others in another process: files under ``tmp_path``, PostgreSQL through
+``scratch_postgres_database()`` (a database of its own), ports asked of the OS
+(bind to port 0), never a fixed name, path or port. Session-scoped fixtures are built
+once per worker."""
+
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -44,11 +51,37 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'coachbot.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to the head once per run (per xdist worker).
+
+    Migrating takes about half a second; copying the file takes a millisecond."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def copy_migrated(template: Path, url: str) -> None:
+    """Put a migrated database at a ``sqlite:///`` URL's path, unless one is there."""
+    path = Path(url.removeprefix("sqlite:///"))
+    if not path.exists():
+        shutil.copyfile(template, path)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Each storage test runs twice: on a SQLite file and on a scratch PostgreSQL database."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
+) -> Iterator[str]:
+    """Each storage test runs twice: on a SQLite file and on a scratch PostgreSQL database.
+
+    The SQLite file starts as a copy of the migrated template (``engine`` still runs the
+    migrations, which find nothing to do)."""
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'coachbot.db'}"
+        url = f"sqlite:///{tmp_path / 'coachbot.db'}"
+        copy_migrated(migrated_sqlite, url)
+        yield url
         return
     with scratch_postgres_database() as url:
         yield url
@@ -63,10 +96,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher) -> Iterator[Coach]:
-    """The coach on a fresh SQLite database, with a clock the test controls."""
+def sql_coach(
+    sqlite_url: str, migrated_sqlite: Path, library: Library, clock: FakeClock, matcher: Matcher
+) -> Iterator[Coach]:
+    """The coach on a fresh, migrated SQLite database (at ``sqlite_url``), with a clock the
+    test controls. For what the in-memory fakes don't hold: reports, retention, the
+    delivery worker against SQL, and anything that also opens the database file."""
+    copy_migrated(migrated_sqlite, sqlite_url)
     engine = make_engine(sqlite_url)
-    upgrade(engine)
     sessions = make_session_factory(engine)
     yield Coach(
         partial(SqlUnitOfWork, sessions),
@@ -79,3 +116,10 @@ def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher)
         bot_username=BOT_USERNAME,
     )
     engine.dispose()
+
+
+@pytest.fixture
+def coach(sql_coach: Coach) -> Coach:
+    """The coach on SQLite. Service tests (tests/unit) override this with the in-memory
+    one (tests/unit/conftest.py); e2e and storage tests keep the database."""
+    return sql_coach

@@ -34,13 +34,16 @@ Usage::
         server.inject("sendMessage", Fault.status(502), Fault.too_many(3))
         server.set_chaos(error_rate=0.2, lost_answer_rate=0.05, seed=1)   # random faults
         server.start_outage()                         # every call 502s until end_outage()
+        server.set_webhook_faults(lost_answer_rate=0.1)   # a 2xx lost: the update posted again
         sam.block()                                   # sends now get 403
         print(server.stats.rate_limited, server.stats.max_in_window(1.0))
 
 Divergences from Telegram, on purpose: a bare ``&`` in HTML is rejected when
 ``strict_html=True`` (the default; Telegram keeps it as text), an inline button
 with two action fields is rejected, webhooks may use plain ``http://`` URLs and
-``photo``/``document`` URLs are never fetched.  Times recorded by the server
+``photo``/``document`` URLs are never fetched.  With a webhook set, updates are
+posted over up to ``max_connections`` connections at once, each kept and posted
+again until answered 2xx (``webhook_posts`` counts the posts).  Times recorded by the server
 (``Call.time``, ``SentMessage.time``, ``Stats.sent_by_chat``) are
 ``time.monotonic()`` seconds; ``date`` fields are Unix times like Telegram's.
 """
@@ -104,6 +107,8 @@ TEXT_LIMIT: Final = 4096
 CAPTION_LIMIT: Final = 1024
 CALLBACK_DATA_LIMIT: Final = 64
 CALLBACK_ANSWER_LIMIT: Final = 200
+#: How long a webhook post that failed waits before it is posted again.
+WEBHOOK_RETRY_AFTER: Final = 0.2
 
 NOT_MODIFIED: Final = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -1376,7 +1381,6 @@ class FakeBotAPI:
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._webhook_thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._seq = itertools.count(1)
         self._next_update_id = 100_001
@@ -1400,6 +1404,13 @@ class FakeBotAPI:
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._webhook: dict[str, Any] | None = None
         self._webhook_error: tuple[int, str] | None = None
+        self._webhook_threads: list[threading.Thread] = []
+        #: Update ids being posted to the webhook now; when a failed one may go again.
+        self._webhook_posting: set[int] = set()
+        self._webhook_retry_at: dict[int, float] = {}
+        self._webhook_posts: Counter[int] = Counter()
+        self._webhook_lost_rate = 0.0
+        self._webhook_random: random.Random | None = None
         self._rate_global: float | None = None
         self._rate_chat: float | None = None
         self._window_global: deque[float] = deque()
@@ -1484,12 +1495,12 @@ class FakeBotAPI:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
         httpd.server_close()
-        for thread in (self._thread, self._webhook_thread):
+        for thread in (self._thread, *self._webhook_threads):
             if thread is not None:
                 thread.join(timeout=5)
         self._httpd = None
         self._thread = None
-        self._webhook_thread = None
+        self._webhook_threads = []
 
     def __enter__(self) -> FakeBotAPI:
         return self.start()
@@ -1659,6 +1670,20 @@ class FakeBotAPI:
     def end_outage(self) -> None:
         with self._lock:
             self._outage = None
+
+    def set_webhook_faults(self, *, lost_answer_rate: float, seed: int | None = None) -> None:
+        """Of the webhook posts the bot answers 2xx, ``lost_answer_rate`` count as not
+        answered (as when the answer comes too late or the connection breaks), so the
+        update is posted again, as Telegram does. Zero switches it off."""
+        with self._lock:
+            self._webhook_lost_rate = lost_answer_rate
+            self._webhook_random = random.Random(seed) if lost_answer_rate else None
+
+    @property
+    def webhook_posts(self) -> Counter[int]:
+        """How many times each update id has been posted to the webhook so far."""
+        with self._lock:
+            return Counter(self._webhook_posts)
 
     @property
     def outage(self) -> bool:
@@ -2329,11 +2354,14 @@ class FakeBotAPI:
             "max_connections": _get_int(params, "max_connections") or 40,
         }
         self._webhook_error = None
-        if self._webhook_thread is None:
-            self._webhook_thread = threading.Thread(
-                target=self._webhook_loop, daemon=True, name="fake-bot-api-webhook"
+        while len(self._webhook_threads) < min(self._webhook["max_connections"], 100):
+            thread = threading.Thread(
+                target=self._webhook_loop,
+                daemon=True,
+                name=f"fake-bot-api-webhook-{len(self._webhook_threads)}",
             )
-            self._webhook_thread.start()
+            self._webhook_threads.append(thread)
+            thread.start()
         self._cond.notify_all()
         return True
 
@@ -2353,18 +2381,39 @@ class FakeBotAPI:
             info["last_error_date"], info["last_error_message"] = self._webhook_error
         return info
 
+    def _next_for_webhook(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """(hook, update): the oldest update not being posted and not waiting for a retry,
+        while fewer than the hook's ``max_connections`` posts are open. None once stopping.
+        Called with the lock held."""
+        while not self._stopping.is_set():
+            hook = self._webhook
+            if hook is not None and len(self._webhook_posting) < hook["max_connections"]:
+                now = time.monotonic()
+                for update in self._updates:
+                    update_id = update["update_id"]
+                    if update_id in self._webhook_posting:
+                        continue
+                    if self._webhook_retry_at.get(update_id, 0.0) > now:
+                        continue
+                    self._webhook_posting.add(update_id)
+                    return dict(hook), update
+            self._cond.wait(0.05 if self._webhook_retry_at else 0.5)
+        return None
+
     def _webhook_loop(self) -> None:
+        """One of the webhook's connections: post updates until the server stops.
+
+        Like Telegram, up to ``max_connections`` posts are open at once, so two updates
+        (from one person or not) may be posted at the same moment; an update is kept
+        and posted again, after WEBHOOK_RETRY_AFTER, until it is answered with a 2xx."""
         with httpx.Client(timeout=10.0) as client:
-            while not self._stopping.is_set():
+            while True:
                 with self._cond:
-                    while not self._stopping.is_set() and (
-                        self._webhook is None or not self._updates
-                    ):
-                        self._cond.wait(0.5)
-                    if self._stopping.is_set() or self._webhook is None:
-                        return
-                    hook = dict(self._webhook)
-                    update = self._updates[0]
+                    taken = self._next_for_webhook()
+                if taken is None:
+                    return
+                hook, update = taken
+                update_id = update["update_id"]
                 headers = {"Content-Type": "application/json"}
                 if hook["secret_token"]:
                     headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
@@ -2378,13 +2427,24 @@ class FakeBotAPI:
                 except httpx.HTTPError as exc:
                     ok, error = False, f"Connection failed: {type(exc).__name__}"
                 with self._cond:
-                    if ok:
-                        if self._updates and self._updates[0] is update:
-                            self._updates.popleft()
+                    self._webhook_posting.discard(update_id)
+                    self._webhook_posts[update_id] += 1
+                    lost = ok and self._webhook_answer_lost()
+                    if ok and not lost:
+                        self._webhook_retry_at.pop(update_id, None)
+                        with contextlib.suppress(ValueError):
+                            self._updates.remove(update)
                     else:
-                        self._webhook_error = (int(time.time()), error)
-                if not ok:
-                    self._stopping.wait(0.2)
+                        if not ok:
+                            self._webhook_error = (int(time.time()), error)
+                        self._webhook_retry_at[update_id] = time.monotonic() + WEBHOOK_RETRY_AFTER
+                    self._cond.notify_all()
+
+    def _webhook_answer_lost(self) -> bool:
+        """Whether this 2xx never reaches Telegram (lock held): see set_webhook_faults."""
+        return self._webhook_random is not None and (
+            self._webhook_random.random() < self._webhook_lost_rate
+        )
 
     def _set_my_commands(self, token: str, params: dict[str, Any]) -> Any:
         commands = _get_json(params, "commands", "can't parse commands JSON object")

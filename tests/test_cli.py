@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import threading
+import time
 from pathlib import Path
 
 import pytest
+
+from tests.bot_process import BotProcess, environment
+from tests.conftest import copy_migrated
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:CLI-secret_token"
@@ -37,15 +39,11 @@ def coachbot(
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> dict[str, str]:
-    """A database as `coachbot db upgrade` leaves it: only it, `run` and `chat` make one."""
-    from bot.storage.database import make_engine
-    from bot.storage.migrate import upgrade
-
+def db(tmp_path: Path, migrated_sqlite: Path) -> dict[str, str]:
+    """A database as `coachbot db upgrade` leaves it (only it, `run` and `chat` make one):
+    a copy of the run's migrated template (tests/conftest.py)."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
+    copy_migrated(migrated_sqlite, url)
     return {"DATABASE_URL": url}
 
 
@@ -124,35 +122,22 @@ def test_erase_removes_a_person(db: dict[str, str]) -> None:
     assert coachbot("erase", "55", env=db).returncode == 1
 
 
-def test_the_token_is_never_printed(db: dict[str, str]) -> None:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
-    }
-    environment.update(db, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL="http://127.0.0.1:9/bot")
+def test_the_token_is_never_printed(db: dict[str, str], tmp_path: Path) -> None:
+    variables = environment(None, db["DATABASE_URL"])
+    variables.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL="http://127.0.0.1:9/bot")
     # Port 9 refuses connections: the bot says Telegram is unreachable and waits for it.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=environment,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    watchdog = threading.Timer(120, process.kill)  # a hang fails the test, not the run
-    watchdog.start()
-    output = ""
-    while "unreachable" not in output:
-        line = process.stdout.readline()
-        assert line, f"coachbot run stopped instead of waiting:\n{output}"
-        output += line
-    process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=60)
-    watchdog.cancel()
-    assert process.returncode == 0  # stopped while waiting
-    assert "CLI-secret_token" not in output + rest
+    bot = BotProcess(variables, tmp_path)
+    bot.start()
+    deadline = time.monotonic() + 120  # a hang fails the test, not the run
+    try:
+        while "unreachable" not in bot.output:
+            assert bot.running, f"coachbot run stopped instead of waiting:\n{bot.output}"
+            assert time.monotonic() < deadline, f"coachbot run never said so:\n{bot.output}"
+            time.sleep(0.1)
+        assert bot.stop(timeout=60) == 0  # stopped while waiting
+    finally:
+        bot.close()
+    assert "CLI-secret_token" not in bot.output
 
 
 def test_cohort_create_prints_the_code_and_link_and_writes_a_qr_that_scans(

@@ -784,6 +784,59 @@ def test_webhook_delivery_with_secret_token(server: FakeBotAPI, client: httpx.Cl
         receiver.server_close()
 
 
+def test_webhook_posts_in_parallel_and_posts_again_until_answered(
+    server: FakeBotAPI, client: httpx.Client
+) -> None:
+    received: list[int] = []
+    open_posts, most_open = [0], [0]
+    refuse_first = {True}
+    guard = threading.Lock()
+
+    class SlowReceiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with guard:
+                open_posts[0] += 1
+                most_open[0] = max(most_open[0], open_posts[0])
+                refused = bool(refuse_first) and not received
+                refuse_first.clear()
+            time.sleep(0.2)
+            with guard:
+                open_posts[0] -= 1
+                if not refused:
+                    received.append(body["update_id"])
+            self.send_response(502 if refused else 200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), SlowReceiver)
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    try:
+        hook = f"http://127.0.0.1:{receiver.server_address[1]}/telegram"
+        assert call(client, "setWebhook", url=hook, max_connections=8)[0] == 200
+        server.set_webhook_faults(lost_answer_rate=0.5, seed=7)
+        sam = server.user(USER)
+        ids = [sam.send(f"message {n}").update_id for n in range(12)]
+        deadline = time.monotonic() + 20
+        while call(client, "getWebhookInfo")[1]["result"]["pending_update_count"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert 2 <= most_open[0] <= 8  # parallel, within max_connections
+        assert set(received) == set(ids)
+        posts = server.webhook_posts
+        assert sum(posts.values()) == len(received) + 1  # the 502 was posted again too
+        assert any(count > 1 for count in posts.values())  # answers lost: posted again
+        info = call(client, "getWebhookInfo")[1]["result"]
+        assert info["last_error_message"] == "Wrong response from the webhook: 502 Bad Gateway"
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+
+
 # --------------------------------------------------------------------------- commands
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from bot.core.jobs.delivery import Sent
@@ -15,7 +16,7 @@ from bot.core.messages import Command, Sender
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.leader import SenderLock
-from bot.storage.migrate import upgrade
+from bot.storage.migrate import alembic_config, head_revision, upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
 from bot.wiring import build_runtime
 from tests import reports_dataset as data
@@ -56,7 +57,7 @@ def test_status_on_sqlite_shows_the_queue_the_last_send_and_the_migrations(
     result = coachbot("status", env={"DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert _line(out, "Migrations") == "up to date (0010)"
+    assert _line(out, "Migrations") == f"up to date ({head_revision()})"
     assert _line(out, "Sender") == "SQLite: the one running `coachbot run` sends"
     assert _line(out, "Last send").startswith("2026-12-01 08:00:00 UTC (")
     assert re.search(r"a prompt, by van-7:[0-9a-f]{8}$", _line(out, "Last send"))
@@ -85,11 +86,14 @@ def test_status_on_postgres_names_the_session_that_sends_and_pending_migrations(
         assert _line(idle.stdout, "Sender") == (
             "no replica holds the sender lock, so nothing is being sent"
         )
-        _downgrade(runtime.engine, "0007")
+        head = head_revision()
+        assert head is not None
+        previous = ScriptDirectory.from_config(alembic_config()).get_revision(head).down_revision
+        _downgrade(runtime.engine, str(previous))
         behind = coachbot("status", env={"DATABASE_URL": url})
         assert behind.returncode == 1
         assert _line(behind.stdout, "Migrations").startswith(
-            "4 pending (0008, 0012, 0011, 0010); the database is at 0007."
+            f"1 pending ({head}); the database is at {previous}."
         )
         upgrade(runtime.engine)
         runtime.engine.dispose()

@@ -8,16 +8,18 @@ import json
 from pathlib import Path
 
 from bot.storage.database import make_engine, make_session_factory
-from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests import reports_dataset as data
+from tests.conftest import copy_migrated
 from tests.test_cli_journeys import CONTENT, coachbot, environment
 
 
-def test_json_report_has_numbers_or_null_and_names_what_is_held_back(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'coachbot.db'}"
+def test_json_report_has_numbers_or_null_and_names_what_is_held_back(
+    sqlite_url: str, migrated_sqlite: Path
+) -> None:
+    url = sqlite_url
+    copy_migrated(migrated_sqlite, url)
     engine = make_engine(url)
-    upgrade(engine)
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
         data.build(uow)
         uow.commit()

@@ -29,6 +29,12 @@ from bot.core.reports.ports import Period, ReportQueries, Scope
 class OperativeRepository(Protocol):
     def get(self, telegram_id: int) -> Operative | None: ...
 
+    def lock(self, telegram_id: int) -> Operative | None:
+        """Like ``get``, and no other unit of work may change this operative (or lock
+        them) until this one ends: two replicas handling one person's updates at once
+        take turns, and neither overwrites the other's change."""
+        ...
+
     def add(self, operative: Operative) -> Operative: ...
 
     def save(self, operative: Operative) -> None: ...
@@ -238,6 +244,19 @@ class RetentionStore(Protocol):
         ...
 
 
+class SeenUpdateStore(Protocol):
+    """Telegram update ids already taken in, by any replica (ids and times only)."""
+
+    def first_time(self, update_id: int, now: datetime) -> bool:
+        """Record the id; False if it was recorded before. Of two replicas recording the
+        same id at once, one gets True and the other, once that one commits, False."""
+        ...
+
+    def forget_before(self, when: datetime) -> int:
+        """Delete ids recorded before ``when``; how many went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: ``with uow_factory() as uow: ...; uow.commit()``."""
 
@@ -270,6 +289,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> RetentionStore: ...
+
+    @property
+    def seen_updates(self) -> SeenUpdateStore: ...
 
     def __enter__(self) -> Self: ...
 

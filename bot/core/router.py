@@ -188,10 +188,13 @@ class Coach:
         return [(name, self.deps.text(f"command_{name}")) for name in MENU_COMMANDS]
 
     def handle(self, event: Event) -> list[Reply]:
-        """Handle one inbound event in one transaction and return what to say back."""
+        """Handle one inbound event in one transaction and return what to say back.
+
+        The operative is locked for the transaction: another replica handling their
+        next update at the same moment waits for this one, then sees its changes."""
         sender = event.sender
         with self.uow_factory() as uow:
-            operative = uow.operatives.get(sender.user_id)
+            operative = uow.operatives.lock(sender.user_id)
             now = self.deps.clock()
             turn = Turn(uow, sender, operative, self._today(operative, now), now)
             self.router.dispatch(turn, self.deps, event)
@@ -207,7 +210,7 @@ class Coach:
         one that a typed setting interrupted): the operative can simply answer again.
         """
         with self.uow_factory() as uow:
-            operative = uow.operatives.get(sender.user_id)
+            operative = uow.operatives.lock(sender.user_id)
             if operative is not None:
                 # A scenario that a typed setting interrupted waits again.
                 scenario = scenario_awaited(waiting(operative.awaiting))

@@ -2,7 +2,8 @@
 
 Telegram's limits are per bot, so one sender keeps them however many replicas
 answer messages. If that replica dies, its session ends, the lock is freed and
-another replica takes over within one planning interval. On SQLite there is
+another replica takes over within one standby check (5 s, see
+``bot.telegram.delivery.STANDBY_EVERY``). On SQLite there is
 one process, and it is always the sender.
 """
 

@@ -257,6 +257,16 @@ class ReportSummaryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SeenUpdateRow(Base):
+    """A Telegram update already taken in: its id only (nothing a person wrote), kept
+    for as long as Telegram might send it again, then pruned."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 # -- rollups: what reports read instead of the event log (see bot.storage.rollups) ------
 
 

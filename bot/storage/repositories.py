@@ -101,13 +101,20 @@ class _Repository:
 
 
 class SqlOperatives(_Repository):
-    def _row(self, telegram_id: int) -> OperativeRow | None:
-        return self._session.scalars(
-            select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
-        ).one_or_none()
+    def _row(self, telegram_id: int, *, for_update: bool = False) -> OperativeRow | None:
+        query = select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
+        if for_update:
+            # SELECT ... FOR UPDATE on PostgreSQL. SQLite ignores it: there, one writer
+            # at a time is the rule anyway, and a stale write fails rather than wins.
+            query = query.with_for_update()
+        return self._session.scalars(query).one_or_none()
 
     def get(self, telegram_id: int) -> Operative | None:
         row = self._row(telegram_id)
+        return _operative(row) if row else None
+
+    def lock(self, telegram_id: int) -> Operative | None:
+        row = self._row(telegram_id, for_update=True)
         return _operative(row) if row else None
 
     def add(self, operative: Operative) -> Operative:

@@ -21,6 +21,7 @@ from bot.storage.repositories import (
 )
 from bot.storage.retention import SqlRetention
 from bot.storage.summaries import KeptReports
+from bot.storage.updates import SqlSeenUpdates
 
 
 class SqlUnitOfWork:
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     commitments: SqlCommitments
     erasure: SqlErasure
     retention: SqlRetention
+    seen_updates: SqlSeenUpdates
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
         self.commitments = SqlCommitments(self.session)
         self.erasure = SqlErasure(self.session)
         self.retention = SqlRetention(self.session)
+        self.seen_updates = SqlSeenUpdates(self.session)
         return self
 
     def __exit__(

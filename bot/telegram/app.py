@@ -3,6 +3,10 @@
 Each handler turns an Update into a core event, runs the core off the event
 loop, and sends back what it returns. Nothing here knows about SQL.
 
+Before any of them, an update that was taken in before (Telegram posted it to
+the webhook again, perhaps to another replica) is dropped: see
+:mod:`bot.core.jobs.updates`.
+
 No exception escapes a handler: a button press is answered before anything
 else, a failure in the core is logged (its type and where, never the message or
 the update, which may hold what someone typed) and the person gets a short
@@ -34,15 +38,18 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ContextTypes,
     ExtBot,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
 from bot.core.jobs.delivery import Deliveries
+from bot.core.jobs.updates import SeenUpdates
 from bot.core.messages import (
     ButtonPress,
     Command,
@@ -63,6 +70,8 @@ from bot.telegram.transport import WatchedRequest, is_outage, quiet_outage_trace
 log = logging.getLogger(__name__)
 
 PRIVATE_MESSAGE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+#: The handler group that drops repeated updates: before the bot's own (group 0).
+REPEATS_GROUP = -1
 #: How many messages' last content the adapter remembers, to skip edits that change nothing.
 SHOWN_MEMORY = 10_000
 
@@ -125,6 +134,19 @@ class TelegramAdapter:
         self._stop_sending = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
         self._shown: OrderedDict[tuple[int, int], Shown] = OrderedDict()
+        self.seen = SeenUpdates(coach.uow_factory, coach.clock)
+
+    async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop here if this update was taken in before, on this replica or another."""
+        try:
+            fresh = await asyncio.to_thread(self.seen.first_time, update.update_id)
+        except Exception as error:
+            # Better handled twice than not at all.
+            log.error("could not check whether an update is a repeat: %s", failure(error))
+            return
+        if not fresh:
+            log.info("update %d came again; the repeat is dropped", update.update_id)
+            raise ApplicationHandlerStop
 
     async def _run(self, event: Event) -> list[Reply]:
         """The core's replies to ``event``; if the core fails, a logged failure and a sorry."""
@@ -286,6 +308,7 @@ class TelegramAdapter:
             self._sending = None
 
     def install(self, application: Application) -> None:  # type: ignore[type-arg]
+        application.add_handler(TypeHandler(Update, self.drop_repeats), group=REPEATS_GROUP)
         application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, self.on_command))
         application.add_handler(
             MessageHandler(PRIVATE_MESSAGE & filters.TEXT & ~filters.COMMAND, self.on_text)

@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 #: The longest wait between two probes of an API that is down.
 PROBE_AT_MOST = 30.0
+#: How often a replica that is not sending checks whether the sender has gone: the
+#: longest a send-now waits when its sender dies (the check is one cheap query).
+STANDBY_EVERY = 5.0
 
 
 def _markup(message: OutboxMessage) -> InlineKeyboardMarkup | None:
@@ -83,6 +86,7 @@ class DeliveryWorker:
         sweep_every: float = 10.0,
         may_send: Callable[[], bool] = lambda: True,
         health: ApiHealth | None = None,
+        standby_every: float | None = None,
     ) -> None:
         self.bot = bot
         self.deliveries = deliveries
@@ -99,6 +103,9 @@ class DeliveryWorker:
         self.heartbeat_every = deliveries.lease.total_seconds() / 3
         #: Only one replica sends, so Telegram's per-bot limits hold across replicas.
         self.may_send = may_send
+        self.standby_every = (
+            min(plan_every, STANDBY_EVERY) if standby_every is None else standby_every
+        )
         self.health = health or health_of(bot)
         self.worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}"
         #: With the bot's SendLimiter, the message is marked "sending" when its turn comes.
@@ -198,7 +205,7 @@ class DeliveryWorker:
             if not await asyncio.to_thread(self.may_send):
                 sender = False  # another replica is sending; stand by in case it goes away
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self.plan_every)
+                    await asyncio.wait_for(stop.wait(), timeout=self.standby_every)
                 continue
             if not sender or loop.time() >= next_sweep:
                 # A new sender takes over whatever the last one held; a running one sweeps up

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +19,8 @@ from bot.metrics import MeteredDeliveries, Metrics, MetricsServer
 from bot.storage.database import make_engine
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.timing import time_updates
+from tests.bot_process import BotProcess, environment, free_port
 from tests.e2e.test_delivery import MORNING, enrol_many
-from tests.e2e.test_run_command import _environment, _free_port, _start, _stop
 from tests.fake_bot_api import FakeBotAPI, Fault
 from tests.support import FakeClock
 
@@ -114,11 +113,16 @@ async def test_handler_latency_counts_every_update(
 def test_coachbot_run_serves_metrics_and_logs_json_lines(
     server: FakeBotAPI, tmp_path: Path
 ) -> None:
-    port = _free_port()
-    process = _start(
-        [],
-        _environment(server, tmp_path, COACHBOT_METRICS_PORT=str(port), COACHBOT_LOG_FORMAT="json"),
+    port = free_port()
+    variables = environment(
+        server,
+        f"sqlite:///{tmp_path / 'bot.db'}",
+        COACHBOT_ADMIN_IDS="4242",
+        COACHBOT_METRICS_PORT=str(port),
+        COACHBOT_LOG_FORMAT="json",
     )
+    bot = BotProcess(variables, tmp_path)
+    bot.start()
     try:
         user = server.user(7200, first_name="Sam")
         user.send("/start")
@@ -137,9 +141,8 @@ def test_coachbot_run_serves_metrics_and_logs_json_lines(
         assert value(samples, "coachbot_handler_seconds_count") >= 2
         assert value(samples, "coachbot_outbox_messages", kind="prompt", status="sending") == 0
     finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
-        _stop(process)
+        bot.stop(timeout=60)
+    output = bot.output
     lines = [line for line in output.splitlines() if line.strip()]
     assert lines, "coachbot run logged nothing"
     entries = [json.loads(line) for line in lines]  # every line is one JSON object

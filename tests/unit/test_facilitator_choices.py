@@ -35,8 +35,11 @@ def prompted(coach: Coach) -> set[int]:
 
 
 def test_the_planner_and_send_now_leave_out_staff_unless_they_chose_scenarios(
-    coach: Coach, clock: FakeClock
+    sql_coach: Coach, clock: FakeClock
 ) -> None:
+    # On SQLite: every planning pass also queues the managers' weekly digest, which asks
+    # the report queries (uow.reports.digest_recipients) who the managers are.
+    coach = sql_coach
     clock.set(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
     for user_id in (1, 2, 3, ADMIN_ID):
         Operative(coach, user_id=user_id).send("/start")

@@ -281,7 +281,9 @@ class Deliveries:
         assert message.id is not None
         if not uow.outbox.set_status(message.id, Delivery.UNREACHABLE, token, error=reason[:200]):
             return False
-        operative = uow.operatives.by_id(message.operative_id)
+        found = uow.operatives.by_id(message.operative_id)
+        # Locked, so a change a replica is making to them meanwhile stays.
+        operative = uow.operatives.lock(found.telegram_id) if found else None
         happened = operative.mark_unreachable() if operative is not None else []
         if operative is not None and happened:
             uow.operatives.save(operative)

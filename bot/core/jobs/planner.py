@@ -78,6 +78,15 @@ def _buttons(rows: Iterable[Iterable[Button]]) -> list[list[tuple[str, str]]]:
     return [[(button.label, button.data) for button in row] for row in rows]
 
 
+def _pause_over(operative: Operative, today: date) -> bool:
+    """Paused until a day that has come."""
+    return (
+        operative.status is Status.PAUSED
+        and operative.paused_until is not None
+        and operative.paused_until <= today
+    )
+
+
 class DailyPrompts:
     def __init__(self, uow_factory: UnitOfWorkFactory, deps: Deps) -> None:
         self.uow_factory = uow_factory
@@ -209,13 +218,15 @@ class DailyPrompts:
         ended = 0
         for operative in operatives:
             today = local_now(operative, now).date()
-            if (
-                operative.status is Status.PAUSED
-                and operative.paused_until is not None
-                and operative.paused_until <= today
-            ):
-                happened = operative.resume(auto=True)
-                uow.operatives.save(operative)
+            if not _pause_over(operative, today):
+                continue
+            # Read again, locked: it may have changed since the plan began (a reply
+            # handled meanwhile on another replica), and that change must stay.
+            current = uow.operatives.lock(operative.telegram_id)
+            if current is not None and _pause_over(current, today):
+                happened = current.resume(auto=True)
+                operative.resume(auto=True)  # the plan goes on with them active
+                uow.operatives.save(current)
                 uow.events.record_many(happened_to(operative.id, now, happened))
                 ended += 1
         return ended

@@ -7,7 +7,7 @@ thousand operatives at a time. The weeks are in ``COACHBOT_TIMEZONE`` (default
 Europe/London), stored in ``report_rollup_zone``.
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -25,7 +25,7 @@ from bot.storage import rollups
 from bot.storage.models import UtcDateTime
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
