@@ -225,6 +225,12 @@ class RetentionStore(Protocol):
         """Keep the figures a report shows for this scope and period, as they are now."""
         ...
 
+    def forget_rollups(self, before: datetime) -> int:
+        """Delete each person's weekly report rollups of weeks before ``before`` and
+        their older status changes but the latest; how many rows went. Counts kept for
+        everyone together stay."""
+        ...
+
     def forget_gap_words(self, before: datetime) -> int:
         """Remove the words (and the link to the person) of older unanswered questions."""
         ...

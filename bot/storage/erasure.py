@@ -3,7 +3,8 @@
 What is removed, for anyone (operative, facilitator, manager, admin):
 
 - their operative row (Telegram id, name, settings, what the bot was waiting for);
-- their engagement events and the prompt-reply rows built from them;
+- their engagement events and the prompt-reply rows and report rollups built from
+  them (their reply delays leave everyone's counts);
 - the questions they asked that went to the content-gap list;
 - their commitment, with its notes and reflection;
 - every outbox row addressed to them, sent or not;
@@ -33,6 +34,7 @@ from bot.core.model import (
     follow_up_ref,
     follow_up_report_ref,
 )
+from bot.storage import rollups
 from bot.storage.models import (
     CohortRow,
     CommitmentRow,
@@ -91,6 +93,9 @@ class SqlErasure:
             events = _affected(
                 session, delete(EventRow).where(EventRow.operative_id == operative_id)
             )
+            # Their rollups go with their operative row; their reply delays are
+            # counted with everyone's, so they are taken out of the counts first.
+            rollups.forget_delays(session, operative_id)
             session.execute(
                 delete(PromptReplyRow).where(PromptReplyRow.operative_id == operative_id)
             )

@@ -124,6 +124,8 @@ class PromptReplyRow(Base):
     __table_args__ = (
         Index("ix_prompt_replies_operative_item_sent", "operative_id", "item", "sent_at"),
         Index("ix_prompt_replies_sent_at", "sent_at"),
+        # A group's median reply time reads its members' prompts of the period.
+        Index("ix_prompt_replies_operative_sent", "operative_id", "sent_at"),
         Index("ix_prompt_replies_operative_day", "operative_id", "prompt_day"),
     )
 
@@ -263,3 +265,93 @@ class SeenUpdateRow(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+# -- rollups: what reports read instead of the event log (see bot.storage.rollups) ------
+
+
+class RollupZoneRow(Base):
+    """The time zone the rollups' weeks are in (one row): the deployment's, when the
+    rollups were first built. Reports in another zone are computed from the records."""
+
+    __tablename__ = "report_rollup_zone"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+
+
+class WeekRollupRow(Base):
+    """One operative's prompts and replies in one week (weeks as day numbers of their
+    Monday, in the rollup zone). Prompts are counted in the week they were sent, and
+    as answered there once they have a reply; replies in the week they came."""
+
+    __tablename__ = "report_weeks"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    operative_id: Mapped[int] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: Daily prompts (sent by the schedule), and how many of them have a reply.
+    prompts: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    #: Practice scenarios (/practice), and how many of them have a reply.
+    practice: Mapped[int] = mapped_column(Integer, default=0)
+    practice_answered: Mapped[int] = mapped_column(Integer, default=0)
+    #: Replies given this week (``answered`` events).
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicRollupRow(Base):
+    """One operative's replies in one topic in one week, by verdict."""
+
+    __tablename__ = "report_topic_weeks"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    operative_id: Mapped[int] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    strong: Mapped[int] = mapped_column(Integer, default=0)
+    partial: Mapped[int] = mapped_column(Integer, default=0)
+    concern: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DelayRollupRow(Base):
+    """How many daily prompts sent in a week were first answered after exactly this
+    many seconds, everyone together: the median comes from these counts."""
+
+    __tablename__ = "report_reply_delays"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DelayMinuteRollupRow(Base):
+    """The same counts by whole minute, to find the median's minute in a few rows."""
+
+    __tablename__ = "report_reply_minutes"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusChangeRow(Base):
+    """Each enrolled, paused, resumed, stopped or unreachable event, as the status it
+    set: who was active at the end of a period is one index seek per person."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (
+        Index("ix_status_changes_operative_time", "operative_id", "changed_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    operative_id: Mapped[int] = mapped_column(ForeignKey("operatives.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(16))

@@ -37,6 +37,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -64,7 +65,9 @@ from bot.storage.models import (
     EventRow,
     OperativeRow,
     PromptReplyRow,
+    StatusChangeRow,
 )
+from bot.storage.rollup_reports import RollupReports
 
 DAY = 86_400
 EPOCH = date(1970, 1, 1)
@@ -139,6 +142,7 @@ def _aware(moment: datetime | str) -> datetime:
 class SqlReports:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._rollups = RollupReports(session)
 
     # -- building blocks -------------------------------------------------------
 
@@ -215,52 +219,29 @@ class SqlReports:
         return weekly
 
     def _membership(self, scope: Scope, period: Period) -> Membership:
+        """Operatives in scope by the end of the period, and each one's status then: the
+        latest status change before the end (one index seek each), or, for data from
+        before the event log, their stored status."""
         start, end = period.start, period.end
-        ranked = (
-            select(
-                EventRow.operative_id.label("op"),
-                EventRow.type.label("type"),
-                func.row_number()
-                .over(
-                    partition_by=EventRow.operative_id,
-                    order_by=(EventRow.occurred_at.desc(), EventRow.id.desc()),
-                )
-                .label("rn"),
-            )
-            .join(OperativeRow, OperativeRow.id == EventRow.operative_id)
-            .where(
-                EventRow.type.in_(sorted(_STATUS_EVENTS)),
-                EventRow.occurred_at < end,
-                self._in_scope(scope),
-                OperativeRow.created_at < end,
-            )
-            .subquery("ranked_status")
-        )
-        status = case(
-            *[(ranked.c.type == type_, status) for type_, status in _STATUS_EVENTS.items()],
-        )
-        # Operatives with a status event: their latest one. (Driven from the events, so
-        # SQLite looks operatives up by key rather than scanning a derived table.)
+        change = StatusChangeRow
         latest = (
-            select(status.label("status"), OperativeRow.created_at.label("created_at"))
-            .select_from(ranked)
-            .join(OperativeRow, OperativeRow.id == ranked.c.op)
-            .where(ranked.c.rn == 1)
+            select(change.status)
+            .where(change.operative_id == OperativeRow.id, change.changed_at < end)
+            .order_by(change.changed_at.desc(), change.id.desc())
+            .limit(1)
+            .correlate(OperativeRow)
+            .scalar_subquery()
         )
-        # The others (data from before the event log): their stored status.
-        has_event = (
-            select(EventRow.id)
-            .where(
-                EventRow.operative_id == OperativeRow.id,
-                EventRow.type.in_(sorted(_STATUS_EVENTS)),
-                EventRow.occurred_at < end,
+        everyone = (
+            select(
+                func.coalesce(latest, OperativeRow.status).label("status"),
+                OperativeRow.created_at.label("created_at"),
             )
-            .exists()
+            .where(self._in_scope(scope), OperativeRow.created_at < end)
+            # Once per operative (as a plain subquery, SQLite would seek once per use).
+            .cte("everyone")
+            .prefix_with("MATERIALIZED")
         )
-        stored = select(
-            OperativeRow.status.label("status"), OperativeRow.created_at.label("created_at")
-        ).where(self._in_scope(scope), OperativeRow.created_at < end, ~has_event)
-        everyone = union_all(latest, stored).subquery("everyone")
 
         def count(condition: ColumnElement[bool]) -> ColumnElement[int]:
             return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -291,19 +272,17 @@ class SqlReports:
         )
 
     def _firsts(self, scope: Scope, since: datetime, until: datetime) -> Any:
-        """Every prompt sent in [since, until), with its first reply if that came before
-        ``until``: ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (whether
-        the daily schedule sent it) and ``first_s`` (the first reply's epoch second, or
-        NULL). One row each, from the prompt replies read model."""
+        """Every prompt sent in [since, until), with its first reply (whenever it came):
+        ``op``, ``sent_s`` (the prompt's epoch second), ``scheduled`` (whether the daily
+        schedule sent it) and ``first_s`` (the first reply's epoch second, or NULL). One
+        row each, from the prompt replies read model."""
         row = PromptReplyRow
         return (
             select(
                 row.operative_id.label("op"),
                 self._seconds(row.sent_at).label("sent_s"),
                 row.scheduled.label("scheduled"),
-                case((row.first_reply_at < until, self._seconds(row.first_reply_at))).label(
-                    "first_s"
-                ),
+                self._seconds(row.first_reply_at).label("first_s"),
             )
             .where(
                 row.sent_at >= since,
@@ -317,12 +296,20 @@ class SqlReports:
     def _activity(
         self, scope: Scope, period: Period, enrolled: int, *, full: bool = True
     ) -> tuple[Weekly, tuple[TopicFigures, ...], tuple[int, ...]]:
-        """Weekly activity and (if ``full``) topics, in one statement; and streaks."""
+        """Weekly activity and (if ``full``) topics: from the rollups for whole weeks in
+        their zone, otherwise from the records in one statement. Streaks, for every
+        period, by the one streak rule (:meth:`_streak_bands`)."""
         start, end = period.start, period.end
         since = start
         until = end + REPLY_GRACE
         low, high = since - timedelta(days=1), until + timedelta(days=1)
         start_s, end_s = int(start.timestamp()), int(end.timestamp())
+
+        if self._rollups.covers(period):
+            gaps = dict(self._gaps(scope, period, low, high))
+            gaps[-1] = sum(gaps.values())
+            weekly, topics = self._rollups.activity(scope, period, gaps, full=full)
+            return weekly, topics, self._streak_bands(scope, period, enrolled, full=full)
 
         def week(seconds: ColumnElement[int]) -> ColumnElement[int]:
             return self._week(seconds, period, low, high)
@@ -330,14 +317,25 @@ class SqlReports:
         # Prompts (each with its first reply, if any) in the week they were sent.
         firsts = self._firsts(scope, since, until)
         prompt_s = firsts.c.sent_s
+        in_period = (prompt_s >= start_s, prompt_s < end_s)
         sent = (
             select(
                 firsts.c.op,
                 week(prompt_s).label("wk"),
                 (firsts.c.first_s - prompt_s).label("delay"),
             )
-            .where(prompt_s >= start_s, prompt_s < end_s)
+            .where(*in_period, firsts.c.scheduled == true())
             .subquery("sent")
+        )
+        # Practice scenarios, counted apart from the daily prompts.
+        practised = (
+            select(
+                firsts.c.op,
+                week(prompt_s).label("wk"),
+                firsts.c.first_s.label("first_s"),
+            )
+            .where(*in_period, firsts.c.scheduled != true())
+            .subquery("practised")
         )
         replied = select(sent.c.wk, sent.c.delay).where(sent.c.delay.is_not(None))
         # Medians by row number: one window each (a count() window would be another pass).
@@ -409,6 +407,22 @@ class SqlReports:
                 func.count(sent.c.op.distinct()),
                 func.count(sent.c.delay),
             ).select_from(sent),
+            row(
+                "practice",
+                practised.c.wk,
+                None,
+                func.count(),
+                func.count(practised.c.op.distinct()),
+                func.count(practised.c.first_s),
+            ).group_by(practised.c.wk),
+            row(
+                "practice",
+                -1,
+                None,
+                func.count(),
+                func.count(practised.c.op.distinct()),
+                func.count(practised.c.first_s),
+            ).select_from(practised),
             row("active", answers.c.wk, None, func.count(answers.c.op.distinct())).group_by(
                 answers.c.wk
             ),
@@ -460,6 +474,9 @@ class SqlReports:
                 median_reply_seconds=float(median[0]) if median and median[0] is not None else None,
                 active=number("active", key),
                 gaps=gaps.get(key, 0),
+                practice=number("practice", key),
+                practising=number("practice", key, 1),
+                practice_answered=number("practice", key, 2),
             )
 
         weekly = Weekly(
@@ -471,12 +488,19 @@ class SqlReports:
             for (section, _, topic), values in sorted(found.items(), key=lambda kv: str(kv[0][2]))
             if section == "topic"
         )
+        return weekly, topics, self._streak_bands(scope, period, enrolled, full=full)
+
+    def _streak_bands(
+        self, scope: Scope, period: Period, enrolled: int, *, full: bool
+    ) -> tuple[int, ...]:
+        """Operatives per streak band on the period's last day (none worked out unless
+        ``full``: then everyone enrolled is in the lowest band)."""
         counts = [0] * len(STREAK_BANDS)
         if full:
             for days in self._streaks(scope, period).values():
                 counts[max(i for i, lower in enumerate(STREAK_BANDS) if days >= lower)] += 1
         counts[0] = enrolled - sum(counts[1:])
-        return weekly, topics, tuple(counts)
+        return tuple(counts)
 
     def _streaks(self, scope: Scope, period: Period) -> dict[int, int]:
         """Each operative's streak on the period's last day, by the one streak rule

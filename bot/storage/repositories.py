@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
@@ -12,7 +13,6 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
-    or_,
     select,
     update,
 )
@@ -38,7 +38,7 @@ from bot.core.model import (
     mask_to_days,
 )
 from bot.core.policy.streaks import PromptDay
-from bot.storage import prompt_days
+from bot.storage import prompt_days, rollups
 from bot.storage.models import (
     CohortRow,
     CommitmentRow,
@@ -49,6 +49,12 @@ from bot.storage.models import (
     OutboxRow,
     PromptReplyRow,
 )
+
+_PAIRED = {EventType.PROMPT_SENT.value, EventType.ANSWERED.value}
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _operative(row: OperativeRow) -> Operative:
@@ -209,7 +215,8 @@ class SqlCohorts(_Repository):
 
 
 class SqlEventLog(_Repository):
-    """The engagement event log, and the prompt replies read model kept beside it."""
+    """The engagement event log, and what is kept beside it in the same transaction:
+    the prompt replies read model and the reports' rollups (``bot.storage.rollups``)."""
 
     def record(self, event: EngagementEvent) -> None:
         self._session.add(
@@ -220,7 +227,7 @@ class SqlEventLog(_Repository):
                 payload=event.payload,
             )
         )
-        self._pair_prompts_and_replies([event])
+        self._keep_read_models([event])
 
     def record_many(self, events: list[EngagementEvent]) -> None:
         if events:
@@ -236,12 +243,28 @@ class SqlEventLog(_Repository):
                     for e in events
                 ],
             )
-            self._pair_prompts_and_replies(events)
+            self._keep_read_models(events)
 
-    def _pair_prompts_and_replies(self, events: list[EngagementEvent]) -> None:
+    def _keep_read_models(self, events: list[EngagementEvent]) -> None:
         """A prompt gets its row; a reply marks the operative's latest prompt of the
         same item sent at or before it (keeping the earliest reply). A scheduled
-        prompt's row also keeps the streak rule's state (see ``bot.storage.prompt_days``)."""
+        prompt's row also keeps the streak rule's state (see ``bot.storage.prompt_days``);
+        and the rollups count prompts, replies and each status change."""
+        mine = [e for e in events if e.operative_id is not None]
+        if not any(e.type in rollups.STATUS_OF or e.type in _PAIRED for e in mine):
+            return
+        changes = rollups.Changes(ZoneInfo(rollups.rollup_zone(self._session)))
+        for e in mine:
+            assert e.operative_id is not None
+            if e.type in rollups.STATUS_OF:
+                changes.status(e.operative_id, e.occurred_at, e.type)
+            elif e.type == EventType.ANSWERED:
+                changes.reply(
+                    e.operative_id,
+                    e.occurred_at,
+                    _text_or_none(e.payload.get("topic")),
+                    _text_or_none(e.payload.get("verdict")),
+                )
         made, out_of_order = prompt_days.new_prompts(self._session, events)
         if made:
             self._session.execute(
@@ -261,11 +284,19 @@ class SqlEventLog(_Repository):
                     for new in made
                 ],
             )
-        for e in events:
-            if e.type != EventType.ANSWERED or e.operative_id is None or "item" not in e.payload:
+            for new in made:
+                changes.prompt(new.operative_id, new.sent_at, new.day is not None)
+        for e in mine:
+            if e.type != EventType.ANSWERED or "item" not in e.payload:
                 continue
-            latest = self._session.scalar(
-                select(PromptReplyRow.id)
+            assert e.operative_id is not None
+            latest = self._session.execute(
+                select(
+                    PromptReplyRow.id,
+                    PromptReplyRow.sent_at,
+                    PromptReplyRow.scheduled,
+                    PromptReplyRow.first_reply_at,
+                )
                 .where(
                     PromptReplyRow.operative_id == e.operative_id,
                     PromptReplyRow.item == e.payload["item"],
@@ -273,25 +304,23 @@ class SqlEventLog(_Repository):
                 )
                 .order_by(PromptReplyRow.sent_at.desc(), PromptReplyRow.id.desc())
                 .limit(1)
-            )
+            ).one_or_none()
             if latest is None:
                 continue
-            self._session.execute(
-                update(PromptReplyRow)
-                .where(
-                    PromptReplyRow.id == latest,
-                    or_(
-                        PromptReplyRow.first_reply_at.is_(None),
-                        PromptReplyRow.first_reply_at > e.occurred_at,
-                    ),
+            prompt_id, sent, scheduled, before = latest
+            if before is None or before > e.occurred_at:
+                self._session.execute(
+                    update(PromptReplyRow)
+                    .where(PromptReplyRow.id == prompt_id)
+                    .values(first_reply_at=e.occurred_at)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(first_reply_at=e.occurred_at)
-                .execution_options(synchronize_session=False)
-            )
-            if prompt_days.mark_answered(self._session, latest, e.occurred_at, e.operative_id):
+                changes.first_reply(e.operative_id, sent, bool(scheduled), e.occurred_at, before)
+            if prompt_days.mark_answered(self._session, prompt_id, e.occurred_at, e.operative_id):
                 out_of_order.add(e.operative_id)
         if out_of_order:
             prompt_days.refold(self._session, out_of_order)
+        changes.apply(self._session)
 
     def latest_prompt_days(self, on_or_before: Mapping[int, date]) -> dict[int, PromptDay]:
         return prompt_days.latest_days(self._session, on_or_before)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.core.model import Delivery, EventType, Role
 from bot.core.ports import Record
 from bot.core.reports.ports import Period, Scope
-from bot.storage import summaries
+from bot.storage import rollups, summaries
 from bot.storage.models import (
     ContentGapRow,
     EventRow,
@@ -24,6 +25,9 @@ from bot.storage.models import (
     OutboxRow,
     PromptReplyRow,
     ReportSummaryRow,
+    StatusChangeRow,
+    TopicRollupRow,
+    WeekRollupRow,
 )
 from bot.storage.reporting import SqlReports
 
@@ -98,6 +102,42 @@ class SqlRetention:
         # The very queries a report runs, on the records as they still are.
         figures = SqlReports(self._session).figures(scope, period)
         summaries.keep(self._session, scope_key, period, figures, now)
+
+    def forget_rollups(self, before: datetime) -> int:
+        zone = ZoneInfo(rollups.rollup_zone(self._session))
+
+        def first_week(moment: datetime) -> int:
+            """The first week wholly on or after ``moment``'s day (in any zone)."""
+            return rollups.monday(rollups.day_of(moment, zone) - 1)
+
+        gone = 0
+        for table in (WeekRollupRow, TopicRollupRow):
+            result = self._session.execute(
+                delete(table)
+                .where(table.week < first_week(before))
+                .execution_options(synchronize_session=False)
+            )
+            gone += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        newer = aliased(StatusChangeRow)
+        change = StatusChangeRow
+        superseded = (
+            select(newer.id)
+            .where(
+                newer.operative_id == change.operative_id,
+                newer.changed_at < before,
+                or_(
+                    newer.changed_at > change.changed_at,
+                    and_(newer.changed_at == change.changed_at, newer.id > change.id),
+                ),
+            )
+            .exists()
+        )
+        result = self._session.execute(
+            delete(change)
+            .where(change.changed_at < before, superseded)
+            .execution_options(synchronize_session=False)
+        )
+        return gone + int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def forget_gap_words(self, before: datetime) -> int:
         result = self._session.execute(

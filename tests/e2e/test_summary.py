@@ -35,7 +35,7 @@ async def test_summary_is_text_then_a_chart(
     manager.send(f"/summary {RANGE}")
     summary = await manager.wait_for("All groups", timeout=20)
     assert summary.method == "sendMessage" and summary.parse_mode == "HTML"
-    assert "Prompts: 34 sent, 79% answered, median reply 15 min" in (summary.plain_text or "")
+    assert "Daily prompts: 33 sent, 79% answered, median reply 18 min" in (summary.plain_text or "")
     chart = await manager.wait_for(lambda m: m.method == "sendPhoto", timeout=20)
     assert chart.photo is not None and chart.photo.startswith(b"\x89PNG\r\n\x1a\n")
     assert chart.caption == "Prompts answered each week, and how strong the answers were by topic."
@@ -57,8 +57,8 @@ async def test_export_is_a_spreadsheet(
     summary = dict(book["Summary"].iter_rows(values_only=True))
     assert (summary["Group"], summary["Prompts sent"], summary["Prompts answered"]) == (
         "Hull North",
-        31,
-        24,
+        30,
+        23,
     )
 
 
@@ -113,7 +113,7 @@ async def test_managers_pick_groups_by_name_and_never_see_a_join_code(
     manager.press("Hull North", picker)
     hull = await manager.wait_for("Hull North", timeout=20)
     assert (hull.plain_text or "").startswith("Hull North, 2 Nov to 15 Nov 2026")
-    assert "Prompts: 31 sent, 77% answered" in (hull.plain_text or "")
+    assert "Daily prompts: 30 sent, 77% answered" in (hull.plain_text or "")
     await manager.wait_for(lambda m: m.method == "sendPhoto", timeout=20)
 
     manager.send("/export 2/11 to 15/11")
@@ -124,7 +124,7 @@ async def test_managers_pick_groups_by_name_and_never_see_a_join_code(
     assert one.filename == "doorstep-coach-hull-north-2026-11-02-to-2026-11-15.xlsx"
     assert one.document is not None
     summary = dict(load_workbook(io.BytesIO(one.document))["Summary"].iter_rows(values_only=True))
-    assert (summary["Group"], summary["Prompts sent"]) == ("Hull North", 31)
+    assert (summary["Group"], summary["Prompts sent"]) == ("Hull North", 30)
 
     shown = _everything_shown(manager)
     assert not [text for text in shown if "HULL1" in text or "LEEDS1" in text]

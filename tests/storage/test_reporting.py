@@ -57,13 +57,22 @@ def test_one_cohort_every_figure(uow: SqlUnitOfWork, ids: dict[str, int]) -> Non
     assert figures.membership == Membership(
         enrolled=6, joined=1, paused=1, stopped=1, unreachable=1
     )
-    # Week 0: a1 5, a2 5, a3 3, a5 1 (practice); replies a1 5 (600 s), a2 5 (1200 s), a5 1 (60 s).
+    # Daily prompts, week 0: a1 5, a2 5, a3 3; replies a1 5 (600 s), a2 5 (1200 s).
+    # a5's practice scenario (answered after 60 s) is counted apart.
     # Week 1: a1 5, a2 5, a4 5, a6 2; replies a1 5, a2 4, a4 2 (3600 s), a6 1800 s and 2400 s.
     assert figures.weekly.weeks == (
         (
             W0,
             Activity(
-                prompts=14, prompted=4, replies=11, median_reply_seconds=600.0, active=3, gaps=2
+                prompts=13,
+                prompted=3,
+                replies=10,
+                median_reply_seconds=900.0,
+                active=3,
+                gaps=2,
+                practice=1,
+                practising=1,
+                practice_answered=1,
             ),
         ),
         (
@@ -73,9 +82,17 @@ def test_one_cohort_every_figure(uow: SqlUnitOfWork, ids: dict[str, int]) -> Non
             ),
         ),
     )
-    # 24 delays: 60, ten of 600, nine of 1200, 1800, 2400, 3600, 3600: the middle two are 1200.
+    # 23 delays: ten of 600, nine of 1200, 1800, 2400, 3600, 3600: the 12th is 1200.
     assert figures.weekly.total == Activity(
-        prompts=31, prompted=6, replies=24, median_reply_seconds=1200.0, active=5, gaps=3
+        prompts=30,
+        prompted=5,
+        replies=23,
+        median_reply_seconds=1200.0,
+        active=5,
+        gaps=3,
+        practice=1,
+        practising=1,
+        practice_answered=1,
     )
     assert figures.topics == (
         TopicFigures("appointments", answers=11, operatives=4, strong=6, partial=4, concern=1),
@@ -93,13 +110,32 @@ def test_everyone_leaves_staff_out(uow: SqlUnitOfWork, ids: dict[str, int]) -> N
         enrolled=9, joined=1, paused=1, stopped=1, unreachable=1
     )
     # Leeds adds three prompts on 3 Nov, each answered after 900 s.
+    # Week 0's 13 delays: five of 600, three of 900, five of 1200: the 7th is 900.
     assert figures.weekly.weeks[0] == (
         W0,
-        Activity(prompts=17, prompted=7, replies=14, median_reply_seconds=900.0, active=6, gaps=4),
+        Activity(
+            prompts=16,
+            prompted=6,
+            replies=13,
+            median_reply_seconds=900.0,
+            active=6,
+            gaps=4,
+            practice=1,
+            practising=1,
+            practice_answered=1,
+        ),
     )
-    # 27 delays: the 14th is 900.
+    # 26 delays: ten of 600, three of 900, then 1200: the 13th and 14th are 900 and 1200.
     assert figures.weekly.total == Activity(
-        prompts=34, prompted=9, replies=27, median_reply_seconds=900.0, active=8, gaps=5
+        prompts=33,
+        prompted=8,
+        replies=26,
+        median_reply_seconds=1050.0,
+        active=8,
+        gaps=5,
+        practice=1,
+        practising=1,
+        practice_answered=1,
     )
     assert figures.topics[1] == TopicFigures(
         "doorstep", answers=17, operatives=8, strong=10, partial=6, concern=1
@@ -151,7 +187,7 @@ def test_replies_after_the_period_count_for_its_last_prompts(
     """A prompt on the last evening answered the next morning is answered (its week),
     but the reply doesn't make anyone active in the period."""
     uow.events.record(
-        EngagementEvent("prompt_sent", ids["a3"], at(15, 19), {"item": "late", "via": "practice"})
+        EngagementEvent("prompt_sent", ids["a3"], at(15, 19), {"item": "late", "via": "schedule"})
     )
     uow.events.record(
         EngagementEvent(
@@ -172,7 +208,7 @@ def test_a_later_prompt_of_the_same_item_takes_the_reply(
     """Two prompts of one item: each reply belongs to the latest prompt at or before it."""
     a3 = ids["a3"]
     for moment, type_ in ((at(11, 9), "prompt_sent"), (at(11, 10), "prompt_sent")):
-        uow.events.record(EngagementEvent(type_, a3, moment, {"item": "twice", "via": "practice"}))
+        uow.events.record(EngagementEvent(type_, a3, moment, {"item": "twice", "via": "schedule"}))
     uow.events.record(
         EngagementEvent(
             "answered",
@@ -226,7 +262,7 @@ def test_weeks_follow_the_clocks(uow: SqlUnitOfWork, ids: dict[str, int]) -> Non
     ):
         uow.events.record(
             EngagementEvent(
-                "prompt_sent", a3, moment, {"item": f"p{moment.day}", "via": "practice"}
+                "prompt_sent", a3, moment, {"item": f"p{moment.day}", "via": "schedule"}
             )
         )
     october = Period(date(2026, 10, 19), date(2026, 10, 25), "Europe/London")
@@ -253,7 +289,7 @@ def test_a_reply_recorded_late_counts_from_when_it_was_given(
     the earliest given, not the first written."""
     a3, later = ids["a3"], Period(date(2026, 12, 7), date(2026, 12, 13), "Europe/London")
     uow.events.record(
-        EngagementEvent("prompt_sent", a3, at(8, 9, month=12), {"item": "x", "via": "x"})
+        EngagementEvent("prompt_sent", a3, at(8, 9, month=12), {"item": "x", "via": "schedule"})
     )
     for minute in (20, 5):
         uow.events.record(

@@ -30,7 +30,15 @@ from bot.core.model import (
 from bot.core.reports.figures import build_report, summary_text
 from bot.core.reports.ports import Activity, Figures, Period, Scope
 from bot.storage.database import make_session_factory
-from bot.storage.models import ContentGapRow, EventRow, OutboxRow, PromptReplyRow
+from bot.storage.models import (
+    ContentGapRow,
+    EventRow,
+    OutboxRow,
+    PromptReplyRow,
+    StatusChangeRow,
+    TopicRollupRow,
+    WeekRollupRow,
+)
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests import reports_dataset as data
 from tests.support import FakeClock
@@ -206,6 +214,17 @@ def test_what_is_deleted_and_what_stays(uow_factory: Uow, ids: dict[str, int]) -
         assert [(g[1], g[2]) for g in gaps] == [("", None), (data.SECRET, ids["a1"])]
         outbox = session.scalars(select(OutboxRow.status)).all()
         assert outbox == [Delivery.PENDING.value]  # a message still to go is never dropped
+        # Each person's weekly report rows go with the records; their latest status stays.
+        first_kept = (date(2027, 1, 4) - date(1970, 1, 1)).days - 7
+        for table in (WeekRollupRow, TopicRollupRow):
+            assert session.scalar(select(func.min(table.week))) >= first_kept
+        old_changes = session.execute(
+            select(StatusChangeRow.operative_id, StatusChangeRow.status).where(
+                StatusChangeRow.changed_at < cut
+            )
+        ).all()
+        assert len(old_changes) == len({operative for operative, _ in old_changes})
+        assert ("active" in {s for op, s in old_changes if op == ids["a1"]}) is True
 
 
 def test_running_again_changes_nothing_and_a_week_later_summarises_one_more_week(

@@ -301,6 +301,42 @@ def test_all_groups_below_the_floor_are_these_groups_and_an_empty_group_is_not_f
     )
 
 
+@pytest.mark.parametrize(
+    ("practising", "line"),
+    [
+        (6, "Practice: 8 scenarios asked for by 6 operatives, 75% answered"),
+        (4, "Practice: fewer than 5 operatives asked for a scenario, so no figures."),
+    ],
+)
+def test_practice_is_a_figure_of_its_own(practising: int, line: str) -> None:
+    """Daily prompts' reply rate leaves /practice out; practice has its own line, under
+    the same privacy floor (issue 14)."""
+    week = Activity(
+        prompts=10,
+        prompted=8,
+        replies=5,
+        median_reply_seconds=60.0,
+        active=8,
+        practice=8,
+        practising=practising,
+        practice_answered=6,
+    )
+    figures = Figures(
+        Membership(enrolled=8),
+        Weekly(week, ((date(2026, 11, 9), week),)),
+        (),
+        (8, 0, 0, 0, 0),
+        CommitmentFigures(),
+    )
+    period = Period(date(2026, 11, 9), date(2026, 11, 15), LONDON)
+    lines = summary_text(Report("Hull", period, figures, Activity()), _text(), {}).splitlines()
+    assert "Daily prompts: 10 sent, 50% answered, median reply 1 min" in lines
+    assert line in lines
+    values = summary_values(Report("Hull", period, figures, Activity()))
+    shown = values["practice_sent"], values["operatives_practising"]
+    assert shown == ((8, 6) if practising >= 5 else (FEWER, FEWER))
+
+
 def test_weak_topics_first_and_small_topics_last() -> None:
     topics = (
         TopicFigures("appointments", 10, 5, strong=8, partial=2, concern=0),  # 0.9
@@ -343,7 +379,8 @@ def test_manager_summary_text_and_chart(coach: Coach, ids: dict[str, int]) -> No
         "<b>All groups</b>, 2 Nov to 15 Nov 2026",
         "Operatives: 9 enrolled, 8 answered at least once, fewer than 5 new",
         "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
-        "Prompts: 34 sent, 79% answered, median reply 15 min",
+        "Daily prompts: 33 sent, 79% answered, median reply 18 min",
+        "Practice: fewer than 5 operatives asked for a scenario, so no figures.",
         "Week on week: fewer than 5 operatives in one of the weeks, so no figures.",
         "Days in a row: 0: fewer than 5 · 1–2: fewer than 5 · 3–4: fewer than 5 · "
         "5–9: 0 · 10+: fewer than 5",
@@ -366,7 +403,7 @@ def test_facilitator_sees_their_own_group(coach: Coach, ids: dict[str, int]) -> 
         "<b>Hull North</b>, 2 Nov to 15 Nov 2026",
         "Operatives: 6 enrolled, 5 answered at least once, fewer than 5 new",
         "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
-        "Prompts: 31 sent, 77% answered, median reply 20 min",
+        "Daily prompts: 30 sent, 77% answered, median reply 20 min",
     ]
     assert "Weakest topics: On the doorstep (50% strong, 7% concern)" in text
     assert "Commitments: fewer than 5 followed up so far." in text
@@ -418,8 +455,8 @@ def test_operatives_are_not_allowed(coach: Coach, ids: dict[str, int]) -> None:
 def test_admin_sees_everything(coach: Coach, ids: dict[str, int]) -> None:
     ask(coach, ADMIN_ID, "/start")
     text = texts(ask(coach, ADMIN_ID, f"/summary HULL1 {RANGE}"))
-    assert "Prompts: 31 sent, 77% answered" in text
-    assert "Prompts: 34 sent" in texts(ask(coach, ADMIN_ID, f"/summary all {RANGE}"))
+    assert "Daily prompts: 30 sent, 77% answered" in text
+    assert "Daily prompts: 33 sent" in texts(ask(coach, ADMIN_ID, f"/summary all {RANGE}"))
 
 
 @pytest.mark.parametrize(
@@ -488,10 +525,11 @@ def test_manager_export(coach: Coach, ids: dict[str, int]) -> None:
     assert summary["Operatives enrolled"] == 9
     assert summary["Joined in the period"] == fewer
     assert summary["Answered at least once"] == 8
-    assert summary["Prompts sent"] == 34
-    assert summary["Prompts answered"] == 27
-    assert summary["Reply rate"] == 0.7941
-    assert summary["Median minutes to reply"] == 15
+    assert summary["Prompts sent"] == 33
+    assert summary["Prompts answered"] == 26
+    assert summary["Reply rate"] == 0.7879
+    assert summary["Median minutes to reply"] == 17.5
+    assert summary["Practice scenarios asked for"] == fewer
     assert summary["Reply rate, last week"] == fewer
     assert summary["Days in a row: 1–2"] == fewer
     assert summary["Commitments made"] == 6
@@ -509,7 +547,7 @@ def test_manager_export(coach: Coach, ids: dict[str, int]) -> None:
             "Answered at least once",
             "Questions the coach couldn't answer",
         ),
-        (datetime(2026, 11, 2), 17, 7, 14, 0.8235, None, 15, 6, 4),
+        (datetime(2026, 11, 2), 16, 6, 13, 0.8125, None, 15, 6, 4),
         (datetime(2026, 11, 9), fewer, fewer, fewer, fewer, fewer, fewer, fewer, 1),
     ]
     assert _rows(book["Topics"]) == [
@@ -602,12 +640,12 @@ def test_xlsx_csv_and_json_carry_the_same_figures(coach: Coach, ids: dict[str, i
         write_xlsx(document(report, text, TITLES), binary)
     assert as_csv[0] == ["section", "key", "metric", "value"]
     assert ["summary", "", "group", "'=Hull"] in as_csv
-    assert ["summary", "", "prompts_sent", "31"] in as_csv
+    assert ["summary", "", "prompts_sent", "30"] in as_csv
     assert ["summary", "", "operatives_paused", "fewer than 5"] in as_csv
     assert ["weeks", "2026-11-09", "prompts_sent", "fewer than 5"] in as_csv
     assert ["topics", "On the doorstep", "strong_share", "0.5"] in as_csv
     assert as_json["summary"]["group"] == "=Hull"  # JSON is data, not a spreadsheet
-    assert as_json["summary"]["reply_rate"] == 0.7742
+    assert as_json["summary"]["reply_rate"] == 0.7667
     assert as_json["summary"]["median_minutes_to_reply"] == 20.0
     # Held back is null, and named; "not known" is null, and not named.
     assert as_json["weeks"][0] == {
@@ -676,7 +714,7 @@ def test_report_command_json_to_stdout(
     assert code == 0
     assert out["summary"]["group"] == "Hull North"
     assert out["summary"]["operatives_enrolled"] == 6
-    assert out["summary"]["prompts_answered"] == 24
+    assert out["summary"]["prompts_answered"] == 23
     assert out["summary"]["unmatched_messages"] == 3
 
 
@@ -705,8 +743,8 @@ def test_report_command_files(
         == 0
     )
     assert load_workbook(xlsx).sheetnames == ["Summary", "Weeks", "Topics"]
-    assert dict(_rows(load_workbook(xlsx)["Summary"]))["Prompts sent"] == 34
-    assert ["summary", "", "prompts_sent", "34"] in list(csv.reader(table.open()))
+    assert dict(_rows(load_workbook(xlsx)["Summary"]))["Prompts sent"] == 33
+    assert ["summary", "", "prompts_sent", "33"] in list(csv.reader(table.open()))
     assert capsys.readouterr().err.splitlines() == [f"wrote {xlsx}", f"wrote {table}"]
 
 
@@ -779,7 +817,7 @@ def test_digest_goes_on_monday_from_eight_once(
         "Operatives: 9 enrolled, fewer than 5 answered at least once, 0 new",
         "Paused fewer than 5 · stopped fewer than 5 · can't be reached fewer than 5",
     ]
-    assert "Prompts: fewer than 5 operatives were sent any, so no figures." in lines
+    assert "Daily prompts: fewer than 5 operatives were sent any, so no figures." in lines
     assert "Week on week: fewer than 5 operatives in one of the weeks, so no figures." in lines
     assert lines[-1] == "/summary for a chart · /export for the spreadsheet"
     assert data.SECRET not in message.text
@@ -833,7 +871,9 @@ def test_an_old_month_reads_the_same_after_retention_with_a_note(
         "<i>Records from before 4 Jan 2027 have been deleted. These are the figures kept "
         "for this week or month, with no rows per person.</i>",
     ]
-    assert any(line.startswith("Prompts: 35 sent") for line in summary_after.text.splitlines())
+    assert any(
+        line.startswith("Daily prompts: 34 sent") for line in summary_after.text.splitlines()
+    )
     assert chart_after.image is not None and chart_before.image is not None
     assert chart_after.image.content == chart_before.image.content
 

@@ -15,7 +15,8 @@
   four weeks without a prompt, so a streak on any day kept in full is still there.
 - The words of unanswered questions (content gaps) go after 12 months: only the
   fact that a question went unanswered, its week and group, stays for the counts.
-- Outbox messages that have reached an end go with the events of their time.
+- Outbox messages that have reached an end go with the events of their time, and
+  so do each person's weekly report rollups (the counts kept for everyone stay).
 """
 
 from __future__ import annotations
@@ -82,12 +83,14 @@ class RetentionDone:
     gaps: int = 0
     gap_words: int = 0
     outbox: int = 0
+    rollups: int = 0
 
     def line(self) -> str:
         return (
             f"kept in full from {self.kept_from}: {self.summaries} week and month summaries "
             f"written; deleted {self.events} events, {self.prompts} prompt records, "
-            f"{self.gaps} unanswered questions and {self.outbox} outbox messages; "
+            f"{self.gaps} unanswered questions, {self.outbox} outbox messages and "
+            f"{self.rollups} weekly report rows per person; "
             f"forgot the words of {self.gap_words} older unanswered questions"
         )
 
@@ -126,7 +129,14 @@ class Retention:
             gaps=self._delete(Record.GAPS, cut),
             gap_words=gap_words,
             outbox=self._delete(Record.OUTBOX, cut),
+            rollups=self._forget_rollups(cut),
         )
+
+    def _forget_rollups(self, before: datetime) -> int:
+        with self.uow_factory() as uow:
+            count = uow.retention.forget_rollups(before)
+            uow.commit()
+        return count
 
     def _forget_gap_words(self, now: datetime) -> int:
         day = months_before(now.astimezone(UTC).date(), GAP_WORDS_MONTHS)

@@ -217,6 +217,9 @@ SUMMARY_KEYS: Final[tuple[tuple[str, CellKind], ...]] = (
     ("median_minutes_to_reply", "minutes"),
     ("reply_rate_last_week", "percent"),
     ("reply_rate_change_points", "points"),
+    ("practice_sent", "count"),
+    ("operatives_practising", "count"),
+    ("practice_answered", "count"),
     *((f"streak_{index}", "count") for index in range(len(STREAK_BANDS))),
     ("commitments_made", "count"),
     ("commitments_followed_up", "count"),
@@ -250,6 +253,9 @@ def summary_values(report: Report) -> dict[str, Value]:
         "median_minutes_to_reply": floored(_minutes(total.median_reply_seconds), total.active),
         "reply_rate_last_week": rate(last.replies, last.prompts, last.prompted),
         "reply_rate_change_points": report.trend_points(),
+        "practice_sent": floored(total.practice, total.practising),
+        "operatives_practising": people(total.practising),
+        "practice_answered": floored(total.practice_answered, total.practising),
         "commitments_made": people(commitments.made),
         "commitments_followed_up": people(commitments.with_outcome),
         "commitments_kept_rate": rate(
@@ -492,6 +498,21 @@ def summary_text(report: Report, text: Texts, titles: Mapping[str, str]) -> str:
                 median=v("median_minutes_to_reply", "minutes"),
             )
         )
+    if total.practising >= PRIVACY_FLOOR:
+        lines.append(
+            text(
+                "report_line_practice",
+                count=v("practice_sent"),
+                people=v("operatives_practising"),
+                rate=shown(
+                    rate(total.practice_answered, total.practice, total.practising),
+                    text,
+                    "percent",
+                ),
+            )
+        )
+    elif total.practice:
+        lines.append(text("report_line_practice_fewer", floor=PRIVACY_FLOOR))
     if report.last_week.prompts:
         if isinstance(values["reply_rate_change_points"], Suppressed):
             lines.append(text("report_line_trend_fewer", floor=PRIVACY_FLOOR))

@@ -113,20 +113,30 @@ class Membership:
 
 @dataclass(frozen=True)
 class Activity:
-    """Prompts, replies and content gaps over the whole period or one week of it."""
+    """Prompts, replies and content gaps over the whole period or one week of it.
 
-    #: Prompts sent (scheduled and /practice).
+    Daily prompts (sent by the schedule) and practice scenarios (asked for with
+    /practice) are counted apart: a practice scenario is answered almost always and
+    at once, so mixed in it would flatter the daily reply rate."""
+
+    #: Daily prompts sent by the schedule.
     prompts: int = 0
-    #: Operatives who were sent at least one prompt.
+    #: Operatives who were sent at least one daily prompt.
     prompted: int = 0
-    #: Prompts answered (at least one reply).
+    #: Daily prompts answered (at least one reply).
     replies: int = 0
-    #: Median time from a prompt to its first reply, over answered prompts.
+    #: Median time from a daily prompt to its first reply, over answered ones.
     median_reply_seconds: float | None = None
-    #: Operatives with at least one reply.
+    #: Operatives with at least one reply (to a daily prompt or a practice scenario).
     active: int = 0
     #: Messages the coach couldn't answer.
     gaps: int = 0
+    #: Practice scenarios sent (asked for with /practice).
+    practice: int = 0
+    #: Operatives who asked for at least one.
+    practising: int = 0
+    #: Practice scenarios answered (at least one reply).
+    practice_answered: int = 0
 
 
 @dataclass(frozen=True)

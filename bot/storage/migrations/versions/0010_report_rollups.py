@@ -1,0 +1,194 @@
+"""Report rollups: per operative and week, per delay, and status changes.
+
+Reports read these instead of the event log, so a summary costs the same whatever
+the history (issue 15). Filled here from the records already kept, with the very
+arithmetic that keeps them when events are recorded (``bot.storage.rollups``), a
+thousand operatives at a time. The weeks are in ``COACHBOT_TIMEZONE`` (default
+Europe/London), stored in ``report_rollup_zone``.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.storage import rollups
+from bot.storage.models import UtcDateTime
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+PAYLOAD = sa.JSON()
+#: Operatives whose records are read and counted together.
+CHUNK = 1_000
+
+
+def _operative() -> sa.Column[int]:
+    return sa.Column(
+        "operative_id",
+        sa.Integer(),
+        sa.ForeignKey("operatives.id", ondelete="CASCADE"),
+        nullable=False,
+    )
+
+
+def upgrade() -> None:
+    op.create_table(
+        "report_rollup_zone",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_rollup_zone")),
+    )
+    op.create_table(
+        "report_weeks",
+        _operative(),
+        sa.Column("week", sa.Integer(), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("prompts", "answered", "practice", "practice_answered", "replies")
+        ),
+        sa.PrimaryKeyConstraint("operative_id", "week", name=op.f("pk_report_weeks")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_topic_weeks",
+        _operative(),
+        sa.Column("week", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(length=40), nullable=False),
+        *(
+            sa.Column(name, sa.Integer(), nullable=False)
+            for name in ("answers", "strong", "partial", "concern")
+        ),
+        sa.PrimaryKeyConstraint(
+            "operative_id", "week", "topic", name=op.f("pk_report_topic_weeks")
+        ),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_reply_delays",
+        sa.Column("week", sa.Integer(), nullable=False),
+        sa.Column("seconds", sa.BigInteger(), nullable=False),
+        sa.Column("replies", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("week", "seconds", name=op.f("pk_report_reply_delays")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "report_reply_minutes",
+        sa.Column("week", sa.Integer(), nullable=False),
+        sa.Column("minute", sa.Integer(), nullable=False),
+        sa.Column("replies", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("week", "minute", name=op.f("pk_report_reply_minutes")),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "status_changes",
+        sa.Column("id", ID, nullable=False),
+        _operative(),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_status_changes")),
+    )
+    op.create_index(
+        "ix_status_changes_operative_time",
+        "status_changes",
+        ["operative_id", "changed_at", "id"],
+    )
+    # A group's median reply time reads its members' prompts of the period.
+    op.create_index(
+        "ix_prompt_replies_operative_sent", "prompt_replies", ["operative_id", "sent_at"]
+    )
+    zone = os.environ.get("COACHBOT_TIMEZONE") or rollups.DEFAULT_ZONE
+    op.execute(
+        sa.table("report_rollup_zone", sa.column("id"), sa.column("zone"))
+        .insert()
+        .values(id=1, zone=zone)
+    )
+    _fill(op.get_bind(), ZoneInfo(zone))
+
+
+def _fill(connection: sa.Connection, zone: ZoneInfo) -> None:
+    operatives = sa.table("operatives", sa.column("id"))
+    replies = sa.table(
+        "prompt_replies",
+        sa.column("id"),
+        sa.column("operative_id"),
+        sa.column("sent_at", UtcDateTime()),
+        sa.column("scheduled", sa.Boolean()),
+        sa.column("first_reply_at", UtcDateTime()),
+    )
+    events = sa.table(
+        "engagement_events",
+        sa.column("id"),
+        sa.column("type"),
+        sa.column("operative_id"),
+        sa.column("occurred_at", UtcDateTime()),
+        sa.column("payload", PAYLOAD),
+    )
+    ids = sorted(int(number) for (number,) in _rows(connection, sa.select(operatives.c.id)))
+    for start in range(0, len(ids), CHUNK):
+        low, high = ids[start], ids[min(start + CHUNK, len(ids)) - 1]
+        changes = rollups.Changes(zone)
+        for number, sent, scheduled, first in _rows(
+            connection,
+            sa.select(
+                replies.c.operative_id,
+                replies.c.sent_at,
+                replies.c.scheduled,
+                replies.c.first_reply_at,
+            )
+            .where(replies.c.operative_id.between(low, high))
+            .order_by(replies.c.id),
+        ):
+            changes.prompt(int(number), sent, bool(scheduled))
+            if first is not None:
+                changes.first_reply(int(number), sent, bool(scheduled), first, None)
+        for number, type_, at, payload in _rows(
+            connection,
+            sa.select(events.c.operative_id, events.c.type, events.c.occurred_at, events.c.payload)
+            .where(
+                events.c.operative_id.between(low, high),
+                events.c.type.in_([rollups.ANSWERED, *rollups.STATUS_OF]),
+            )
+            .order_by(events.c.occurred_at, events.c.id),
+        ):
+            if type_ in rollups.STATUS_OF:
+                changes.status(int(number), at, str(type_))
+            else:
+                payload = payload if isinstance(payload, dict) else {}
+                topic, verdict = payload.get("topic"), payload.get("verdict")
+                changes.reply(
+                    int(number),
+                    at,
+                    topic if isinstance(topic, str) else None,
+                    verdict if isinstance(verdict, str) else None,
+                )
+        changes.apply(connection)
+
+
+def _rows(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
+    yield from connection.execute(query)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_prompt_replies_operative_sent", table_name="prompt_replies")
+    for table in (
+        "status_changes",
+        "report_reply_minutes",
+        "report_reply_delays",
+        "report_topic_weeks",
+        "report_weeks",
+        "report_rollup_zone",
+    ):
+        op.drop_table(table)
