@@ -26,6 +26,10 @@ An expected failure (a bad setting, a database that can't be reached, is missing
 needs migrations, a content folder that isn't there, a token Telegram refuses) is one
 line on stderr naming the setting and what to do, with exit code 2. Only `db upgrade`,
 `run` and `chat` make a database that isn't there yet.
+
+Why one long module: it is argparse's table of commands and each command's short
+body, read top to bottom; the expected failures are in :mod:`bot.cli_errors` and
+the report command in :mod:`bot.reporting.cli`.
 """
 
 from __future__ import annotations

@@ -22,6 +22,10 @@ A waiting state says what the operative's next typed message answers (stored in
 
 The encodings are the ones the bot has always used, so buttons on messages
 already sent, and rows already queued, keep working.
+
+Why one long module: it is the only place that builds or parses callback data and
+waiting states, so that a payload's encoding, its bounds and its decoding are read
+(and tested) side by side; each payload is a few lines on its own.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ row per prompt), not from pairing events up: that pairing was most of the cost.
 
 Nothing here ever selects what a person typed: no content gap text, no
 commitment text, no payload other than item, topic, verdict and via.
+
+Why one long module: each report's SQL is spelled out once for both engines, next
+to the helpers that fold local days and weeks; the per-week rollups it reads are
+in :mod:`bot.storage.rollup_reports`.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ A figure about nobody is a true zero and is shown as one: the floor protects
 small groups of people, and there is no one to protect in an empty one. If the
 whole group has 1 to 4 operatives, nothing is shown at all. Nothing an operative
 typed ever reaches a report: storage only hands over counts.
+
+Why one long module: the privacy floor and the code that turns each figure into
+text, rows and chart data stay together, so no figure can reach a manager without
+passing :func:`floored`; periods are in :mod:`bot.core.reports.periods`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,110 @@
+"""Operatives: the people who talk to the bot, their settings and state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    select,
+    update,
+)
+
+from bot.core.model import (
+    Operative,
+    Role,
+    Status,
+    days_to_mask,
+    mask_to_days,
+)
+from bot.storage.models import (
+    OperativeRow,
+)
+from bot.storage.repositories.base import Repository
+
+
+def _operative(row: OperativeRow) -> Operative:
+    return Operative(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        display_name=row.display_name,
+        role=Role(row.role),
+        cohort_id=row.cohort_id,
+        timezone=row.timezone,
+        prompt_time=row.prompt_time,
+        working_days=mask_to_days(row.working_days),
+        status=Status(row.status),
+        paused_until=row.paused_until,
+        awaiting=row.awaiting,
+        created_at=row.created_at,
+        trade=row.trade,
+        daily_prompts=row.daily_prompts,
+    )
+
+
+def _copy_into(row: OperativeRow, operative: Operative) -> None:
+    row.telegram_id = operative.telegram_id
+    row.display_name = operative.display_name
+    row.role = operative.role.value
+    row.cohort_id = operative.cohort_id
+    row.timezone = operative.timezone
+    row.prompt_time = operative.prompt_time
+    row.working_days = days_to_mask(operative.working_days)
+    row.status = operative.status.value
+    row.paused_until = operative.paused_until
+    row.awaiting = operative.awaiting
+    row.trade = operative.trade
+    row.daily_prompts = operative.daily_prompts
+    if operative.created_at is not None:
+        row.created_at = operative.created_at
+
+
+class SqlOperatives(Repository):
+    def _row(self, telegram_id: int, *, for_update: bool = False) -> OperativeRow | None:
+        query = select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
+        if for_update:
+            # SELECT ... FOR UPDATE on PostgreSQL. SQLite ignores it: there, one writer
+            # at a time is the rule anyway, and a stale write fails rather than wins.
+            query = query.with_for_update()
+        return self._session.scalars(query).one_or_none()
+
+    def get(self, telegram_id: int) -> Operative | None:
+        row = self._row(telegram_id)
+        return _operative(row) if row else None
+
+    def lock(self, telegram_id: int) -> Operative | None:
+        row = self._row(telegram_id, for_update=True)
+        return _operative(row) if row else None
+
+    def add(self, operative: Operative) -> Operative:
+        row = OperativeRow()
+        _copy_into(row, operative)
+        self._session.add(row)
+        self._session.flush()
+        operative.id = row.id
+        operative.created_at = row.created_at
+        return operative
+
+    def save(self, operative: Operative) -> None:
+        row = self._row(operative.telegram_id)
+        if row is None:
+            raise LookupError("no such operative")
+        _copy_into(row, operative)
+
+    def by_id(self, operative_id: int) -> Operative | None:
+        row = self._session.get(OperativeRow, operative_id)
+        return _operative(row) if row else None
+
+    def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None:
+        if changes:
+            self._session.execute(
+                update(OperativeRow),
+                [{"id": operative_id, "awaiting": awaiting} for operative_id, awaiting in changes],
+            )
+
+    def with_status(
+        self, statuses: Iterable[Status], cohort_id: int | None = None
+    ) -> list[Operative]:
+        query = select(OperativeRow).where(OperativeRow.status.in_([s.value for s in statuses]))
+        if cohort_id is not None:
+            query = query.where(OperativeRow.cohort_id == cohort_id)
+        return [_operative(row) for row in self._session.scalars(query.order_by(OperativeRow.id))]
