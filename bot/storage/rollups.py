@@ -5,7 +5,7 @@ event of those weeks (and a window over all status events ever): its cost grew
 with the log. These tables hold the same facts already counted, one row per
 operative and week (or per week and delay), so a report reads a few rows per
 operative whatever the history. They are kept in the same transaction as the
-events (:class:`bot.storage.repositories.events.SqlEventLog`), and migration 0010
+events (:class:`bot.storage.repositories.events.SqlEventLog`), and migration 0012
 builds them from the events already logged, with this same arithmetic.
 
 Weeks are day numbers (days since 1970-01-01) of their Monday, in the rollup zone

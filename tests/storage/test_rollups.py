@@ -4,7 +4,7 @@ A generated history (three groups, one below the privacy floor, staff, three tim
 zones, late and out-of-order replies, practice, pauses and stops) is recorded
 through the event log as the bot records it; then every whole-week report is
 read twice: from the rollups, and from the records (the rollups switched off).
-Migration 0010 must build the same rollups from a log recorded before it.
+Migration 0012 must build the same rollups from a log recorded before it.
 """
 
 from __future__ import annotations
@@ -200,9 +200,9 @@ def test_upgrading_builds_the_rollups_that_recording_keeps(
     )
     live = _dump(engine, tables)
     config = alembic_config()
-    rollups = ScriptDirectory.from_config(config).get_revision("0010")
+    rollups = ScriptDirectory.from_config(config).get_revision("0012")
     assert rollups is not None and isinstance(rollups.down_revision, str)
-    before = rollups.down_revision  # the revision 0010 follows
+    before = rollups.down_revision  # the revision 0012 follows
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, before)

@@ -285,8 +285,8 @@ def test_the_migration_fills_the_state_as_recording_does(
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0012")
-    if engine.dialect.name == "sqlite":  # the columns stay there (see 0011): wipe them
+        command.downgrade(config, "0009")
+    if engine.dialect.name == "sqlite":  # the columns stay there (see 0010): wipe them
         with engine.begin() as connection:
             connection.execute(
                 update(PromptReplyRow).values(

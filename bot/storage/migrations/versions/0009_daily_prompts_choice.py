@@ -1,7 +1,7 @@
 """Whether someone chose to get the daily scenarios: facilitators, managers and admins
 don't unless they turn them on; NULL means the role decides.
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

@@ -9,8 +9,8 @@ Filled from the prompts already recorded (``prompt_replies``, itself built from 
 event log), each operative's days in order, by the rule's own functions so that the
 state matches what recording would have written.
 
-Revision ID: 0011
-Revises: 0012
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -24,8 +24,8 @@ from alembic import op
 
 from bot.core.policy.streaks import PromptDay, carried, local_day
 
-revision = "0011"
-down_revision = "0012"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

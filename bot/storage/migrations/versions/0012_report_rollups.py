@@ -6,8 +6,8 @@ arithmetic that keeps them when events are recorded (``bot.storage.rollups``), a
 thousand operatives at a time. The weeks are in ``COACHBOT_TIMEZONE`` (default
 Europe/London), stored in ``report_rollup_zone``.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-06
 """
 
@@ -24,8 +24,8 @@ from alembic import op
 from bot.storage import rollups
 from bot.storage.models import UtcDateTime
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
