@@ -58,10 +58,10 @@ from bot.settings import Settings, load_settings_or_exit
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-    from telegram.ext import Application
 
     from bot.core.jobs.planner import Plan
     from bot.metrics import Metrics
+    from bot.telegram.app import Application
     from bot.telegram.limiter import SendLimiter
 
 Runner = Callable[[argparse.Namespace, Settings], int]
@@ -88,14 +88,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from telegram.error import InvalidToken
+    from bot.telegram.errors import TOKEN_REFUSED as token_errors
 
     token = settings.telegram_bot_token.get_secret_value()
     webhook_secret = settings.coachbot_webhook_secret
     json_lines = settings.coachbot_log_format == "json"
     logs.configure(
         *logs.secrets_of(token, webhook_secret.get_secret_value() if webhook_secret else None),
-        reported_elsewhere=(InvalidToken,),
+        reported_elsewhere=token_errors,
         json_lines=json_lines,
     )
     # With JSON logs, start-up notes are log lines too, so every line is one object.
@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         time_updates(application, metrics.handler_seconds.observe)
     try:
         return _serve(args, settings, application)
-    except InvalidToken:
+    except token_errors:
         # PTB's message quotes the token: say what happened in our own words instead.
         print(
             f"coachbot: TELEGRAM_BOT_TOKEN: {TOKEN_REFUSED} (401 Unauthorized): check it "

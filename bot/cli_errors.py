@@ -157,10 +157,9 @@ def _content_line(error: ContentError | None, settings: Settings) -> str:
 
 
 def _telegram_line(error: BaseException, settings: Settings) -> str | None:
-    from telegram.error import BadRequest, InvalidToken, NetworkError
+    from bot.telegram.errors import api_unreachable, token_refused
 
-    # bot.telegram's own start-up check may raise its own "token refused" error.
-    if isinstance(error, InvalidToken) or type(error).__name__ == "TokenRefused":
+    if token_refused(error):
         return (
             "TELEGRAM_BOT_TOKEN: Telegram refused this token: copy it again from @BotFather "
             "(/mybots, then API Token)"
@@ -170,7 +169,7 @@ def _telegram_line(error: BaseException, settings: Settings) -> str | None:
                 else ""
             )
         )
-    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+    if api_unreachable(error):
         return (
             f"TELEGRAM_API_URL: can't reach the Bot API at {settings.api_url} "
             f"({type(error).__name__}): check the network, or TELEGRAM_API_URL"
@@ -187,7 +186,9 @@ def explain(error: BaseException, settings: Settings) -> str | None:
         return str(error)
     if isinstance(error, ContentError):
         return _content_line(error, settings)
-    if type(error).__module__.startswith("telegram") or type(error).__name__ == "TokenRefused":
+    from bot.telegram.errors import is_telegram_error
+
+    if is_telegram_error(error):
         return _telegram_line(error, settings)
     return None
 

@@ -412,4 +412,4 @@ def build_application(
     return application
 
 
-__all__ = ["TelegramAdapter", "TelegramError", "build_application", "keyboard"]
+__all__ = ["Application", "TelegramAdapter", "TelegramError", "build_application", "keyboard"]

@@ -98,3 +98,19 @@ def test_only_the_router_knows_the_coach() -> None:
                 for node in ast.walk(ast.parse(path.read_text()))
                 if isinstance(node, ast.Name)
             }, f"{name} uses Coach"
+
+
+def test_only_the_telegram_adapter_imports_telegram() -> None:
+    for name, path in MODULES.items():
+        if name.startswith("bot.telegram"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                found = [node.module]
+            else:
+                continue
+            assert not any(module.split(".")[0] == "telegram" for module in found), (
+                f"{name} imports {found}"
+            )

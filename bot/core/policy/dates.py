@@ -39,23 +39,30 @@ _SLASHED = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?$", re.AS
 _WORDS = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)(?:\s+(\d{4}))?$", re.ASCII)
 
 
+def day_month_year(text: str) -> tuple[int, int, int | None] | None:
+    """The day, month and (if typed) year of a date, British day-first: "24/12",
+    "24.12.26", "24th Dec", "2026-12-24". None if the text isn't shaped like a date;
+    the numbers may still make no date (31/2). Never raises."""
+    cleaned = text.strip().lower()
+    if match := _ISO.match(cleaned):
+        return int(match[3]), int(match[2]), int(match[1])
+    if match := _SLASHED.match(cleaned):
+        typed = match[3]
+        year = None if typed is None else int(typed) + (2000 if len(typed) == 2 else 0)
+        return int(match[1]), int(match[2]), year
+    if (match := _WORDS.match(cleaned)) and (month := month_number(match[2])):
+        return int(match[1]), month, int(match[3]) if match[3] else None
+    return None
+
+
 def parse_day(text: str, today: date) -> date | None:
     """A date on or after ``today`` and within a year, British day-first; None if unclear.
     Without a year, the next such date is meant. Never raises, whatever ``text`` is."""
     cleaned = text.strip().lower().removeprefix("until").removeprefix("till").strip()
-    day = month = year = None
-    if match := _ISO.match(cleaned):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _SLASHED.match(cleaned):
-        day, month = int(match[1]), int(match[2])
-        year = (
-            int(match[3]) + (2000 if match[3] and len(match[3]) == 2 else 0) if match[3] else None
-        )
-    elif (match := _WORDS.match(cleaned)) and match[2] in _MONTHS:
-        day, month = int(match[1]), _MONTHS[match[2]]
-        year = int(match[3]) if match[3] else None
-    if day is None or month is None:
+    parts = day_month_year(cleaned)
+    if parts is None:
         return None
+    day, month, year = parts
     try:
         found = date(today.year if year is None else year, month, day)
         if year is None and found < today:

@@ -16,6 +16,7 @@ import re
 from datetime import date, timedelta
 from typing import Final
 
+from bot.core.policy.dates import day_month_year, month_number
 from bot.core.reports.ports import Period
 
 DEFAULT_PERIOD: Final = "4w"
@@ -24,34 +25,10 @@ MAX_DAYS: Final = 731
 MAX_WEEKS: Final = 104
 ONE_DAY: Final = timedelta(days=1)
 
-_MONTHS: Final = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 # re.ASCII: only 0-9 are digits here, so int() below always accepts what matched.
 _WEEKS = re.compile(r"^(?:(?:last|past) )?(\d{1,3}) ?(?:w|wk|wks|week|weeks)$", re.ASCII)
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 _NAMED_MONTH = re.compile(r"^([a-z]+)(?: (\d{4}))?$", re.ASCII)
-_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
-_SLASHED_DAY = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$", re.ASCII)
-_NAMED_DAY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)? ([a-z]+)(?: (\d{4}))?$", re.ASCII)
 _RANGE = re.compile(r"^(?:from )?(.+?) ?(?:\.\.|(?<!\d)-(?!\d)| to | until | till )(.+)$")
 _SPACES = re.compile(r"[\s_]+")
 #: Words joined by a hyphen, as the bot used to ask for them ("last-week").
@@ -153,9 +130,9 @@ def _named_month(text: str, today: date) -> tuple[date, date] | None:
     if match := _ISO_MONTH.match(text):
         return _month(int(match[1]), int(match[2]))
     match = _NAMED_MONTH.match(text)
-    if match is None or match[1] not in _MONTHS:
+    month = month_number(match[1]) if match else None
+    if match is None or month is None:
         return None
-    month = _MONTHS[match[1]]
     if match[2] is not None:
         return _month(int(match[2]), month)
     return _month(today.year - (month > today.month), month)
@@ -167,17 +144,10 @@ def _day(text: str, today: date, *, after: bool = False) -> date | None:
     Without a year, the latest such day on or before ``today``; with ``after``,
     the first one on or after it (the end of a range, after its start).
     """
-    if match := _ISO_DAY.match(text):
-        return _date(int(match[1]), int(match[2]), int(match[3]))
-    year: int | None
-    if match := _SLASHED_DAY.match(text):
-        day, month = int(match[1]), int(match[2])
-        year = None if match[3] is None else int(match[3]) + (2000 if len(match[3]) == 2 else 0)
-    elif (match := _NAMED_DAY.match(text)) and match[2] in _MONTHS:
-        day, month = int(match[1]), _MONTHS[match[2]]
-        year = None if match[3] is None else int(match[3])
-    else:
+    parts = day_month_year(text)
+    if parts is None:
         return None
+    day, month, year = parts
     if year is not None:
         return _date(year, month, day)
     # Four years each way: far enough to find a 29 February.
