@@ -20,8 +20,15 @@ from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from bot.core.matching.waiting import reads_as_question
 from tests.eval.scoring import (
+    TOPIC_HELD_OUT_PARTS,
+    URGENT_HELD_OUT_PARTS,
+    URGENT_TUNING_PARTS,
+    WAITING_HELD_OUT_PARTS,
+    WAITING_TUNING_PARTS,
+    TopicCase,
     UrgentCase,
     WaitingCase,
+    parts_present,
     percentile,
     score_topics,
     topic_cases,
@@ -56,13 +63,33 @@ def _waiting_accuracy(said_question: list[bool], cases: list[WaitingCase]) -> fl
     return right / len(cases)
 
 
-def run(held_out: bool = True) -> dict[str, dict[str, float]]:
-    """The figures on the held-out parts (or, to try the benchmark, the tuning parts)."""
+def evaluation_cases(
+    held_out: bool,
+) -> tuple[list[UrgentCase], list[WaitingCase], list[TopicCase]]:
+    """Every held-out part there is or, to try a change without spending a held-out
+    part, every tuning part. The routing parts are those that hold chat too."""
+    urgent_parts = URGENT_HELD_OUT_PARTS if held_out else URGENT_TUNING_PARTS
+    waiting_parts = WAITING_HELD_OUT_PARTS if held_out else WAITING_TUNING_PARTS
+    topic_parts = TOPIC_HELD_OUT_PARTS if held_out else ("tune3", "tune4", "spent3")
+    urgent = [case for part in parts_present("urgent", urgent_parts) for case in urgent_cases(part)]
+    waiting = [
+        case for part in parts_present("waiting", waiting_parts) for case in waiting_cases(part)
+    ]
+    routing = [case for part in parts_present("topic", topic_parts) for case in topic_cases(part)]
+    if not urgent or not waiting or not routing:
+        raise SystemExit("No evaluation parts found in tests/eval for this run.")
+    return urgent, waiting, routing
+
+
+def run(held_out: bool = True, baselines: bool = True) -> dict[str, dict[str, float]]:
+    """The figures on the held-out parts (or, to try a change, the tuning parts).
+
+    The difflib baseline takes minutes; ``baselines=False`` leaves it out when trying a
+    change: ``python -m bench.coaching --tuning``.
+    """
     library = load_library(CONTENT)
     matcher = Matcher(library)
-    urgent = urgent_cases("heldout" if held_out else "tune")
-    waiting = waiting_cases("heldout" if held_out else "tune")
-    routing = topic_cases("heldout3" if held_out else "tune3")
+    urgent, waiting, routing = evaluation_cases(held_out)
     for case in topic_cases("tune3"):
         matcher.route(case.text)  # warm caches, as a bot is after its first messages
 
@@ -87,8 +114,13 @@ def run(held_out: bool = True) -> dict[str, dict[str, float]]:
         "on_topic_refused": topics.off_topic_false_positive_rate,
         "route_p50_ms": percentile(timings, 0.5),
         "route_p99_ms": percentile(timings, 0.99),
+        "urgent_cases": float(len(urgent)),
+        "waiting_cases": float(len(waiting)),
+        "routing_cases": float(len(routing)),
     }
 
+    if not baselines:
+        return {"doorstep-coach": coach}
     baseline: dict[str, float] = {}
     baseline |= _urgent_figures([bool(_OBVIOUS.search(c.text)) for c in urgent], urgent)
     baseline["waiting_accuracy"] = _waiting_accuracy(
@@ -117,10 +149,11 @@ def report(results: dict[str, dict[str, float]]) -> str:
         ("on_topic_refused", "refused", "{:.1%}"),
         ("route_p99_ms", "p99 ms", "{:.3f}"),
     ]
+    coach = results["doorstep-coach"]
     lines = [
-        f"Coaching safety, held-out parts: urgent_heldout ({len(urgent_cases('heldout'))}), "
-        f"waiting_heldout ({len(waiting_cases('heldout'))}), "
-        f"heldout3 ({len(topic_cases('heldout3'))})",
+        f"Coaching safety, held-out parts: {coach['urgent_cases']:.0f} urgent and near-miss "
+        f"messages, {coach['waiting_cases']:.0f} typed while a scenario waits, "
+        f"{coach['routing_cases']:.0f} routed (with chat)",
         "baselines: keyword list (urgent), '?' or a question word first (waiting), "
         "difflib with a tuned cut-off (routing)",
         f"{'':16}" + "".join(f"{title:>14}" for _, title, _ in columns),
@@ -133,4 +166,7 @@ def report(results: dict[str, dict[str, float]]) -> str:
 
 
 if __name__ == "__main__":
-    print(report(run()))
+    import sys
+
+    tuning = "--tuning" in sys.argv
+    print(report(run(held_out=not tuning, baselines=not tuning)))

@@ -7,7 +7,6 @@ Each baseline takes the topic of its best-scoring question, and calls a message
 off-topic below a cut-off chosen on the tuning parts that hold off-topic messages
 (the best it can do there).
 For verdicts, each baseline takes the verdict of the closest rubric example.
-Topic routing is also scored on the second held-out part, ``heldout2``.
 
 Verdicts are also scored part by part, on the tuning parts and on the held-out
 parts there are: accuracy, the share of partial answers judged strong, and
@@ -29,11 +28,13 @@ from bot.core.content.library import Library
 from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from tests.eval.scoring import (
+    TOPIC_HELD_OUT_PARTS,
     TOPIC_TUNING_PARTS,
     VERDICT_HELD_OUT_PARTS,
     VERDICT_TUNING_PARTS,
     TopicCase,
     VerdictCase,
+    parts_present,
     percentile,
     score_topics,
     score_verdicts,
@@ -128,7 +129,7 @@ def verdict_figures(judges: dict[str, Judge]) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
     for name, judge in judges.items():
         figures: dict[str, float] = {}
-        for part in [*tuning, "tuning", *held_out, "held-out"]:
+        for part in [*tuning, "tuning", *held_out, *(["held-out"] if held_out else [])]:
             scores = score_verdicts(judge, parts[part])
             figures[f"{part}_cases"] = scores.cases
             figures[f"{part}_accuracy"] = scores.accuracy
@@ -142,11 +143,12 @@ def verdict_figures(judges: dict[str, Judge]) -> dict[str, dict[str, float]]:
 
 
 def verdict_report(results: dict[str, dict[str, float]]) -> str:
+    held_out = verdict_parts_present(VERDICT_HELD_OUT_PARTS)
     parts = [
         *verdict_parts_present(VERDICT_TUNING_PARTS),
         "tuning",
-        *verdict_parts_present(VERDICT_HELD_OUT_PARTS),
-        "held-out",
+        *held_out,
+        *(["held-out"] if held_out else []),
     ]
     lines = [
         "Verdicts, by part (choices made on the tuning parts only)",
@@ -165,15 +167,29 @@ def verdict_report(results: dict[str, dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
-def run() -> dict[str, dict[str, float]]:
+def evaluation_cases(held_out: bool) -> tuple[list[TopicCase], list[VerdictCase]]:
+    """The topic messages and replies scored: every held-out part there is, or (to try
+    a change without spending a held-out part) every tuning part."""
+    topic_parts = TOPIC_HELD_OUT_PARTS if held_out else TOPIC_TUNING_PARTS
+    verdict_parts = VERDICT_HELD_OUT_PARTS if held_out else VERDICT_TUNING_PARTS
+    topics = [case for part in parts_present("topic", topic_parts) for case in topic_cases(part)]
+    verdicts = [
+        case for part in parts_present("verdict", verdict_parts) for case in verdict_cases(part)
+    ]
+    if not topics or not verdicts:
+        raise SystemExit("No evaluation parts found in tests/eval for this run.")
+    return topics, verdicts
+
+
+def run(held_out: bool = True) -> dict[str, dict[str, float]]:
     load_started = time.perf_counter()
     library = load_library(CONTENT)
     matcher = Matcher(library)
     load_seconds = time.perf_counter() - load_started
-    heldout_topics = topic_cases("heldout")
-    second_topics = topic_cases("heldout2")
-    heldout_verdicts = verdict_cases("heldout")
-    tune_topics = [case for part in TOPIC_TUNING_PARTS for case in topic_cases(part)]
+    heldout_topics, heldout_verdicts = evaluation_cases(held_out)
+    tune_topics = [
+        case for part in parts_present("topic", TOPIC_TUNING_PARTS) for case in topic_cases(part)
+    ]
     # The parts that hold off-topic messages too; enough to place a baseline's cut-off,
     # and difflib against every tip question is slow.
     baseline_tune = [case for part in ("tune", "dev", "dev2") for case in topic_cases(part)]
@@ -186,12 +202,9 @@ def run() -> dict[str, dict[str, float]]:
         topics = score_topics(route, heldout_topics)
         verdicts = score_verdicts(judge, heldout_verdicts)
         latencies = [*topics.latencies_ms, *verdicts.latencies_ms]
-        second = score_topics(route, second_topics)
         results[name] = {
-            "heldout2_topic_accuracy": second.topic_accuracy,
-            "heldout2_off_topic_precision": second.off_topic_precision,
-            "heldout2_off_topic_recall": second.off_topic_recall,
-            "heldout2_off_topic_false_positive_rate": second.off_topic_false_positive_rate,
+            "topic_cases": topics.cases,
+            "verdict_cases": verdicts.cases,
             "topic_accuracy": topics.topic_accuracy,
             "off_topic_precision": topics.off_topic_precision,
             "off_topic_recall": topics.off_topic_recall,
@@ -235,24 +248,15 @@ def report(results: dict[str, dict[str, float]]) -> str:
         ("p50_ms", "p50 ms", "{:.3f}"),
         ("p99_ms", "p99 ms", "{:.3f}"),
     ]
+    coach = results["doorstep-coach"]
     lines = [
-        "Matching, held-out set "
-        f"({len(topic_cases('heldout'))} messages, {len(verdict_cases('heldout'))} replies)",
+        "Matching, held-out parts "
+        f"({coach['topic_cases']:.0f} messages, {coach['verdict_cases']:.0f} replies)",
         f"{'':22}" + "".join(f"{title:>14}" for _, title, _ in columns),
     ]
     for name, figures in results.items():
         lines.append(
             f"{name:22}" + "".join(f"{fmt.format(figures[key]):>14}" for key, _, fmt in columns)
-        )
-    second = columns[:4]
-    lines += [
-        f"Topics, second held-out set ({len(topic_cases('heldout2'))} messages)",
-        f"{'':22}" + "".join(f"{title:>14}" for _, title, _ in second),
-    ]
-    for name, figures in results.items():
-        lines.append(
-            f"{name:22}"
-            + "".join(f"{fmt.format(figures['heldout2_' + key]):>14}" for key, _, fmt in second)
         )
     verdicts = {
         name: {
@@ -282,4 +286,9 @@ def run_verdicts() -> dict[str, dict[str, float]]:
 
 
 if __name__ == "__main__":
-    print(report(run()))
+    import sys
+
+    if "--tuning" in sys.argv:  # the verdicts alone, on every part there is, in seconds
+        print(verdict_report(run_verdicts()))
+    else:
+        print(report(run()))

@@ -1,28 +1,30 @@
 """Scores a matcher on the labelled evaluation sets in this folder.
 
 The sets were written apart from the content, so they test understanding of
-new phrasings, not recall of the content's own. Choices may be made on the
-tuning parts:
+new phrasings, not recall of the content's own. Each file is one *part*; its name
+says what it holds (``topic_``, ``verdict_``, ``urgent_``, ``waiting_``) and which
+part it is.
 
-- ``tune``, and ``dev`` (by someone who saw only the topics' summaries and the
-  prompts' scenarios);
-- ``dev2`` to ``dev10``: topic messages only, each by writers who saw only
-  design.md's topic table and the domain brief (``dev3``: less common
-  situations; ``dev4``: every sub-theme, in operatives' own words; ``dev5``:
-  a mix of operatives straight after a job; ``dev6`` to ``dev10``: a team's
-  questions in the weeks after the workshop; these eight on-topic only).
+Tuning parts, that choices may be made on:
 
-``heldout`` and ``heldout2`` (topic messages only, by two further writers
-briefed like dev2's) are only ever reported.
+- ``tune`` and ``dev``, by someone who saw only the topics' summaries and the
+  prompts' scenarios; ``dev2`` to ``dev10`` (topic messages only), by writers who
+  saw only design.md's topic table and the domain brief;
+- ``tune3``, ``verdict_tune3``, ``urgent_tune`` and ``waiting_tune``, written for
+  issue 13 by writers who saw only the scenarios, the topic table and the brief;
+- ``tune4`` and its ``verdict_``, ``urgent_`` and ``waiting_`` siblings, written for
+  the fourth round from situations briefed to the writers (new wordings of the
+  same dangers, chat of every kind);
+- the *spent* parts ``spent1`` to ``spent3``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2``, ``heldout3``). Each was scored and reported when its
+  round closed; from then on it is tuning data like any other.
 
-For issue 13, writers who saw only the scenarios, the topic table and the domain
-brief wrote fresh parts: tuning ``tune3`` (topics with chat), ``verdict_tune3``,
-``urgent_tune`` and ``waiting_tune``; held-out ``heldout3``, ``verdict_heldout3``,
-``urgent_heldout`` and ``waiting_heldout``, committed before they were ever scored.
+Held-out parts, only ever reported: ``heldout4`` and its siblings, written for the
+fourth round by writers who saw only the scenarios, the topic table and the domain
+brief, and committed before they were ever scored. When a round closes they are
+renamed ``spent4`` and a new round writes fresh ones.
 
-Verdicts: ``tune``, ``dev`` and ``tune3`` may be tuned on (``tune3``, for issue 13,
-marks the replies to safety prompts with ``safety: true``); ``heldout`` and
-``heldout3`` are only ever reported, never read for their misses.
+Verdict parts mark the replies to safety prompts with ``safety: true``.
 """
 
 from __future__ import annotations
@@ -36,16 +38,33 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 
-#: The parts that choices may be made on. ``dev2`` has topic messages only.
+#: The parts that choices may be made on (a missing file is skipped: see ``parts_present``).
 TOPIC_TUNING_PARTS = (
     "tune",
     "dev",
     *(f"dev{number}" for number in range(2, 11)),
     "tune3",
+    "tune4",
+    "spent1",
+    "spent2",
+    "spent3",
 )
-VERDICT_TUNING_PARTS = ("tune", "dev", "tune3")
-TOPIC_HELD_OUT_PARTS = ("heldout", "heldout2", "heldout3")
-VERDICT_HELD_OUT_PARTS = ("heldout", "heldout3")
+VERDICT_TUNING_PARTS = ("tune", "dev", "tune3", "tune4", "spent1", "spent3")
+URGENT_TUNING_PARTS = ("tune", "tune4", "spent3")
+WAITING_TUNING_PARTS = ("tune", "tune4", "spent3")
+#: The parts only ever reported.
+TOPIC_HELD_OUT_PARTS = ("heldout4",)
+VERDICT_HELD_OUT_PARTS = ("heldout4",)
+URGENT_HELD_OUT_PARTS = ("heldout4",)
+WAITING_HELD_OUT_PARTS = ("heldout4",)
+
+
+def parts_present(kind: str, parts: Sequence[str]) -> list[str]:
+    """The parts of ``kind`` (topic, verdict, urgent, waiting) whose files exist.
+
+    A part may be added later, so benchmarks and tests ask for what is there.
+    """
+    return [part for part in parts if (HERE / f"{kind}_{part}.yaml").exists()]
 
 
 @dataclass(frozen=True)
@@ -103,8 +122,8 @@ def verdict_cases(part: str) -> list[VerdictCase]:
 
 
 def verdict_parts_present(parts: Sequence[str]) -> list[str]:
-    """The parts whose files exist (a held-out part may be added later)."""
-    return [part for part in parts if (HERE / f"verdict_{part}.yaml").exists()]
+    """The verdict parts whose files exist."""
+    return parts_present("verdict", parts)
 
 
 @dataclass(frozen=True)
