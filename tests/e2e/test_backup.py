@@ -121,7 +121,9 @@ def test_backups_during_a_stream_of_writes_are_each_one_moment(tmp_path: Path) -
         while written[0] < 200:
             time.sleep(0.01)
         for number in range(5):
-            time.sleep(0.1)
+            # Wait for the writer to commit more (at most one transaction of 20 is open).
+            while seen and written[0] < seen[-1] + 40:
+                time.sleep(0.005)
             copy = tmp_path / f"copy{number}.db"
             done = backup_sqlite(source, copy)
             assert done.tables["engagement_events"] == done.tables["prompt_replies"]
