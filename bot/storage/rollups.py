@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -196,14 +197,18 @@ def _add(
     assert isinstance(table, Table)
     rows = [{**{name: 0 for name in sums}, **row} for row in rows]
     bind = session if isinstance(session, Connection) else session.get_bind()
-    dialect = bind.dialect.name
+    session.execute(_upsert(bind.dialect.name, table, keys, sums), rows)
+
+
+@cache
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], sums: tuple[str, ...]) -> Any:
+    """The statement for ``_add``, built once: building it costs more than running it."""
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
     excluded = insert.excluded
-    statement = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: table.c[name] + excluded[name] for name in sums},
     )
-    session.execute(statement, rows)
 
 
 def forget_delays(session: Session, operative_id: int) -> None:

@@ -10,8 +10,10 @@ Migration 0012 must build the same rollups from a log recorded before it.
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -21,10 +23,11 @@ from sqlalchemy import Engine, text
 from bot.core.model import Cohort, EngagementEvent, Operative, Role
 from bot.core.reports.figures import Report, summary_values
 from bot.core.reports.ports import Figures, Period, Scope
-from bot.storage.database import make_session_factory
+from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.rollup_reports import RollupReports
 from bot.storage.unit_of_work import SqlUnitOfWork
+from tests.support import scratch_postgres_database
 
 ZONES = ("Europe/London", "Europe/London", "Europe/Berlin", "America/New_York")
 TOPICS = ("doorstep", "appointments", "saying-no")
@@ -113,12 +116,48 @@ def generate(uow: SqlUnitOfWork, seed: int = 15) -> dict[str, int]:
     return {name: cohort_id for name, (cohort_id, _) in cohorts.items()}
 
 
-@pytest.fixture
-def groups(engine: Engine) -> dict[str, int]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def history(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, int]]]:
+    """The generated history, recorded once per engine (a few seconds); each test gets a
+    copy of its database, as ``database_url`` below."""
+    if request.param == "sqlite":
+        migrated: Path = request.getfixturevalue("migrated_sqlite")
+        path = tmp_path_factory.mktemp("history") / "history.db"
+        shutil.copyfile(migrated, path)
+        url = f"sqlite:///{path}"
+        yield url, _record_history(url)
+        return
+    with scratch_postgres_database(request.getfixturevalue("postgres_template")) as url:
+        yield url, _record_history(url)
+
+
+def _record_history(url: str) -> dict[str, int]:
+    engine = make_engine(url)
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
         found = generate(uow)
         uow.commit()
+    engine.dispose()
     return found
+
+
+@pytest.fixture
+def database_url(history: tuple[str, dict[str, int]], tmp_path: Path) -> Iterator[str]:
+    """A copy of the recorded history, for this test alone."""
+    source, _ = history
+    if source.startswith("sqlite"):
+        copy = tmp_path / "coachbot.db"
+        shutil.copyfile(source.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
+        return
+    with scratch_postgres_database(template=source) as url:
+        yield url
+
+
+@pytest.fixture
+def groups(history: tuple[str, dict[str, int]]) -> dict[str, int]:
+    return history[1]
 
 
 def both(engine: Engine, scope: Scope, period: Period) -> tuple[Figures, Figures]:
