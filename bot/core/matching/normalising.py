@@ -44,14 +44,29 @@ def stem(word: str) -> str:
     return word
 
 
+#: How many normalised texts a normaliser keeps (the content's own, and then some).
+_REMEMBERED = 50_000
+
+
 class Normaliser:
     """Lower-cases, strips punctuation and expands contractions, slang and misspellings."""
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
+        # Building the matcher normalises each content example three or four times.
+        self._texts: dict[str, str] = {}
+        self._terms: dict[str, tuple[str, ...]] = {}
 
     def text(self, raw: str) -> str:
         """The message as plain lower-case words, with the vocabulary applied."""
+        found = self._texts.get(raw)
+        if found is None:
+            found = self._normalise(raw)
+            if len(self._texts) < _REMEMBERED:
+                self._texts[raw] = found
+        return found
+
+    def _normalise(self, raw: str) -> str:
         text = unicodedata.normalize("NFKC", raw).lower().translate(_APOSTROPHES)
         text = text.replace("n't", "nt").replace("'re", "re").replace("'m", "m")
         text = text.replace("'ve", "ve").replace("'ll", "ll").replace("'d", "d")
@@ -70,9 +85,14 @@ class Normaliser:
 
     def terms(self, raw: str) -> list[str]:
         """Stemmed content words of the message, stopwords dropped; negations kept."""
-        stopwords = self.vocabulary.stopwords
-        return [
-            stem(word)
-            for word in self.text(raw).split()
-            if word in _NEGATIONS or (word not in stopwords and len(word) > 1)
-        ]
+        found = self._terms.get(raw)
+        if found is None:
+            stopwords = self.vocabulary.stopwords
+            found = tuple(
+                stem(word)
+                for word in self.text(raw).split()
+                if word in _NEGATIONS or (word not in stopwords and len(word) > 1)
+            )
+            if len(self._terms) < _REMEMBERED:
+                self._terms[raw] = found
+        return list(found)
