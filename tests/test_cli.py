@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 
 from tests.bot_process import BotProcess, environment
 from tests.conftest import copy_migrated
+from tests.forked_cli import clean_environment, run_coachbot
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:CLI-secret_token"
@@ -21,21 +20,9 @@ TOKEN = "123456:CLI-secret_token"
 def coachbot(
     *args: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
-    }
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=cwd or REPO,
-        timeout=120,
-    )
+    """``coachbot ARGS`` as its own process (forked: see tests/forked_cli.py), with only
+    the bot settings in ``env``."""
+    return run_coachbot(list(args), clean_environment(**(env or {})), stdin, cwd or REPO)
 
 
 @pytest.fixture

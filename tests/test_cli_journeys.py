@@ -7,7 +7,6 @@ tests/pinned_clock.py; everything else is the real command.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_bot_api import FakeBotAPI
+from tests.forked_cli import clean_environment, run_coachbot
 from tests.support import postgres_available
 from tests.terminal_session import TerminalSession
 
@@ -28,15 +28,8 @@ TUESDAY_10AM = "2026-12-01T10:00:00+00:00"
 SATURDAY_10AM = "2026-12-05T10:00:00+00:00"
 
 
-def environment(**settings: str) -> dict[str, str]:
-    """This process's environment without any of the bot's settings, plus ``settings``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
-    }
-    env.update(settings)
-    return env
+#: This process's environment without any of the bot's settings, plus those given.
+environment = clean_environment
 
 
 def coachbot(
@@ -46,16 +39,8 @@ def coachbot(
     at: str | None = None,
     cwd: Path = REPO,
 ) -> subprocess.CompletedProcess[str]:
-    launcher = ["-m", "tests.pinned_clock", at] if at else ["-m", "bot.cli"]
-    return subprocess.run(
-        [sys.executable, *launcher, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    """``coachbot ARGS`` as its own process (forked: see tests/forked_cli.py)."""
+    return run_coachbot(list(args), env, stdin, cwd, at)
 
 
 def one_line(result: subprocess.CompletedProcess[str]) -> str:

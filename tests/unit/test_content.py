@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from bot.core.content.library import Library
 from bot.core.content.loader import ContentError, load_library, strong_is_longest
 from bot.core.content.topics import TOPIC_IDS
 from tests.conftest import CONTENT
+from tests.forked_cli import clean_environment, run_coachbot
 
 GOOD_PROMPT = """
   - id: {id}
@@ -104,21 +104,11 @@ def test_content_check_exits_1_and_prints_each_problem(tmp_path: Path) -> None:
     shutil.copytree(CONTENT, broken)
     path = broken / "topics" / "doorstep.yaml"
     path.write_text(path.read_text().replace("verdict: strong", "verdict: brilliant", 1))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "check", "--dir", str(broken)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _check(broken)
     assert result.returncode == 1
     first = result.stderr.splitlines()[0]
     assert first.startswith(f"{path}:") and "verdict: Input should be 'strong'" in first
-    ok = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "check", "--dir", str(CONTENT)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ok = _check(CONTENT)
     assert ok.returncode == 0 and "10 topics" in ok.stdout
 
 
@@ -172,12 +162,8 @@ def test_a_placeholder_the_bot_does_not_fill_is_reported(tmp_path: Path) -> None
 
 
 def _check(root: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "content", "check", "--dir", str(root)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    """`coachbot content check --dir ROOT`, as its own process."""
+    return run_coachbot(["content", "check", "--dir", str(root)], clean_environment())
 
 
 def test_content_check_fails_when_the_longest_quick_reply_gives_the_answer_away(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from bot.core.content.library import Library
 from bot.core.matching.matcher import Matcher
 from bot.core.router import Coach
+from tests.forked_cli import clean_environment, run_coachbot
 from tests.unit.conversation import Operative
 
 
@@ -108,12 +107,10 @@ def test_being_sworn_at_gets_a_short_answer_and_no_lecture(coach: Coach) -> None
 
 
 def test_ask_says_whether_a_message_is_urgent() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "--json"],
-        input="smell of gas on the landing\nhow do i explain a delay\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_coachbot(
+        ["ask", "--json"],
+        clean_environment(),
+        stdin="smell of gas on the landing\nhow do i explain a delay\n",
     )
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["urgent"] for line in lines] == [True, False]
