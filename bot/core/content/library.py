@@ -102,6 +102,9 @@ class Ingredient(_Strict):
     found: str = Field(min_length=3, max_length=120)
     add: str = Field(min_length=3, max_length=200)
     phrases: list[Phrase] = Field(min_length=3)
+    #: An act-now safety step (make it safe, 999, the gas emergency line, the
+    #: safeguarding lead, getting out): a reply not seen to have it is never strong.
+    essential: bool = False
 
     _check_html = field_validator("found", "add")(_html_ok)
 
@@ -176,6 +179,9 @@ class VocabularyFile(_Strict):
 
     words: dict[str, str] = Field(default_factory=dict)
     stopwords: list[str] = Field(default_factory=list)
+    #: Family name -> the wordings that read as it when ingredients and red flags are
+    #: spotted (not in routing): "call" <- "phone", "give him a bell".
+    families: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("words")
     @classmethod
@@ -185,8 +191,29 @@ class VocabularyFile(_Strict):
             raise ValueError(f"keys must be single lower-case words: {', '.join(bad)}")
         return {key: value.lower() for key, value in words.items()}
 
+    @field_validator("families")
+    @classmethod
+    def _each_wording_once(cls, families: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        twice = []
+        for name, wordings in families.items():
+            for wording in wordings:
+                if seen.setdefault(wording.lower(), name) != name:
+                    twice.append(wording)
+        if twice:
+            raise ValueError(f"wordings in more than one family: {', '.join(twice)}")
+        return families
+
     def vocabulary(self) -> Vocabulary:
-        return Vocabulary(dict(self.words), frozenset(self.stopwords))
+        return Vocabulary(
+            dict(self.words),
+            frozenset(self.stopwords),
+            {
+                wording.lower(): name.lower()
+                for name, wordings in self.families.items()
+                for wording in wordings
+            },
+        )
 
 
 class ChatKind(_Strict):

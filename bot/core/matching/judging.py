@@ -88,13 +88,16 @@ class PromptJudge:
         texts: Texts,
         typed_option_ratio: float = 85.0,
         strong_wording: float = 0.6,
+        full_reply_words: int = 14,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
         self.texts = texts
         self.typed_option_ratio = typed_option_ratio
         self.strong_wording = strong_wording
+        self.full_reply_words = full_reply_words
         self._labels = [normaliser.text(option.label) for option in prompt.options]
+        self._essential = {i.id: i.essential for i in prompt.ingredients}
         self._book = PhraseBook(
             normaliser,
             {
@@ -155,7 +158,10 @@ class PromptJudge:
             # With nothing found, a reply worded like the strong examples (or one that
             # only turns a flag down) is partial, not strong: no praise for what it
             # didn't say, and it hears what to add.
-            verdict: Verdict = "strong" if self._strong(found, missing, by_rubric) else "partial"
+            full = len(plain.split()) >= self.full_reply_words
+            verdict: Verdict = (
+                "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
+            )
             return replace(
                 marked,
                 verdict=verdict,
@@ -166,18 +172,28 @@ class PromptJudge:
         return marked
 
     def _strong(
-        self, found: tuple[str, ...], missing: tuple[str, ...], by_rubric: Judgement
+        self,
+        found: tuple[str, ...],
+        missing: tuple[str, ...],
+        by_rubric: Judgement,
+        *,
+        full: bool,
     ) -> bool:
-        """Every ingredient; or all but one of three or more, in words close to the
-        strong examples (the one missed is then named as what to add)."""
+        """Every ingredient; or, in words close to the strong examples, all but one of
+        three or more, or at least half of them in a full reply (the first one missed
+        is then named as what to add).
+
+        People say each ingredient in more ways than its phrases list, so a full,
+        several-step reply worded like the strong answers is taken at its word for
+        the ingredients not spotted; a short one is not."""
         if not missing:
             return True
-        return (
-            len(missing) == 1
-            and len(found) >= 2
-            and by_rubric.verdict == "strong"
-            and by_rubric.score >= self.strong_wording
-        )
+        if by_rubric.verdict != "strong" or by_rubric.score < self.strong_wording:
+            return False
+        if any(self._essential[i] for i in missing):
+            # A safety step is never taken on trust.
+            return False
+        return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
 
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """

@@ -85,10 +85,12 @@ _CLAUSE_WORDS = frozenset(
 #: A negation, how many meaningful words may stand between it and the phrase it turns
 #: down ("never in a million years take cash": three), and how many words in all.
 _NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
-    ("not",): (2, 6),
+    ("not",): (2, 8),
     ("never",): (3, 8),
     # "no cash", "no to cash", but not "no one in close the job".
     ("no",): (0, 1),
+    # "nothing on the quiet", but not "nothing wrong with closing it": one word between.
+    ("nothing",): (1, 2),
     ("nor",): (1, 3),
     ("without",): (1, 3),
     ("avoid",): (1, 3),
@@ -169,12 +171,19 @@ class PhraseBook:
             word for negation in _NEGATION_WORDS for word in negation
         }
         self._little_roots = frozenset(_root(word) for word in self._little)
+        self._families = {
+            tuple(_root(word) for word in plain): tuple(normaliser.text(name).split())
+            for wording, name in normaliser.vocabulary.families.items()
+            if (plain := normaliser.text(wording).split())
+        }
+        self._longest_family = max(map(len, self._families), default=0)
         self._phrases = [
             phrase
             for group, texts in groups.items()
             for text in texts
             if (phrase := self._compile(group, text)) is not None
         ]
+        self._answers = keyword_groups
         self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
         self._words = sorted({word for phrase in self._phrases for word in phrase.words})
         self._known = frozenset(self._words)
@@ -184,8 +193,29 @@ class PhraseBook:
     def __bool__(self) -> bool:
         return bool(self._phrases)
 
+    def _read(self, text: str) -> list[str]:
+        """The text's normalised words, each family's wordings read as its name
+        ("give him a bell" as "call him"), so a phrase covers its family's wordings."""
+        words = self.normaliser.text(text).split()
+        if not self._families:
+            return words
+        roots = [_root(word) for word in words]
+        out: list[str] = []
+        at = 0
+        while at < len(words):
+            for length in range(min(self._longest_family, len(words) - at), 0, -1):
+                name = self._families.get(tuple(roots[at : at + length]))
+                if name is not None:
+                    out.extend(name)
+                    at += length
+                    break
+            else:
+                out.append(words[at])
+                at += 1
+        return out
+
     def _compile(self, group: str, text: str) -> _Phrase | None:
-        plain = self.normaliser.text(text).split()
+        plain = self._read(text)
         if not plain:
             return None
         words = tuple(_root(word) for word in plain)
@@ -206,7 +236,7 @@ class PhraseBook:
         clause = 0
         for part in _CLAUSE_BREAK.split(text):
             clause += 1
-            for word in self.normaliser.text(part).split():
+            for word in self._read(part):
                 if word in _CLAUSE_WORDS:
                     clause += 1
                 tokens.append(_Token(_root(word), clause, word in self._little))
@@ -241,10 +271,32 @@ class PhraseBook:
                 spans.extend((start, end, phrase) for start, end in _find(phrase, where))
         spans.sort(key=lambda span: (span[0], span[1]))
         rejected = _rejected([(start, end) for start, end, _ in spans], tokens)
+        rejected |= self._turned_down_by_answer(spans, tokens)
         return [
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
         ]
+
+    def _turned_down_by_answer(
+        self, spans: Sequence[tuple[int, int, _Phrase]], tokens: Sequence[_Token]
+    ) -> set[int]:
+        """Hits of other groups that come straight after an answer's own negative
+        phrase, and so are what it turns down: "you shouldn't have to | keep wiping
+        it", "don't | close it"."""
+        negative_ends = [
+            end
+            for _, end, phrase in spans
+            if phrase.group in self._answers and _NEGATIVE & set(phrase.words)
+        ]
+        return {
+            index
+            for index, (start, _, phrase) in enumerate(spans)
+            if phrase.group not in self._answers
+            and any(
+                end < start <= end + 2 and tokens[start].clause == tokens[end].clause
+                for end in negative_ends
+            )
+        }
 
 
 def _keywords(
