@@ -120,6 +120,22 @@ class RedFlag(_Strict):
     _check_html = field_validator("why")(_html_ok)
 
 
+class RedFlagsFile(_Strict):
+    """``content/red_flags.yaml``: shortcuts that make a reply to any prompt a concern
+    (keeping it from the office, cash, pet names, phoning while driving), beside each
+    prompt's own red flags."""
+
+    flags: list[RedFlag] = Field(default_factory=list)
+
+    @field_validator("flags")
+    @classmethod
+    def _unique(cls, flags: list[RedFlag]) -> list[RedFlag]:
+        ids = [flag.id for flag in flags]
+        if len(set(ids)) != len(ids):
+            raise ValueError("red flag ids must be unique")
+        return flags
+
+
 class ScenarioPrompt(_Strict):
     """A short doorstep situation and a question, answered with a tap or a few words."""
 
@@ -337,6 +353,8 @@ class Library:
     urgent: tuple[UrgentKind, ...] = ()
     #: The groups of words urgent signs use, by name.
     urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Red flags for every prompt, beside its own (a prompt's own flag of the same id wins).
+    red_flags: tuple[RedFlag, ...] = ()
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

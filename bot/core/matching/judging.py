@@ -22,13 +22,13 @@ The feedback never praises what the reply didn't say: it names only what was fou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz
 
-from bot.core.content.library import ScenarioPrompt, Verdict
+from bot.core.content.library import RedFlag, ScenarioPrompt, Verdict
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.phrases import Hit, PhraseBook
 
@@ -89,6 +89,7 @@ class PromptJudge:
         typed_option_ratio: float = 85.0,
         strong_wording: float = 0.6,
         full_reply_words: int = 14,
+        common_flags: Sequence[RedFlag] = (),
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -98,11 +99,13 @@ class PromptJudge:
         self.full_reply_words = full_reply_words
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
+        own = {flag.id for flag in prompt.red_flags}
+        self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
         self._book = PhraseBook(
             normaliser,
             {
                 **{_INGREDIENT + i.id: i.phrases for i in prompt.ingredients},
-                **{_RED_FLAG + f.id: f.phrases for f in prompt.red_flags},
+                **{_RED_FLAG + f.id: f.phrases for f in self.red_flags},
             },
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
         )
@@ -142,7 +145,7 @@ class PromptJudge:
             rejected_red_flags=rejected,
         )
         if flags:
-            why = next(f.why for f in self.prompt.red_flags if f.id == flags[0])
+            why = next(f.why for f in self.red_flags if f.id == flags[0])
             return replace(
                 marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
             )

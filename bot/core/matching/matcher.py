@@ -184,6 +184,7 @@ class Matcher:
                 self.tuning.typed_option_ratio,
                 self.tuning.strong_wording,
                 self.tuning.full_reply_words,
+                library.red_flags,
             )
             for prompt in library.prompts.values()
         }

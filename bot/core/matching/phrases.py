@@ -253,8 +253,12 @@ class PhraseBook:
                 # "sory" is sorry, but "story" is not.
                 if candidate[0] == word[0] and score >= (85 if len(candidate) <= 6 else 80):
                     found.add(candidate)
-            # Shortened words: "thurs" is thursday, "appt" appointment.
-            found.update(c for c in self._long_words if len(c) > len(word) and c.startswith(word))
+            # Shortened words: "thurs" is thursday, "appt" appointment; but a word in its
+            # own right is not short for a longer one ("back" for "backhander").
+            if word not in self._little_roots:
+                found.update(
+                    c for c in self._long_words if len(c) > len(word) and c.startswith(word)
+                )
         return frozenset(found)
 
     def spot(self, text: str) -> list[Hit]:
