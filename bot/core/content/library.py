@@ -116,6 +116,9 @@ class RedFlag(_Strict):
     id: ItemId
     phrases: list[Phrase] = Field(min_length=2)
     why: str = Field(min_length=5, max_length=250)
+    #: The ingredient this shortcut stands in for ("tape it up" for making it safe):
+    #: in a reply that has that ingredient too, it is a step of a safe answer.
+    instead_of: str | None = None
 
     _check_html = field_validator("why")(_html_ok)
 
@@ -159,6 +162,18 @@ class ScenarioPrompt(_Strict):
         if not any(pattern.verdict == "strong" for pattern in rubric):
             raise ValueError("the rubric needs at least one pattern with verdict 'strong'")
         return rubric
+
+    @model_validator(mode="after")
+    def _stands_in_for_an_ingredient(self) -> ScenarioPrompt:
+        ingredients = {ingredient.id for ingredient in self.ingredients}
+        unknown = [
+            f"{flag.id}: {flag.instead_of}"
+            for flag in self.red_flags
+            if flag.instead_of is not None and flag.instead_of not in ingredients
+        ]
+        if unknown:
+            raise ValueError(f"instead_of names no ingredient of this prompt: {', '.join(unknown)}")
+        return self
 
 
 class Tip(_Strict):

@@ -99,6 +99,7 @@ class PromptJudge:
         self.full_reply_words = full_reply_words
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
+        self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
         own = {flag.id for flag in prompt.red_flags}
         self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
         self._book = PhraseBook(
@@ -135,6 +136,7 @@ class PromptJudge:
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
+        flags = tuple(f for f in flags if self._instead_of.get(f) not in said)
         found = tuple(i.id for i in self.prompt.ingredients if i.id in said)
         missing = tuple(i.id for i in self.prompt.ingredients if i.id not in said)
         marked = replace(
@@ -161,7 +163,7 @@ class PromptJudge:
             # With nothing found, a reply worded like the strong examples (or one that
             # only turns a flag down) is partial, not strong: no praise for what it
             # didn't say, and it hears what to add.
-            full = len(plain.split()) >= self.full_reply_words
+            full = len(plain.split()) >= self.full_reply_words or self._steps(text) >= 3
             verdict: Verdict = (
                 "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
             )
@@ -197,6 +199,14 @@ class PromptJudge:
             # A safety step is never taken on trust.
             return False
         return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
+
+    def _steps(self, text: str) -> int:
+        """How many clauses of two words or more: "tell ms jones, photo it, report it"
+        is three steps."""
+        sizes: dict[int, int] = {}
+        for token in self._book.tokens(text):
+            sizes[token.clause] = sizes.get(token.clause, 0) + 1
+        return sum(size >= 2 for size in sizes.values())
 
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """

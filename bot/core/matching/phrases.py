@@ -124,6 +124,8 @@ _VERDICT_REACH = 3
 _NEGATIVE = frozenset({"not", "never", "no"})
 #: Words that carry a negation on to the next phrase: "never take cash or do homers".
 _JOINERS = frozenset({"or", "nor"})
+#: Little words whose opposite in the reply undoes a phrase.
+_OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
 _LOOSE_GAP = 3
 
@@ -272,7 +274,11 @@ class PhraseBook:
         for phrase in self._phrases:
             needed = (w for w, need in zip(phrase.words, phrase.needed, strict=True) if need)
             if all(word in where for word in needed):
-                spans.extend((start, end, phrase) for start, end in _find(phrase, where))
+                spans.extend(
+                    (start, end, phrase)
+                    for start, end in _find(phrase, where)
+                    if not _reversed(phrase, tokens, start, end)
+                )
         spans.sort(key=lambda span: (span[0], span[1]))
         rejected = _rejected([(start, end) for start, end, _ in spans], tokens)
         rejected |= self._turned_down_by_answer(spans, tokens)
@@ -301,6 +307,15 @@ class PhraseBook:
                 for end in negative_ends
             )
         }
+
+
+def _reversed(phrase: _Phrase, tokens: Sequence[_Token], start: int, end: int) -> bool:
+    """Whether the reply says the opposite of the phrase's little word: "turn the lights
+    off" is not "turn the light on"."""
+    said = {token.word for token in tokens[start : end + 2]}
+    return any(
+        _OPPOSITE.get(word) in said and _OPPOSITE[word] not in phrase.words for word in phrase.words
+    )
 
 
 def _keywords(
