@@ -146,6 +146,8 @@ class _Token:
     word: str
     clause: int
     little: bool
+    #: The stretch between punctuation marks it is in: a phrase never spans two.
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -236,12 +238,12 @@ class PhraseBook:
         """The reply's words, stemmed, each with the number of the clause it is in."""
         tokens: list[_Token] = []
         clause = 0
-        for part in _CLAUSE_BREAK.split(text):
+        for number, part in enumerate(_CLAUSE_BREAK.split(text)):
             clause += 1
             for word in self._read(part):
                 if word in _CLAUSE_WORDS:
                     clause += 1
-                tokens.append(_Token(_root(word), clause, word in self._little))
+                tokens.append(_Token(_root(word), clause, word in self._little, number))
         return tokens
 
     def _similar_uncached(self, word: str) -> frozenset[str]:
@@ -277,7 +279,8 @@ class PhraseBook:
                 spans.extend(
                     (start, end, phrase)
                     for start, end in _find(phrase, where)
-                    if not _reversed(phrase, tokens, start, end)
+                    if tokens[start].part == tokens[end].part
+                    and not _reversed(phrase, tokens, start, end)
                 )
         spans.sort(key=lambda span: (span[0], span[1]))
         rejected = _rejected([(start, end) for start, end, _ in spans], tokens)
