@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from bot.core.content.library import Library
+from bot.core.content.library import Library, VocabularyFile
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.phrases import PhraseBook
 
@@ -103,3 +105,43 @@ def test_a_book_with_no_usable_phrase_finds_nothing(library: Library) -> None:
     book = PhraseBook(Normaliser(library.vocabulary), {"empty": ["!!", "..."]})
     assert not book
     assert book.spot("anything at all") == []
+
+
+def test_a_family_of_wordings_reads_as_one(library: Library) -> None:
+    vocabulary = dataclasses.replace(
+        library.vocabulary, families={"phone": "call", "give her a bell": "call her"}
+    )
+    families = PhraseBook(Normaliser(vocabulary), {"call": ["call her", "call the office"]})
+    assert [hit.group for hit in families.spot("phone the office first")] == ["call"]
+    assert [hit.group for hit in families.spot("id give her a bell")] == ["call"]
+    assert families.spot("id bell the office") == []  # not in the family
+
+
+def test_the_real_families_cover_how_people_say_ring_the_office(library: Library) -> None:
+    real = PhraseBook(Normaliser(library.vocabulary), {"call": ["call the office"]})
+    for said in ("phone the schedulers", "ring control", "bell the planners"):
+        assert real.spot(said), said
+
+
+def test_a_phrase_does_not_reach_across_punctuation(book: PhraseBook) -> None:
+    assert found(book, "ring the office") == {"call": False}
+    assert found(book, "ring, then the office") == {}
+    assert found(book, "she said ring. office shut") == {}
+
+
+def test_the_opposite_little_word_undoes_a_phrase(library: Library) -> None:
+    lights = PhraseBook(Normaliser(library.vocabulary), {"switch": ["turn the light on"]})
+    assert lights.spot("turn the light on to check")
+    assert not lights.spot("turn the lights off at the board")
+
+
+def test_a_word_in_its_own_right_is_not_read_as_short_for_a_longer_one(
+    library: Library,
+) -> None:
+    money = PhraseBook(Normaliser(library.vocabulary), {"cash": ["without testing"]})
+    assert not money.spot("ill sort it with him")
+
+
+def test_a_wording_belongs_to_one_family_only() -> None:
+    with pytest.raises(ValueError, match="more than one family: phone"):
+        VocabularyFile.model_validate({"families": {"call": ["phone"], "text": ["phone"]}})
