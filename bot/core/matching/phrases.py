@@ -191,8 +191,19 @@ class PhraseBook:
         self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
         self._words = sorted({word for phrase in self._phrases for word in phrase.words})
         self._known = frozenset(self._words)
+        # Each phrase's needed words, and the phrases by their first needed word, so a
+        # reply is checked only against the phrases it could have.
+        self._needed = [
+            tuple(w for w, need in zip(phrase.words, phrase.needed, strict=True) if need)
+            for phrase in self._phrases
+        ]
+        self._by_word: dict[str, list[int]] = {}
+        for number, needed in enumerate(self._needed):
+            self._by_word.setdefault(needed[0], []).append(number)
         self._long_words = [word for word in self._words if len(word) >= 5]
         self._similar = lru_cache(maxsize=4096)(self._similar_uncached)
+        # A reply is read twice when judged (for phrases, then for its steps).
+        self._tokens = lru_cache(maxsize=8)(self._tokens_uncached)
 
     def __bool__(self) -> bool:
         return bool(self._phrases)
@@ -234,8 +245,11 @@ class PhraseBook:
 
     # -- reading a reply -----------------------------------------------------------
 
-    def tokens(self, text: str) -> list[_Token]:
+    def tokens(self, text: str) -> tuple[_Token, ...]:
         """The reply's words, stemmed, each with the number of the clause it is in."""
+        return self._tokens(text)
+
+    def _tokens_uncached(self, text: str) -> tuple[_Token, ...]:
         tokens: list[_Token] = []
         clause = 0
         for number, part in enumerate(_CLAUSE_BREAK.split(text)):
@@ -244,7 +258,7 @@ class PhraseBook:
                 if word in _CLAUSE_WORDS:
                     clause += 1
                 tokens.append(_Token(_root(word), clause, word in self._little, number))
-        return tokens
+        return tuple(tokens)
 
     def _similar_uncached(self, word: str) -> frozenset[str]:
         """The phrase words a reply's word stands for, a slip forgiven in longer words."""
@@ -273,9 +287,11 @@ class PhraseBook:
             for word in self._similar(token.word):
                 where.setdefault(word, []).append(position)
         spans: list[tuple[int, int, _Phrase]] = []
-        for phrase in self._phrases:
-            needed = (w for w, need in zip(phrase.words, phrase.needed, strict=True) if need)
-            if all(word in where for word in needed):
+        # Only the phrases whose first needed word is in the reply, in the book's order.
+        candidates = sorted({number for word in where for number in self._by_word.get(word, ())})
+        for number in candidates:
+            phrase = self._phrases[number]
+            if all(word in where for word in self._needed[number]):
                 spans.extend(
                     (start, end, phrase)
                     for start, end in _find(phrase, where)
