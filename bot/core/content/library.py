@@ -123,14 +123,14 @@ class RedFlag(_Strict):
     _check_html = field_validator("why")(_html_ok)
 
 
-class RedFlagsFile(_Strict):
-    """``content/red_flags.yaml``: shortcuts that make a reply to any prompt a concern
-    (keeping it from the office, cash, pet names, phoning while driving), beside each
-    prompt's own red flags."""
+class JudgingFile(_Strict):
+    """``content/judging.yaml``: what judging shares across prompts. Shortcuts that make
+    a reply to any prompt a concern (keeping it from the office, cash, pet names,
+    phoning while driving), beside each prompt's own red flags."""
 
-    flags: list[RedFlag] = Field(default_factory=list)
+    red_flags: list[RedFlag] = Field(default_factory=list)
 
-    @field_validator("flags")
+    @field_validator("red_flags")
     @classmethod
     def _unique(cls, flags: list[RedFlag]) -> list[RedFlag]:
         ids = [flag.id for flag in flags]
