@@ -399,3 +399,13 @@ def test_a_red_flag_must_stand_in_for_an_ingredient_of_its_prompt(library: Libra
     prompt["red_flags"][0]["instead_of"] = "no-such-step"
     with pytest.raises(ValueError, match="instead_of names no ingredient"):
         ScenarioPrompt.model_validate(prompt)
+
+
+@pytest.mark.parametrize("reply", ["no", "nah sorry mate", "sorry i cant", "Sorry."])
+def test_a_bare_no_or_apology_is_partial_and_hears_what_to_add(
+    matcher: Matcher, reply: str
+) -> None:
+    prompt = matcher.library.prompts["safe-kids-alone"]
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "partial"
+    assert judgement.feedback.startswith("Next time add staying outside")

@@ -34,6 +34,12 @@ from bot.core.matching.phrases import Hit, PhraseBook
 
 _INGREDIENT = "ingredient:"
 _RED_FLAG = "red-flag:"
+#: A bare no or apology says one of these (normalised: "nah" is "no", "cant" "can not")...
+_REFUSALS = frozenset({"no", "not", "sorry", "apologise", "apologies", "soz", "afraid"})
+#: ...and nothing but these.
+_BARE = _REFUSALS | frozenset(
+    {"i", "am", "can", "do", "mate", "pal", "really", "so", "very", "oh", "well", "im", "that"}
+)
 
 
 class Basis(StrEnum):
@@ -151,6 +157,15 @@ class PromptJudge:
             return replace(
                 marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
             )
+        if missing and _bare_no_or_sorry(plain):
+            # "no", "sorry mate", "nah sorry i cant": a start, never a concern or strong.
+            return replace(
+                marked,
+                verdict="partial",
+                pattern=None,
+                feedback=self.feedback(found, missing),
+                basis=Basis.INGREDIENTS,
+            )
         # A reply that names a red flag only to turn it down reads like the concern
         # examples, but isn't one.
         like_a_concern = by_rubric.verdict == "concern" and not rejected
@@ -232,6 +247,12 @@ class PromptJudge:
             if ratio >= self.typed_option_ratio and (best is None or ratio > best[1] * 100):
                 best = (index, ratio / 100)
         return best
+
+
+def _bare_no_or_sorry(plain: str) -> bool:
+    """A bare no or apology, and nothing else: "no", "nah sorry mate", "sorry i cant"."""
+    words = set(plain.split())
+    return bool(words & _REFUSALS) and words <= _BARE
 
 
 def _groups(hits: list[Hit], prefix: str, *, rejected: bool) -> tuple[str, ...]:
