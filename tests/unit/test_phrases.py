@@ -145,3 +145,15 @@ def test_a_word_in_its_own_right_is_not_read_as_short_for_a_longer_one(
 def test_a_wording_belongs_to_one_family_only() -> None:
     with pytest.raises(ValueError, match="more than one family: phone"):
         VocabularyFile.model_validate({"families": {"call": ["phone"], "text": ["phone"]}})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the last thing id do is take the cash",
+        "id catch myself before i put no access",
+        "i'd stop myself closing the job",
+    ],
+)
+def test_more_ways_of_turning_a_shortcut_down(book: PhraseBook, text: str) -> None:
+    assert all(found(book, text).values()), found(book, text)

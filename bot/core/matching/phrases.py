@@ -98,6 +98,12 @@ _NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
     ("instead", "of"): (1, 3),
     ("rather", "than"): (1, 3),
     ("no", "way"): (2, 5),
+    # "the last thing id do is card it", "i'd catch myself before saying love".
+    ("last", "thing"): (2, 6),
+    ("worst", "thing"): (2, 6),
+    ("catch", "myself"): (2, 5),
+    ("stop", "myself"): (2, 5),
+    ("resist",): (1, 3),
 }
 _NEGATIONS = {
     tuple(_root(word) for word in words): reach for words, reach in _NEGATION_WORDS.items()
