@@ -157,3 +157,22 @@ def test_a_wording_belongs_to_one_family_only() -> None:
 )
 def test_more_ways_of_turning_a_shortcut_down(book: PhraseBook, text: str) -> None:
     assert all(found(book, text).values()), found(book, text)
+
+
+def test_a_condition_keeps_its_own_negation(book: PhraseBook) -> None:
+    assert found(book, "if she doesnt answer leave a card") == {"card": False}
+    assert found(book, "if i dont take the cash hell be upset") == {"cash": True}
+
+
+def test_two_negations_side_by_side_undo_each_other(library: Library) -> None:
+    checks = PhraseBook(Normaliser(library.vocabulary), {"check": ["check the register"]})
+    assert [hit.rejected for hit in checks.spot("not without checking the register")] == [False]
+
+
+def test_a_no_before_an_answers_own_negative_phrase_agrees_with_it(library: Library) -> None:
+    groups = {"stop": ["wont drill"], "flag": ["wasnt me"]}
+    drill = PhraseBook(Normaliser(library.vocabulary), groups, frozenset({"stop"}))
+    assert [(h.group, h.rejected) for h in drill.spot("no, i wont drill")] == [("stop", False)]
+    assert [(h.group, h.rejected) for h in drill.spot("no i wont drill")] == [("stop", False)]
+    # A red flag's negative phrase after a "no" is still read as turned down.
+    assert [(h.group, h.rejected) for h in drill.spot("no that wasnt me")] == [("flag", True)]

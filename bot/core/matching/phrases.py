@@ -130,6 +130,10 @@ _VERDICT_REACH = 3
 _NEGATIVE = frozenset({"not", "never", "no"})
 #: Words that carry a negation on to the next phrase: "never take cash or do homers".
 _JOINERS = frozenset({"or", "nor"})
+#: Words that open a condition, whose negation belongs to the condition.
+_CONDITIONS = frozenset({"if", "unless"})
+#: Negations that undo each other side by side ("not without", "never not").
+_DOUBLED = frozenset({"not", "never", "without"})
 #: Little words whose opposite in the reply undoes a phrase.
 _OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
@@ -305,7 +309,12 @@ class PhraseBook:
                     and not _reversed(phrase, tokens, start, end)
                 )
         spans.sort(key=lambda span: (span[0], span[1]))
-        rejected = _rejected([(start, end) for start, end, _ in spans], tokens)
+        negative = {
+            i
+            for i, (_, _, phrase) in enumerate(spans)
+            if phrase.group in self._answers and _NEGATIVE & set(phrase.words)
+        }
+        rejected = _rejected([(start, end) for start, end, _ in spans], tokens, negative)
         rejected |= self._turned_down_by_answer(spans, tokens)
         return [
             Hit(phrase.group, phrase.text, start, end, index in rejected)
@@ -420,17 +429,34 @@ def _starts_with(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> boo
     )
 
 
-def _rejected(spans: Sequence[tuple[int, int]], tokens: Sequence[_Token]) -> set[int]:
-    """Which of the hits (sorted by start) the reply turns down."""
+def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
+    """A negation next to another, which undo each other: "not without checking"."""
+    return (
+        any(
+            0 <= i < len(tokens)
+            and tokens[i].word in _DOUBLED
+            and tokens[i].clause == tokens[at].clause
+            for i in (at - 1, at + 1)
+        )
+        and tokens[at].word in _DOUBLED
+    )
+
+
+def _rejected(
+    spans: Sequence[tuple[int, int]], tokens: Sequence[_Token], negative: set[int]
+) -> set[int]:
+    """Which of the hits (sorted by start) the reply turns down. A "no" before an
+    answer's own negative phrase agrees with it ("no, i won't drill")."""
     rejected: set[int] = set()
     if not spans:
         return rejected
     for position, token in enumerate(tokens):
-        if token.word not in _NEGATION_STARTS:
+        if token.word not in _NEGATION_STARTS or _double_negative(tokens, position):
             continue
         for negation, (reach, words) in _NEGATIONS.items():
             if _starts_with(tokens, position, negation):
-                rejected |= _negated(spans, tokens, position, len(negation), reach, words)
+                turned = _negated(spans, tokens, position, len(negation), reach, words)
+                rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
         for at in range(end + 1, min(end + 2 + _VERDICT_REACH, len(tokens))):
             if tokens[at].clause != tokens[end].clause:
@@ -458,6 +484,10 @@ def _negated(
     inside = [end for start, end in spans if start <= at <= end]
     limit = min(inside) if inside else len(tokens)
     clause = tokens[at].clause
+    opening = next(token.word for token in tokens if token.clause == clause)
+    if opening in _CONDITIONS:
+        # "if he doesn't answer, leave a card": the negation is the condition's own.
+        reach = 0
     following = [
         i
         for i, (start, _) in enumerate(spans)
