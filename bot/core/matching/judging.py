@@ -7,13 +7,19 @@ For such a prompt, a reply is marked in this order:
 1. a typed version of a quick reply (close to an option's label) gets that
    option's verdict and feedback;
 2. a red flag the reply does not turn down ("take the cash", but not "i'd never
-   take cash") makes it a concern, and the feedback says why;
-3. every ingredient makes it strong (or all but one of three or more, when the
-   reply is worded like the strong examples), some make it partial (a concern if
-   the nearest rubric example is one), and the feedback names the ones found and
-   the first one missing: "You gave the reason. Next time add what he can do
-   instead: the office can tell him his options.";
-4. with no ingredient and no red flag found, the nearest rubric example decides,
+   take cash") makes it a concern, and the feedback says why; the prompt's own red
+   flags and those for every prompt (``content/judging.yaml``) count, except one
+   that stands in for an ingredient the reply has ("tape it up" after "power off
+   at the board");
+3. a bare no or apology ("nah sorry mate") is partial;
+4. every ingredient makes it strong, some make it partial (a concern if the nearest
+   rubric example is one), and the feedback names the ones found and the first one
+   missing: "You gave the reason. Next time add what he can do instead: the office
+   can tell him his options." A reply worded like the strong examples is strong with
+   all but one of three or more ingredients, or, when it is full (14 words or three
+   steps), with at least half of them: people say each step in more ways than its
+   phrases list. Never when an *essential* (act-now safety) ingredient is missing;
+5. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients, except that a reply with none of
    the ingredients is never strong: it is partial, and told what to add.
 

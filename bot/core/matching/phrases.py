@@ -13,6 +13,11 @@ How a phrase matches, so authors can predict it:
 * words are compared after normalising (lower case, the vocabulary's spellings
   and slang) and a light stem ("ringing" is "ring"); a word of five letters or
   more forgives one slip ("ofice", "numbr");
+* the vocabulary's *families* read as one: "phone the schedulers" and "give her
+  a bell" are "call the office" and "call her", so a phrase covers its family;
+* a phrase never spans a punctuation mark ("ask things, thank the carer" has no
+  "ask the carer"), and "off" in the reply undoes an "on" in the phrase ("turn the
+  lights off" is not "turn the light on");
 * a phrase with two or more meaningful words matches when they all appear in
   order, close together; its little words (the stopwords: "the", "it", "up") may
   be missing or different ("ring up the housing office" has "ring the office").
@@ -29,6 +34,9 @@ of closing it", "rather than a card") or a verdict on it comes just after
 ("closing it would be wrong", "cash in hand is not allowed"). A negation
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
+A negation in a condition is the condition's own ("if he doesn't answer, leave a
+card" leaves a card), two side by side undo each other ("not without checking"), and
+a "no" before an answer's own negative phrase agrees with it ("no, i won't drill").
 """
 
 from __future__ import annotations
