@@ -176,3 +176,14 @@ def test_a_no_before_an_answers_own_negative_phrase_agrees_with_it(library: Libr
     assert [(h.group, h.rejected) for h in drill.spot("no i wont drill")] == [("stop", False)]
     # A red flag's negative phrase after a "no" is still read as turned down.
     assert [(h.group, h.rejected) for h in drill.spot("no that wasnt me")] == [("flag", True)]
+
+
+def test_a_negation_carried_by_or_covers_every_phrase_on_the_words(library: Library) -> None:
+    names = PhraseBook(Normaliser(library.vocabulary), {"pet": ["love", "darling", "darlin"]})
+    assert all(hit.rejected for hit in names.spot("morning mrs begum, not love or darling"))
+
+
+def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> None:
+    assert found(book, "he offered cash in hand but i said no") == {"cash": True}
+    assert found(book, "she offered cash in hand but i turned it down") == {"cash": True}
+    assert found(book, "cash in hand but only this once") == {"cash": False}

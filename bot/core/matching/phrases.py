@@ -140,6 +140,21 @@ _NEGATIVE = frozenset({"not", "never", "no"})
 _JOINERS = frozenset({"or", "nor"})
 #: Words that open a condition, whose negation belongs to the condition.
 _CONDITIONS = frozenset({"if", "unless"})
+#: Refusals that turn down what came just before a "but" ("a tenner but i said no").
+_REFUSED = tuple(
+    tuple(_root(word) for word in words)
+    for words in (
+        ("said", "no"),
+        ("say", "no"),
+        ("refused",),
+        ("declined",),
+        ("turned", "it", "down"),
+        ("turn", "it", "down"),
+        ("no", "thanks"),
+    )
+)
+#: How far after a phrase that "but" may come.
+_REFUSAL_REACH = 4
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
 #: Little words whose opposite in the reply undoes a phrase.
@@ -474,7 +489,30 @@ def _rejected(
             ):
                 rejected.add(index)
                 break
+        if _refused_after(tokens, end):
+            rejected.add(index)
     return rejected
+
+
+def _refused_after(tokens: Sequence[_Token], end: int) -> bool:
+    """Whether "but" and a refusal follow soon after, before any punctuation: "she
+    offered me a tenner but i said no"."""
+    stop = min(end + 1 + _REFUSAL_REACH, len(tokens))
+    for at in range(end + 1, stop):
+        if tokens[at].part != tokens[end].part:
+            return False
+        if tokens[at].word == "but":
+            return any(
+                _starts_with_words(tokens, i, refusal)
+                for i in range(at + 1, min(at + 4, len(tokens)))
+                for refusal in _REFUSED
+            )
+    return False
+
+
+def _starts_with_words(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> bool:
+    end = at + len(words)
+    return end <= len(tokens) and all(tokens[at + i].word == w for i, w in enumerate(words))
 
 
 def _negated(
@@ -512,7 +550,11 @@ def _negated(
     # "never take cash or do homers": the negation carries over "or".
     for i in following:
         start, end = spans[i]
-        if i in negated or start <= reached:
+        if i in negated:
+            continue
+        if start <= reached:
+            # Another phrase over words already turned down ("darlin" in "darling").
+            negated.add(i)
             continue
         if not any(token.word in _JOINERS for token in tokens[reached + 1 : start]):
             break
