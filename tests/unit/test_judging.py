@@ -409,3 +409,14 @@ def test_a_bare_no_or_apology_is_partial_and_hears_what_to_add(
     judgement = matcher.judge(prompt, reply)
     assert judgement.verdict == "partial"
     assert judgement.feedback.startswith("Next time add staying outside")
+
+
+def test_a_full_reply_that_leaves_the_report_to_the_tenant_is_not_strong(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["diff-mould-lifestyle"]
+    judgement = matcher.judge(
+        prompt, "tell her its not her fault and she should ring the office about it"
+    )
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_found == ("no-blame",)

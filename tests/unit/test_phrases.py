@@ -187,3 +187,19 @@ def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> No
     assert found(book, "he offered cash in hand but i said no") == {"cash": True}
     assert found(book, "she offered cash in hand but i turned it down") == {"cash": True}
     assert found(book, "cash in hand but only this once") == {"cash": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "handed_back"),
+    [
+        ("she should ring the office", True),
+        ("tell him to report it", True),
+        ("you need to ring it in", True),
+        ("ill ring the office and she should hear today", False),
+        ("tell him ill report it", False),
+    ],
+)
+def test_a_call_left_to_the_tenant_is_told_apart(
+    book: PhraseBook, text: str, handed_back: bool
+) -> None:
+    assert book.hands_back(text) is handed_back

@@ -184,7 +184,9 @@ class PromptJudge:
             # With nothing found, a reply worded like the strong examples (or one that
             # only turns a flag down) is partial, not strong: no praise for what it
             # didn't say, and it hears what to add.
-            full = len(plain.split()) >= self.full_reply_words or self._steps(text) >= 3
+            full = (
+                len(plain.split()) >= self.full_reply_words or self._steps(text) >= 3
+            ) and not self._book.hands_back(text)
             verdict: Verdict = (
                 "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
             )

@@ -155,6 +155,25 @@ _REFUSED = tuple(
 )
 #: How far after a phrase that "but" may come.
 _REFUSAL_REACH = 4
+#: What an operative should do themselves, not leave to the tenant...
+_PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
+#: ...when these come just before it ("she should ring the office").
+_HANDED_BACK = tuple(
+    tuple(_root(word) for word in words)
+    for words in (
+        ("she", "should"),
+        ("he", "should"),
+        ("they", "should"),
+        ("you", "should"),
+        ("tell", "her", "to"),
+        ("tell", "him", "to"),
+        ("tell", "them", "to"),
+        ("you", "will", "need", "to"),
+        ("you", "need", "to"),
+        ("she", "can"),
+        ("he", "can"),
+    )
+)
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
 #: Little words whose opposite in the reply undoes a phrase.
@@ -344,6 +363,15 @@ class PhraseBook:
             for index, (start, end, phrase) in enumerate(spans)
         ]
 
+    def hands_back(self, text: str) -> bool:
+        """Whether the reply leaves a call or a report to the tenant: "she should ring
+        the office", "tell him to report it", "you need to ring it in"."""
+        tokens = self.tokens(text)
+        return any(
+            token.word in _PASSED_ON and _handed_back(tokens, position)
+            for position, token in enumerate(tokens)
+        )
+
     def _turned_down_by_answer(
         self, spans: Sequence[tuple[int, int, _Phrase]], tokens: Sequence[_Token]
     ) -> set[int]:
@@ -450,6 +478,18 @@ def _starts_with(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> boo
         tokens[at + i].word == word and tokens[at + i].clause == tokens[at].clause
         for i, word in enumerate(words)
     )
+
+
+def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
+    """Whether the tenant is told to do it, just before ``start``: "she should ring the
+    office", "tell him to report it", "you'll need to ring it in"."""
+    for words in _HANDED_BACK:
+        at = start - len(words)
+        while at >= 0 and start - at <= len(words) + 1:
+            if tokens[at].clause == tokens[start].clause and _starts_with_words(tokens, at, words):
+                return True
+            at -= 1
+    return False
 
 
 def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
