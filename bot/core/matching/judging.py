@@ -18,7 +18,8 @@ For such a prompt, a reply is marked in this order:
    can tell him his options." A reply worded like the strong examples is strong with
    all but one of three or more ingredients, or, when it is full (14 words or three
    steps), with at least half of them: people say each step in more ways than its
-   phrases list. Never when an *essential* (act-now safety) ingredient is missing;
+   phrases list. Never when an *essential* (act-now safety) ingredient is missing,
+   nor when it leaves the call or report to the tenant ("she should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients, except that a reply with none of
    the ingredients is never strong: it is partial, and told what to add.
