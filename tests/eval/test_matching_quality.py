@@ -6,6 +6,10 @@ what was measured when they were set; the issues' targets are reported by the
 benchmark (on the current held-out parts), not here. Since issue 13 (urgent signs,
 chat answered as chat, and verdicts from ingredients and red flags), ``spent1``
 measured: topic 90.0%, off-topic recall 90.5% and precision 88.4%; verdicts 81.4%.
+Round 4 fitted the content to ``spent1``, ``spent3`` and ``tune4`` too; they then
+measured: topics 94.4%, 94.1% and 95.3% (``spent2`` 97.4%); verdicts 95.9%, 93.1% and
+89.0%, with at most 5.2% of partial answers judged strong and no strong/concern swap
+on a safety prompt.
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ def matcher(library: Library) -> Matcher:
     return Matcher(library)
 
 
-@pytest.mark.parametrize(("part", "floor"), [("spent1", 0.88), ("spent2", 0.91)])
+@pytest.mark.parametrize(
+    ("part", "floor"), [("spent1", 0.92), ("spent2", 0.95), ("spent3", 0.92), ("tune4", 0.93)]
+)
 def test_messages_mostly_reach_the_right_topic(matcher: Matcher, part: str, floor: float) -> None:
     scores = score_topics(lambda text: matcher.route(text).topic, topic_cases(part))
     assert scores.topic_accuracy >= floor
@@ -46,12 +52,17 @@ def test_messages_mostly_reach_the_right_topic(matcher: Matcher, part: str, floo
     assert scores.off_topic_precision >= 0.85
 
 
-def test_replies_mostly_get_the_right_verdict(matcher: Matcher, library: Library) -> None:
+@pytest.mark.parametrize(("part", "floor"), [("spent1", 0.93), ("spent3", 0.91), ("tune4", 0.87)])
+def test_replies_mostly_get_the_right_verdict(
+    matcher: Matcher, library: Library, part: str, floor: float
+) -> None:
     scores = score_verdicts(
         lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
-        verdict_cases("spent1"),
+        verdict_cases(part),
     )
-    assert scores.accuracy >= 0.80
+    assert scores.accuracy >= floor
+    assert scores.partial_as_strong <= 0.10
+    assert scores.safety_swaps == 0
 
 
 def test_every_evaluation_label_names_real_content(library: Library) -> None:

@@ -308,3 +308,115 @@ def test_all_but_one_ingredient_worded_like_a_strong_answer_is_strong_and_names_
         "You gave the reason and told him what he can do instead. "
         'Next time add a kind no, like "I\'d like to help, but".'
     )
+
+
+# -- replies the phrases don't fully cover ------------------------------------------------
+
+
+def test_a_full_reply_worded_like_a_strong_answer_is_strong_though_a_step_is_unspotted(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["prev-trip-hazard"]
+    full = matcher.judge(
+        prompt, "photo it and report it today so it gets fixed before someone trips over it"
+    )
+    assert full.verdict == "strong"
+    # It is told what it may have left out, and praised only for what it said.
+    assert full.feedback == (
+        'You reported it today. Next time add a warning for now: "Please take care on that slab".'
+    )
+    assert matcher.judge(prompt, "report it").verdict == "partial"
+
+
+def test_a_reply_of_three_steps_counts_as_full(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-trip-hazard"]
+    judgement = matcher.judge(prompt, "tell ms jones, photo it, report it")
+    assert judgement.verdict == "strong"
+    assert judgement.ingredients_missing == ("warn",)
+
+
+def test_a_full_reply_without_the_act_now_safety_step_is_never_strong(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["safe-bruises-child"]
+    reply = (
+        "I'd be really worried about that. I'd write down what I saw and make sure I "
+        "mention it to someone."
+    )
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "partial"
+    assert judgement.feedback.startswith(
+        "You wrote down what you saw and heard. Next time add telling the safeguarding lead"
+    )
+
+
+# -- red flags --------------------------------------------------------------------------
+
+
+def test_a_shortcut_is_a_concern_on_any_prompt(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["no-cash-offer"]
+    judgement = matcher.judge(prompt, "fit it for her, nobody needs to know")
+    assert judgement.verdict == "concern"
+    assert "keeping-it-quiet" in judgement.red_flags
+    running_late = matcher.library.prompts["appt-running-late"]
+    assert matcher.judge(running_late, "text her while driving to say im late").verdict == (
+        "concern"
+    )
+
+
+def test_a_shortcut_turned_down_is_not_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    judgement = matcher.judge(
+        prompt,
+        "sorry, only booked for the rad, ring the office. i wouldnt ever say nobody needs to know",
+    )
+    assert judgement.verdict == "strong"
+    assert judgement.rejected_red_flags == ("keeping-it-quiet",)
+
+
+def test_a_shortcut_after_the_safe_step_it_stands_in_for_is_part_of_a_safe_answer(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["prev-exposed-wiring"]
+    safe = matcher.judge(
+        prompt, "turn the power off at the board, tape it up, then ring it in as an emergency"
+    )
+    assert safe.verdict == "strong" and safe.red_flags == ()
+    unsafe = matcher.judge(prompt, "tape it up and log it for later")
+    assert unsafe.verdict == "concern" and "tape-it" in unsafe.red_flags
+
+
+def test_an_answer_that_says_the_tenant_should_not_have_to_is_not_a_concern(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["prev-tenant-says-dont-bother"]
+    judgement = matcher.judge(prompt, "u shouldnt have to keep wiping it, ill report it today")
+    assert judgement.verdict == "strong"
+    assert judgement.rejected_red_flags == ("leave-it",)
+
+
+def test_a_red_flag_must_stand_in_for_an_ingredient_of_its_prompt(library: Library) -> None:
+    prompt = library.prompts["prev-exposed-wiring"].model_dump()
+    prompt["red_flags"][0]["instead_of"] = "no-such-step"
+    with pytest.raises(ValueError, match="instead_of names no ingredient"):
+        ScenarioPrompt.model_validate(prompt)
+
+
+@pytest.mark.parametrize("reply", ["no", "nah sorry mate", "sorry i cant", "Sorry."])
+def test_a_bare_no_or_apology_is_partial_and_hears_what_to_add(
+    matcher: Matcher, reply: str
+) -> None:
+    prompt = matcher.library.prompts["safe-kids-alone"]
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "partial"
+    assert judgement.feedback.startswith("Next time add staying outside")
+
+
+def test_a_full_reply_that_leaves_the_report_to_the_tenant_is_not_strong(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["diff-mould-lifestyle"]
+    judgement = matcher.judge(
+        prompt, "tell her its not her fault and she should ring the office about it"
+    )
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_found == ("no-blame",)

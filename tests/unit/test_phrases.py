@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
-from bot.core.content.library import Library
+from bot.core.content.library import Library, VocabularyFile
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.phrases import PhraseBook
 
@@ -103,3 +105,101 @@ def test_a_book_with_no_usable_phrase_finds_nothing(library: Library) -> None:
     book = PhraseBook(Normaliser(library.vocabulary), {"empty": ["!!", "..."]})
     assert not book
     assert book.spot("anything at all") == []
+
+
+def test_a_family_of_wordings_reads_as_one(library: Library) -> None:
+    vocabulary = dataclasses.replace(
+        library.vocabulary, families={"phone": "call", "give her a bell": "call her"}
+    )
+    families = PhraseBook(Normaliser(vocabulary), {"call": ["call her", "call the office"]})
+    assert [hit.group for hit in families.spot("phone the office first")] == ["call"]
+    assert [hit.group for hit in families.spot("id give her a bell")] == ["call"]
+    assert families.spot("id bell the office") == []  # not in the family
+
+
+def test_the_real_families_cover_how_people_say_ring_the_office(library: Library) -> None:
+    real = PhraseBook(Normaliser(library.vocabulary), {"call": ["call the office"]})
+    for said in ("phone the schedulers", "ring control", "bell the planners"):
+        assert real.spot(said), said
+
+
+def test_a_phrase_does_not_reach_across_punctuation(book: PhraseBook) -> None:
+    assert found(book, "ring the office") == {"call": False}
+    assert found(book, "ring, then the office") == {}
+    assert found(book, "she said ring. office shut") == {}
+
+
+def test_the_opposite_little_word_undoes_a_phrase(library: Library) -> None:
+    lights = PhraseBook(Normaliser(library.vocabulary), {"switch": ["turn the light on"]})
+    assert lights.spot("turn the light on to check")
+    assert not lights.spot("turn the lights off at the board")
+
+
+def test_a_word_in_its_own_right_is_not_read_as_short_for_a_longer_one(
+    library: Library,
+) -> None:
+    money = PhraseBook(Normaliser(library.vocabulary), {"cash": ["without testing"]})
+    assert not money.spot("ill sort it with him")
+
+
+def test_a_wording_belongs_to_one_family_only() -> None:
+    with pytest.raises(ValueError, match="more than one family: phone"):
+        VocabularyFile.model_validate({"families": {"call": ["phone"], "text": ["phone"]}})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the last thing id do is take the cash",
+        "id catch myself before i put no access",
+        "i'd stop myself closing the job",
+    ],
+)
+def test_more_ways_of_turning_a_shortcut_down(book: PhraseBook, text: str) -> None:
+    assert all(found(book, text).values()), found(book, text)
+
+
+def test_a_condition_keeps_its_own_negation(book: PhraseBook) -> None:
+    assert found(book, "if she doesnt answer leave a card") == {"card": False}
+    assert found(book, "if i dont take the cash hell be upset") == {"cash": True}
+
+
+def test_two_negations_side_by_side_undo_each_other(library: Library) -> None:
+    checks = PhraseBook(Normaliser(library.vocabulary), {"check": ["check the register"]})
+    assert [hit.rejected for hit in checks.spot("not without checking the register")] == [False]
+
+
+def test_a_no_before_an_answers_own_negative_phrase_agrees_with_it(library: Library) -> None:
+    groups = {"stop": ["wont drill"], "flag": ["wasnt me"]}
+    drill = PhraseBook(Normaliser(library.vocabulary), groups, frozenset({"stop"}))
+    assert [(h.group, h.rejected) for h in drill.spot("no, i wont drill")] == [("stop", False)]
+    assert [(h.group, h.rejected) for h in drill.spot("no i wont drill")] == [("stop", False)]
+    # A red flag's negative phrase after a "no" is still read as turned down.
+    assert [(h.group, h.rejected) for h in drill.spot("no that wasnt me")] == [("flag", True)]
+
+
+def test_a_negation_carried_by_or_covers_every_phrase_on_the_words(library: Library) -> None:
+    names = PhraseBook(Normaliser(library.vocabulary), {"pet": ["love", "darling", "darlin"]})
+    assert all(hit.rejected for hit in names.spot("morning mrs begum, not love or darling"))
+
+
+def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> None:
+    assert found(book, "he offered cash in hand but i said no") == {"cash": True}
+    assert found(book, "she offered cash in hand but i turned it down") == {"cash": True}
+    assert found(book, "cash in hand but only this once") == {"cash": False}
+
+
+@pytest.mark.parametrize(
+    ("text", "handed_back"),
+    [
+        ("she should ring the office", True),
+        ("tell him to report it", True),
+        ("you need to ring it in", True),
+        ("ill ring the office and she should hear today", False),
+        ("tell him ill report it", False),
+    ],
+)
+def test_a_call_left_to_the_tenant_is_told_apart(
+    book: PhraseBook, text: str, handed_back: bool
+) -> None:
+    assert book.hands_back(text) is handed_back

@@ -102,6 +102,9 @@ class Ingredient(_Strict):
     found: str = Field(min_length=3, max_length=120)
     add: str = Field(min_length=3, max_length=200)
     phrases: list[Phrase] = Field(min_length=3)
+    #: An act-now safety step (make it safe, 999, the gas emergency line, the
+    #: safeguarding lead, getting out): a reply not seen to have it is never strong.
+    essential: bool = False
 
     _check_html = field_validator("found", "add")(_html_ok)
 
@@ -113,8 +116,27 @@ class RedFlag(_Strict):
     id: ItemId
     phrases: list[Phrase] = Field(min_length=2)
     why: str = Field(min_length=5, max_length=250)
+    #: The ingredient this shortcut stands in for ("tape it up" for making it safe):
+    #: in a reply that has that ingredient too, it is a step of a safe answer.
+    instead_of: str | None = None
 
     _check_html = field_validator("why")(_html_ok)
+
+
+class JudgingFile(_Strict):
+    """``content/judging.yaml``: what judging shares across prompts. Shortcuts that make
+    a reply to any prompt a concern (keeping it from the office, cash, pet names,
+    phoning while driving), beside each prompt's own red flags."""
+
+    red_flags: list[RedFlag] = Field(default_factory=list)
+
+    @field_validator("red_flags")
+    @classmethod
+    def _unique(cls, flags: list[RedFlag]) -> list[RedFlag]:
+        ids = [flag.id for flag in flags]
+        if len(set(ids)) != len(ids):
+            raise ValueError("red flag ids must be unique")
+        return flags
 
 
 class ScenarioPrompt(_Strict):
@@ -140,6 +162,18 @@ class ScenarioPrompt(_Strict):
         if not any(pattern.verdict == "strong" for pattern in rubric):
             raise ValueError("the rubric needs at least one pattern with verdict 'strong'")
         return rubric
+
+    @model_validator(mode="after")
+    def _stands_in_for_an_ingredient(self) -> ScenarioPrompt:
+        ingredients = {ingredient.id for ingredient in self.ingredients}
+        unknown = [
+            f"{flag.id}: {flag.instead_of}"
+            for flag in self.red_flags
+            if flag.instead_of is not None and flag.instead_of not in ingredients
+        ]
+        if unknown:
+            raise ValueError(f"instead_of names no ingredient of this prompt: {', '.join(unknown)}")
+        return self
 
 
 class Tip(_Strict):
@@ -176,6 +210,9 @@ class VocabularyFile(_Strict):
 
     words: dict[str, str] = Field(default_factory=dict)
     stopwords: list[str] = Field(default_factory=list)
+    #: Family name -> the wordings that read as it when ingredients and red flags are
+    #: spotted (not in routing): "call" <- "phone", "give him a bell".
+    families: dict[str, list[str]] = Field(default_factory=dict)
 
     @field_validator("words")
     @classmethod
@@ -185,8 +222,29 @@ class VocabularyFile(_Strict):
             raise ValueError(f"keys must be single lower-case words: {', '.join(bad)}")
         return {key: value.lower() for key, value in words.items()}
 
+    @field_validator("families")
+    @classmethod
+    def _each_wording_once(cls, families: dict[str, list[str]]) -> dict[str, list[str]]:
+        seen: dict[str, str] = {}
+        twice = []
+        for name, wordings in families.items():
+            for wording in wordings:
+                if seen.setdefault(wording.lower(), name) != name:
+                    twice.append(wording)
+        if twice:
+            raise ValueError(f"wordings in more than one family: {', '.join(twice)}")
+        return families
+
     def vocabulary(self) -> Vocabulary:
-        return Vocabulary(dict(self.words), frozenset(self.stopwords))
+        return Vocabulary(
+            dict(self.words),
+            frozenset(self.stopwords),
+            {
+                wording.lower(): name.lower()
+                for name, wordings in self.families.items()
+                for wording in wordings
+            },
+        )
 
 
 class ChatKind(_Strict):
@@ -310,6 +368,8 @@ class Library:
     urgent: tuple[UrgentKind, ...] = ()
     #: The groups of words urgent signs use, by name.
     urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Red flags for every prompt, beside its own (a prompt's own flag of the same id wins).
+    red_flags: tuple[RedFlag, ...] = ()
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

@@ -31,6 +31,7 @@ from bot.core.content.library import (
     DEFAULT_LANDLORD,
     LANDLORD_PLACEHOLDER,
     PLACEHOLDER_PATTERN,
+    JudgingFile,
     Library,
     ScenarioPrompt,
     SequencesFile,
@@ -222,6 +223,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     sequences_file = _load_model(root / "sequences.yaml", SequencesFile, problems)
     small_talk_file = _load_model(root / "small_talk.yaml", SmallTalkFile, problems)
     urgent_file = _load_model(root / "urgent.yaml", UrgentFile, problems)
+    judging_file = _load_model(root / "judging.yaml", JudgingFile, problems)
     urgent = tuple(urgent_file.kinds) if urgent_file else ()
     urgent_groups = (
         {name: tuple(words) for name, words in urgent_file.groups.items()} if urgent_file else {}
@@ -266,6 +268,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         sequence=tuple(sequence),
         urgent=urgent,
         urgent_groups=urgent_groups,
+        red_flags=tuple(judging_file.red_flags) if judging_file else (),
     )
 
 
@@ -304,6 +307,7 @@ def style_check(root: Path) -> tuple[list[ContentProblem], float]:
         *sorted((root / "topics").glob("*.yaml")),
         root / "texts.yaml",
         root / "sequences.yaml",
+        root / "judging.yaml",
     ]
     for file in files:
         parsed = _parse(file) if file.exists() else None
@@ -313,7 +317,11 @@ def style_check(root: Path) -> tuple[list[ContentProblem], float]:
         for path, text in _strings(data):
             field = _field_name(path)
             topic_text = file.parent.name == "topics" and content_style.SHOWN_FIELD.match(field)
-            bot_text = file.name == "texts.yaml" or field.endswith(".text")
+            bot_text = (
+                file.name == "texts.yaml"
+                or field.endswith(".text")
+                or (file.name == "judging.yaml" and field.endswith(".why"))
+            )
             if not (topic_text or bot_text):
                 continue
             shown.append(text)

@@ -7,13 +7,20 @@ For such a prompt, a reply is marked in this order:
 1. a typed version of a quick reply (close to an option's label) gets that
    option's verdict and feedback;
 2. a red flag the reply does not turn down ("take the cash", but not "i'd never
-   take cash") makes it a concern, and the feedback says why;
-3. every ingredient makes it strong (or all but one of three or more, when the
-   reply is worded like the strong examples), some make it partial (a concern if
-   the nearest rubric example is one), and the feedback names the ones found and
-   the first one missing: "You gave the reason. Next time add what he can do
-   instead: the office can tell him his options.";
-4. with no ingredient and no red flag found, the nearest rubric example decides,
+   take cash") makes it a concern, and the feedback says why; the prompt's own red
+   flags and those for every prompt (``content/judging.yaml``) count, except one
+   that stands in for an ingredient the reply has ("tape it up" after "power off
+   at the board");
+3. a bare no or apology ("nah sorry mate") is partial;
+4. every ingredient makes it strong, some make it partial (a concern if the nearest
+   rubric example is one), and the feedback names the ones found and the first one
+   missing: "You gave the reason. Next time add what he can do instead: the office
+   can tell him his options." A reply worded like the strong examples is strong with
+   all but one of three or more ingredients, or, when it is full (14 words or three
+   steps), with at least half of them: people say each step in more ways than its
+   phrases list. Never when an *essential* (act-now safety) ingredient is missing,
+   nor when it leaves the call or report to the tenant ("she should ring the office");
+5. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients, except that a reply with none of
    the ingredients is never strong: it is partial, and told what to add.
 
@@ -22,18 +29,24 @@ The feedback never praises what the reply didn't say: it names only what was fou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz
 
-from bot.core.content.library import ScenarioPrompt, Verdict
+from bot.core.content.library import RedFlag, ScenarioPrompt, Verdict
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.phrases import Hit, PhraseBook
 
 _INGREDIENT = "ingredient:"
 _RED_FLAG = "red-flag:"
+#: A bare no or apology says one of these (normalised: "nah" is "no", "cant" "can not")...
+_REFUSALS = frozenset({"no", "not", "sorry", "apologise", "apologies", "soz", "afraid"})
+#: ...and nothing but these.
+_BARE = _REFUSALS | frozenset(
+    {"i", "am", "can", "do", "mate", "pal", "really", "so", "very", "oh", "well", "im", "that"}
+)
 
 
 class Basis(StrEnum):
@@ -88,18 +101,25 @@ class PromptJudge:
         texts: Texts,
         typed_option_ratio: float = 85.0,
         strong_wording: float = 0.6,
+        full_reply_words: int = 14,
+        common_flags: Sequence[RedFlag] = (),
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
         self.texts = texts
         self.typed_option_ratio = typed_option_ratio
         self.strong_wording = strong_wording
+        self.full_reply_words = full_reply_words
         self._labels = [normaliser.text(option.label) for option in prompt.options]
+        self._essential = {i.id: i.essential for i in prompt.ingredients}
+        self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
+        own = {flag.id for flag in prompt.red_flags}
+        self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
         self._book = PhraseBook(
             normaliser,
             {
                 **{_INGREDIENT + i.id: i.phrases for i in prompt.ingredients},
-                **{_RED_FLAG + f.id: f.phrases for f in prompt.red_flags},
+                **{_RED_FLAG + f.id: f.phrases for f in self.red_flags},
             },
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
         )
@@ -129,6 +149,7 @@ class PromptJudge:
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
+        flags = tuple(f for f in flags if self._instead_of.get(f) not in said)
         found = tuple(i.id for i in self.prompt.ingredients if i.id in said)
         missing = tuple(i.id for i in self.prompt.ingredients if i.id not in said)
         marked = replace(
@@ -139,9 +160,18 @@ class PromptJudge:
             rejected_red_flags=rejected,
         )
         if flags:
-            why = next(f.why for f in self.prompt.red_flags if f.id == flags[0])
+            why = next(f.why for f in self.red_flags if f.id == flags[0])
             return replace(
                 marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
+            )
+        if missing and _bare_no_or_sorry(plain):
+            # "no", "sorry mate", "nah sorry i cant": a start, never a concern or strong.
+            return replace(
+                marked,
+                verdict="partial",
+                pattern=None,
+                feedback=self.feedback(found, missing),
+                basis=Basis.INGREDIENTS,
             )
         # A reply that names a red flag only to turn it down reads like the concern
         # examples, but isn't one.
@@ -155,7 +185,12 @@ class PromptJudge:
             # With nothing found, a reply worded like the strong examples (or one that
             # only turns a flag down) is partial, not strong: no praise for what it
             # didn't say, and it hears what to add.
-            verdict: Verdict = "strong" if self._strong(found, missing, by_rubric) else "partial"
+            full = (
+                len(plain.split()) >= self.full_reply_words or self._steps(text) >= 3
+            ) and not self._book.hands_back(text)
+            verdict: Verdict = (
+                "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
+            )
             return replace(
                 marked,
                 verdict=verdict,
@@ -166,18 +201,36 @@ class PromptJudge:
         return marked
 
     def _strong(
-        self, found: tuple[str, ...], missing: tuple[str, ...], by_rubric: Judgement
+        self,
+        found: tuple[str, ...],
+        missing: tuple[str, ...],
+        by_rubric: Judgement,
+        *,
+        full: bool,
     ) -> bool:
-        """Every ingredient; or all but one of three or more, in words close to the
-        strong examples (the one missed is then named as what to add)."""
+        """Every ingredient; or, in words close to the strong examples, all but one of
+        three or more, or at least half of them in a full reply (the first one missed
+        is then named as what to add).
+
+        People say each ingredient in more ways than its phrases list, so a full,
+        several-step reply worded like the strong answers is taken at its word for
+        the ingredients not spotted; a short one is not."""
         if not missing:
             return True
-        return (
-            len(missing) == 1
-            and len(found) >= 2
-            and by_rubric.verdict == "strong"
-            and by_rubric.score >= self.strong_wording
-        )
+        if by_rubric.verdict != "strong" or by_rubric.score < self.strong_wording:
+            return False
+        if any(self._essential[i] for i in missing):
+            # A safety step is never taken on trust.
+            return False
+        return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
+
+    def _steps(self, text: str) -> int:
+        """How many clauses of two words or more: "tell ms jones, photo it, report it"
+        is three steps."""
+        sizes: dict[int, int] = {}
+        for token in self._book.tokens(text):
+            sizes[token.clause] = sizes.get(token.clause, 0) + 1
+        return sum(size >= 2 for size in sizes.values())
 
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """
@@ -203,6 +256,12 @@ class PromptJudge:
             if ratio >= self.typed_option_ratio and (best is None or ratio > best[1] * 100):
                 best = (index, ratio / 100)
         return best
+
+
+def _bare_no_or_sorry(plain: str) -> bool:
+    """A bare no or apology, and nothing else: "no", "nah sorry mate", "sorry i cant"."""
+    words = set(plain.split())
+    return bool(words & _REFUSALS) and words <= _BARE
 
 
 def _groups(hits: list[Hit], prefix: str, *, rejected: bool) -> tuple[str, ...]:

@@ -92,6 +92,9 @@ class Tuning:
     #: A reply missing one of three or more ingredients is strong if it scores this
     #: much against a strong rubric pattern.
     strong_wording: float = 0.6
+    #: A reply of this many words or more is full: with at least half the ingredients,
+    #: worded like the strong examples (``strong_wording``), it is strong.
+    full_reply_words: int = 14
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ class Matcher:
                 library.text,
                 self.tuning.typed_option_ratio,
                 self.tuning.strong_wording,
+                self.tuning.full_reply_words,
+                library.red_flags,
             )
             for prompt in library.prompts.values()
         }

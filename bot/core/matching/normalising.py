@@ -23,6 +23,9 @@ _NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "without", "d
 class Vocabulary:
     words: dict[str, str] = field(default_factory=dict)
     stopwords: frozenset[str] = frozenset()
+    #: For spotting a prompt's ingredients and red flags only: a wording (one or more
+    #: words) -> the family name it reads as ("phone", "give him a bell" -> "call").
+    families: dict[str, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=65536)

@@ -13,6 +13,11 @@ How a phrase matches, so authors can predict it:
 * words are compared after normalising (lower case, the vocabulary's spellings
   and slang) and a light stem ("ringing" is "ring"); a word of five letters or
   more forgives one slip ("ofice", "numbr");
+* the vocabulary's *families* read as one: "phone the schedulers" and "give her
+  a bell" are "call the office" and "call her", so a phrase covers its family;
+* a phrase never spans a punctuation mark ("ask things, thank the carer" has no
+  "ask the carer"), and "off" in the reply undoes an "on" in the phrase ("turn the
+  lights off" is not "turn the light on");
 * a phrase with two or more meaningful words matches when they all appear in
   order, close together; its little words (the stopwords: "the", "it", "up") may
   be missing or different ("ring up the housing office" has "ring the office").
@@ -29,6 +34,9 @@ of closing it", "rather than a card") or a verdict on it comes just after
 ("closing it would be wrong", "cash in hand is not allowed"). A negation
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
+A negation in a condition is the condition's own ("if he doesn't answer, leave a
+card" leaves a card), two side by side undo each other ("not without checking"), and
+a "no" before an answer's own negative phrase agrees with it ("no, i won't drill").
 """
 
 from __future__ import annotations
@@ -85,10 +93,12 @@ _CLAUSE_WORDS = frozenset(
 #: A negation, how many meaningful words may stand between it and the phrase it turns
 #: down ("never in a million years take cash": three), and how many words in all.
 _NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
-    ("not",): (2, 6),
+    ("not",): (2, 8),
     ("never",): (3, 8),
     # "no cash", "no to cash", but not "no one in close the job".
     ("no",): (0, 1),
+    # "nothing on the quiet", but not "nothing wrong with closing it": one word between.
+    ("nothing",): (1, 2),
     ("nor",): (1, 3),
     ("without",): (1, 3),
     ("avoid",): (1, 3),
@@ -96,6 +106,12 @@ _NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
     ("instead", "of"): (1, 3),
     ("rather", "than"): (1, 3),
     ("no", "way"): (2, 5),
+    # "the last thing id do is card it", "i'd catch myself before saying love".
+    ("last", "thing"): (2, 6),
+    ("worst", "thing"): (2, 6),
+    ("catch", "myself"): (2, 5),
+    ("stop", "myself"): (2, 5),
+    ("resist",): (1, 3),
 }
 _NEGATIONS = {
     tuple(_root(word) for word in words): reach for words, reach in _NEGATION_WORDS.items()
@@ -122,6 +138,46 @@ _VERDICT_REACH = 3
 _NEGATIVE = frozenset({"not", "never", "no"})
 #: Words that carry a negation on to the next phrase: "never take cash or do homers".
 _JOINERS = frozenset({"or", "nor"})
+#: Words that open a condition, whose negation belongs to the condition.
+_CONDITIONS = frozenset({"if", "unless"})
+#: Refusals that turn down what came just before a "but" ("a tenner but i said no").
+_REFUSED = tuple(
+    tuple(_root(word) for word in words)
+    for words in (
+        ("said", "no"),
+        ("say", "no"),
+        ("refused",),
+        ("declined",),
+        ("turned", "it", "down"),
+        ("turn", "it", "down"),
+        ("no", "thanks"),
+    )
+)
+#: How far after a phrase that "but" may come.
+_REFUSAL_REACH = 4
+#: What an operative should do themselves, not leave to the tenant...
+_PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
+#: ...when these come just before it ("she should ring the office").
+_HANDED_BACK = tuple(
+    tuple(_root(word) for word in words)
+    for words in (
+        ("she", "should"),
+        ("he", "should"),
+        ("they", "should"),
+        ("you", "should"),
+        ("tell", "her", "to"),
+        ("tell", "him", "to"),
+        ("tell", "them", "to"),
+        ("you", "will", "need", "to"),
+        ("you", "need", "to"),
+        ("she", "can"),
+        ("he", "can"),
+    )
+)
+#: Negations that undo each other side by side ("not without", "never not").
+_DOUBLED = frozenset({"not", "never", "without"})
+#: Little words whose opposite in the reply undoes a phrase.
+_OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
 _LOOSE_GAP = 3
 
@@ -142,6 +198,8 @@ class _Token:
     word: str
     clause: int
     little: bool
+    #: The stretch between punctuation marks it is in: a phrase never spans two.
+    part: int = 0
 
 
 @dataclass(frozen=True)
@@ -169,23 +227,62 @@ class PhraseBook:
             word for negation in _NEGATION_WORDS for word in negation
         }
         self._little_roots = frozenset(_root(word) for word in self._little)
+        self._families = {
+            tuple(_root(word) for word in plain): tuple(normaliser.text(name).split())
+            for wording, name in normaliser.vocabulary.families.items()
+            if (plain := normaliser.text(wording).split())
+        }
+        self._longest_family = max(map(len, self._families), default=0)
         self._phrases = [
             phrase
             for group, texts in groups.items()
             for text in texts
             if (phrase := self._compile(group, text)) is not None
         ]
+        self._answers = keyword_groups
         self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
         self._words = sorted({word for phrase in self._phrases for word in phrase.words})
         self._known = frozenset(self._words)
+        # Each phrase's needed words, and the phrases by their first needed word, so a
+        # reply is checked only against the phrases it could have.
+        self._needed = [
+            tuple(w for w, need in zip(phrase.words, phrase.needed, strict=True) if need)
+            for phrase in self._phrases
+        ]
+        self._by_word: dict[str, list[int]] = {}
+        for number, needed in enumerate(self._needed):
+            self._by_word.setdefault(needed[0], []).append(number)
         self._long_words = [word for word in self._words if len(word) >= 5]
         self._similar = lru_cache(maxsize=4096)(self._similar_uncached)
+        # A reply is read twice when judged (for phrases, then for its steps).
+        self._tokens = lru_cache(maxsize=8)(self._tokens_uncached)
 
     def __bool__(self) -> bool:
         return bool(self._phrases)
 
+    def _read(self, text: str) -> list[str]:
+        """The text's normalised words, each family's wordings read as its name
+        ("give him a bell" as "call him"), so a phrase covers its family's wordings."""
+        words = self.normaliser.text(text).split()
+        if not self._families:
+            return words
+        roots = [_root(word) for word in words]
+        out: list[str] = []
+        at = 0
+        while at < len(words):
+            for length in range(min(self._longest_family, len(words) - at), 0, -1):
+                name = self._families.get(tuple(roots[at : at + length]))
+                if name is not None:
+                    out.extend(name)
+                    at += length
+                    break
+            else:
+                out.append(words[at])
+                at += 1
+        return out
+
     def _compile(self, group: str, text: str) -> _Phrase | None:
-        plain = self.normaliser.text(text).split()
+        plain = self._read(text)
         if not plain:
             return None
         words = tuple(_root(word) for word in plain)
@@ -200,17 +297,20 @@ class PhraseBook:
 
     # -- reading a reply -----------------------------------------------------------
 
-    def tokens(self, text: str) -> list[_Token]:
+    def tokens(self, text: str) -> tuple[_Token, ...]:
         """The reply's words, stemmed, each with the number of the clause it is in."""
+        return self._tokens(text)
+
+    def _tokens_uncached(self, text: str) -> tuple[_Token, ...]:
         tokens: list[_Token] = []
         clause = 0
-        for part in _CLAUSE_BREAK.split(text):
+        for number, part in enumerate(_CLAUSE_BREAK.split(text)):
             clause += 1
-            for word in self.normaliser.text(part).split():
+            for word in self._read(part):
                 if word in _CLAUSE_WORDS:
                     clause += 1
-                tokens.append(_Token(_root(word), clause, word in self._little))
-        return tokens
+                tokens.append(_Token(_root(word), clause, word in self._little, number))
+        return tuple(tokens)
 
     def _similar_uncached(self, word: str) -> frozenset[str]:
         """The phrase words a reply's word stands for, a slip forgiven in longer words."""
@@ -223,8 +323,12 @@ class PhraseBook:
                 # "sory" is sorry, but "story" is not.
                 if candidate[0] == word[0] and score >= (85 if len(candidate) <= 6 else 80):
                     found.add(candidate)
-            # Shortened words: "thurs" is thursday, "appt" appointment.
-            found.update(c for c in self._long_words if len(c) > len(word) and c.startswith(word))
+            # Shortened words: "thurs" is thursday, "appt" appointment; but a word in its
+            # own right is not short for a longer one ("back" for "backhander").
+            if word not in self._little_roots:
+                found.update(
+                    c for c in self._long_words if len(c) > len(word) and c.startswith(word)
+                )
         return frozenset(found)
 
     def spot(self, text: str) -> list[Hit]:
@@ -235,16 +339,68 @@ class PhraseBook:
             for word in self._similar(token.word):
                 where.setdefault(word, []).append(position)
         spans: list[tuple[int, int, _Phrase]] = []
-        for phrase in self._phrases:
-            needed = (w for w, need in zip(phrase.words, phrase.needed, strict=True) if need)
-            if all(word in where for word in needed):
-                spans.extend((start, end, phrase) for start, end in _find(phrase, where))
+        # Only the phrases whose first needed word is in the reply, in the book's order.
+        candidates = sorted({number for word in where for number in self._by_word.get(word, ())})
+        for number in candidates:
+            phrase = self._phrases[number]
+            if all(word in where for word in self._needed[number]):
+                spans.extend(
+                    (start, end, phrase)
+                    for start, end in _find(phrase, where)
+                    if tokens[start].part == tokens[end].part
+                    and not _reversed(phrase, tokens, start, end)
+                )
         spans.sort(key=lambda span: (span[0], span[1]))
-        rejected = _rejected([(start, end) for start, end, _ in spans], tokens)
+        negative = {
+            i
+            for i, (_, _, phrase) in enumerate(spans)
+            if phrase.group in self._answers and _NEGATIVE & set(phrase.words)
+        }
+        rejected = _rejected([(start, end) for start, end, _ in spans], tokens, negative)
+        rejected |= self._turned_down_by_answer(spans, tokens)
         return [
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
         ]
+
+    def hands_back(self, text: str) -> bool:
+        """Whether the reply leaves a call or a report to the tenant: "she should ring
+        the office", "tell him to report it", "you need to ring it in"."""
+        tokens = self.tokens(text)
+        return any(
+            token.word in _PASSED_ON and _handed_back(tokens, position)
+            for position, token in enumerate(tokens)
+        )
+
+    def _turned_down_by_answer(
+        self, spans: Sequence[tuple[int, int, _Phrase]], tokens: Sequence[_Token]
+    ) -> set[int]:
+        """Hits of other groups that come straight after an answer's own negative
+        phrase, and so are what it turns down: "you shouldn't have to | keep wiping
+        it", "don't | close it"."""
+        negative_ends = [
+            end
+            for _, end, phrase in spans
+            if phrase.group in self._answers and _NEGATIVE & set(phrase.words)
+        ]
+        return {
+            index
+            for index, (start, _, phrase) in enumerate(spans)
+            if phrase.group not in self._answers
+            and any(
+                end < start <= end + 2 and tokens[start].clause == tokens[end].clause
+                for end in negative_ends
+            )
+        }
+
+
+def _reversed(phrase: _Phrase, tokens: Sequence[_Token], start: int, end: int) -> bool:
+    """Whether the reply says the opposite of the phrase's little word: "turn the lights
+    off" is not "turn the light on"."""
+    said = {token.word for token in tokens[start : end + 2]}
+    return any(
+        _OPPOSITE.get(word) in said and _OPPOSITE[word] not in phrase.words for word in phrase.words
+    )
 
 
 def _keywords(
@@ -324,17 +480,46 @@ def _starts_with(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> boo
     )
 
 
-def _rejected(spans: Sequence[tuple[int, int]], tokens: Sequence[_Token]) -> set[int]:
-    """Which of the hits (sorted by start) the reply turns down."""
+def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
+    """Whether the tenant is told to do it, just before ``start``: "she should ring the
+    office", "tell him to report it", "you'll need to ring it in"."""
+    for words in _HANDED_BACK:
+        at = start - len(words)
+        while at >= 0 and start - at <= len(words) + 1:
+            if tokens[at].clause == tokens[start].clause and _starts_with_words(tokens, at, words):
+                return True
+            at -= 1
+    return False
+
+
+def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
+    """A negation next to another, which undo each other: "not without checking"."""
+    return (
+        any(
+            0 <= i < len(tokens)
+            and tokens[i].word in _DOUBLED
+            and tokens[i].clause == tokens[at].clause
+            for i in (at - 1, at + 1)
+        )
+        and tokens[at].word in _DOUBLED
+    )
+
+
+def _rejected(
+    spans: Sequence[tuple[int, int]], tokens: Sequence[_Token], negative: set[int]
+) -> set[int]:
+    """Which of the hits (sorted by start) the reply turns down. A "no" before an
+    answer's own negative phrase agrees with it ("no, i won't drill")."""
     rejected: set[int] = set()
     if not spans:
         return rejected
     for position, token in enumerate(tokens):
-        if token.word not in _NEGATION_STARTS:
+        if token.word not in _NEGATION_STARTS or _double_negative(tokens, position):
             continue
         for negation, (reach, words) in _NEGATIONS.items():
             if _starts_with(tokens, position, negation):
-                rejected |= _negated(spans, tokens, position, len(negation), reach, words)
+                turned = _negated(spans, tokens, position, len(negation), reach, words)
+                rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
         for at in range(end + 1, min(end + 2 + _VERDICT_REACH, len(tokens))):
             if tokens[at].clause != tokens[end].clause:
@@ -344,7 +529,30 @@ def _rejected(spans: Sequence[tuple[int, int]], tokens: Sequence[_Token]) -> set
             ):
                 rejected.add(index)
                 break
+        if _refused_after(tokens, end):
+            rejected.add(index)
     return rejected
+
+
+def _refused_after(tokens: Sequence[_Token], end: int) -> bool:
+    """Whether "but" and a refusal follow soon after, before any punctuation: "she
+    offered me a tenner but i said no"."""
+    stop = min(end + 1 + _REFUSAL_REACH, len(tokens))
+    for at in range(end + 1, stop):
+        if tokens[at].part != tokens[end].part:
+            return False
+        if tokens[at].word == "but":
+            return any(
+                _starts_with_words(tokens, i, refusal)
+                for i in range(at + 1, min(at + 4, len(tokens)))
+                for refusal in _REFUSED
+            )
+    return False
+
+
+def _starts_with_words(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> bool:
+    end = at + len(words)
+    return end <= len(tokens) and all(tokens[at + i].word == w for i, w in enumerate(words))
 
 
 def _negated(
@@ -362,6 +570,10 @@ def _negated(
     inside = [end for start, end in spans if start <= at <= end]
     limit = min(inside) if inside else len(tokens)
     clause = tokens[at].clause
+    opening = next(token.word for token in tokens if token.clause == clause)
+    if opening in _CONDITIONS:
+        # "if he doesn't answer, leave a card": the negation is the condition's own.
+        reach = 0
     following = [
         i
         for i, (start, _) in enumerate(spans)
@@ -378,7 +590,11 @@ def _negated(
     # "never take cash or do homers": the negation carries over "or".
     for i in following:
         start, end = spans[i]
-        if i in negated or start <= reached:
+        if i in negated:
+            continue
+        if start <= reached:
+            # Another phrase over words already turned down ("darlin" in "darling").
+            negated.add(i)
             continue
         if not any(token.word in _JOINERS for token in tokens[reached + 1 : start]):
             break
