@@ -32,6 +32,15 @@ def matcher(library: Library) -> Matcher:
         ("she had a black eye and he answered every question for her", "domestic-abuse"),
         ("old fella with dementia, no heating and nothing to eat", "adult-at-risk"),
         ("about to drill into some old artex ceiling", "asbestos"),
+        ("hob knob left on, no flame, the kitchen reeks", "gas"),
+        ("tenant heating the lounge with a disposable bbq, windows shut", "carbon-monoxide"),
+        ("consumer unit has no cover on, you can see all the bits", "live-electrics"),
+        ("she says the kids would be better off without her", "self-harm"),
+        ("heard a thud upstairs and now hes not answering me", "collapse-not-seen"),
+        ("two kids under 5 on their own, mum went to the shop hours ago", "child-at-risk"),
+        ("her ex kicked the door in last night and says hes coming back", "domestic-abuse"),
+        ("a gang are dealing from the old boys flat and he cant say no", "adult-at-risk"),
+        ("drilled into a board in a 1960s block and white dust came out", "asbestos"),
     ],
 )
 def test_every_kind_of_emergency_is_recognised_in_operatives_words(
@@ -50,6 +59,10 @@ def test_every_kind_of_emergency_is_recognised_in_operatives_words(
         "kids keep asking what im doing",
         "the tenant ended up writing it all down for me",
         "whats the point of the satisfaction survey",
+        "boiler makes a kettling noise, no smell of gas or anything",
+        "small drip under the sink, nowhere near anything electric",
+        "socket a bit loose on the wall, no wires showing, works fine",
+        "old fella opened the door and didnt ask who i was, what first",
     ],
 )
 def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None:

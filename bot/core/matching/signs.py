@@ -10,7 +10,9 @@ vocabulary's stopwords, may stand between them: "smell gas" matches "smell of
 gas"), or ``$name``: any phrase of the group of that name. So "$water +
 $electrics" matches "leak from upstairs running down onto the fuse box". Words are
 compared after normalising (the vocabulary) and light stemming; typos are not
-guessed at.
+guessed at. A phrase said to be absent does not count: "no smell", "no wires showing",
+"nowhere near anything electric" (a negation just before it, small words and a few
+fillers between), unless the phrase itself opens with the negation ("no answer").
 
     >>> signs = Signs([("gas", ["smell + gas"])], {}, normaliser)
     >>> signs.best("theres a gas smell in the hall")
@@ -27,6 +29,13 @@ from bot.core.matching.normalising import Normaliser, stem
 
 #: How many small words may stand between two words of one phrase.
 MAX_GAP = 2
+#: Words that say what follows is absent, and the filler that may stand between.
+_NEGATIONS = frozenset(stem(word) for word in ("no", "not", "never", "without", "none", "nowhere"))
+_NEGATION_FILLER = frozenset(
+    stem(word) for word in ("anything", "near", "sign", "signs", "real", "obvious", "strong")
+)
+#: How far back a negation still reaches.
+NEGATION_REACH = 3
 
 Label = TypeVar("Label")
 Phrase = tuple[str, ...]
@@ -118,13 +127,12 @@ class Signs(Generic[Label]):
 
 def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bool:
     """Whether the words of ``phrase`` appear in order, with at most MAX_GAP small words
-    between each and the next ("smell gas" is in "smell of gas", not in "smell, no gas")."""
+    between each and the next ("smell gas" is in "smell of gas", not in "smell, no gas"),
+    and not just after a negation ("no smell of gas")."""
 
     def from_(position: int, index: int) -> bool:
         if index == len(phrase):
             return True
-        if index == 0:
-            return any(word == phrase[0] and from_(at + 1, 1) for at, word in enumerate(words))
         for at in range(position, min(len(words), position + MAX_GAP + 1)):
             if words[at] == phrase[index] and from_(at + 1, index + 1):
                 return True
@@ -132,4 +140,18 @@ def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bo
                 return False
         return False
 
-    return from_(0, 0)
+    return any(
+        word == phrase[0] and from_(at + 1, 1) and not _negated(words, small, at)
+        for at, word in enumerate(words)
+    )
+
+
+def _negated(words: Sequence[str], small: frozenset[str], at: int) -> bool:
+    """Whether the word at ``at`` follows a negation ("no wires showing")."""
+    for before in range(at - 1, max(-1, at - 1 - NEGATION_REACH), -1):
+        word = words[before]
+        if word in _NEGATIONS:
+            return True
+        if word not in small and word not in _NEGATION_FILLER:
+            return False
+    return False
