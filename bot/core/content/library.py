@@ -228,6 +228,11 @@ class UrgentKind(_Strict):
     tip: ItemId
     #: Phrases joined by "+", each a phrase or a $group; see bot.core.matching.urgent.
     signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+    #: Messages about this emergency, in operatives' own words: they teach the model
+    #: that catches what the signs miss.
+    examples: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(
+        default_factory=list
+    )
 
 
 class UrgentFile(_Strict):
@@ -236,6 +241,9 @@ class UrgentFile(_Strict):
     #: Words that mean the same thing here, used in signs as $name.
     groups: dict[str, list[Phrase]] = Field(default_factory=dict)
     kinds: list[UrgentKind] = Field(default_factory=list)
+    #: Messages that mention a danger but are not an emergency ("how do i explain what
+    #: a co alarm is for"): they teach the model what calm looks like.
+    calm: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _groups_exist(self) -> UrgentFile:
@@ -310,6 +318,8 @@ class Library:
     urgent: tuple[UrgentKind, ...] = ()
     #: The groups of words urgent signs use, by name.
     urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Messages that mention a danger but are not an emergency.
+    urgent_calm: tuple[str, ...] = ()
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

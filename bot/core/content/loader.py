@@ -266,6 +266,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         sequence=tuple(sequence),
         urgent=urgent,
         urgent_groups=urgent_groups,
+        urgent_calm=tuple(urgent_file.calm) if urgent_file else (),
     )
 
 

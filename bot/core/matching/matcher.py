@@ -264,11 +264,14 @@ class Matcher:
     def route(self, text: str) -> Route:
         """Find the best tip for a free question, or decide it is off-topic. A message
         showing signs of an emergency gets that emergency's safety tip first."""
-        urgent = self.urgent.kind_of(text)
+        # Chat ("cheers ta") before the urgent model, which may read it either way.
+        urgent = self.urgent.signed(text)
+        chat = self.chat.kind_of(text) if urgent is None else None
+        if urgent is None and chat is None:
+            urgent = self.urgent.believed(text)
         if urgent is not None:
             topic = self.library.topic_of[urgent.tip]
             return Route(Confidence.SURE, topic, urgent.tip, 1.0, urgent=urgent.id)
-        chat = self.chat.kind_of(text)
         if chat is not None:
             return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True, chat=chat.id)
         terms = self.query_terms(text)
