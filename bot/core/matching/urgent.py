@@ -32,16 +32,16 @@ CALM = "(calm)"
 URGENT = "(urgent)"
 #: How much one question of an ordinary tip teaches the model what calm looks like,
 #: beside one example written for it.
-TIP_QUESTION_WEIGHT = 0.03
+TIP_QUESTION_WEIGHT = 0.05
 #: The model's belief that a message is one of the emergencies, above which it is.
-URGENT_BELIEF = 0.5
+URGENT_BELIEF = 0.7
 #: And at least one of its words must be this much likelier (in nats) in an emergency
 #: than in calm: weak hints alone ("door", "noise") never raise the alarm.
-TELLING_WORD = 1.5
+TELLING_WORD = 1.25
 #: The model's additive smoothing, and the most one word it has not seen with a label
 #: costs that label (in nats). Set on the tuning parts, for recall.
 SMOOTHING = 0.1
-MAX_PENALTY = 1.5
+MAX_PENALTY = 3.0
 
 
 class UrgentSigns:
