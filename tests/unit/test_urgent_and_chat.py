@@ -63,10 +63,34 @@ def test_every_kind_of_emergency_is_recognised_in_operatives_words(
         "small drip under the sink, nowhere near anything electric",
         "socket a bit loose on the wall, no wires showing, works fine",
         "old fella opened the door and didnt ask who i was, what first",
+        "how do i explain to a tenant what a co alarm is for",
+        "she said she was dying for a brew",
+        "my dust sheet left a mark on her carpet, how do i own up to that",
     ],
 )
 def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None:
     assert matcher.route(message).urgent is None
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("his lips have gone a funny colour and he is not making sense", "collapse-not-seen"),
+        ("she keeps saying her family would be happier if she was gone", "self-harm"),
+        ("she said she feels like giving up on everything", "self-harm"),
+    ],
+)
+def test_the_model_catches_an_emergency_the_signs_miss(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.urgent.signed(message) is None
+    assert matcher.route(message).urgent == kind
+
+
+def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
+    for message in ("cheers ta", "thanks mate", "morning all", "absolute pish"):
+        route = matcher.route(message)
+        assert route.urgent is None and route.chat is not None
 
 
 def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
@@ -90,6 +114,13 @@ def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
         ("whats 15% of 240", "sums-and-trivia"),
         ("what torque for a 15mm compression fitting", "work-chat"),
         ("oops wrong chat", "banter"),
+        ("cheers will try that tomorrow", "thanks"),
+        ("stop messaging me ffs", "abuse"),
+        ("can i get these at weekends", "about-bot"),
+        ("why did i get two today", "about-bot"),
+        ("tallest mountain in wales?", "sums-and-trivia"),
+        ("heater in the van has packed in", "work-chat"),
+        ("do u ever sleep", "banter"),
     ],
 )
 def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -> None:
@@ -105,6 +136,10 @@ def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -
         "how do i say no",
         "got a 3/10 on the survey, gutted",
         "tenant called me useless to my face",
+        "van broke down, how do i tell my first job",
+        "stores sent the wrong part again",
+        "my score dropped to 6 this month",
+        "how do i sound friendly on the phone when im knackered",
     ],
 )
 def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:
