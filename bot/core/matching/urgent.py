@@ -38,6 +38,8 @@ URGENT_BELIEF = 0.7
 #: And at least one of its words must be this much likelier (in nats) in an emergency
 #: than in calm: weak hints alone ("door", "noise") never raise the alarm.
 TELLING_WORD = 1.25
+#: How much a phrase of a kind's signs teaches which kind a message is about.
+SIGN_WORD_WEIGHT = 0.2
 #: The model's additive smoothing, and the most one word it has not seen with a label
 #: costs that label (in nats). Set on the tuning parts, for recall.
 SMOOTHING = 0.1
@@ -69,7 +71,17 @@ class UrgentSigns:
             if CALM in labels and len(labels) > 1
             else None
         )
-        self._which = NaiveBayes.fit(e for e in examples if e[0] != CALM) if self._model else None
+        # Which kind also learns from the words of each kind's signs ("knife", "flue").
+        self._which = (
+            NaiveBayes.fit(
+                [
+                    *(example for example in examples if example[0] != CALM),
+                    *self._sign_words(library),
+                ]
+            )
+            if self._model
+            else None
+        )
 
     def _telling(self, term: str) -> bool:
         assert self._model is not None
@@ -106,6 +118,16 @@ class UrgentSigns:
                     yield CALM, terms(question), TIP_QUESTION_WEIGHT
         for text in library.small_talk:
             yield CALM, terms(text), 1.0
+
+    def _sign_words(self, library: Library) -> Iterable[tuple[str, list[str], float]]:
+        for kind in library.urgent:
+            for sign in kind.signs:
+                for part in (part.strip() for part in sign.split("+")):
+                    phrases = (
+                        library.urgent_groups.get(part[1:], ()) if part.startswith("$") else (part,)
+                    )
+                    for phrase in phrases:
+                        yield kind.id, self._terms(phrase), SIGN_WORD_WEIGHT
 
     def kind_of(self, text: str) -> UrgentKind | None:
         """The kind of emergency the message shows the surest sign of, if any; else the
