@@ -87,6 +87,20 @@ def test_the_model_catches_an_emergency_the_signs_miss(
     assert matcher.route(message).urgent == kind
 
 
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("needles on the floor where the toddler was lying about playing", "child-at-risk"),
+        ("strong smell of gas at no 6, nobody answering the door", "gas"),
+        ("leak running down onto the fuse box and its crackling", "water-electrics"),
+    ],
+)
+def test_of_two_emergencies_the_one_that_matters_more_wins(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
 def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
     for message in ("cheers ta", "thanks mate", "morning all", "absolute pish"):
         route = matcher.route(message)

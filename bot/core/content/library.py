@@ -244,6 +244,19 @@ class UrgentFile(_Strict):
     #: Messages that mention a danger but are not an emergency ("how do i explain what
     #: a co alarm is for"): they teach the model what calm looks like.
     calm: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(default_factory=list)
+    #: When a message shows signs of several kinds, a kind here wins over those it lists
+    #: (a child among the dangers makes it a child at risk), whatever their weight.
+    prefer: dict[ItemId, list[ItemId]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _kinds_exist(self) -> UrgentFile:
+        ids = {kind.id for kind in self.kinds}
+        unknown = sorted(
+            {kind for kind, others in self.prefer.items() for kind in (kind, *others)} - ids
+        )
+        if unknown:
+            raise ValueError(f"prefer names kinds that are not defined: {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _groups_exist(self) -> UrgentFile:
@@ -320,6 +333,8 @@ class Library:
     urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Messages that mention a danger but are not an emergency.
     urgent_calm: tuple[str, ...] = ()
+    #: Which urgent kinds win over which, when a message shows signs of both.
+    urgent_prefer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

@@ -44,6 +44,8 @@ Phrase = tuple[str, ...]
 @dataclass(frozen=True)
 class _Sign(Generic[Label]):
     label: Label
+    #: Where its label was listed: of two labels' equally sure signs, the first wins.
+    rank: int
     #: Each part is the set of phrases (by number) any one of which will do.
     parts: tuple[frozenset[int], ...]
     #: More words make a surer sign: it decides between two labels.
@@ -76,7 +78,7 @@ class Signs(Generic[Label]):
             for name, texts in groups.items()
         }
         self._signs: list[_Sign[Label]] = []
-        for label, signs in labelled:
+        for rank, (label, signs) in enumerate(labelled):
             for sign in signs:
                 parts: list[frozenset[int]] = []
                 for text in (part.strip() for part in sign.split("+")):
@@ -87,7 +89,7 @@ class Signs(Generic[Label]):
                         parts.append(frozenset() if n is None else frozenset({n}))
                 if parts and all(parts):
                     weight = sum(min(len(self._phrases[n]) for n in part) for part in parts)
-                    self._signs.append(_Sign(label, tuple(parts), weight))
+                    self._signs.append(_Sign(label, rank, tuple(parts), weight))
         # Each phrase filed under its last word: a message lacking it can't contain it.
         self._by_word: dict[str, list[int]] = {}
         for n, phrase in enumerate(self._phrases):
@@ -103,6 +105,13 @@ class Signs(Generic[Label]):
 
     def best(self, text: str) -> Label | None:
         """The label whose surest sign the message shows, if any."""
+        shown = self.shown(text)
+        # In the order listed, so that of two equally sure signs the first listed wins.
+        return max(shown, key=lambda item: item[1])[0] if shown else None
+
+    def shown(self, text: str) -> list[tuple[Label, int]]:
+        """Each label the message shows a sign of, with the weight of its surest sign, in
+        the order the labels were listed."""
         words = self._words(text)
         present = set(words)
         matched = {
@@ -112,17 +121,15 @@ class Signs(Generic[Label]):
             if present.issuperset(self._phrases[n])
             and _contains(words, self._small, self._phrases[n])
         }
-        if not matched:
-            return None
-        best: _Sign[Label] | None = None
-        # In file order, so that of two equally sure signs the first listed wins.
-        for index in sorted({i for n in matched for i in self._by_phrase.get(n, ())}):
+        surest: dict[int, _Sign[Label]] = {}
+        for index in {i for n in matched for i in self._by_phrase.get(n, ())}:
             sign = self._signs[index]
-            if (best is None or sign.weight > best.weight) and all(
+            known = surest.get(sign.rank)
+            if (known is None or sign.weight > known.weight) and all(
                 not part.isdisjoint(matched) for part in sign.parts[1:]
             ):
-                best = sign
-        return best.label if best else None
+                surest[sign.rank] = sign
+        return [(surest[rank].label, surest[rank].weight) for rank in sorted(surest)]
 
 
 def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bool:

@@ -55,6 +55,7 @@ class UrgentSigns:
             [(kind, kind.signs) for kind in library.urgent], library.urgent_groups, normaliser
         )
         self._kinds = {kind.id: kind for kind in library.urgent}
+        self._prefer = library.urgent_prefer
         self._urgent_belief = urgent_belief
         examples = list(self._examples(library))
         labels = {label for label, _, _ in examples}
@@ -135,8 +136,13 @@ class UrgentSigns:
         return self.signed(text) or self.believed(text)
 
     def signed(self, text: str) -> UrgentKind | None:
-        """The kind of emergency the message shows the surest sign of, if any."""
-        return self._signs.best(text)
+        """The kind of emergency the message shows the surest sign of, if any; of several,
+        one the content prefers over the others ("prefer" in urgent.yaml)."""
+        shown = self._signs.shown(text)
+        ids = {kind.id for kind, _ in shown}
+        beaten = {other for kind in ids for other in self._prefer.get(kind, ())}
+        unbeaten = [(kind, weight) for kind, weight in shown if kind.id not in beaten] or shown
+        return max(unbeaten, key=lambda item: item[1])[0] if unbeaten else None
 
     def believed(self, text: str) -> UrgentKind | None:
         """The kind of emergency the model believes the message is about, if it believes
