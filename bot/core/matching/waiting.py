@@ -77,9 +77,12 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
     doing = bool(_ANSWER_OPENING.match(plain)) and not _QUESTION_OPENING.match(plain)
     if route.chat is not None and not (doing and route.chat in _CHAT_IN_ANSWERS):
         return True
-    if route.urgent is not None and matcher.urgent.kind_of(prompt.scenario) is None:
-        if not doing or matcher.urgent.signed(text) is not None:
-            return True
+    if (
+        route.urgent is not None
+        and matcher.urgent.kind_of(prompt.scenario) is None
+        and (not doing or matcher.urgent.signed(text) is not None)
+    ):
+        return True
     if _SURE_ANSWER.match(plain):
         return False
     if _QUESTION_OPENING.match(plain):
