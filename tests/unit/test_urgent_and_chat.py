@@ -101,6 +101,20 @@ def test_of_two_emergencies_the_one_that_matters_more_wins(
     assert matcher.route(message).urgent == kind
 
 
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("she said she feels sucidal", "self-harm"),
+        ("about to drill into some asbestoes board", "asbestos"),
+        ("old man has colapsed in the hall", "collapse-not-seen"),
+    ],
+)
+def test_typos_of_emergency_words_are_read_as_those_words(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
 def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
     for message in ("cheers ta", "thanks mate", "morning all", "absolute pish"):
         route = matcher.route(message)

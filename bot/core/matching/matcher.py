@@ -170,7 +170,7 @@ class Matcher:
         for term in sorted(t for t in self._topics.log_probability if " " not in t):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
-        self.urgent = UrgentSigns(library, self.normaliser)
+        self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
         self._judges = {

@@ -9,10 +9,11 @@ A part is a phrase, whose words must come in order (up to two small words, the
 vocabulary's stopwords, may stand between them: "smell gas" matches "smell of
 gas"), or ``$name``: any phrase of the group of that name. So "$water +
 $electrics" matches "leak from upstairs running down onto the fuse box". Words are
-compared after normalising (the vocabulary) and light stemming; typos are not
-guessed at. A phrase said to be absent does not count: "no smell", "no wires showing",
-"nowhere near anything electric" (a negation just before it, small words and a few
-fillers between), unless the phrase itself opens with the negation ("no answer").
+compared after normalising (the vocabulary) and light stemming; a typo is read as
+the word it is closest to when the caller says how (``correct``). A phrase said to be
+absent does not count: "no smell", "no wires showing", "nowhere near anything
+electric" (a negation just before it, small words and a few fillers between), unless
+the phrase itself opens with the negation ("no answer").
 
     >>> signs = Signs([("gas", ["smell + gas"])], {}, normaliser)
     >>> signs.best("theres a gas smell in the hall")
@@ -21,7 +22,7 @@ fillers between), unless the phrase itself opens with the negation ("no answer")
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -58,8 +59,10 @@ class Signs(Generic[Label]):
         labelled: Sequence[tuple[Label, Sequence[str]]],
         groups: Mapping[str, Sequence[str]],
         normaliser: Normaliser,
+        correct: Callable[[str], str] | None = None,
     ) -> None:
         self._normaliser = normaliser
+        self._correct = correct
         self._small = frozenset(stem(word) for word in normaliser.vocabulary.stopwords)
         self._phrases: list[Phrase] = []
         numbers: dict[Phrase, int] = {}
@@ -113,6 +116,12 @@ class Signs(Generic[Label]):
         """Each label the message shows a sign of, with the weight of its surest sign, in
         the order the labels were listed."""
         words = self._words(text)
+        if self._correct is not None:
+            # A word no sign uses may be a typo of one that does ("asbestoes").
+            words = [
+                word if word in self._by_word or word in self._small else self._correct(word)
+                for word in words
+            ]
         present = set(words)
         matched = {
             n

@@ -19,7 +19,10 @@ calm. It leans to recall: a false alarm costs a safety tip, a miss can cost a li
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library, UrgentKind
 from bot.core.matching.naive_bayes import NaiveBayes
@@ -40,6 +43,10 @@ URGENT_BELIEF = 0.7
 TELLING_WORD = 1.25
 #: How much a phrase of a kind's signs teaches which kind a message is about.
 SIGN_WORD_WEIGHT = 0.2
+#: A word this long or longer, unknown to the content, this close (rapidfuzz ratio) to
+#: a word emergencies are told by, is read as that word.
+TYPO_MIN_LENGTH = 6
+TYPO_RATIO = 88.0
 #: The model's additive smoothing, and the most one word it has not seen with a label
 #: costs that label (in nats). Set on the tuning parts, for recall.
 SMOOTHING = 0.1
@@ -48,13 +55,23 @@ MAX_PENALTY = 3.0
 
 class UrgentSigns:
     def __init__(
-        self, library: Library, normaliser: Normaliser, urgent_belief: float = URGENT_BELIEF
+        self,
+        library: Library,
+        normaliser: Normaliser,
+        urgent_belief: float = URGENT_BELIEF,
+        known: Callable[[str], bool] | None = None,
     ) -> None:
+        """``known`` says whether a word is one the content uses, so not a typo."""
         self._normaliser = normaliser
+        self._known = known
         self._signs = Signs(
-            [(kind, kind.signs) for kind in library.urgent], library.urgent_groups, normaliser
+            [(kind, kind.signs) for kind in library.urgent],
+            library.urgent_groups,
+            normaliser,
+            self._correct if known is not None else None,
         )
         self._kinds = {kind.id: kind for kind in library.urgent}
+        self._typos = lru_cache(maxsize=16384)(self._typo_uncached)
         self._prefer = library.urgent_prefer
         self._urgent_belief = urgent_belief
         examples = list(self._examples(library))
@@ -72,6 +89,16 @@ class UrgentSigns:
             if CALM in labels and len(labels) > 1
             else None
         )
+        # The words emergencies are told by, for reading typos of them.
+        words = {
+            word
+            for phrase in (*self._sign_phrases(library), *(t for _, t, _ in examples))
+            for word in phrase
+            if len(word) >= TYPO_MIN_LENGTH and "_" not in word
+        }
+        self._urgent_words: dict[str, list[str]] = {}
+        for word in sorted(words):
+            self._urgent_words.setdefault(word[0], []).append(word)
         # Which kind also learns from the words of each kind's signs ("knife", "flue").
         self._which = (
             NaiveBayes.fit(
@@ -83,6 +110,24 @@ class UrgentSigns:
             if self._model
             else None
         )
+
+    def _correct(self, word: str) -> str:
+        """A word the content never uses, read as the emergency word it is a typo of
+        ("asbestoes", "suicidal"), if it is surely one."""
+        if (
+            len(word) < TYPO_MIN_LENGTH
+            or (self._known is not None and self._known(word))
+            or (self._model is not None and self._model.knows(word))
+        ):
+            return word
+        return self._typos(word)
+
+    def _typo_uncached(self, word: str) -> str:
+        # People rarely get the first letter wrong, and it keeps the search small.
+        found = process.extractOne(
+            word, self._urgent_words.get(word[0], ()), scorer=fuzz.ratio, score_cutoff=TYPO_RATIO
+        )
+        return str(found[0]) if found else word
 
     def _telling(self, term: str) -> bool:
         assert self._model is not None
@@ -130,6 +175,10 @@ class UrgentSigns:
                     for phrase in phrases:
                         yield kind.id, self._terms(phrase), SIGN_WORD_WEIGHT
 
+    def _sign_phrases(self, library: Library) -> Iterable[list[str]]:
+        for _, terms, _ in self._sign_words(library):
+            yield terms
+
     def kind_of(self, text: str) -> UrgentKind | None:
         """The kind of emergency the message shows the surest sign of, if any; else the
         one the model believes it is about, if it believes it is one at all."""
@@ -149,7 +198,10 @@ class UrgentSigns:
         it is one at all (for a message the signs missed)."""
         if self._model is None or self._which is None:
             return None
-        terms = [term for term in self._terms(text) if self._model.knows(term)]
+        terms = self._terms(text)
+        if self._known is not None:
+            terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
+        terms = [term for term in terms if self._model.knows(term)]
         if not terms or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
             return None
         if not any(self._telling(term) for term in terms):
