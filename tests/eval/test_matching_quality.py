@@ -70,7 +70,8 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
 
 @pytest.mark.parametrize("part", ["spent3", "tune4"])
 def test_urgent_messages_are_caught_and_near_misses_mostly_not(matcher: Matcher, part: str) -> None:
-    """Measured on these tuning parts when round 4 tuning ended: 100% caught, near misses 10% and 18%."""
+    """Measured on these tuning parts when round 4 tuning ended: 100% caught, near
+    misses 10% and 18%."""
     if not parts_present("urgent", [part]):
         pytest.skip(f"no urgent_{part}.yaml")
     cases = urgent_cases(part)
