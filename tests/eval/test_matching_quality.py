@@ -100,8 +100,8 @@ def test_questions_typed_while_a_scenario_waits_are_told_apart(
 
 @pytest.mark.parametrize("part", ["spent3", "tune4"])
 def test_chat_is_refused_and_questions_are_not(matcher: Matcher, part: str) -> None:
-    """Measured on these tuning parts when round 4 tuning ended: off-topic recall 99.4% and 99.5%, on-topic
-    refused 1.4% and 0.7%."""
+    """Measured on these tuning parts when round 4 tuning ended: off-topic recall 99.4%
+    and 99.5%, on-topic refused 1.4% and 0.7%."""
     if not parts_present("topic", [part]):
         pytest.skip(f"no topic_{part}.yaml")
     scores = score_topics(lambda text: matcher.route(text).topic, topic_cases(part))
