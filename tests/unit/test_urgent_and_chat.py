@@ -149,6 +149,9 @@ def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
         ("tallest mountain in wales?", "sums-and-trivia"),
         ("heater in the van has packed in", "work-chat"),
         ("do u ever sleep", "banter"),
+        ("cheers for the help earlier", "thanks"),
+        ("that was actually useful ta", "thanks"),
+        ("hiya, just checking in", "greeting"),
     ],
 )
 def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -> None:
@@ -168,6 +171,9 @@ def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -
         "stores sent the wrong part again",
         "my score dropped to 6 this month",
         "how do i sound friendly on the phone when im knackered",
+        "how do i say no nicely",
+        "thanks but what if she says no?",
+        "cheers, the tenant still wont let me in",
     ],
 )
 def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:

@@ -206,6 +206,9 @@ class ChatKind(_Strict):
     )
     #: Sums ("20 x 17", "15% of 240") are this kind of chat.
     sums: bool = False
+    #: A short message that asks nothing and opens or ends with one of these is this
+    #: kind of chat, whatever else it says: "cheers for the help earlier".
+    bookends: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list)
 
     _check_html = field_validator("reply")(_html_ok)
 

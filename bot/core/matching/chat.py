@@ -4,7 +4,8 @@ bot itself, sums and trivia, and work chat that isn't customer care.
 Each kind (``content/small_talk.yaml``) gets its own short, human answer ("Glad it
 helped.") instead of a coaching tip. A short message is that kind of chat when it
 shows one of the kind's signs, is a sum ("15% of 240") for a kind that takes sums,
-or is made only of the kind's words and small ones ("cheers that helped"). A message
+is made only of the kind's words and small ones ("cheers that helped"), or is short,
+asks nothing and opens or ends with one of its bookends ("cheers for the help earlier"). A message
 about the work with tenants (the ``customer care`` group: "tenant", "job", "her"...) is
 never chat: "van broke down, how do i tell my first job" is a question.
 
@@ -25,6 +26,8 @@ from bot.core.matching.signs import Signs
 
 #: Longer messages are questions, whatever chat they hold.
 CHAT_MAX_WORDS = 14
+#: A message this short that opens or ends with a kind's bookend is that kind.
+BOOKEND_MAX_WORDS = 7
 #: The group of words that mark a message as about the work with tenants.
 CUSTOMER_CARE = "customer care"
 # No "/" or "-": "got a 3/10" is a survey score, "8-12" an appointment slot.
@@ -46,6 +49,11 @@ class ChatSigns:
             (kind, frozenset(self._stems(" ".join(kind.words)))) for kind in library.chat
         ]
         self._sums = next((kind for kind in library.chat if kind.sums), None)
+        self._bookends = [
+            (kind, [tuple(self._stems(bookend)) for bookend in kind.bookends])
+            for kind in library.chat
+            if kind.bookends
+        ]
         self._care = Signs([(True, [f"${CUSTOMER_CARE}"])], library.chat_groups, normaliser)
 
     def _stems(self, text: str) -> list[str]:
@@ -61,6 +69,14 @@ class ChatSigns:
             return signed
         if self._sums is not None and _SUM.search(text):
             return self._sums
+        if len(words) <= BOOKEND_MAX_WORDS and "?" not in text:
+            for kind, bookends in self._bookends:
+                for bookend in bookends:
+                    if bookend and (
+                        tuple(words[: len(bookend)]) == bookend
+                        or tuple(words[-len(bookend) :]) == bookend
+                    ):
+                        return kind
         meaningful = [word for word in words if word not in self._small]
         if not meaningful:
             return None
