@@ -174,6 +174,8 @@ def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -
         "how do i say no nicely",
         "thanks but what if she says no?",
         "cheers, the tenant still wont let me in",
+        "thanks but no, i cant take cash",
+        "cant help you there mate, ring the office",
     ],
 )
 def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:

@@ -69,7 +69,8 @@ class ChatSigns:
             return signed
         if self._sums is not None and _SUM.search(text):
             return self._sums
-        if len(words) <= BOOKEND_MAX_WORDS and "?" not in text:
+        # "thanks but no, cant take cash" says something else: a refusal.
+        if len(words) <= BOOKEND_MAX_WORDS and "?" not in text and "but" not in words:
             for kind, bookends in self._bookends:
                 for bookend in bookends:
                     if bookend and (
