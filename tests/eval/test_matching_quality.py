@@ -18,6 +18,7 @@ import pytest
 
 from bot.core.content.library import Library
 from bot.core.matching.matcher import Matcher
+from bot.core.matching.waiting import reads_as_question
 from tests.eval.scoring import (
     TOPIC_HELD_OUT_PARTS,
     TOPIC_TUNING_PARTS,
@@ -76,3 +77,44 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
         assert {case.kind for case in urgent_cases(part)} <= {*urgent_kinds, "none"}
     for part in parts_present("waiting", (*WAITING_TUNING_PARTS, *WAITING_HELD_OUT_PARTS)):
         assert {case.prompt for case in waiting_cases(part)} <= set(library.prompts)
+
+
+@pytest.mark.parametrize("part", ["spent3", "tune4"])
+def test_urgent_messages_are_caught_and_near_misses_mostly_not(matcher: Matcher, part: str) -> None:
+    """Measured on these tuning parts when round 4 tuning ended: 100% caught, near
+    misses 10% and 18%."""
+    if not parts_present("urgent", [part]):
+        pytest.skip(f"no urgent_{part}.yaml")
+    cases = urgent_cases(part)
+    flagged = [(matcher.route(case.text).urgent is not None, case.urgent) for case in cases]
+    caught = [flag for flag, urgent in flagged if urgent]
+    false_alarms = [flag for flag, urgent in flagged if not urgent]
+    assert sum(caught) / len(caught) >= 0.99
+    assert sum(false_alarms) / len(false_alarms) <= 0.25
+
+
+@pytest.mark.parametrize("part", ["spent3", "tune4"])
+def test_questions_typed_while_a_scenario_waits_are_told_apart(
+    matcher: Matcher, library: Library, part: str
+) -> None:
+    """Measured on these tuning parts when round 4 tuning ended: 100% and 99.3%."""
+    if not parts_present("waiting", [part]):
+        pytest.skip(f"no waiting_{part}.yaml")
+    cases = waiting_cases(part)
+    right = sum(
+        reads_as_question(matcher, library.prompts[c.prompt], c.text, matcher.route(c.text))
+        == c.is_question
+        for c in cases
+    )
+    assert right / len(cases) >= 0.97
+
+
+@pytest.mark.parametrize("part", ["spent3", "tune4"])
+def test_chat_is_refused_and_questions_are_not(matcher: Matcher, part: str) -> None:
+    """Measured on these tuning parts when round 4 tuning ended: off-topic recall 99.4%
+    and 99.5%, on-topic refused 1.4% and 0.7%."""
+    if not parts_present("topic", [part]):
+        pytest.skip(f"no topic_{part}.yaml")
+    scores = score_topics(lambda text: matcher.route(text).topic, topic_cases(part))
+    assert scores.off_topic_recall >= 0.97
+    assert scores.off_topic_false_positive_rate <= 0.02

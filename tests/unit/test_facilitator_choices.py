@@ -60,7 +60,8 @@ def test_the_planner_and_send_now_leave_out_staff_unless_they_chose_scenarios(
     ("message", "kept"),
     [
         ("what do I do about bedbugs", True),
-        ("can I claim mileage for the van", True),
+        ("tenant keeps a snake loose in the bath, what do i do", True),
+        ("can I claim mileage for the van", False),
         ("tenant asked about rent arrears what do i say", True),
         ("thanks", False),
         ("morning mate", False),

@@ -31,6 +31,15 @@ def matcher(library: Library) -> Matcher:
         ("she had a black eye and he answered every question for her", "domestic-abuse"),
         ("old fella with dementia, no heating and nothing to eat", "adult-at-risk"),
         ("about to drill into some old artex ceiling", "asbestos"),
+        ("hob knob left on, no flame, the kitchen reeks", "gas"),
+        ("tenant heating the lounge with a disposable bbq, windows shut", "carbon-monoxide"),
+        ("consumer unit has no cover on, you can see all the bits", "live-electrics"),
+        ("she says the kids would be better off without her", "self-harm"),
+        ("heard a thud upstairs and now hes not answering me", "collapse-not-seen"),
+        ("two kids under 5 on their own, mum went to the shop hours ago", "child-at-risk"),
+        ("her ex kicked the door in last night and says hes coming back", "domestic-abuse"),
+        ("a gang are dealing from the old boys flat and he cant say no", "adult-at-risk"),
+        ("drilled into a board in a 1960s block and white dust came out", "asbestos"),
     ],
 )
 def test_every_kind_of_emergency_is_recognised_in_operatives_words(
@@ -49,10 +58,66 @@ def test_every_kind_of_emergency_is_recognised_in_operatives_words(
         "kids keep asking what im doing",
         "the tenant ended up writing it all down for me",
         "whats the point of the satisfaction survey",
+        "boiler makes a kettling noise, no smell of gas or anything",
+        "small drip under the sink, nowhere near anything electric",
+        "socket a bit loose on the wall, no wires showing, works fine",
+        "old fella opened the door and didnt ask who i was, what first",
+        "how do i explain to a tenant what a co alarm is for",
+        "she said she was dying for a brew",
+        "my dust sheet left a mark on her carpet, how do i own up to that",
     ],
 )
 def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None:
     assert matcher.route(message).urgent is None
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("his lips have gone a funny colour and he is not making sense", "collapse-not-seen"),
+        ("she keeps saying her family would be happier if she was gone", "self-harm"),
+        ("she said she feels like giving up on everything", "self-harm"),
+    ],
+)
+def test_the_model_catches_an_emergency_the_signs_miss(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.urgent.signed(message) is None
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("needles on the floor where the toddler was lying about playing", "child-at-risk"),
+        ("strong smell of gas at no 6, nobody answering the door", "gas"),
+        ("leak running down onto the fuse box and its crackling", "water-electrics"),
+    ],
+)
+def test_of_two_emergencies_the_one_that_matters_more_wins(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("she said she feels sucidal", "self-harm"),
+        ("about to drill into some asbestoes board", "asbestos"),
+        ("old man has colapsed in the hall", "collapse-not-seen"),
+    ],
+)
+def test_typos_of_emergency_words_are_read_as_those_words(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
+    for message in ("cheers ta", "thanks mate", "morning all", "absolute pish"):
+        route = matcher.route(message)
+        assert route.urgent is None and route.chat is not None
 
 
 def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
@@ -76,6 +141,16 @@ def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
         ("whats 15% of 240", "sums-and-trivia"),
         ("what torque for a 15mm compression fitting", "work-chat"),
         ("oops wrong chat", "banter"),
+        ("cheers will try that tomorrow", "thanks"),
+        ("stop messaging me ffs", "abuse"),
+        ("can i get these at weekends", "about-bot"),
+        ("why did i get two today", "about-bot"),
+        ("tallest mountain in wales?", "sums-and-trivia"),
+        ("heater in the van has packed in", "work-chat"),
+        ("do u ever sleep", "banter"),
+        ("cheers for the help earlier", "thanks"),
+        ("that was actually useful ta", "thanks"),
+        ("hiya, just checking in", "greeting"),
     ],
 )
 def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -> None:
@@ -91,6 +166,15 @@ def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -
         "how do i say no",
         "got a 3/10 on the survey, gutted",
         "tenant called me useless to my face",
+        "van broke down, how do i tell my first job",
+        "stores sent the wrong part again",
+        "my score dropped to 6 this month",
+        "how do i sound friendly on the phone when im knackered",
+        "how do i say no nicely",
+        "thanks but what if she says no?",
+        "cheers, the tenant still wont let me in",
+        "thanks but no, i cant take cash",
+        "cant help you there mate, ring the office",
     ],
 )
 def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:

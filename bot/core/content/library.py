@@ -264,6 +264,9 @@ class ChatKind(_Strict):
     )
     #: Sums ("20 x 17", "15% of 240") are this kind of chat.
     sums: bool = False
+    #: A short message that asks nothing and opens or ends with one of these is this
+    #: kind of chat, whatever else it says: "cheers for the help earlier".
+    bookends: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(default_factory=list)
 
     _check_html = field_validator("reply")(_html_ok)
 
@@ -286,6 +289,11 @@ class UrgentKind(_Strict):
     tip: ItemId
     #: Phrases joined by "+", each a phrase or a $group; see bot.core.matching.urgent.
     signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+    #: Messages about this emergency, in operatives' own words: they teach the model
+    #: that catches what the signs miss.
+    examples: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(
+        default_factory=list
+    )
 
 
 class UrgentFile(_Strict):
@@ -294,6 +302,22 @@ class UrgentFile(_Strict):
     #: Words that mean the same thing here, used in signs as $name.
     groups: dict[str, list[Phrase]] = Field(default_factory=dict)
     kinds: list[UrgentKind] = Field(default_factory=list)
+    #: Messages that mention a danger but are not an emergency ("how do i explain what
+    #: a co alarm is for"): they teach the model what calm looks like.
+    calm: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(default_factory=list)
+    #: When a message shows signs of several kinds, a kind here wins over those it lists
+    #: (a child among the dangers makes it a child at risk), whatever their weight.
+    prefer: dict[ItemId, list[ItemId]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _kinds_exist(self) -> UrgentFile:
+        ids = {kind.id for kind in self.kinds}
+        unknown = sorted(
+            {kind for kind, others in self.prefer.items() for kind in (kind, *others)} - ids
+        )
+        if unknown:
+            raise ValueError(f"prefer names kinds that are not defined: {', '.join(unknown)}")
+        return self
 
     @model_validator(mode="after")
     def _groups_exist(self) -> UrgentFile:
@@ -370,6 +394,10 @@ class Library:
     urgent_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: Red flags for every prompt, beside its own (a prompt's own flag of the same id wins).
     red_flags: tuple[RedFlag, ...] = ()
+    #: Messages that mention a danger but are not an emergency.
+    urgent_calm: tuple[str, ...] = ()
+    #: Which urgent kinds win over which, when a message shows signs of both.
+    urgent_prefer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

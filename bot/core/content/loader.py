@@ -269,6 +269,12 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         urgent=urgent,
         urgent_groups=urgent_groups,
         red_flags=tuple(judging_file.red_flags) if judging_file else (),
+        urgent_calm=tuple(urgent_file.calm) if urgent_file else (),
+        urgent_prefer=(
+            {kind: tuple(others) for kind, others in urgent_file.prefer.items()}
+            if urgent_file
+            else {}
+        ),
     )
 
 

@@ -173,7 +173,7 @@ class Matcher:
         for term in sorted(t for t in self._topics.log_probability if " " not in t):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
-        self.urgent = UrgentSigns(library, self.normaliser)
+        self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
         self._judges = {
@@ -269,11 +269,14 @@ class Matcher:
     def route(self, text: str) -> Route:
         """Find the best tip for a free question, or decide it is off-topic. A message
         showing signs of an emergency gets that emergency's safety tip first."""
-        urgent = self.urgent.kind_of(text)
+        # Chat ("cheers ta") before the urgent model, which may read it either way.
+        urgent = self.urgent.signed(text)
+        chat = self.chat.kind_of(text) if urgent is None else None
+        if urgent is None and chat is None:
+            urgent = self.urgent.believed(text)
         if urgent is not None:
             topic = self.library.topic_of[urgent.tip]
             return Route(Confidence.SURE, topic, urgent.tip, 1.0, urgent=urgent.id)
-        chat = self.chat.kind_of(text)
         if chat is not None:
             return Route(Confidence.OFF_TOPIC, None, None, 0.0, small_talk=True, chat=chat.id)
         terms = self.query_terms(text)

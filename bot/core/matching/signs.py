@@ -9,8 +9,11 @@ A part is a phrase, whose words must come in order (up to two small words, the
 vocabulary's stopwords, may stand between them: "smell gas" matches "smell of
 gas"), or ``$name``: any phrase of the group of that name. So "$water +
 $electrics" matches "leak from upstairs running down onto the fuse box". Words are
-compared after normalising (the vocabulary) and light stemming; typos are not
-guessed at.
+compared after normalising (the vocabulary) and light stemming; a typo is read as
+the word it is closest to when the caller says how (``correct``). A phrase said to be
+absent does not count: "no smell", "no wires showing", "nowhere near anything
+electric" (a negation just before it, small words and a few fillers between), unless
+the phrase itself opens with the negation ("no answer").
 
     >>> signs = Signs([("gas", ["smell + gas"])], {}, normaliser)
     >>> signs.best("theres a gas smell in the hall")
@@ -19,7 +22,7 @@ guessed at.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -27,6 +30,13 @@ from bot.core.matching.normalising import Normaliser, stem
 
 #: How many small words may stand between two words of one phrase.
 MAX_GAP = 2
+#: Words that say what follows is absent, and the filler that may stand between.
+_NEGATIONS = frozenset(stem(word) for word in ("no", "not", "never", "without", "none", "nowhere"))
+_NEGATION_FILLER = frozenset(
+    stem(word) for word in ("anything", "near", "sign", "signs", "real", "obvious", "strong")
+)
+#: How far back a negation still reaches.
+NEGATION_REACH = 3
 
 Label = TypeVar("Label")
 Phrase = tuple[str, ...]
@@ -35,6 +45,8 @@ Phrase = tuple[str, ...]
 @dataclass(frozen=True)
 class _Sign(Generic[Label]):
     label: Label
+    #: Where its label was listed: of two labels' equally sure signs, the first wins.
+    rank: int
     #: Each part is the set of phrases (by number) any one of which will do.
     parts: tuple[frozenset[int], ...]
     #: More words make a surer sign: it decides between two labels.
@@ -47,8 +59,10 @@ class Signs(Generic[Label]):
         labelled: Sequence[tuple[Label, Sequence[str]]],
         groups: Mapping[str, Sequence[str]],
         normaliser: Normaliser,
+        correct: Callable[[str], str] | None = None,
     ) -> None:
         self._normaliser = normaliser
+        self._correct = correct
         self._small = frozenset(stem(word) for word in normaliser.vocabulary.stopwords)
         self._phrases: list[Phrase] = []
         numbers: dict[Phrase, int] = {}
@@ -67,7 +81,7 @@ class Signs(Generic[Label]):
             for name, texts in groups.items()
         }
         self._signs: list[_Sign[Label]] = []
-        for label, signs in labelled:
+        for rank, (label, signs) in enumerate(labelled):
             for sign in signs:
                 parts: list[frozenset[int]] = []
                 for text in (part.strip() for part in sign.split("+")):
@@ -78,7 +92,7 @@ class Signs(Generic[Label]):
                         parts.append(frozenset() if n is None else frozenset({n}))
                 if parts and all(parts):
                     weight = sum(min(len(self._phrases[n]) for n in part) for part in parts)
-                    self._signs.append(_Sign(label, tuple(parts), weight))
+                    self._signs.append(_Sign(label, rank, tuple(parts), weight))
         # Each phrase filed under its last word: a message lacking it can't contain it.
         self._by_word: dict[str, list[int]] = {}
         for n, phrase in enumerate(self._phrases):
@@ -94,7 +108,20 @@ class Signs(Generic[Label]):
 
     def best(self, text: str) -> Label | None:
         """The label whose surest sign the message shows, if any."""
+        shown = self.shown(text)
+        # In the order listed, so that of two equally sure signs the first listed wins.
+        return max(shown, key=lambda item: item[1])[0] if shown else None
+
+    def shown(self, text: str) -> list[tuple[Label, int]]:
+        """Each label the message shows a sign of, with the weight of its surest sign, in
+        the order the labels were listed."""
         words = self._words(text)
+        if self._correct is not None:
+            # A word no sign uses may be a typo of one that does ("asbestoes").
+            words = [
+                word if word in self._by_word or word in self._small else self._correct(word)
+                for word in words
+            ]
         present = set(words)
         matched = {
             n
@@ -103,28 +130,25 @@ class Signs(Generic[Label]):
             if present.issuperset(self._phrases[n])
             and _contains(words, self._small, self._phrases[n])
         }
-        if not matched:
-            return None
-        best: _Sign[Label] | None = None
-        # In file order, so that of two equally sure signs the first listed wins.
-        for index in sorted({i for n in matched for i in self._by_phrase.get(n, ())}):
+        surest: dict[int, _Sign[Label]] = {}
+        for index in {i for n in matched for i in self._by_phrase.get(n, ())}:
             sign = self._signs[index]
-            if (best is None or sign.weight > best.weight) and all(
+            known = surest.get(sign.rank)
+            if (known is None or sign.weight > known.weight) and all(
                 not part.isdisjoint(matched) for part in sign.parts[1:]
             ):
-                best = sign
-        return best.label if best else None
+                surest[sign.rank] = sign
+        return [(surest[rank].label, surest[rank].weight) for rank in sorted(surest)]
 
 
 def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bool:
     """Whether the words of ``phrase`` appear in order, with at most MAX_GAP small words
-    between each and the next ("smell gas" is in "smell of gas", not in "smell, no gas")."""
+    between each and the next ("smell gas" is in "smell of gas", not in "smell, no gas"),
+    and not just after a negation ("no smell of gas")."""
 
     def from_(position: int, index: int) -> bool:
         if index == len(phrase):
             return True
-        if index == 0:
-            return any(word == phrase[0] and from_(at + 1, 1) for at, word in enumerate(words))
         for at in range(position, min(len(words), position + MAX_GAP + 1)):
             if words[at] == phrase[index] and from_(at + 1, index + 1):
                 return True
@@ -132,4 +156,18 @@ def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bo
                 return False
         return False
 
-    return from_(0, 0)
+    return any(
+        word == phrase[0] and from_(at + 1, 1) and not _negated(words, small, at)
+        for at, word in enumerate(words)
+    )
+
+
+def _negated(words: Sequence[str], small: frozenset[str], at: int) -> bool:
+    """Whether the word at ``at`` follows a negation ("no wires showing")."""
+    for before in range(at - 1, max(-1, at - 1 - NEGATION_REACH), -1):
+        word = words[before]
+        if word in _NEGATIONS:
+            return True
+        if word not in small and word not in _NEGATION_FILLER:
+            return False
+    return False

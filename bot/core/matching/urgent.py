@@ -6,6 +6,12 @@ collapsed: the coach answers these with the safety tip first, before any topic
 model has its say. The signs live in ``content/urgent.yaml`` (see
 :mod:`bot.core.matching.signs` for how they read).
 
+Signs are exact, and a new wording of the same danger slips past them. So a second
+detector, a naive Bayes model taught by each kind's examples and the calm ones
+(messages that mention a danger but are not one, and every other tip's questions),
+catches a message the signs miss when it reads more like an emergency than like
+calm. It leans to recall: a false alarm costs a safety tip, a miss can cost a life.
+
     >>> alarm = UrgentSigns(library, normaliser)
     >>> alarm.kind_of("theres a smell of gas in the hall").id
     'gas'
@@ -13,17 +19,192 @@ model has its say. The signs live in ``content/urgent.yaml`` (see
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
 from bot.core.content.library import Library, UrgentKind
+from bot.core.matching.naive_bayes import NaiveBayes
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.signs import Signs
 
+_NEGATIONS = frozenset({"no", "not", "never", "without", "none", "nowhere", "nothing", "nobody"})
+#: The model's labels for a message that is not an emergency, and one that is.
+CALM = "(calm)"
+URGENT = "(urgent)"
+#: How much one question of an ordinary tip teaches the model what calm looks like,
+#: beside one example written for it.
+TIP_QUESTION_WEIGHT = 0.05
+#: The model's belief that a message is one of the emergencies, above which it is.
+URGENT_BELIEF = 0.7
+#: And at least one of its words must be this much likelier (in nats) in an emergency
+#: than in calm: weak hints alone ("door", "noise") never raise the alarm.
+TELLING_WORD = 1.25
+#: How much a phrase of a kind's signs teaches which kind a message is about.
+SIGN_WORD_WEIGHT = 0.2
+#: A word this long or longer, unknown to the content, this close (rapidfuzz ratio) to
+#: a word emergencies are told by, is read as that word.
+TYPO_MIN_LENGTH = 6
+TYPO_RATIO = 88.0
+#: The model's additive smoothing, and the most one word it has not seen with a label
+#: costs that label (in nats). Set on the tuning parts, for recall.
+SMOOTHING = 0.1
+MAX_PENALTY = 3.0
+
 
 class UrgentSigns:
-    def __init__(self, library: Library, normaliser: Normaliser) -> None:
+    def __init__(
+        self,
+        library: Library,
+        normaliser: Normaliser,
+        urgent_belief: float = URGENT_BELIEF,
+        known: Callable[[str], bool] | None = None,
+    ) -> None:
+        """``known`` says whether a word is one the content uses, so not a typo."""
+        self._normaliser = normaliser
+        self._known = known
         self._signs = Signs(
-            [(kind, kind.signs) for kind in library.urgent], library.urgent_groups, normaliser
+            [(kind, kind.signs) for kind in library.urgent],
+            library.urgent_groups,
+            normaliser,
+            self._correct if known is not None else None,
+        )
+        self._kinds = {kind.id: kind for kind in library.urgent}
+        self._typos = lru_cache(maxsize=16384)(self._typo_uncached)
+        self._prefer = library.urgent_prefer
+        self._urgent_belief = urgent_belief
+        examples = list(self._examples(library))
+        labels = {label for label, _, _ in examples}
+        # Is it an emergency at all (every kind's examples against calm), and if so which.
+        self._model = (
+            NaiveBayes.fit(
+                (
+                    (label if label == CALM else URGENT, terms, weight)
+                    for label, terms, weight in examples
+                ),
+                smoothing=SMOOTHING,
+                max_penalty=MAX_PENALTY,
+            )
+            if CALM in labels and len(labels) > 1
+            else None
+        )
+        # The words emergencies are told by, for reading typos of them.
+        words = {
+            word
+            for phrase in (*self._sign_phrases(library), *(t for _, t, _ in examples))
+            for word in phrase
+            if len(word) >= TYPO_MIN_LENGTH and "_" not in word
+        }
+        self._urgent_words: dict[str, list[str]] = {}
+        for word in sorted(words):
+            self._urgent_words.setdefault(word[0], []).append(word)
+        # Which kind also learns from the words of each kind's signs ("knife", "flue").
+        self._which = (
+            NaiveBayes.fit(
+                [
+                    *(example for example in examples if example[0] != CALM),
+                    *self._sign_words(library),
+                ]
+            )
+            if self._model
+            else None
         )
 
+    def _correct(self, word: str) -> str:
+        """A word the content never uses, read as the emergency word it is a typo of
+        ("asbestoes", "suicidal"), if it is surely one."""
+        if (
+            len(word) < TYPO_MIN_LENGTH
+            or (self._known is not None and self._known(word))
+            or (self._model is not None and self._model.knows(word))
+        ):
+            return word
+        return self._typos(word)
+
+    def _typo_uncached(self, word: str) -> str:
+        # People rarely get the first letter wrong, and it keeps the search small.
+        found = process.extractOne(
+            word, self._urgent_words.get(word[0], ()), scorer=fuzz.ratio, score_cutoff=TYPO_RATIO
+        )
+        return str(found[0]) if found else word
+
+    def _telling(self, term: str) -> bool:
+        assert self._model is not None
+        row = self._model.log_probability[term]
+        urgent, calm = self._model.labels.index(URGENT), self._model.labels.index(CALM)
+        return row[urgent] - row[calm] >= TELLING_WORD
+
+    def _terms(self, text: str) -> list[str]:
+        """The message's words for the model, each of the two after a negation marked
+        as such: "no smell of gas" is not "smell of gas"."""
+        terms: list[str] = []
+        negated = 0
+        for term in self._normaliser.terms(text):
+            if term in _NEGATIONS:
+                negated = 2
+            elif negated:
+                terms.append(f"not_{term}")
+                negated -= 1
+            else:
+                terms.append(term)
+        return terms
+
+    def _examples(self, library: Library) -> Iterable[tuple[str, list[str], float]]:
+        terms = self._terms
+        urgent_tips = {kind.tip for kind in library.urgent}
+        for kind in library.urgent:
+            for example in kind.examples:
+                yield kind.id, terms(example), 1.0
+        for text in library.urgent_calm:
+            yield CALM, terms(text), 1.0
+        for tip in library.tips.values():
+            if tip.id not in urgent_tips:
+                for question in tip.questions:
+                    yield CALM, terms(question), TIP_QUESTION_WEIGHT
+        for text in library.small_talk:
+            yield CALM, terms(text), 1.0
+
+    def _sign_words(self, library: Library) -> Iterable[tuple[str, list[str], float]]:
+        for kind in library.urgent:
+            for sign in kind.signs:
+                for part in (part.strip() for part in sign.split("+")):
+                    phrases = (
+                        library.urgent_groups.get(part[1:], ()) if part.startswith("$") else (part,)
+                    )
+                    for phrase in phrases:
+                        yield kind.id, self._terms(phrase), SIGN_WORD_WEIGHT
+
+    def _sign_phrases(self, library: Library) -> Iterable[list[str]]:
+        for _, terms, _ in self._sign_words(library):
+            yield terms
+
     def kind_of(self, text: str) -> UrgentKind | None:
-        """The kind of emergency the message shows the surest sign of, if any."""
-        return self._signs.best(text)
+        """The kind of emergency the message shows the surest sign of, if any; else the
+        one the model believes it is about, if it believes it is one at all."""
+        return self.signed(text) or self.believed(text)
+
+    def signed(self, text: str) -> UrgentKind | None:
+        """The kind of emergency the message shows the surest sign of, if any; of several,
+        one the content prefers over the others ("prefer" in urgent.yaml)."""
+        shown = self._signs.shown(text)
+        ids = {kind.id for kind, _ in shown}
+        beaten = {other for kind in ids for other in self._prefer.get(kind, ())}
+        unbeaten = [(kind, weight) for kind, weight in shown if kind.id not in beaten] or shown
+        return max(unbeaten, key=lambda item: item[1])[0] if unbeaten else None
+
+    def believed(self, text: str) -> UrgentKind | None:
+        """The kind of emergency the model believes the message is about, if it believes
+        it is one at all (for a message the signs missed)."""
+        if self._model is None or self._which is None:
+            return None
+        terms = self._terms(text)
+        if self._known is not None:
+            terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
+        terms = [term for term in terms if self._model.knows(term)]
+        if not terms or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
+            return None
+        if not any(self._telling(term) for term in terms):
+            return None
+        beliefs = self._which.beliefs(terms)
+        return self._kinds[max(beliefs, key=beliefs.__getitem__)]

@@ -20,7 +20,12 @@ import re
 from bot.core.content.library import ScenarioPrompt
 from bot.core.matching.matcher import Confidence, Matcher, Route
 
-_LEAD_IN = r"^(?:(?:ok|okay|right|well|so|honestly|tbh|personally|yeah|yes|no|nah|and|but)\s+)*"
+_LEAD_IN = (
+    r"^(?:(?:ok|okay|right|well|so|honestly|tbh|personally|yeah|yes|no|nah|and|but|"
+    r"hi|hiya|hey|hello|morning|alright|quick one)\s+)*"
+)
+#: Chat that an answer may hold ("say thanks and be honest").
+_CHAT_IN_ANSWERS = frozenset({"thanks", "banter", "greeting"})
 #: How an answer surely opens: the operative saying what they would do.
 _SURE_ANSWER = re.compile(
     _LEAD_IN + r"(?:i would|i will|i am going to|i am gonna|id|i should|i could|i need to|"
@@ -41,6 +46,7 @@ _ANSWER_OPENING = re.compile(
     r"switch|isolate|keep|stay|stop|walk|wait|give|let|thank|introduce|clean|tidy|protect|"
     r"cover|move|fix|finish|raise|pass|email|message|reassure|listen|calm|step|back off|"
     r"politely|kindly|nicely|be|stick|try|go|ask|hold|order|not|never|do not|can not|"
+    r"talk|speak|chat|smile|look|use|bring|sort|send|arrange|agree|promise|find|point|"
     r"could not|would not|will not|definitely|always|just|straight away|first)\b"
 )
 #: A question asked anywhere in the message: "tenant wants a brew, what do i do".
@@ -65,20 +71,31 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
     """Whether ``text``, typed while ``prompt`` waits, is something other than its answer.
 
     ``route`` is where the text would go as a free question."""
-    if route.chat is not None:
-        return True
-    if route.urgent is not None and matcher.urgent.kind_of(prompt.scenario) is None:
-        return True
     plain = matcher.normaliser.text(text)
+    # Doing it ("say thanks but be honest", "tell him he'll be reported") is an answer,
+    # whatever chat it holds or the urgent model (not a sure sign) reads in it.
+    doing = bool(_ANSWER_OPENING.match(plain)) and not _QUESTION_OPENING.match(plain)
+    if route.chat is not None and not (doing and route.chat in _CHAT_IN_ANSWERS):
+        return True
+    if (
+        route.urgent is not None
+        and matcher.urgent.kind_of(prompt.scenario) is None
+        and (not doing or matcher.urgent.signed(text) is not None)
+    ):
+        return True
     if _SURE_ANSWER.match(plain):
         return False
     if _QUESTION_OPENING.match(plain):
         return True
     if _ANSWER_OPENING.match(plain):
         return False
-    if _QUESTION_INSIDE.search(plain) or "?" in text:
-        return True
     other_topic = route.topic != matcher.library.topic_of[prompt.id]
+    if _QUESTION_INSIDE.search(plain):
+        return True
+    if "?" in text:
+        # A bare "?" on words about this scenario is an answer offered tentatively:
+        # "google translate n show him pics?".
+        return other_topic or route.topic is None
     return route.confidence is Confidence.SURE and other_topic and route.score >= SURELY_ELSEWHERE
 
 
