@@ -115,6 +115,7 @@ def burst(
                 bot.wait_until_connected()
             if replicas > 1:
                 _wait_for_webhook(server, bots)
+            _wait_until_idle(bots)
             if latency:
                 server.inject("sendMessage", *[Fault.delay(latency)] * OPERATIVES * len(QUESTIONS))
             figures = _ask_and_wait(server, ids, bots, titles)
@@ -138,6 +139,25 @@ def _wait_for_webhook(server: FakeBotAPI, bots: list[BotProcess]) -> None:
         if time.monotonic() > deadline or not all(bot.running for bot in bots):
             raise RuntimeError("the replicas never answered a webhook post")
         time.sleep(0.1)
+
+
+#: The bot is idle once it uses less than this share of a core...
+IDLE_SHARE = 0.05
+#: ...over this long.
+IDLE_OVER = 0.5
+
+
+def _wait_until_idle(bots: list[BotProcess], timeout: float = 60.0) -> None:
+    """Until the bots' start-up work (the chart library's warm-up, in the background)
+    is done, so the burst's CPU figure is the updates' own."""
+    deadline = time.monotonic() + timeout
+    before = _cpu_seconds(bots)
+    while time.monotonic() < deadline:
+        time.sleep(IDLE_OVER)
+        now = _cpu_seconds(bots)
+        if now - before < IDLE_SHARE * IDLE_OVER * len(bots):
+            return
+        before = now
 
 
 def _cpu_seconds(bots: list[BotProcess]) -> float:

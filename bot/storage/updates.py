@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.storage.models import SeenUpdateRow
+
+_SEEN = cast(Table, SeenUpdateRow.__table__)
 
 
 class SqlSeenUpdates:
@@ -23,7 +25,7 @@ class SqlSeenUpdates:
         dialect = self._session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(SeenUpdateRow)
+            insert(_SEEN)  # the table, not the entity: no ORM work for one row
             .values(update_id=update_id, seen_at=now)
             .on_conflict_do_nothing(index_elements=["update_id"])
             .returning(SeenUpdateRow.update_id)
