@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Row,
+    Table,
+    bindparam,
     select,
     update,
 )
@@ -61,6 +63,15 @@ def _copy_into(row: OperativeRow, operative: Operative) -> None:
         row.created_at = operative.created_at
 
 
+_OPERATIVES = cast(Table, OperativeRow.__table__)
+#: Built once: every update starts with it.
+_LOCK = (
+    select(_OPERATIVES)
+    .where(_OPERATIVES.c.telegram_id == bindparam("telegram_id"))
+    .with_for_update()
+)
+
+
 class SqlOperatives(Repository):
     def _row(self, telegram_id: int) -> OperativeRow | None:
         query = select(OperativeRow).where(OperativeRow.telegram_id == telegram_id)
@@ -75,9 +86,7 @@ class SqlOperatives(Repository):
         # time is the rule anyway, and a stale write fails rather than wins. Every update
         # starts here: a plain row costs a third of an ORM entity's CPU (``save`` loads
         # the entity when there is a change to write).
-        table = OperativeRow.__table__
-        query = select(table).where(table.c.telegram_id == telegram_id).with_for_update()
-        row = self._session.execute(query).one_or_none()
+        row = self._session.execute(_LOCK, {"telegram_id": telegram_id}).one_or_none()
         return _operative(row) if row else None
 
     def add(self, operative: Operative) -> Operative:
