@@ -6,7 +6,10 @@ enforces none, and the bot runs with COACHBOT_SEND_LIMITS=off, so neither paces)
 row among everyone else's). Figures: updates a second from the first question to the
 last answer, reply latency (question queued to its answer arriving, p50 and p99),
 answers out of the order they were asked, "sorry, something went wrong" replies, and
-"database is locked" in the bot's log. Each setup runs beside the sequential baseline
+"database is locked" in the bot's log; and the CPU time the bot (and the local server)
+used per update. Each burst starts once the bot is idle after starting (its chart
+warm-up runs in the background and would count against the updates). Each setup
+runs beside the sequential baseline
 (COACHBOT_CONCURRENT_UPDATES=1, one update at a time as before) in the same run:
 
 - SQLite, one process, polling;
