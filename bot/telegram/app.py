@@ -175,9 +175,10 @@ class TelegramAdapter:
 
     def _handle(self, event: Event, update_id: int | None) -> list[Reply]:
         """On the core's thread: the event handled, its update id recorded with it."""
-        if update_id is not None:
-            self.seen.prune_when_due()
-        return self.coach.handle(event, update_id)
+        if update_id is None:
+            return self.coach.handle(event)
+        self.seen.prune_when_due()
+        return self.coach.handle(event, update_id=update_id)
 
     async def _run(self, event: Event, update_id: int | None = None) -> list[Reply]:
         """The core's replies to ``event``; if the core fails, a logged failure and a sorry.

@@ -77,6 +77,8 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 # Bot API answers are PTB's to parse: no cookies, no raising on 4xx/5xx.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTPS_PROXY and the like, as httpx (PTB's own client) honours them.
+                trust_env=True,
                 auto_decompress=True,
             )
 
