@@ -6,7 +6,10 @@ enforces none, and the bot runs with COACHBOT_SEND_LIMITS=off, so neither paces)
 row among everyone else's). Figures: updates a second from the first question to the
 last answer, reply latency (question queued to its answer arriving, p50 and p99),
 answers out of the order they were asked, "sorry, something went wrong" replies, and
-"database is locked" in the bot's log. Each setup runs beside the sequential baseline
+"database is locked" in the bot's log; and the CPU time the bot (and the local server)
+used per update. Each burst starts once the bot is idle after starting (its chart
+warm-up runs in the background and would count against the updates). Each setup
+runs beside the sequential baseline
 (COACHBOT_CONCURRENT_UPDATES=1, one update at a time as before) in the same run:
 
 - SQLite, one process, polling;
@@ -115,6 +118,7 @@ def burst(
                 bot.wait_until_connected()
             if replicas > 1:
                 _wait_for_webhook(server, bots)
+            _wait_until_idle(bots)
             if latency:
                 server.inject("sendMessage", *[Fault.delay(latency)] * OPERATIVES * len(QUESTIONS))
             figures = _ask_and_wait(server, ids, bots, titles)
@@ -138,6 +142,25 @@ def _wait_for_webhook(server: FakeBotAPI, bots: list[BotProcess]) -> None:
         if time.monotonic() > deadline or not all(bot.running for bot in bots):
             raise RuntimeError("the replicas never answered a webhook post")
         time.sleep(0.1)
+
+
+#: The bot is idle once it uses less than this share of a core...
+IDLE_SHARE = 0.05
+#: ...over this long.
+IDLE_OVER = 0.5
+
+
+def _wait_until_idle(bots: list[BotProcess], timeout: float = 60.0) -> None:
+    """Until the bots' start-up work (the chart library's warm-up, in the background)
+    is done, so the burst's CPU figure is the updates' own."""
+    deadline = time.monotonic() + timeout
+    before = _cpu_seconds(bots)
+    while time.monotonic() < deadline:
+        time.sleep(IDLE_OVER)
+        now = _cpu_seconds(bots)
+        if now - before < IDLE_SHARE * IDLE_OVER * len(bots):
+            return
+        before = now
 
 
 def _cpu_seconds(bots: list[BotProcess]) -> float:

@@ -54,6 +54,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import http.client
 import itertools
 import json
 import math
@@ -75,8 +76,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Final, Literal, NamedTuple, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
-
-import httpx
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -419,6 +418,51 @@ class Fault:
         """Do what was asked, then close the socket without answering: the call worked,
         but the client can't know it."""
         return cls("lost")
+
+
+class Poster:
+    """Posts to webhook URLs on kept-alive connections (one thread's), with the standard
+    library's client: the benchmarks post thousands of updates, and httpx's CPU a post
+    was a large share of the local server's, on the cores the bot under test shares."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._connections: dict[tuple[str, str, int | None], http.client.HTTPConnection] = {}
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str, bytes]:
+        """The answer's status, reason and body; OSError or HTTPException if none came."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "", parts.port)
+        connection = self._connections.get(key)
+        if connection is None:
+            kind = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            connection = self._connections[key] = kind(
+                parts.hostname or "", parts.port, timeout=self.timeout
+            )
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        try:
+            connection.request("POST", path, body, headers)
+            response = connection.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            del self._connections[key]
+            raise
+        if response.will_close:
+            connection.close()
+            del self._connections[key]
+        return response.status, response.reason, content
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
 
 
 @dataclass(frozen=True)
@@ -2437,7 +2481,8 @@ class FakeBotAPI:
         Like Telegram, up to ``max_connections`` posts are open at once, so two updates
         (from one person or not) may be posted at the same moment; an update is kept
         and posted again, after WEBHOOK_RETRY_AFTER, until it is answered with a 2xx."""
-        with httpx.Client(timeout=10.0) as client:
+        poster = Poster(timeout=10.0)
+        try:
             while True:
                 with self._cond:
                     taken = self._next_for_webhook()
@@ -2449,13 +2494,11 @@ class FakeBotAPI:
                 if hook["secret_token"]:
                     headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
                 try:
-                    response = client.post(hook["url"], content=json.dumps(update), headers=headers)
-                    ok = 200 <= response.status_code < 300
-                    error = (
-                        "Wrong response from the webhook: "
-                        f"{response.status_code} {response.reason_phrase}"
-                    )
-                except httpx.HTTPError as exc:
+                    body = json.dumps(update).encode()
+                    status, reason, _ = poster.post(hook["url"], body, headers)
+                    ok = 200 <= status < 300
+                    error = f"Wrong response from the webhook: {status} {reason}"
+                except (OSError, http.client.HTTPException) as exc:
                     ok, error = False, f"Connection failed: {type(exc).__name__}"
                 with self._cond:
                     self._webhook_posting.discard(update_id)
@@ -2470,6 +2513,8 @@ class FakeBotAPI:
                             self._webhook_error = (int(time.time()), error)
                         self._webhook_retry_at[update_id] = time.monotonic() + WEBHOOK_RETRY_AFTER
                     self._cond.notify_all()
+        finally:
+            poster.close()
 
     def _webhook_answer_lost(self) -> bool:
         """Whether this 2xx never reaches Telegram (lock held): see set_webhook_faults."""

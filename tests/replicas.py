@@ -15,6 +15,7 @@ one person posted at the same moment go to different replicas. Like Caddy's
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import threading
@@ -26,7 +27,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import httpx
 from sqlalchemy import Engine
 
 from bot.core.jobs.planner import DailyPrompts
@@ -40,7 +40,7 @@ from tests.bot_process import (
     prompts_received,
     unconfirmed,
 )
-from tests.fake_bot_api import FakeBotAPI
+from tests.fake_bot_api import FakeBotAPI, Poster
 
 WEBHOOK_SECRET = "replicas-webhook-secret_7"
 #: What each replica calls itself in pg_stat_activity, so the sender can be told apart.
@@ -60,7 +60,8 @@ class RoundRobinProxy:
         self.routes: defaultdict[int, list[int]] = defaultdict(list)
         self._turns = itertools.count()
         self._guard = threading.Lock()
-        self._client = httpx.Client(timeout=30.0)
+        #: Each handler thread's own kept-alive connections to the replicas.
+        self._posters = threading.local()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -75,7 +76,6 @@ class RoundRobinProxy:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._client.close()
 
     def forward(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
         """Post to the next upstream; to the one after if it refuses the connection."""
@@ -88,15 +88,21 @@ class RoundRobinProxy:
             # and a test may look as soon as the replies are out.
             route = self._note(update_id, index)
             try:
-                response = self._client.post(
-                    f"{self.upstreams[index]}{path}", content=body, headers=headers
+                status, _, content = self._poster().post(
+                    f"{self.upstreams[index]}{path}", body, headers
                 )
-            except httpx.TransportError:
+            except (OSError, http.client.HTTPException):
                 with self._guard:
                     route.pop()
                 continue
-            return response.status_code, response.content
+            return status, content
         return 502, b""
+
+    def _poster(self) -> Poster:
+        poster: Poster | None = getattr(self._posters, "poster", None)
+        if poster is None:
+            poster = self._posters.poster = Poster(timeout=30.0)
+        return poster
 
     def _note(self, update_id: int | None, index: int) -> list[int]:
         """Notes that this update goes to replica ``index``; its route (a spare list for

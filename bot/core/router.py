@@ -35,6 +35,7 @@ from bot.core.handlers import (
     settings,
 )
 from bot.core.handlers.routes import ButtonHandler, CommandHandler, Routes, WaitingHandler
+from bot.core.jobs.updates import first_time
 from bot.core.matching.matcher import Matcher
 from bot.core.messages import ButtonPress, Command, Event, Reply, Sender, Text, Unsupported
 from bot.core.model import Operative, Status
@@ -187,13 +188,19 @@ class Coach:
         """(command, description) pairs for Telegram's command menu."""
         return [(name, self.deps.text(f"command_{name}")) for name in MENU_COMMANDS]
 
-    def handle(self, event: Event) -> list[Reply]:
+    def handle(self, event: Event, update_id: int | None = None) -> list[Reply]:
         """Handle one inbound event in one transaction and return what to say back.
 
         The operative is locked for the transaction: another replica handling their
-        next update at the same moment waits for this one, then sees its changes."""
+        next update at the same moment waits for this one, then sees its changes.
+
+        With the ``update_id`` it came in (Telegram's), an event taken in before, on
+        this replica or another, is dropped: nothing is said. The id is recorded in the
+        same transaction (see :mod:`bot.core.jobs.updates`), so one commit does both."""
         sender = event.sender
         with self.uow_factory() as uow:
+            if update_id is not None and not first_time(uow, update_id, self.deps.clock()):
+                return []
             operative = uow.operatives.lock(sender.user_id)
             now = self.deps.clock()
             turn = Turn(uow, sender, operative, self._today(operative, now), now)

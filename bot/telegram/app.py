@@ -3,10 +3,12 @@
 Each handler turns an Update into a core event, runs the core off the event
 loop, and sends back what it returns. Nothing here knows about SQL.
 
-Before any of them, an update that was taken in before (Telegram posted it to
-the webhook again, perhaps to another replica) is dropped: see
-:mod:`bot.core.jobs.updates`. That check runs inside its chat's turn
-(:mod:`bot.telegram.ordering` orders whole updates, every handler group included).
+An update that was taken in before (Telegram posted it to the webhook again,
+perhaps to another replica) is dropped: see :mod:`bot.core.jobs.updates`. A
+private message's id is recorded by the core in the transaction that handles it
+(one commit an update); any other update's is checked before the bot's handlers,
+in a group of its own. Both run inside the chat's turn (:mod:`bot.telegram.ordering`
+orders whole updates, every handler group included).
 
 No exception escapes a handler: a button press is answered before anything
 else, a failure in the core is logged (its type and where, never the message or
@@ -48,7 +50,6 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.updates import SeenUpdates
@@ -65,6 +66,7 @@ from bot.core.router import Coach
 from bot.logs import failure
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.health import ApiHealth
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.limiter import SendLimiter
 from bot.telegram.limits import CAPTION_CHARS, MESSAGE_CHARS, split_text
 from bot.telegram.ordering import AnsweredWhenHandled, ChatOrderedProcessor
@@ -120,6 +122,12 @@ def _sender(update: Update) -> Sender:
     return Sender(user.id, user.first_name or "there")
 
 
+def _core_checks_repeats(update: Update) -> bool:
+    """A private message: one of the core's events, whose id it records as it handles it."""
+    message = update.message
+    return message is not None and message.chat.type == ChatType.PRIVATE
+
+
 def _command(message: Message) -> tuple[str, str]:
     """``/start@doorstep_bot ABC`` -> ("start", "ABC")."""
     head, _, args = (message.text or "").partition(" ")
@@ -151,7 +159,10 @@ class TelegramAdapter:
         self.seen = SeenUpdates(coach.uow_factory, coach.clock)
 
     async def drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stop here if this update was taken in before, on this replica or another."""
+        """Stop here if this update was taken in before, on this replica or another;
+        a private message is checked by the core as it is handled (see ``_run``)."""
+        if _core_checks_repeats(update):
+            return
         try:
             # A write like the core's: on the core's threads (one with SQLite, its one writer).
             fresh = await self._in_core(self.seen.first_time, update.update_id)
@@ -160,14 +171,24 @@ class TelegramAdapter:
             log.error("could not check whether an update is a repeat: %s", failure(error))
             return
         if not fresh:
-            log.info("update %d came again; the repeat is dropped", update.update_id)
             raise ApplicationHandlerStop
 
-    async def _run(self, event: Event) -> list[Reply]:
-        """The core's replies to ``event``; if the core fails, a logged failure and a sorry."""
+    def _handle(self, event: Event, update_id: int | None) -> list[Reply]:
+        """On the core's thread: the event handled, its update id recorded with it."""
+        if update_id is None:
+            return self.coach.handle(event)
+        self.seen.prune_when_due()
+        return self.coach.handle(event, update_id=update_id)
+
+    async def _run(self, event: Event, update_id: int | None = None) -> list[Reply]:
+        """The core's replies to ``event``; if the core fails, a logged failure and a sorry.
+
+        With its ``update_id``, nothing for an update taken in before."""
         try:
             # The core does blocking database work: keep it off the event loop.
-            return await self._in_core(self.coach.handle, event)
+            return await asyncio.get_running_loop().run_in_executor(
+                self._core, self._handle, event, update_id
+            )
         except Exception as error:
             log.error("handler failed on %s: %s", type(event).__name__, failure(error))
         try:
@@ -182,18 +203,20 @@ class TelegramAdapter:
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         name, args = _command(update.message)
-        replies = await self._run(Command(_sender(update), name, args))
+        replies = await self._run(Command(_sender(update), name, args), update.update_id)
         await self._send(context.bot, update.message.chat_id, replies)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
-        replies = await self._run(Text(_sender(update), update.message.text or ""))
+        replies = await self._run(
+            Text(_sender(update), update.message.text or ""), update.update_id
+        )
         await self._send(context.bot, update.message.chat_id, replies)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None
         kind = update.message.effective_attachment.__class__.__name__.lower()
-        replies = await self._run(Unsupported(_sender(update), kind))
+        replies = await self._run(Unsupported(_sender(update), kind), update.update_id)
         await self._send(context.bot, update.message.chat_id, replies)
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -393,15 +416,11 @@ def build_application(
         builder.token(token)
         .base_url(api_url)
         .base_file_url(file_url)
-        # PTB's own defaults, watched.
+        # PTB's defaults but for the client (see bot.telegram.http), watched.
         .request(
-            WatchedRequest(
-                HTTPXRequest(connection_pool_size=256), health, most_at_once=REQUESTS_AT_ONCE
-            )
+            WatchedRequest(AiohttpRequest(REQUESTS_AT_ONCE), health, most_at_once=REQUESTS_AT_ONCE)
         )
-        .get_updates_request(
-            WatchedRequest(HTTPXRequest(connection_pool_size=1), health, patient=True)
-        )
+        .get_updates_request(WatchedRequest(AiohttpRequest(1), health, patient=True))
         .post_init(adapter.post_init)
         .post_stop(adapter.post_stop)
         .rate_limiter(limiter or SendLimiter())

@@ -14,9 +14,9 @@ import signal
 
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.telegram.health import ApiHealth
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.transport import WatchedRequest, is_outage
 
 #: The longest pause between two tries.
@@ -39,7 +39,7 @@ async def wait_for_telegram(
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    request = WatchedRequest(HTTPXRequest(), health)
+    request = WatchedRequest(AiohttpRequest(), health)
     bot = Bot(token, base_url=api_url, request=request, get_updates_request=request)
     wait = 1.0
     try:

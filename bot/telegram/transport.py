@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 
+import aiohttp
 import httpx
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -41,8 +42,12 @@ def may_have_arrived(error: TelegramError) -> bool:
     then the answer was lost (a dropped connection, a read timeout). Not when the
     connection was never made, and not for a 5xx: that is Telegram's answer."""
     cause = error.__cause__
-    never_sent = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, never_sent)
+    if isinstance(cause, aiohttp.ClientError | TimeoutError):
+        # The bot's own client (bot.telegram.http): a refused or timed-out connection.
+        never_sent = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+        return not isinstance(cause, never_sent)
+    never_sent_httpx = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    return isinstance(cause, httpx.HTTPError) and not isinstance(cause, never_sent_httpx)
 
 
 def _reason(error: NetworkError) -> str:
@@ -71,9 +76,8 @@ class WatchedRequest(BaseRequest):
         self.health = health
         #: Long polls ride out an outage here (see the module's docstring).
         self.patient = patient
-        #: Requests in flight at once, the rest wait their turn. httpcore looks over every
-        #: connection in its pool on each request, so a pool grown to hundreds of
-        #: connections by a burst costs more CPU per request than the extra ones save.
+        #: Requests in flight at once, the rest wait their turn (as long as it takes:
+        #: a burst of replies queues here, not in the client's pool, which would time out).
         self._gate = asyncio.Semaphore(most_at_once) if most_at_once else None
 
     @property

@@ -8,10 +8,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine
 
+from bot.core.content.library import Library
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.jobs.updates import KEEP_FOR, SeenUpdates
-from bot.core.model import Status
+from bot.core.matching.matcher import Matcher
+from bot.core.messages import Command, Sender, Text
+from bot.core.model import EventType, Status
 from bot.core.router import Coach
+from tests.questions import QUESTIONS
 from tests.storage.test_storage import sample, uow_factory
 from tests.support import FakeClock
 
@@ -111,3 +115,33 @@ def test_a_pause_the_planner_ends_keeps_a_change_made_since_it_read_the_operativ
         kept = uow.operatives.get(62)
     assert kept is not None
     assert (kept.status, kept.prompt_time) == (Status.ACTIVE, time(18, 30))
+
+
+def test_a_message_taken_in_on_two_replicas_at_once_is_answered_and_logged_once(
+    engine: Engine, library: Library, matcher: Matcher
+) -> None:
+    """The coach records the update id in the transaction that handles the message."""
+    uows = uow_factory(engine)
+    replicas = [Coach(uows, library, FakeClock(NOW), matcher=matcher) for _ in range(2)]
+    sam = Sender(62, "Sam")
+    replicas[0].handle(Command(sam, "start", ""))
+    question = Text(sam, QUESTIONS[0])
+    ids = range(900_000, 900_040)
+    answered: list[list[int]] = [[], []]
+    start = threading.Barrier(2)
+
+    def take_in(number: int) -> None:
+        start.wait()
+        answered[number] = [i for i in ids if replicas[number].handle(question, update_id=i)]
+
+    threads = [threading.Thread(target=take_in, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(answered[0] + answered[1]) == list(ids)
+    with uows() as uow:
+        operative = uow.operatives.get(sam.user_id)
+        assert operative is not None and operative.id is not None
+        tips = uow.events.of(operative.id, EventType.TIP_SHOWN)
+    assert len(tips) == len(ids)

@@ -1,13 +1,18 @@
 """Each Telegram update is handled once, however many times it arrives.
 
+    coach.handle(event, update_id=update.update_id)   # the id recorded as it is handled
     seen = SeenUpdates(uow_factory, clock)
-    if seen.first_time(update.update_id): handle(update)
+    if seen.first_time(update.update_id): handle(update)  # anything else: its own commit
 
 Telegram posts an update to the webhook again when it gets no answer in time, and
 behind a load balancer the repeat may land on another replica; after a crash, a poll
 may fetch again what was fetched but not yet confirmed. The id is recorded in the
-database that every replica shares, in its own transaction before the update is
-handled: a repeat is dropped even while the first copy is still being handled.
+database that every replica shares, in the transaction that handles the update (or,
+for an update the coach doesn't handle, its own transaction before): a repeat is
+dropped even while the first copy is still being handled, as recording the same id
+waits for the first copy's transaction, and then finds the id taken. If handling
+fails, the record goes with the rest of that transaction: a repeat of it is handled,
+which is better than never handling it at all.
 
 Telegram keeps an update for at most 24 hours, so ids are kept a little longer than
 that and then pruned, at most once an hour, by whichever replica is taking updates.
@@ -19,12 +24,20 @@ import logging
 from datetime import datetime, timedelta
 from typing import Final
 
-from bot.core.ports import Clock, UnitOfWorkFactory
+from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 KEEP_FOR: Final = timedelta(hours=25)
 PRUNE_EVERY: Final = timedelta(hours=1)
+
+
+def first_time(uow: UnitOfWork, update_id: int, now: datetime) -> bool:
+    """Record ``update_id`` in ``uow``'s transaction; False (and a log line) for a repeat."""
+    if uow.seen_updates.first_time(update_id, now):
+        return True
+    log.info("update %d came again; the repeat is dropped", update_id)
+    return False
 
 
 class SeenUpdates:
@@ -35,14 +48,18 @@ class SeenUpdates:
 
     def first_time(self, update_id: int) -> bool:
         """Record ``update_id``; False if any replica recorded it before."""
-        now = self.clock()
         with self.uow_factory() as uow:
-            fresh = uow.seen_updates.first_time(update_id, now)
+            fresh = first_time(uow, update_id, self.clock())
             uow.commit()
+        self.prune_when_due()
+        return fresh
+
+    def prune_when_due(self) -> None:
+        """Prune, if the last time was an hour ago (or never): call it now and then."""
+        now = self.clock()
         if self._next_prune is None or now >= self._next_prune:
             self._next_prune = now + PRUNE_EVERY
             self.prune(now)
-        return fresh
 
     def prune(self, now: datetime) -> int:
         """Forget ids older than Telegram could send again; how many went."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Table,
     insert,
     select,
     update,
@@ -24,6 +26,7 @@ from bot.storage.models import (
 )
 from bot.storage.repositories.base import Repository
 
+_EVENTS = cast(Table, EventRow.__table__)
 #: The event types that pair a prompt with its reply in the read models.
 _PAIRED = {EventType.PROMPT_SENT.value, EventType.ANSWERED.value}
 
@@ -50,7 +53,8 @@ class SqlEventLog(Repository):
     def record_many(self, events: list[EngagementEvent]) -> None:
         if events:
             self._session.execute(
-                insert(EventRow),
+                # The table, not the entity: ORM bulk inserts cost twice the CPU.
+                insert(_EVENTS),
                 [
                     {
                         "type": e.type,
