@@ -21,8 +21,10 @@ Tuning parts, that choices may be made on:
 
 Held-out parts, only ever reported: ``heldout4`` and its siblings, written for the
 fourth round by writers who saw only the scenarios, the topic table and the domain
-brief, and committed before they were ever scored. When a round closes they are
-renamed ``spent4`` and a new round writes fresh ones.
+brief, and committed before they were ever scored. They stay the parts the
+benchmark reports until the next round begins; then they are renamed ``spent4``
+and that round's writers write fresh ones. Round 4's were scored once, when its
+choices were all made (the closing note of that session gives the figures).
 
 Verdict parts mark the replies to safety prompts with ``safety: true``.
 """
