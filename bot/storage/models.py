@@ -342,6 +342,63 @@ class DelayMinuteRollupRow(Base):
     replies: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DayRollupRow(Base):
+    """The counts of :class:`WeekRollupRow` for one day (a day number in the rollup
+    zone): what a period that isn't whole weeks reads for its first and last days."""
+
+    __tablename__ = "report_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    operative_id: Mapped[int] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompts: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    practice: Mapped[int] = mapped_column(Integer, default=0)
+    practice_answered: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayTopicRollupRow(Base):
+    """One operative's replies in one topic on one day, by verdict."""
+
+    __tablename__ = "report_topic_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    operative_id: Mapped[int] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    strong: Mapped[int] = mapped_column(Integer, default=0)
+    partial: Mapped[int] = mapped_column(Integer, default=0)
+    concern: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayDelayRollupRow(Base):
+    """:class:`DelayRollupRow` by the day the prompts were sent."""
+
+    __tablename__ = "report_day_delays"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayMinuteRollupRow(Base):
+    """:class:`DelayMinuteRollupRow` by the day the prompts were sent."""
+
+    __tablename__ = "report_day_minutes"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StatusChangeRow(Base):
     """Each enrolled, paused, resumed, stopped or unreachable event, as the status it
     set: who was active at the end of a period is one index seek per person."""
