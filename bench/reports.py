@@ -667,7 +667,7 @@ def _baseline_export(database: Path) -> dict[str, Any]:
 
 def _agree(database: Path) -> dict[str, Any]:
     """Do the SQL and the baseline give the very same figures? (4 weeks, one cohort,
-    and all 26 weeks for everyone.)"""
+    all 26 weeks for everyone, a month and a range from a Wednesday.)"""
     from bot.core.reports.periods import parse_period
     from bot.core.reports.ports import Scope
 
@@ -677,6 +677,8 @@ def _agree(database: Path) -> dict[str, Any]:
         ("4 weeks, all groups", Scope(), SUMMARY_PERIOD),
         ("4 weeks, one cohort", Scope(frozenset({4})), SUMMARY_PERIOD),
         ("26 weeks, all groups", Scope(), EXPORT_PERIOD),
+        ("last month, all groups", Scope(), "last month"),
+        ("11/11 to 25/11, one cohort", Scope(frozenset({4})), "11/11 to 25/11"),
     ):
         period = parse_period(text, NOW.date(), "Europe/London")
         assert period is not None
