@@ -286,7 +286,13 @@ class WeekRollupRow(Base):
     as answered there once they have a reply; replies in the week they came."""
 
     __tablename__ = "report_weeks"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # PostgreSQL keeps rows in the order written, so a period's rows lie together
+        # by week: read by week and hashed against the operatives, rather than a seek
+        # per operative, each on its own page (see migration 0014).
+        Index("ix_report_weeks_week", "week").ddl_if(dialect="postgresql"),
+        {"sqlite_with_rowid": False},
+    )
 
     operative_id: Mapped[int] = mapped_column(
         ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
@@ -306,7 +312,13 @@ class TopicRollupRow(Base):
     """One operative's replies in one topic in one week, by verdict."""
 
     __tablename__ = "report_topic_weeks"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (
+        # PostgreSQL keeps rows in the order written, so a period's rows lie together
+        # by week: read by week and hashed against the operatives, rather than a seek
+        # per operative, each on its own page (see migration 0014).
+        Index("ix_report_topic_weeks_week", "week").ddl_if(dialect="postgresql"),
+        {"sqlite_with_rowid": False},
+    )
 
     operative_id: Mapped[int] = mapped_column(
         ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
@@ -338,6 +350,75 @@ class DelayMinuteRollupRow(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
     week: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayRollupRow(Base):
+    """The counts of :class:`WeekRollupRow` for one day (a day number in the rollup
+    zone): what a period that isn't whole weeks reads for its first and last days."""
+
+    __tablename__ = "report_days"
+    __table_args__ = (
+        # PostgreSQL keeps rows in the order written, so a period's rows lie together
+        # by day: read by day and hashed against the operatives, rather than a seek
+        # per operative, each on its own page (see migration 0014).
+        Index("ix_report_days_day", "day").ddl_if(dialect="postgresql"),
+        {"sqlite_with_rowid": False},
+    )
+
+    operative_id: Mapped[int] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prompts: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    practice: Mapped[int] = mapped_column(Integer, default=0)
+    practice_answered: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayTopicRollupRow(Base):
+    """One operative's replies in one topic on one day, by verdict."""
+
+    __tablename__ = "report_topic_days"
+    __table_args__ = (
+        # PostgreSQL keeps rows in the order written, so a period's rows lie together
+        # by day: read by day and hashed against the operatives, rather than a seek
+        # per operative, each on its own page (see migration 0014).
+        Index("ix_report_topic_days_day", "day").ddl_if(dialect="postgresql"),
+        {"sqlite_with_rowid": False},
+    )
+
+    operative_id: Mapped[int] = mapped_column(
+        ForeignKey("operatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    strong: Mapped[int] = mapped_column(Integer, default=0)
+    partial: Mapped[int] = mapped_column(Integer, default=0)
+    concern: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayDelayRollupRow(Base):
+    """:class:`DelayRollupRow` by the day the prompts were sent."""
+
+    __tablename__ = "report_day_delays"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seconds: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayMinuteRollupRow(Base):
+    """:class:`DelayMinuteRollupRow` by the day the prompts were sent."""
+
+    __tablename__ = "report_day_minutes"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True)
     minute: Mapped[int] = mapped_column(Integer, primary_key=True)
     replies: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -48,7 +48,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
 from bot.core.model import EventType, Role, Status
-from bot.core.policy.streaks import PromptDay, streak
+from bot.core.policy.streaks import LAPSE_DAYS, PromptDay, streak
 from bot.core.reports.ports import (
     STREAK_BANDS,
     Activity,
@@ -501,15 +501,25 @@ class SqlReports:
         ``full``: then everyone enrolled is in the lowest band)."""
         counts = [0] * len(STREAK_BANDS)
         if full:
-            for days in self._streaks(scope, period).values():
-                counts[max(i for i, lower in enumerate(STREAK_BANDS) if days >= lower)] += 1
+            # Operatives whose latest prompt days read alike have the same streak: the
+            # rule runs once for each kind (a few hundred), not once for each person.
+            for day, answered, run_before, operatives in self._rows(
+                select(
+                    *(latest := self._latest_prompt_days(scope, period)).c[1:4],
+                    func.count(),
+                ).group_by(*latest.c[1:4])
+            ):
+                days = streak([PromptDay(day, bool(answered), int(run_before))], period.last)
+                band = max(i for i, lower in enumerate(STREAK_BANDS) if days >= lower)
+                counts[band] += int(operatives)
         counts[0] = enrolled - sum(counts[1:])
         return tuple(counts)
 
-    def _streaks(self, scope: Scope, period: Period) -> dict[int, int]:
-        """Each operative's streak on the period's last day, by the one streak rule
-        (:func:`bot.core.policy.streaks.streak`), from their latest prompt day on or
-        before it: one indexed row per operative, however long their history."""
+    def _latest_prompt_days(self, scope: Scope, period: Period) -> Any:
+        """Each operative in scope with their latest prompt day on or before the period's
+        last day (``op``, ``day``, ``answered``, ``run_before``, ``misses_before``): one
+        index seek per operative, however long their history. A prompt day that old
+        has lapsed (:data:`LAPSE_DAYS`) is left out: its streak is 0."""
         row = PromptReplyRow
         latest_row = (
             select(row.id)
@@ -517,6 +527,7 @@ class SqlReports:
                 row.operative_id == OperativeRow.id,
                 row.prompt_day.is_not(None),
                 row.prompt_day <= period.last,
+                row.prompt_day > period.last - timedelta(days=LAPSE_DAYS),
             )
             .order_by(row.prompt_day.desc(), row.id.desc())
             .limit(1)
@@ -526,13 +537,26 @@ class SqlReports:
         latest = (
             select(OperativeRow.id.label("op"), latest_row.label("row_id"))
             .where(self._in_scope(scope))
+            .subquery("latest_row")
+        )
+        return (
+            select(
+                latest.c.op,
+                row.prompt_day.label("day"),
+                row.answered_that_day.label("answered"),
+                row.run_before,
+                row.misses_before,
+            )
+            .join(row, row.id == latest.c.row_id)
             .subquery("latest_prompt_days")
         )
-        query = select(
-            latest.c.op, row.prompt_day, row.answered_that_day, row.run_before, row.misses_before
-        ).join(row, row.id == latest.c.row_id)
+
+    def _streaks(self, scope: Scope, period: Period) -> dict[int, int]:
+        """Each operative's streak on the period's last day, by the one streak rule
+        (:func:`bot.core.policy.streaks.streak`), from their latest prompt day."""
         found: dict[int, int] = {}
-        for op, day, answered, run_before, misses_before in self._rows(query):
+        latest = self._latest_prompt_days(scope, period)
+        for op, day, answered, run_before, misses_before in self._rows(select(latest)):
             last = PromptDay(day, bool(answered), int(run_before), int(misses_before))
             if days := streak([last], period.last):
                 found[int(op)] = days

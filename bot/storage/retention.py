@@ -20,6 +20,8 @@ from bot.core.reports.ports import Period, Scope
 from bot.storage import rollups, summaries
 from bot.storage.models import (
     ContentGapRow,
+    DayRollupRow,
+    DayTopicRollupRow,
     EventRow,
     OperativeRow,
     OutboxRow,
@@ -115,6 +117,14 @@ class SqlRetention:
             result = self._session.execute(
                 delete(table)
                 .where(table.week < first_week(before))
+                .execution_options(synchronize_session=False)
+            )
+            gone += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        # By day, the days of those same weeks.
+        for daily in (DayRollupRow, DayTopicRollupRow):
+            result = self._session.execute(
+                delete(daily)
+                .where(daily.day < first_week(before))
                 .execution_options(synchronize_session=False)
             )
             gone += int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,14 +1,16 @@
 """Report figures from the rollups (``bot.storage.rollups``): a few rows per operative.
 
-Used for periods of whole weeks (Monday to Sunday) in the rollup zone: the
-default /summary (the last four weeks), ``last-week``, ``Nw`` and the Monday
-digest. Other periods are computed from the records (``bot.storage.reporting``),
-with the same definitions; the tests check that both give the same figures.
+Used for every period in the rollup zone (the deployment's): the weeks it covers
+whole (Monday to Sunday) are read by week, and the days of a partial week at either
+end (a month, a date range, "this week") by day, so a period reads at most six days
+at each end by day. A period in another zone (a manager elsewhere) is computed from
+the records (``bot.storage.reporting``), with the same definitions; the tests check
+that both give the same figures.
 
 Each query starts from the operatives in scope (their current role and group)
-and seeks their rows of the period's weeks by primary key, so its cost follows
-the number of operatives, not the length of the history. The median reply time
-for everyone comes from the delay counts: the counts by minute find the minute
+and seeks their rows of the period's weeks (or days) by primary key, so its cost
+follows the number of operatives, not the length of the history. The median reply
+time for everyone comes from the delay counts: the counts by minute find the minute
 of the middle reply, and only that minute's counts by second are read.
 """
 
@@ -17,11 +19,23 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
@@ -35,6 +49,10 @@ from bot.core.reports.ports import (
 )
 from bot.storage import rollups
 from bot.storage.models import (
+    DayDelayRollupRow,
+    DayMinuteRollupRow,
+    DayRollupRow,
+    DayTopicRollupRow,
     DelayMinuteRollupRow,
     DelayRollupRow,
     OperativeRow,
@@ -63,6 +81,32 @@ def positive(column: Any) -> ColumnElement[int]:
     return func.sum(case((column > 0, 1), else_=0))
 
 
+@dataclass(frozen=True)
+class Span:
+    """A period's days as the rollups hold them: the whole weeks it covers (the first
+    and last Monday, or None), and the days of its partial weeks (first and last day,
+    with their week's Monday), all as day numbers."""
+
+    weeks: tuple[int, int] | None
+    days: tuple[tuple[int, int, int], ...]
+
+    @classmethod
+    def of(cls, period: Period) -> Span:
+        first, last = day_number(period.first), day_number(period.last)
+        whole = [
+            day_number(monday)
+            for monday in period.weeks
+            if day_number(monday) >= first and day_number(monday) + 6 <= last
+        ]
+        days = []
+        for monday in period.weeks:
+            start = day_number(monday)
+            if start in whole:
+                continue
+            days.append((max(start, first), min(start + 6, last), start))
+        return cls((whole[0], whole[-1]) if whole else None, tuple(days))
+
+
 class RollupReports:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -73,9 +117,7 @@ class RollupReports:
             yield tuple(row)
 
     def covers(self, period: Period) -> bool:
-        """Whole weeks in the rollup zone."""
-        if period.first.weekday() != 0 or period.last.weekday() != 6:
-            return False
+        """Any period in the rollup zone."""
         if self._zone is None:
             self._zone = rollups.rollup_zone(self._session)
         return period.timezone == self._zone
@@ -85,9 +127,9 @@ class RollupReports:
     ) -> tuple[Weekly, tuple[TopicFigures, ...]]:
         """Weekly activity and (if ``full``) topics. Streaks are not here: the reports
         read them with the one streak rule (``SqlReports._streaks``) for every period."""
-        first, last = day_number(period.weeks[0]), day_number(period.weeks[-1])
-        counts = self._counts(scope, first, last)
-        medians = self._medians(scope, period, first, last)
+        span = Span.of(period)
+        counts = self._counts(scope, span)
+        medians = self._medians(scope, period, span)
         mondays = [day_number(monday) for monday in period.weeks]
 
         def activity(key: int, index: int) -> Activity:
@@ -113,23 +155,62 @@ class RollupReports:
         )
         if not full:
             return weekly, ()
-        return weekly, self._topics(scope, first, last)
+        return weekly, self._topics(scope, span)
 
-    def _join(self, table: Any, first: int, last: int) -> Any:
-        return and_(table.operative_id == OperativeRow.id, table.week.between(first, last))
+    def _parts(self, scope: Scope, span: Span, weekly: Any, daily: Any, *columns: str) -> Any:
+        """Each operative in scope with their rows of the span: (op, week, columns...),
+        whole weeks from ``weekly`` and each partial week's days from ``daily``, summed
+        into one row per operative for that week. One statement, or a union of them."""
+        parts: list[Select[Any]] = []
+        if span.weeks is not None:
+            parts.append(
+                select(
+                    OperativeRow.id.label("op"),
+                    weekly.week.label("week"),
+                    *(getattr(weekly, name).label(name) for name in columns),
+                )
+                .select_from(OperativeRow)
+                .join(
+                    weekly,
+                    and_(weekly.operative_id == OperativeRow.id, weekly.week.between(*span.weeks)),
+                )
+                .where(in_scope(scope))
+            )
+        for first, last, monday in span.days:
+            parts.append(
+                select(
+                    OperativeRow.id.label("op"),
+                    literal(monday).label("week"),
+                    *(func.sum(getattr(daily, name)).label(name) for name in columns),
+                )
+                .select_from(OperativeRow)
+                .join(
+                    daily,
+                    and_(daily.operative_id == OperativeRow.id, daily.day.between(first, last)),
+                )
+                .where(in_scope(scope))
+                .group_by(OperativeRow.id)
+            )
+        if len(parts) == 1:
+            return parts[0].subquery("rows")
+        return union_all(*parts).subquery("rows")
 
-    def _counts(self, scope: Scope, first: int, last: int) -> dict[int, tuple[int, ...]]:
+    def _counts(self, scope: Scope, span: Span) -> dict[int, tuple[int, ...]]:
         """(prompts, prompted, answered, practice, practising, practice answered, active)
         by week and for the whole period."""
-        w = WeekRollupRow
-        joined = (
-            select()
-            .select_from(OperativeRow)
-            .join(w, self._join(w, first, last))
-            .where(in_scope(scope))
-        )
+        w = self._parts(
+            scope,
+            span,
+            WeekRollupRow,
+            DayRollupRow,
+            "prompts",
+            "answered",
+            "practice",
+            "practice_answered",
+            "replies",
+        ).c
         found: dict[int, tuple[int, ...]] = {}
-        per_week = joined.add_columns(
+        per_week = select(
             w.week,
             func.sum(w.prompts),
             positive(w.prompts),
@@ -142,14 +223,14 @@ class RollupReports:
         for week, *values in self._rows(per_week):
             found[int(week)] = tuple(int(value or 0) for value in values)
         per_operative = (
-            joined.add_columns(
+            select(
                 func.sum(w.prompts).label("prompts"),
                 func.sum(w.answered).label("answered"),
                 func.sum(w.practice).label("practice"),
                 func.sum(w.practice_answered).label("practice_answered"),
                 func.sum(w.replies).label("replies"),
             )
-            .group_by(OperativeRow.id)
+            .group_by(w.op)
             .subquery("per_operative")
         )
         p = per_operative.c
@@ -166,40 +247,63 @@ class RollupReports:
             found[TOTAL] = tuple(int(value or 0) for value in row)
         return found
 
-    def _topics(self, scope: Scope, first: int, last: int) -> tuple[TopicFigures, ...]:
-        t = TopicRollupRow
-        query = (
-            select(
-                t.topic,
-                func.sum(t.answers),
-                func.count(OperativeRow.id.distinct()),
-                func.sum(t.strong),
-                func.sum(t.partial),
-                func.sum(t.concern),
+    def _topics(self, scope: Scope, span: Span) -> tuple[TopicFigures, ...]:
+        parts: list[Select[Any]] = []
+        verdicts = ("answers", "strong", "partial", "concern")
+        if span.weeks is not None:
+            t = TopicRollupRow
+            parts.append(
+                select(OperativeRow.id.label("op"), t.topic, *(getattr(t, v) for v in verdicts))
+                .select_from(OperativeRow)
+                .join(t, and_(t.operative_id == OperativeRow.id, t.week.between(*span.weeks)))
+                .where(in_scope(scope), t.answers > 0)
             )
-            .select_from(OperativeRow)
-            .join(t, self._join(t, first, last))
-            .where(in_scope(scope), t.answers > 0)
-            .group_by(t.topic)
-        )
-        rows = sorted(self._rows(query), key=lambda row: str(row[0]))
+        for first, last, _ in span.days:
+            d = DayTopicRollupRow
+            parts.append(
+                select(OperativeRow.id.label("op"), d.topic, *(getattr(d, v) for v in verdicts))
+                .select_from(OperativeRow)
+                .join(d, and_(d.operative_id == OperativeRow.id, d.day.between(first, last)))
+                .where(in_scope(scope), d.answers > 0)
+            )
+        rows = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("topic_rows")
+        query = select(
+            rows.c.topic,
+            func.sum(rows.c.answers),
+            func.count(rows.c.op.distinct()),
+            func.sum(rows.c.strong),
+            func.sum(rows.c.partial),
+            func.sum(rows.c.concern),
+        ).group_by(rows.c.topic)
+        found = sorted(self._rows(query), key=lambda row: str(row[0]))
         return tuple(
-            TopicFigures(str(row[0]), *(int(value or 0) for value in row[1:])) for row in rows
+            TopicFigures(str(row[0]), *(int(value or 0) for value in row[1:])) for row in found
         )
 
     # -- medians -----------------------------------------------------------------
 
-    def _medians(self, scope: Scope, period: Period, first: int, last: int) -> dict[int, float]:
+    def _medians(self, scope: Scope, period: Period, span: Span) -> dict[int, float]:
         """The median delay from a daily prompt to its first reply, by week and overall."""
         if scope.cohort_ids is not None:
             return self._medians_of_members(scope, period)
         # Everyone: the counts kept for everyone, less those of staff (few of them).
         staff = self._staff_delays(period)
         coarse: dict[int, Counter[int]] = {}
-        m = DelayMinuteRollupRow
-        for week, minute, replies in self._rows(
-            select(m.week, m.minute, m.replies).where(m.week.between(first, last), m.replies != 0)
-        ):
+        m, dm = DelayMinuteRollupRow, DayMinuteRollupRow
+        minute_parts: list[Any] = []
+        if span.weeks is not None:
+            minute_parts.append(
+                select(m.week, m.minute, m.replies).where(
+                    m.week.between(*span.weeks), m.replies != 0
+                )
+            )
+        for first, last, monday in span.days:
+            minute_parts.append(
+                select(literal(monday), dm.minute, dm.replies).where(
+                    dm.day.between(first, last), dm.replies != 0
+                )
+            )
+        for week, minute, replies in self._rows(union_all(*minute_parts)):
             coarse.setdefault(int(week), Counter())[int(minute)] += int(replies)
         for (week, second), count in staff.items():
             coarse.setdefault(week, Counter())[second // 60] -= count
@@ -212,14 +316,35 @@ class RollupReports:
         pairs |= {(week, minute) for week in coarse if week != TOTAL for minute in wanted[TOTAL]}
         fine: dict[int, Counter[int]] = {}
         if pairs:
-            d = DelayRollupRow
+            d, dd = DelayRollupRow, DayDelayRollupRow
+            whole = span.weeks or (0, -1)
+            edges = {monday: (first, last) for first, last, monday in span.days}
             conditions = [
                 and_(d.week == week, d.seconds.between(60 * minute, 60 * minute + 59))
                 for week, minute in sorted(pairs)
+                if whole[0] <= week <= whole[1]
             ]
-            for week, second, replies in self._rows(
-                select(d.week, d.seconds, d.replies).where(or_(*conditions), d.replies != 0)
-            ):
+            fine_parts: list[Any] = []
+            if conditions:
+                fine_parts.append(
+                    select(d.week, d.seconds, d.replies).where(or_(*conditions), d.replies != 0)
+                )
+            day_conditions = [
+                (
+                    week,
+                    and_(
+                        dd.day.between(*edges[week]),
+                        dd.seconds.between(60 * minute, 60 * minute + 59),
+                    ),
+                )
+                for week, minute in sorted(pairs)
+                if week in edges
+            ]
+            for week, condition in day_conditions:
+                fine_parts.append(
+                    select(literal(week), dd.seconds, dd.replies).where(condition, dd.replies != 0)
+                )
+            for week, second, replies in self._rows(union_all(*fine_parts)):
                 fine.setdefault(int(week), Counter())[int(second)] += int(replies)
         for (week, second), count in staff.items():
             if (week, second // 60) in pairs:

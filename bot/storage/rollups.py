@@ -19,30 +19,40 @@ from the prompt days kept on ``prompt_replies`` (``bot.storage.prompt_days``).
 - ``report_topic_weeks``: replies by topic and verdict;
 - ``report_reply_delays`` and ``report_reply_minutes``: how many daily prompts were
   first answered after each delay, everyone together (the median's source);
+- ``report_days``, ``report_topic_days``, ``report_day_delays`` and
+  ``report_day_minutes``: the same four by day (day numbers), for the days of a
+  period that don't make a whole week (a month, a range, "this week"): a report
+  reads whole weeks by week and at most six days at each end by day;
 - ``status_changes``: each status event, for who was active at a period's end.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import JSON, Boolean, Connection, Table, column, insert, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.core.model import EventType, Status
 from bot.storage.models import (
+    DayDelayRollupRow,
+    DayMinuteRollupRow,
+    DayRollupRow,
+    DayTopicRollupRow,
     DelayMinuteRollupRow,
     DelayRollupRow,
     PromptReplyRow,
     RollupZoneRow,
     StatusChangeRow,
     TopicRollupRow,
+    UtcDateTime,
     WeekRollupRow,
 )
 
@@ -95,27 +105,30 @@ def rollup_zone(session: Session) -> str:
 
 @dataclass
 class Changes:
-    """Increments to the rollups, gathered so that a batch makes one upsert per row."""
+    """Increments to the rollups, gathered so that a batch makes one upsert per row.
+    Every count goes both to its week and to its day (weeks keyed by their Monday)."""
 
     zone: ZoneInfo
-    weeks: dict[tuple[int, int], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    days: dict[tuple[int, int], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     topics: dict[tuple[int, str, int], Counter[str]] = field(
         default_factory=lambda: defaultdict(Counter)
     )
     delays: Counter[tuple[int, int]] = field(default_factory=Counter)
-    minutes: Counter[tuple[int, int]] = field(default_factory=Counter)
     statuses: list[dict[str, Any]] = field(default_factory=list)
 
+    def day(self, moment: datetime) -> int:
+        return day_of(moment, self.zone)
+
     def week(self, moment: datetime) -> int:
-        return monday(day_of(moment, self.zone))
+        return monday(self.day(moment))
 
     def prompt(self, op: int, sent: datetime, scheduled: bool) -> None:
-        self.weeks[(op, self.week(sent))]["prompts" if scheduled else "practice"] += 1
+        self.days[(op, self.day(sent))]["prompts" if scheduled else "practice"] += 1
 
     def reply(self, op: int, at: datetime, topic: str | None, verdict: str | None) -> None:
-        self.weeks[(op, self.week(at))]["replies"] += 1
+        self.days[(op, self.day(at))]["replies"] += 1
         if topic is not None:
-            counts = self.topics[(op, topic, self.week(at))]
+            counts = self.topics[(op, topic, self.day(at))]
             counts["answers"] += 1
             if verdict in VERDICTS:
                 counts[str(verdict)] += 1
@@ -129,59 +142,89 @@ class Changes:
         before: datetime | None,
     ) -> None:
         """A prompt's first reply is now ``first`` (it was ``before``, or none)."""
-        week = self.week(sent)
+        day = self.day(sent)
         if before is None:
-            self.weeks[(op, week)]["answered" if scheduled else "practice_answered"] += 1
+            self.days[(op, day)]["answered" if scheduled else "practice_answered"] += 1
         if not scheduled:
             return
         if before is not None:
-            self.delay(week, epoch_seconds(before) - epoch_seconds(sent), -1)
-        self.delay(week, epoch_seconds(first) - epoch_seconds(sent), 1)
+            self.delay(day, epoch_seconds(before) - epoch_seconds(sent), -1)
+        self.delay(day, epoch_seconds(first) - epoch_seconds(sent), 1)
 
-    def delay(self, week: int, seconds: int, count: int) -> None:
-        self.delays[(week, seconds)] += count
-        self.minutes[(week, seconds // 60)] += count
+    def delay(self, day: int, seconds: int, count: int) -> None:
+        """``count`` more daily prompts sent on ``day`` first answered after ``seconds``."""
+        self.delays[(day, seconds)] += count
 
     def status(self, op: int, at: datetime, type_: str) -> None:
         self.statuses.append({"operative_id": op, "changed_at": at, "status": STATUS_OF[type_]})
 
-    def apply(self, session: Session | Connection) -> None:
+    def apply(
+        self, session: Session | Connection, *, weeks: bool = True, days: bool = True
+    ) -> None:
+        """Write the increments; a migration that made only one level's tables (or
+        fills only one) says which."""
         if self.statuses:
             session.execute(insert(StatusChangeRow), self.statuses)
-        _add(
-            session,
-            WeekRollupRow.__table__,
-            ("operative_id", "week"),
-            [
-                {"operative_id": op, "week": week, **counts}
-                for (op, week), counts in self.weeks.items()
-            ],
-            ("prompts", "answered", "practice", "practice_answered", "replies"),
-        )
-        _add(
-            session,
-            TopicRollupRow.__table__,
-            ("operative_id", "week", "topic"),
-            [
-                {"operative_id": op, "topic": topic, "week": week, **counts}
-                for (op, topic, week), counts in self.topics.items()
-            ],
-            ("answers", *VERDICTS),
-        )
-        _add(
-            session,
-            DelayRollupRow.__table__,
-            ("week", "seconds"),
-            [{"week": w, "seconds": s, "replies": n} for (w, s), n in self.delays.items() if n],
-            ("replies",),
-        )
-        _add(
-            session,
-            DelayMinuteRollupRow.__table__,
-            ("week", "minute"),
-            [{"week": w, "minute": m, "replies": n} for (w, m), n in self.minutes.items() if n],
-            ("replies",),
-        )
+        by_week: dict[tuple[int, int], Counter[str]] = defaultdict(Counter)
+        for (op, day), counts in self.days.items():
+            by_week[(op, monday(day))].update(counts)
+        topic_weeks: dict[tuple[int, str, int], Counter[str]] = defaultdict(Counter)
+        for (op, topic, day), counts in self.topics.items():
+            topic_weeks[(op, topic, monday(day))].update(counts)
+        minutes: Counter[tuple[int, int]] = Counter()
+        week_delays: Counter[tuple[int, int]] = Counter()
+        week_minutes: Counter[tuple[int, int]] = Counter()
+        for (day, seconds), count in self.delays.items():
+            minutes[(day, seconds // 60)] += count
+            week_delays[(monday(day), seconds)] += count
+            week_minutes[(monday(day), seconds // 60)] += count
+        sums = ("prompts", "answered", "practice", "practice_answered", "replies")
+        verdicts = ("answers", *VERDICTS)
+        wanted = {"week": weeks, "day": days}
+        for model, key, rows in (
+            (WeekRollupRow.__table__, "week", by_week),
+            (DayRollupRow.__table__, "day", self.days),
+        ):
+            if not wanted[key]:
+                continue
+            _add(
+                session,
+                model,
+                ("operative_id", key),
+                [{"operative_id": op, key: at, **n} for (op, at), n in rows.items()],
+                sums,
+            )
+        for model, key, topic_rows in (
+            (TopicRollupRow.__table__, "week", topic_weeks),
+            (DayTopicRollupRow.__table__, "day", self.topics),
+        ):
+            if not wanted[key]:
+                continue
+            _add(
+                session,
+                model,
+                ("operative_id", key, "topic"),
+                [
+                    {"operative_id": op, "topic": topic, key: at, **n}
+                    for (op, topic, at), n in topic_rows.items()
+                ],
+                verdicts,
+            )
+        for model, key, unit, delays in (
+            (DelayRollupRow.__table__, "week", "seconds", week_delays),
+            (DelayMinuteRollupRow.__table__, "week", "minute", week_minutes),
+            (DayDelayRollupRow.__table__, "day", "seconds", self.delays),
+            (DayMinuteRollupRow.__table__, "day", "minute", minutes),
+        ):
+            if not wanted[key]:
+                continue
+            _add(
+                session,
+                model,
+                (key, unit),
+                [{key: at, unit: value, "replies": n} for (at, value), n in delays.items() if n],
+                ("replies",),
+            )
 
 
 def _add(
@@ -225,5 +268,81 @@ def forget_delays(session: Session, operative_id: int) -> None:
     for sent, first in answered:
         if first is not None:
             delay = epoch_seconds(first) - epoch_seconds(sent)
-            changes.delay(changes.week(sent), delay, -1)
+            changes.delay(changes.day(sent), delay, -1)
     changes.apply(session)
+
+
+#: Operatives whose records a migration reads and counts together.
+CHUNK = 1_000
+
+
+def fill(
+    connection: Connection,
+    zone: ZoneInfo,
+    *,
+    weeks: bool = True,
+    days: bool = True,
+    statuses: bool = True,
+) -> None:
+    """Build the rollups from the records already kept (a migration's work), with the
+    arithmetic that keeps them as events are recorded, a thousand operatives at a time.
+    Plain tables rather than the models: a migration sees the schema of its revision."""
+    stamp = UtcDateTime()
+    operatives = table("operatives", column("id"))
+    replies = table(
+        "prompt_replies",
+        column("id"),
+        column("operative_id"),
+        column("sent_at", stamp),
+        column("scheduled", Boolean()),
+        column("first_reply_at", stamp),
+    )
+    events = table(
+        "engagement_events",
+        column("id"),
+        column("type"),
+        column("operative_id"),
+        column("occurred_at", stamp),
+        column("payload", JSON()),
+    )
+    wanted = [ANSWERED, *STATUS_OF] if statuses else [ANSWERED]
+    ids = sorted(int(number) for (number,) in _rows(connection, select(operatives.c.id)))
+    for start in range(0, len(ids), CHUNK):
+        low, high = ids[start], ids[min(start + CHUNK, len(ids)) - 1]
+        changes = Changes(zone)
+        for number, sent, scheduled, first in _rows(
+            connection,
+            select(
+                replies.c.operative_id,
+                replies.c.sent_at,
+                replies.c.scheduled,
+                replies.c.first_reply_at,
+            )
+            .where(replies.c.operative_id.between(low, high))
+            .order_by(replies.c.id),
+        ):
+            changes.prompt(int(number), sent, bool(scheduled))
+            if first is not None:
+                changes.first_reply(int(number), sent, bool(scheduled), first, None)
+        for number, type_, at, payload in _rows(
+            connection,
+            select(events.c.operative_id, events.c.type, events.c.occurred_at, events.c.payload)
+            .where(events.c.operative_id.between(low, high), events.c.type.in_(wanted))
+            .order_by(events.c.occurred_at, events.c.id),
+        ):
+            if type_ in STATUS_OF:
+                changes.status(int(number), at, str(type_))
+            else:
+                payload = payload if isinstance(payload, dict) else {}
+                topic, verdict = payload.get("topic"), payload.get("verdict")
+                changes.reply(
+                    int(number),
+                    at,
+                    topic if isinstance(topic, str) else None,
+                    verdict if isinstance(verdict, str) else None,
+                )
+        changes.apply(connection, weeks=weeks, days=days)
+
+
+def _rows(connection: Connection, query: Any) -> Iterator[Any]:
+    yield from connection.execute(query)

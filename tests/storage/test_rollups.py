@@ -2,9 +2,11 @@
 
 A generated history (three groups, one below the privacy floor, staff, three time
 zones, late and out-of-order replies, practice, pauses and stops) is recorded
-through the event log as the bot records it; then every whole-week report is
-read twice: from the rollups, and from the records (the rollups switched off).
-Migration 0012 must build the same rollups from a log recorded before it.
+through the event log as the bot records it; then reports of whole weeks, months,
+ranges that start and end mid-week, "this week" and single days are read twice:
+from the rollups (by week, and by day at the ends), and from the records (the
+rollups switched off). Migrations 0012 and 0013 must build the same rollups from a
+log recorded before them.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from bot.core.reports.figures import Report, summary_values
 from bot.core.reports.ports import Figures, Period, Scope
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import alembic_config, upgrade
-from bot.storage.rollup_reports import RollupReports
+from bot.storage.rollup_reports import RollupReports, Span, day_number
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests.support import scratch_postgres_database
 
@@ -172,9 +174,21 @@ def both(engine: Engine, scope: Scope, period: Period) -> tuple[Figures, Figures
 
 
 def periods() -> Iterator[Period]:
-    for first, weeks in ((0, 1), (1, 4), (4, 4), (0, 8), (6, 2)):
+    for first, weeks in ((0, 1), (1, 4), (4, 4), (6, 2)):
         monday = (START + timedelta(weeks=first)).date()
         yield Period(monday, monday + timedelta(weeks=weeks, days=-1), "Europe/London")
+    day = START.date()
+    for first, last in (
+        (3, 33),  # October: a Thursday to a Saturday
+        (16, 18),  # Wednesday to Friday of one week
+        (21, 23),  # "this week" on a Wednesday
+        (9, 9),  # one day
+        (5, 45),  # a Saturday to a Thursday, five weeks later
+        (35, 55),  # the last three weeks, from a Sunday: replies after its end
+    ):
+        yield Period(day + timedelta(days=first), day + timedelta(days=last), "Europe/London")
+    # Last: everything.
+    yield Period(day, day + timedelta(weeks=WEEKS, days=-1), "Europe/London")
 
 
 def scopes(groups: dict[str, int]) -> list[Scope]:
@@ -218,13 +232,26 @@ def test_an_erased_person_leaves_the_rollups(engine: Engine, groups: dict[str, i
     assert rolled.membership.enrolled == before.membership.enrolled - 1
 
 
-def test_other_periods_are_read_from_the_records(engine: Engine, groups: dict[str, int]) -> None:
+def test_only_other_zones_are_read_from_the_records(engine: Engine, groups: dict[str, int]) -> None:
     with SqlUnitOfWork(make_session_factory(engine)) as uow:
         reads = RollupReports(uow.session)
         assert reads.covers(Period(date(2026, 10, 5), date(2026, 10, 11), "Europe/London"))
-        assert not reads.covers(Period(date(2026, 10, 5), date(2026, 10, 10), "Europe/London"))
-        assert not reads.covers(Period(date(2026, 10, 1), date(2026, 10, 31), "Europe/London"))
+        assert reads.covers(Period(date(2026, 10, 5), date(2026, 10, 10), "Europe/London"))
+        assert reads.covers(Period(date(2026, 10, 1), date(2026, 10, 31), "Europe/London"))
         assert not reads.covers(Period(date(2026, 10, 5), date(2026, 10, 11), "Europe/Berlin"))
+
+
+def test_a_period_is_whole_weeks_by_week_and_its_ends_by_day() -> None:
+    october = Span.of(Period(date(2026, 10, 1), date(2026, 10, 31), "Europe/London"))
+    monday = day_number(date(2026, 10, 5))
+    assert october.weeks == (monday, monday + 14)  # 5 Oct to 25 Oct: three whole weeks
+    assert october.days == (
+        (day_number(date(2026, 10, 1)), day_number(date(2026, 10, 4)), monday - 7),
+        (day_number(date(2026, 10, 26)), day_number(date(2026, 10, 31)), monday + 21),
+    )
+    this_week = Span.of(Period(date(2026, 12, 7), date(2026, 12, 9), "Europe/London"))
+    first = day_number(date(2026, 12, 7))
+    assert this_week == Span(None, ((first, first + 2, first),))
 
 
 def test_upgrading_builds_the_rollups_that_recording_keeps(
@@ -235,6 +262,10 @@ def test_upgrading_builds_the_rollups_that_recording_keeps(
         "report_topic_weeks",
         "report_reply_delays",
         "report_reply_minutes",
+        "report_days",
+        "report_topic_days",
+        "report_day_delays",
+        "report_day_minutes",
         "status_changes",
     )
     live = _dump(engine, tables)
@@ -256,6 +287,6 @@ def _dump(engine: Engine, tables: tuple[str, ...]) -> dict[str, list[tuple[objec
             columns = "operative_id, changed_at, status" if table == "status_changes" else "*"
             rows = connection.execute(text(f"SELECT {columns} FROM {table}"))
             # A delay that moved (an earlier reply logged late) leaves a count of 0.
-            counts = table.startswith("report_reply_")
+            counts = table.startswith(("report_reply_", "report_day_"))
             found[table] = sorted((tuple(row) for row in rows if not counts or row[-1]), key=repr)
     return found

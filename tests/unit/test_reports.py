@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from matplotlib import image
 from openpyxl import load_workbook
+from PIL import Image as PILImage
 
 from bot import cli
 from bot.core.content.library import Library
@@ -31,6 +32,7 @@ from bot.core.messages import Command, Reply, Sender
 from bot.core.model import Delivery, Kind, Role
 from bot.core.reports.figures import (
     FEWER,
+    ChartData,
     Report,
     document,
     floored,
@@ -393,6 +395,31 @@ def test_manager_summary_text_and_chart(coach: Coach, ids: dict[str, int]) -> No
     assert png.content.startswith(PNG_SIGNATURE)
     pixels = image.imread(io.BytesIO(png.content), format="png")
     assert pixels.shape[:2] == (1000, 900)
+
+
+def _chart_colours(weeks: list[tuple[str, float | None]], topics: list[Any]) -> set[Any]:
+    labels = {
+        key: key.replace("_", " ")
+        for key in ("reply_rate", "topics", "strong", "partial", "concern", "no_data", "fewer")
+    }
+    png = REPORT_RENDERERS.chart(
+        ChartData("All groups, 3 Aug to 29 Nov 2026", weeks, topics, labels)
+    )
+    assert png.startswith(PNG_SIGNATURE)
+    picture = PILImage.open(io.BytesIO(png)).convert("RGB")
+    assert picture.size == (900, 1000)
+    return {colour for _, colour in picture.getcolors(900 * 1000) or []}
+
+
+def test_the_chart_draws_what_may_be_shown_and_nothing_else() -> None:
+    blue, green, orange, red = (33, 102, 172), (27, 120, 55), (241, 163, 64), (178, 24, 43)
+    # Seventeen weeks (slanted labels), some held back; two topics.
+    weeks = [(f"{day} Aug", None if day % 3 else 0.5) for day in range(1, 18)]
+    shown = _chart_colours(weeks, [("Working with the office and other trades", 0.5, 0.3, 0.2)])
+    assert {blue, green, orange, red} <= shown
+    # Every week held back and no topic to rank: no bar at all.
+    nothing = _chart_colours([("2 Nov", None), ("9 Nov", None)], [])
+    assert not {blue, green, orange, red} & nothing
 
 
 def test_facilitator_sees_their_own_group(coach: Coach, ids: dict[str, int]) -> None:

@@ -16,7 +16,8 @@
 - The words of unanswered questions (content gaps) go after 12 months: only the
   fact that a question went unanswered, its week and group, stays for the counts.
 - Outbox messages that have reached an end go with the events of their time, and
-  so do each person's weekly report rollups (the counts kept for everyone stay).
+  so do each person's report rollups, by week and by day (the counts kept for
+  everyone stay).
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ class RetentionDone:
             f"kept in full from {self.kept_from}: {self.summaries} week and month summaries "
             f"written; deleted {self.events} events, {self.prompts} prompt records, "
             f"{self.gaps} unanswered questions, {self.outbox} outbox messages and "
-            f"{self.rollups} weekly report rows per person; "
+            f"{self.rollups} report rows per person (by week and day); "
             f"forgot the words of {self.gap_words} older unanswered questions"
         )
 

@@ -14,15 +14,12 @@ Create Date: 2026-12-06
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic import op
 
 from bot.storage import rollups
-from bot.storage.models import UtcDateTime
 
 revision = "0012"
 down_revision = "0011"
@@ -30,9 +27,6 @@ branch_labels = None
 depends_on = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-PAYLOAD = sa.JSON()
-#: Operatives whose records are read and counted together.
-CHUNK = 1_000
 
 
 def _operative() -> sa.Column[int]:
@@ -115,70 +109,8 @@ def upgrade() -> None:
         .insert()
         .values(id=1, zone=zone)
     )
-    _fill(op.get_bind(), ZoneInfo(zone))
-
-
-def _fill(connection: sa.Connection, zone: ZoneInfo) -> None:
-    operatives = sa.table("operatives", sa.column("id"))
-    replies = sa.table(
-        "prompt_replies",
-        sa.column("id"),
-        sa.column("operative_id"),
-        sa.column("sent_at", UtcDateTime()),
-        sa.column("scheduled", sa.Boolean()),
-        sa.column("first_reply_at", UtcDateTime()),
-    )
-    events = sa.table(
-        "engagement_events",
-        sa.column("id"),
-        sa.column("type"),
-        sa.column("operative_id"),
-        sa.column("occurred_at", UtcDateTime()),
-        sa.column("payload", PAYLOAD),
-    )
-    ids = sorted(int(number) for (number,) in _rows(connection, sa.select(operatives.c.id)))
-    for start in range(0, len(ids), CHUNK):
-        low, high = ids[start], ids[min(start + CHUNK, len(ids)) - 1]
-        changes = rollups.Changes(zone)
-        for number, sent, scheduled, first in _rows(
-            connection,
-            sa.select(
-                replies.c.operative_id,
-                replies.c.sent_at,
-                replies.c.scheduled,
-                replies.c.first_reply_at,
-            )
-            .where(replies.c.operative_id.between(low, high))
-            .order_by(replies.c.id),
-        ):
-            changes.prompt(int(number), sent, bool(scheduled))
-            if first is not None:
-                changes.first_reply(int(number), sent, bool(scheduled), first, None)
-        for number, type_, at, payload in _rows(
-            connection,
-            sa.select(events.c.operative_id, events.c.type, events.c.occurred_at, events.c.payload)
-            .where(
-                events.c.operative_id.between(low, high),
-                events.c.type.in_([rollups.ANSWERED, *rollups.STATUS_OF]),
-            )
-            .order_by(events.c.occurred_at, events.c.id),
-        ):
-            if type_ in rollups.STATUS_OF:
-                changes.status(int(number), at, str(type_))
-            else:
-                payload = payload if isinstance(payload, dict) else {}
-                topic, verdict = payload.get("topic"), payload.get("verdict")
-                changes.reply(
-                    int(number),
-                    at,
-                    topic if isinstance(topic, str) else None,
-                    verdict if isinstance(verdict, str) else None,
-                )
-        changes.apply(connection)
-
-
-def _rows(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Any]:
-    yield from connection.execute(query)
+    # Their tables by day come with 0013, which fills them the same way.
+    rollups.fill(op.get_bind(), ZoneInfo(zone), days=False)
 
 
 def downgrade() -> None:
