@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Test processes (pytest-xdist): one per core by default; `make test WORKERS=0` runs them in one.
-WORKERS ?= auto
+# Test processes (pytest-xdist): one per core and one more, since the end-to-end tests spend
+# much of their time waiting on other processes; `make test WORKERS=0` runs them in one.
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
 
 .PHONY: install run chat test lint bench clean
 
