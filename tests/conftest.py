@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -71,19 +72,32 @@ def copy_migrated(template: Path, url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path
-) -> Iterator[str]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """Each storage test runs twice: on a SQLite file and on a scratch PostgreSQL database.
 
     Each starts as a copy of a migrated template (``engine`` still runs the
     migrations, which find nothing to do)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'coachbot.db'}"
-        copy_migrated(migrated_sqlite, url)
+    with database_copy(migrated_template(request, request.param), tmp_path) as url:
         yield url
+
+
+def migrated_template(request: pytest.FixtureRequest, engine_name: str) -> str:
+    """The URL of this run's migrated database for ``engine_name`` (sqlite, postgresql)."""
+    if engine_name == "sqlite":
+        return f"sqlite:///{request.getfixturevalue('migrated_sqlite')}"
+    return str(request.getfixturevalue("postgres_template"))
+
+
+@contextmanager
+def database_copy(source: str, folder: Path) -> Iterator[str]:
+    """A copy of the database at the URL ``source``, which has no connections open: a
+    SQLite file in ``folder``, or a scratch PostgreSQL database made from it."""
+    if source.startswith("sqlite"):
+        copy = folder / "coachbot.db"
+        shutil.copyfile(source.removeprefix("sqlite:///"), copy)
+        yield f"sqlite:///{copy}"
         return
-    with scratch_postgres_database(template=request.getfixturevalue("postgres_template")) as url:
+    with scratch_postgres_database(template=source) as url:
         yield url
 
 

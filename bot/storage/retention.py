@@ -113,18 +113,16 @@ class SqlRetention:
             return rollups.monday(rollups.day_of(moment, zone) - 1)
 
         gone = 0
-        for table in (WeekRollupRow, TopicRollupRow):
+        # By week, and by day the days of those same weeks.
+        for table, counted in (
+            (WeekRollupRow, WeekRollupRow.week),
+            (TopicRollupRow, TopicRollupRow.week),
+            (DayRollupRow, DayRollupRow.day),
+            (DayTopicRollupRow, DayTopicRollupRow.day),
+        ):
             result = self._session.execute(
                 delete(table)
-                .where(table.week < first_week(before))
-                .execution_options(synchronize_session=False)
-            )
-            gone += int(result.rowcount or 0)  # type: ignore[attr-defined]
-        # By day, the days of those same weeks.
-        for daily in (DayRollupRow, DayTopicRollupRow):
-            result = self._session.execute(
-                delete(daily)
-                .where(daily.day < first_week(before))
+                .where(counted < first_week(before))
                 .execution_options(synchronize_session=False)
             )
             gone += int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -12,7 +12,6 @@ log recorded before them.
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import alembic_config, upgrade
 from bot.storage.rollup_reports import RollupReports, Span, day_number
 from bot.storage.unit_of_work import SqlUnitOfWork
-from tests.support import scratch_postgres_database
+from tests.conftest import database_copy, migrated_template
 
 ZONES = ("Europe/London", "Europe/London", "Europe/Berlin", "America/New_York")
 TOPICS = ("doorstep", "appointments", "saying-no")
@@ -124,14 +123,8 @@ def history(
 ) -> Iterator[tuple[str, dict[str, int]]]:
     """The generated history, recorded once per engine (a few seconds); each test gets a
     copy of its database, as ``database_url`` below."""
-    if request.param == "sqlite":
-        migrated: Path = request.getfixturevalue("migrated_sqlite")
-        path = tmp_path_factory.mktemp("history") / "history.db"
-        shutil.copyfile(migrated, path)
-        url = f"sqlite:///{path}"
-        yield url, _record_history(url)
-        return
-    with scratch_postgres_database(request.getfixturevalue("postgres_template")) as url:
+    template = migrated_template(request, request.param)
+    with database_copy(template, tmp_path_factory.mktemp("history")) as url:
         yield url, _record_history(url)
 
 
@@ -147,13 +140,7 @@ def _record_history(url: str) -> dict[str, int]:
 @pytest.fixture
 def database_url(history: tuple[str, dict[str, int]], tmp_path: Path) -> Iterator[str]:
     """A copy of the recorded history, for this test alone."""
-    source, _ = history
-    if source.startswith("sqlite"):
-        copy = tmp_path / "coachbot.db"
-        shutil.copyfile(source.removeprefix("sqlite:///"), copy)
-        yield f"sqlite:///{copy}"
-        return
-    with scratch_postgres_database(template=source) as url:
+    with database_copy(history[0], tmp_path) as url:
         yield url
 
 
