@@ -121,8 +121,10 @@ def test_backups_during_a_stream_of_writes_are_each_one_moment(tmp_path: Path) -
         while written[0] < 200:
             time.sleep(0.01)
         for number in range(5):
-            # Wait for the writer to commit more (at most one transaction of 20 is open).
-            while seen and written[0] < seen[-1] + 40:
+            # Wait for the writer to commit more (at most one transaction of 20 is open):
+            # 200 before the first copy, then more than the copy before.
+            committed_before = seen[-1] if seen else 180
+            while written[0] < committed_before + 40:
                 time.sleep(0.005)
             copy = tmp_path / f"copy{number}.db"
             done = backup_sqlite(source, copy)
