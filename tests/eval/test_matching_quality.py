@@ -120,21 +120,22 @@ def test_chat_is_refused_and_questions_are_not(matcher: Matcher, part: str) -> N
     assert scores.off_topic_false_positive_rate <= 0.02
 
 
-def test_the_held_out_parts_stay_where_round_4_left_them(
+def test_round_4_held_out_parts_stay_at_least_where_round_4_left_them(
     matcher: Matcher, library: Library
 ) -> None:
-    """A regression guard, a little under what round 4 measured once its choices were
-    made: verdicts 86.7%, urgent recall 88.3%, waiting 98.5%, topics 79.2% with
-    off-topic recall 95.6%. Not for tuning: the issue's targets are higher."""
+    """Round 4's held-out parts, spent since: a floor a little under what they measured
+    when round 4's choices were made (verdicts 86.7%, urgent recall 88.3%, waiting
+    98.5%, topics 79.2% with off-topic recall 95.6%), before anything was fitted to
+    them."""
     verdicts = score_verdicts(
         lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
-        verdict_cases("heldout4"),
+        verdict_cases("spent4"),
     )
     assert verdicts.accuracy >= 0.84 and verdicts.partial_as_strong <= 0.05
-    urgent = [case for case in urgent_cases("heldout4") if case.urgent]
+    urgent = [case for case in urgent_cases("spent4") if case.urgent]
     caught = sum(matcher.route(case.text).urgent is not None for case in urgent)
     assert caught / len(urgent) >= 0.85
-    waiting = waiting_cases("heldout4")
+    waiting = waiting_cases("spent4")
     told_apart = sum(
         reads_as_question(
             matcher, library.prompts[case.prompt], case.text, matcher.route(case.text)
@@ -143,6 +144,6 @@ def test_the_held_out_parts_stay_where_round_4_left_them(
         for case in waiting
     )
     assert told_apart / len(waiting) >= 0.95
-    topics = score_topics(lambda text: matcher.route(text).topic, topic_cases("heldout4"))
+    topics = score_topics(lambda text: matcher.route(text).topic, topic_cases("spent4"))
     assert topics.topic_accuracy >= 0.76 and topics.off_topic_recall >= 0.92
     assert topics.off_topic_false_positive_rate <= 0.02
