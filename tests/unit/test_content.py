@@ -187,3 +187,16 @@ def test_content_check_fails_when_the_longest_quick_reply_gives_the_answer_away(
     fine = _check(tmp_path / "third")
     assert fine.returncode == 0
     assert "the strong quick reply is the longest in 1 (33%)" in fine.stdout
+
+
+def test_an_asked_message_under_a_topic_that_does_not_exist_is_reported(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    path = content / "asked.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("topics:\n", "topics:\n  door-step:\n  - how do i knock\n", 1))
+    line = text.splitlines().index("topics:") + 2
+    with pytest.raises(ContentError) as raised:
+        load_library(content)
+    (problem,) = raised.value.problems
+    assert str(problem).startswith(f"{path}:{line}: topics.door-step: no topic 'door-step'")

@@ -281,6 +281,19 @@ class SmallTalkFile(_Strict):
     kinds: list[ChatKind] = Field(default_factory=list)
 
 
+class AskedFile(_Strict):
+    """``content/asked.yaml``: messages operatives have typed, by the topic whose tips
+    answer them, and ones no topic answers. The matcher learns from these how people
+    really ask, in words the tips' own questions don't use."""
+
+    topics: dict[ItemId, list[Annotated[str, Field(min_length=2, max_length=400)]]] = Field(
+        default_factory=dict
+    )
+    off_topic: list[Annotated[str, Field(min_length=1, max_length=400)]] = Field(
+        default_factory=list
+    )
+
+
 class UrgentKind(_Strict):
     """One kind of emergency (a gas smell, words about ending one's life...): the signs
     that a message is about it, and the tip that says what to do now."""
@@ -398,6 +411,10 @@ class Library:
     urgent_calm: tuple[str, ...] = ()
     #: Which urgent kinds win over which, when a message shows signs of both.
     urgent_prefer: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Messages operatives have typed, by the topic that answers them
+    #: (``content/asked.yaml``), and ones that no topic answers.
+    asked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    asked_off_topic: tuple[str, ...] = ()
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

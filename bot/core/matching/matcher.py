@@ -19,6 +19,7 @@ forgives word order and typos.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -28,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library, ScenarioPrompt
 from bot.core.matching.chat import ChatSigns
+from bot.core.matching.complement import ComplementModel
 from bot.core.matching.judging import Basis, Judgement, PromptJudge
 from bot.core.matching.naive_bayes import NaiveBayes
 from bot.core.matching.neighbours import Neighbour, PhraseIndex, Phrasing
@@ -61,12 +63,20 @@ class Tuning:
     weight_example: float = 1.0
     weight_keyword: float = 5.0
     weight_small_talk: float = 12.0
+    #: Messages operatives have typed (content/asked.yaml), on a topic or off it.
+    weight_asked: float = 2.0
     #: A short message this close (rapidfuzz ratio) to a small-talk example is small talk.
     small_talk_ratio: float = 88.0
     #: How many words count as a short message, for that check.
     short_message_words: int = 4
+    #: The complement model (words and letter runs): its smoothing, the most any one
+    #: example counts, how sharply its scores become shares, and its weight in the vote.
+    complement_smoothing: float = 2.0
+    complement_weight_cap: float = 2.0
+    complement_sharpness: float = 4.0
+    complement_weight: float = 20.0
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
-    neighbours: int = 20
+    neighbours: int = 40
     belief_weight: float = 0.25
     #: Below this share of known (weighted) words, a message is beyond the content.
     known_share_below: float = 0.4
@@ -147,11 +157,17 @@ class Matcher:
         self.tuning = tuning or Tuning()
         chat = small_talk if small_talk is not None else library.small_talk
         self._small_talk = sorted({self.normaliser.text(example) for example in chat})
+        topic_texts = list(self._topic_texts(chat))
         self._topics = NaiveBayes.fit(
-            self._topic_examples(chat),
+            [(label, self.normaliser.terms(text), weight) for label, text, weight in topic_texts],
             smoothing=self.tuning.smoothing,
             max_penalty=self.tuning.max_penalty,
             pair_weight=self.tuning.pair_weight,
+        )
+        cap = self.tuning.complement_weight_cap
+        self._complement = ComplementModel.fit(
+            ((label, text, min(weight, cap)) for label, text, weight in topic_texts),
+            self.tuning.complement_smoothing,
         )
         self._verdicts = NaiveBayes.fit(
             self._verdict_examples(),
@@ -170,7 +186,17 @@ class Matcher:
                 )
             )
         self._vocabulary_by_initial: dict[str, list[str]] = {}
-        for term in sorted(t for t in self._topics.log_probability if " " not in t):
+        # Typos are corrected to the content's own words only: the messages in asked.yaml
+        # hold typos and slang of their own, which would become targets.
+        asked = {*library.asked_off_topic, *(m for ms in library.asked.values() for m in ms)}
+        content_terms = {
+            term
+            for _, text, _ in topic_texts
+            if text not in asked
+            for term in self.normaliser.terms(text)
+            if " " not in term
+        }
+        for term in sorted(content_terms):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
@@ -197,25 +223,31 @@ class Matcher:
     def _phrase(self, text: str) -> str:
         return " ".join(self.normaliser.terms(text))
 
-    def _topic_examples(self, small_talk: Sequence[str]) -> Iterable[tuple[str, list[str], float]]:
-        tuning, library, terms = self.tuning, self.library, self.normaliser.terms
+    def _topic_texts(self, small_talk: Sequence[str]) -> Iterable[tuple[str, str, float]]:
+        """What teaches the topic models: ``(topic or OFF_TOPIC, text, weight)``."""
+        tuning, library = self.tuning, self.library
         for topic in library.topics.values():
-            yield topic.id, terms(f"{topic.title} {topic.summary}"), tuning.weight_scenario
+            yield topic.id, f"{topic.title} {topic.summary}", tuning.weight_scenario
             for keyword in topic.keywords:
-                yield topic.id, terms(keyword), tuning.weight_keyword
+                yield topic.id, keyword, tuning.weight_keyword
         for tip in library.tips.values():
             topic_id = library.topic_of[tip.id]
             for question in tip.questions:
-                yield topic_id, terms(question), tuning.weight_tip_question
-            yield topic_id, terms(tip.answer), tuning.weight_tip_answer
+                yield topic_id, question, tuning.weight_tip_question
+            yield topic_id, tip.answer, tuning.weight_tip_answer
         for prompt in library.prompts.values():
             topic_id = library.topic_of[prompt.id]
-            yield topic_id, terms(f"{prompt.scenario} {prompt.question}"), tuning.weight_scenario
+            yield topic_id, f"{prompt.scenario} {prompt.question}", tuning.weight_scenario
             for pattern in prompt.rubric:
                 for example in (*pattern.examples, *pattern.key_phrases):
-                    yield topic_id, terms(example), tuning.weight_example
+                    yield topic_id, example, tuning.weight_example
         for example in small_talk:
-            yield OFF_TOPIC, terms(example), tuning.weight_small_talk
+            yield OFF_TOPIC, example, tuning.weight_small_talk
+        for topic_id, messages in library.asked.items():
+            for message in messages:
+                yield topic_id, message, tuning.weight_asked
+        for message in library.asked_off_topic:
+            yield OFF_TOPIC, message, tuning.weight_asked
 
     def _verdict_examples(self) -> Iterable[tuple[str, list[str], float]]:
         """How strong, partial and concern answers are worded, across every prompt."""
@@ -238,6 +270,9 @@ class Matcher:
         for prompt in library.prompts.values():
             text = f"{prompt.scenario} {prompt.question}"
             yield Phrasing(library.topic_of[prompt.id], None, tuple(terms(text)))
+        for topic_id, messages in library.asked.items():
+            for message in messages:
+                yield Phrasing(topic_id, None, tuple(terms(message)))
 
     # -- shared ----------------------------------------------------------------
 
@@ -296,18 +331,39 @@ class Matcher:
         total_votes = sum(votes.values()) or 1.0
         topic_belief = sum(beliefs[topic] for topic in votes) or 1.0
         weight = self.tuning.belief_weight
-        shares = {
+        evidence = {
             topic: (votes[topic] / total_votes + weight * beliefs[topic] / topic_belief)
             / (1 + weight)
             for topic in votes
         }
+        likelihood = self._complement_shares(text)
+        complement = self.tuning.complement_weight
+        # The content's own words decide whether any topic answers the message; the
+        # complement model, which reads letters as well as words, decides which.
+        shares = {
+            topic: (evidence[topic] + complement * likelihood[topic]) / (1 + complement)
+            for topic in votes
+        }
         ranked = sorted(shares, key=shares.__getitem__, reverse=True)
         choices = tuple((topic, self._tip_for(topic, terms, neighbours)) for topic in ranked[:2])
-        top, score = ranked[0], shares[ranked[0]]
-        if score < self.tuning.off_topic_below:
+        # Sure only as far as the content's own words back the choice.
+        top, score = ranked[0], evidence[ranked[0]]
+        if max(evidence.values()) < self.tuning.off_topic_below or (
+            max(likelihood, key=likelihood.__getitem__) == OFF_TOPIC
+        ):
+            # Not chat (that was caught above) but a question no topic answers: a gap.
             return Route(Confidence.OFF_TOPIC, None, None, score, choices)
         confidence = Confidence.SURE if score >= self.tuning.unsure_below else Confidence.UNSURE
         return Route(confidence, top, choices[0][1], score, choices)
+
+    def _complement_shares(self, text: str) -> dict[str, float]:
+        """The complement model's scores as shares that add up to 1 (a softmax)."""
+        scores = self._complement.scores(text)
+        top = max(scores.values())
+        sharpness = self.tuning.complement_sharpness
+        exps = {label: math.exp(sharpness * (score - top)) for label, score in scores.items()}
+        total = sum(exps.values())
+        return {label: value / total for label, value in exps.items()}
 
     def is_small_talk(self, text: str) -> bool:
         """Whether a short message is close to one of the small-talk examples."""
