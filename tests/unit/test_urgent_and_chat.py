@@ -72,6 +72,35 @@ def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None
 
 
 @pytest.mark.parametrize(
+    "message",
+    [
+        "is there a course on asbestos i can book onto",
+        "what number do i give a tenant for a gas emergency",
+        "tenant keeps asking me about carbon monoxide since she saw it on telly",
+        "asbestos removal finished last month, can she paint the room now",
+    ],
+)
+def test_naming_a_danger_in_a_question_or_a_handled_job_stays_calm(
+    matcher: Matcher, message: str
+) -> None:
+    assert matcher.route(message).urgent is None
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("i think its asbestos, i just put my drill through the panel", "asbestos"),
+        ("tenant says she feels sick and dizzy, worried its carbon monoxide", "carbon-monoxide"),
+        ("her arms are covered in fresh self harm cuts", "self-harm"),
+    ],
+)
+def test_naming_a_danger_that_is_here_raises_the_alarm(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
     ("message", "kind"),
     [
         ("his lips have gone a funny colour and he is not making sense", "collapse-not-seen"),

@@ -38,6 +38,12 @@ URGENT = "(urgent)"
 TIP_QUESTION_WEIGHT = 0.05
 #: The model's belief that a message is one of the emergencies, above which it is.
 URGENT_BELIEF = 0.7
+#: A message that only names a danger ("mentions" in urgent.yaml: "asbestos", "carbon
+#: monoxide") is that emergency unless the model's belief is below this: all but sure
+#: it is calm, as training questions and handled jobs read. Set far below every urgent
+#: message of the tuning parts that only names its danger (the lowest read 0.4), and
+#: above the calm ones (at most 0.001).
+MENTION_BELIEF = 0.02
 #: And at least one of its words must be this much likelier (in nats) in an emergency
 #: than in calm: weak hints alone ("door", "noise") never raise the alarm.
 TELLING_WORD = 1.25
@@ -66,6 +72,12 @@ class UrgentSigns:
         self._known = known
         self._signs = Signs(
             [(kind, kind.signs) for kind in library.urgent],
+            library.urgent_groups,
+            normaliser,
+            self._correct if known is not None else None,
+        )
+        self._mentions = Signs(
+            [(kind, kind.mentions) for kind in library.urgent],
             library.urgent_groups,
             normaliser,
             self._correct if known is not None else None,
@@ -167,7 +179,7 @@ class UrgentSigns:
 
     def _sign_words(self, library: Library) -> Iterable[tuple[str, list[str], float]]:
         for kind in library.urgent:
-            for sign in kind.signs:
+            for sign in (*kind.signs, *kind.mentions):
                 for part in (part.strip() for part in sign.split("+")):
                     phrases = (
                         library.urgent_groups.get(part[1:], ()) if part.startswith("$") else (part,)
@@ -188,20 +200,36 @@ class UrgentSigns:
         """The kind of emergency the message shows the surest sign of, if any; of several,
         one the content prefers over the others ("prefer" in urgent.yaml)."""
         shown = self._signs.shown(text)
+        if not shown:
+            shown = self._mentions.shown(text)
+            if shown and self.belief(text) < MENTION_BELIEF:
+                return None
         ids = {kind.id for kind, _ in shown}
         beaten = {other for kind in ids for other in self._prefer.get(kind, ())}
         unbeaten = [(kind, weight) for kind, weight in shown if kind.id not in beaten] or shown
         return max(unbeaten, key=lambda item: item[1])[0] if unbeaten else None
+
+    def _known_terms(self, text: str) -> list[str]:
+        """The message's terms the model knows, typos read as the words they are of."""
+        assert self._model is not None
+        terms = self._terms(text)
+        if self._known is not None:
+            terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
+        return [term for term in terms if self._model.knows(term)]
+
+    def belief(self, text: str) -> float:
+        """The model's belief that the message is one of the emergencies."""
+        if self._model is None:
+            return 1.0
+        terms = self._known_terms(text)
+        return self._model.beliefs(terms)[URGENT] if terms else 0.0
 
     def believed(self, text: str) -> UrgentKind | None:
         """The kind of emergency the model believes the message is about, if it believes
         it is one at all (for a message the signs missed)."""
         if self._model is None or self._which is None:
             return None
-        terms = self._terms(text)
-        if self._known is not None:
-            terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
-        terms = [term for term in terms if self._model.knows(term)]
+        terms = self._known_terms(text)
         if not terms or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
             return None
         if not any(self._telling(term) for term in terms):
