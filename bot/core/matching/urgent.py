@@ -37,7 +37,12 @@ URGENT = "(urgent)"
 #: beside one example written for it.
 TIP_QUESTION_WEIGHT = 0.05
 #: The model's belief that a message is one of the emergencies, above which it is.
-URGENT_BELIEF = 0.7
+#: Chosen leave-one-part-out on the urgent tuning parts, every part would take the
+#: lowest tried (0.02: a miss costs ten false alarms), but below 0.4 ordinary questions
+#: ("how do i say no to...") start to read as emergencies: topic routing on the
+#: routing tuning parts falls from 89.5% (at 0.7) to 86.7% (at 0.02). 0.4 keeps it
+#: at 89.3% (``python -m bench.urgent_parts --lopo``, ``python -m bench.coaching``).
+URGENT_BELIEF = 0.4
 #: A message that only names a danger ("mentions" in urgent.yaml: "asbestos", "carbon
 #: monoxide") is that emergency unless the model's belief is below this: all but sure
 #: it is calm, as training questions and handled jobs read. Set far below every urgent
