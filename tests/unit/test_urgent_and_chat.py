@@ -72,12 +72,32 @@ def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("office said its dead but my volt stick says live", "live-electrics"),
+        ("he said to give his cat to his sister in case hes not here next time", "self-harm"),
+        ("lad is stood the other side of the railing on the top floor", "self-harm"),
+        ("been hurting meself again and i cant stop", "self-harm"),
+        ("his wife went in the bathroom an hour ago and is not answering", "collapse-not-seen"),
+        ("the babys nappy has not been changed since yesterday", "child-at-risk"),
+        ("could hear a woman screaming through the wall next door", "domestic-abuse"),
+        ("old lady with dementia, some lads keep making her pay them", "adult-at-risk"),
+    ],
+)
+def test_an_emergency_is_told_by_its_signs_together(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "is there a course on asbestos i can book onto",
         "what number do i give a tenant for a gas emergency",
         "tenant keeps asking me about carbon monoxide since she saw it on telly",
         "asbestos removal finished last month, can she paint the room now",
+        "what training is there on spotting domestic abuse",
     ],
 )
 def test_naming_a_danger_in_a_question_or_a_handled_job_stays_calm(
