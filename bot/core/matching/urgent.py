@@ -25,7 +25,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library, UrgentKind
-from bot.core.matching.naive_bayes import NaiveBayes
+from bot.core.matching.naive_bayes import NaiveBayes, features
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.signs import Signs
 
@@ -43,15 +43,16 @@ TIP_QUESTION_WEIGHT = 0.05
 #: routing tuning parts falls from 89.5% (at 0.7) to 86.7% (at 0.02). 0.4 keeps it
 #: at 89.3% (``python -m bench.urgent_parts --lopo``, ``python -m bench.coaching``).
 URGENT_BELIEF = 0.4
+#: And at least one of its words, or pairs of words, must be this much likelier (in
+#: nats) in an emergency than in calm: weak hints alone ("door", "noise") never raise
+#: the alarm.
+TELLING_WORD = 1.25
 #: A message that only names a danger ("mentions" in urgent.yaml: "asbestos", "carbon
 #: monoxide") is that emergency unless the model's belief is below this: all but sure
 #: it is calm, as training questions and handled jobs read. Set far below every urgent
 #: message of the tuning parts that only names its danger (the lowest read 0.4), and
 #: above the calm ones (at most 0.001).
 MENTION_BELIEF = 0.02
-#: And at least one of its words must be this much likelier (in nats) in an emergency
-#: than in calm: weak hints alone ("door", "noise") never raise the alarm.
-TELLING_WORD = 1.25
 #: How much a phrase of a kind's signs teaches which kind a message is about.
 SIGN_WORD_WEIGHT = 0.2
 #: A word this long or longer, unknown to the content, this close (rapidfuzz ratio) to
@@ -146,9 +147,11 @@ class UrgentSigns:
         )
         return str(found[0]) if found else word
 
-    def _telling(self, term: str) -> bool:
+    def _telling(self, feature: str) -> bool:
         assert self._model is not None
-        row = self._model.log_probability[term]
+        row = self._model.log_probability.get(feature)
+        if row is None:
+            return False
         urgent, calm = self._model.labels.index(URGENT), self._model.labels.index(CALM)
         return row[urgent] - row[calm] >= TELLING_WORD
 
@@ -237,7 +240,8 @@ class UrgentSigns:
         terms = self._known_terms(text)
         if not terms or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
             return None
-        if not any(self._telling(term) for term in terms):
+        # A pair of words may tell where neither does alone ("ending it", "not here").
+        if not any(self._telling(feature) for feature in features(terms)):
             return None
         beliefs = self._which.beliefs(terms)
         return self._kinds[max(beliefs, key=beliefs.__getitem__)]
