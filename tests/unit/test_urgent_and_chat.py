@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -161,6 +162,16 @@ def test_typos_of_emergency_words_are_read_as_those_words(
     matcher: Matcher, message: str, kind: str
 ) -> None:
     assert matcher.route(message).urgent == kind
+
+
+def test_every_urgent_tip_opens_with_what_to_do_now(library: Library) -> None:
+    """The first sentence is the action, not the explanation: a reader in a hurry may
+    read no further."""
+    actions = re.compile(r"\b(ring|stop|keep|get|turn|don't|make it safe|switch off)\b")
+    for kind in library.urgent:
+        answer = re.sub(r"^act now[.:]\s*", "", library.tips[kind.tip].answer.lower())
+        first = re.split(r"(?<=[.!?])\s", answer, maxsplit=1)[0]
+        assert actions.search(first), (kind.id, first)
 
 
 def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
