@@ -92,6 +92,23 @@ def test_an_emergency_is_told_by_its_signs_together(
 
 
 @pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("tenant said she just wants it all to be over for good", "self-harm"),
+        ("bloke asked me whats the quickest way to go, said he was done", "self-harm"),
+        ("she told me shes been cutting again and has a blade in the bathroom", "self-harm"),
+        ("co meter on my belt went off as soon as i walked into the kitchen", "carbon-monoxide"),
+        ("the fuse box is damp and dripping after the tank overflowed", "water-electrics"),
+        ("knocked and could hear faint moaning, nobody coming to the door", "collapse-not-seen"),
+        ("she passed me a bit of paper saying call the police", "domestic-abuse"),
+        ("old boy hands his cash over to some lads who come round every week", "adult-at-risk"),
+    ],
+)
+def test_new_wordings_of_an_emergency_are_caught(matcher: Matcher, message: str, kind: str) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "is there a course on asbestos i can book onto",
