@@ -197,6 +197,11 @@ def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
         assert route.urgent is None and route.chat is not None
 
 
+def test_a_one_word_jibe_is_not_read_as_an_emergency(matcher: Matcher) -> None:
+    for message in ("shove it", "shove off"):
+        assert matcher.route(message).urgent is None
+
+
 def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
     sam = Operative(coach)
     sam.send("/start")

@@ -54,6 +54,9 @@ TELLING_WORD = 1.25
 #: any model tried here, 0.97 now), and above almost all the calm ones (most read under
 #: 0.01).
 MENTION_BELIEF = 0.1
+#: The fewest words the model must know to judge a message: one word is too little to
+#: go on ("shove it", "shove off" are chat), and a one-word emergency is the signs' job.
+MIN_KNOWN_WORDS = 2
 #: How much a phrase of a kind's signs teaches which kind a message is about.
 SIGN_WORD_WEIGHT = 0.2
 #: A word this long or longer, unknown to the content, this close (rapidfuzz ratio) to
@@ -239,7 +242,7 @@ class UrgentSigns:
         if self._model is None or self._which is None:
             return None
         terms = self._known_terms(text)
-        if not terms or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
+        if len(terms) < MIN_KNOWN_WORDS or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
             return None
         # A pair of words may tell where neither does alone ("ending it", "not here").
         if not any(self._telling(feature) for feature in features(terms)):
