@@ -79,10 +79,10 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
         assert {case.prompt for case in waiting_cases(part)} <= set(library.prompts)
 
 
-@pytest.mark.parametrize("part", ["spent3", "tune4"])
+@pytest.mark.parametrize("part", ["tune", "tune4", "spent3", "spent4"])
 def test_urgent_messages_are_caught_and_near_misses_mostly_not(matcher: Matcher, part: str) -> None:
-    """Measured on these tuning parts when round 4 tuning ended: 100% caught, near
-    misses 10% and 18%."""
+    """Measured on these tuning parts when round 5's urgent work ended: 100% caught on
+    each, near misses 8.3%, 11%, 13.3% and 1.7%."""
     if not parts_present("urgent", [part]):
         pytest.skip(f"no urgent_{part}.yaml")
     cases = urgent_cases(part)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -74,6 +75,72 @@ def test_near_misses_are_not_emergencies(matcher: Matcher, message: str) -> None
 @pytest.mark.parametrize(
     ("message", "kind"),
     [
+        ("office said its dead but my volt stick says live", "live-electrics"),
+        ("he said to give his cat to his sister in case hes not here next time", "self-harm"),
+        ("lad is stood the other side of the railing on the top floor", "self-harm"),
+        ("been hurting meself again and i cant stop", "self-harm"),
+        ("his wife went in the bathroom an hour ago and is not answering", "collapse-not-seen"),
+        ("the babys nappy has not been changed since yesterday", "child-at-risk"),
+        ("could hear a woman screaming through the wall next door", "domestic-abuse"),
+        ("old lady with dementia, some lads keep making her pay them", "adult-at-risk"),
+    ],
+)
+def test_an_emergency_is_told_by_its_signs_together(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("tenant said she just wants it all to be over for good", "self-harm"),
+        ("bloke asked me whats the quickest way to go, said he was done", "self-harm"),
+        ("she told me shes been cutting again and has a blade in the bathroom", "self-harm"),
+        ("co meter on my belt went off as soon as i walked into the kitchen", "carbon-monoxide"),
+        ("the fuse box is damp and dripping after the tank overflowed", "water-electrics"),
+        ("knocked and could hear faint moaning, nobody coming to the door", "collapse-not-seen"),
+        ("she passed me a bit of paper saying call the police", "domestic-abuse"),
+        ("old boy hands his cash over to some lads who come round every week", "adult-at-risk"),
+    ],
+)
+def test_new_wordings_of_an_emergency_are_caught(matcher: Matcher, message: str, kind: str) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is there a course on asbestos i can book onto",
+        "what number do i give a tenant for a gas emergency",
+        "tenant keeps asking me about carbon monoxide since she saw it on telly",
+        "asbestos removal finished last month, can she paint the room now",
+        "what training is there on spotting domestic abuse",
+    ],
+)
+def test_naming_a_danger_in_a_question_or_a_handled_job_stays_calm(
+    matcher: Matcher, message: str
+) -> None:
+    assert matcher.route(message).urgent is None
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("i think its asbestos, i just put my drill through the panel", "asbestos"),
+        ("tenant says she feels sick and dizzy, worried its carbon monoxide", "carbon-monoxide"),
+        ("her arms are covered in fresh self harm cuts", "self-harm"),
+    ],
+)
+def test_naming_a_danger_that_is_here_raises_the_alarm(
+    matcher: Matcher, message: str, kind: str
+) -> None:
+    assert matcher.route(message).urgent == kind
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
         ("his lips have gone a funny colour and he is not making sense", "collapse-not-seen"),
         ("she keeps saying her family would be happier if she was gone", "self-harm"),
         ("she said she feels like giving up on everything", "self-harm"),
@@ -114,10 +181,25 @@ def test_typos_of_emergency_words_are_read_as_those_words(
     assert matcher.route(message).urgent == kind
 
 
+def test_every_urgent_tip_opens_with_what_to_do_now(library: Library) -> None:
+    """The first sentence is the action, not the explanation: a reader in a hurry may
+    read no further."""
+    actions = re.compile(r"\b(ring|stop|keep|get|turn|don't|make it safe|switch off)\b")
+    for kind in library.urgent:
+        answer = re.sub(r"^act now[.:]\s*", "", library.tips[kind.tip].answer.lower())
+        first = re.split(r"(?<=[.!?])\s", answer, maxsplit=1)[0]
+        assert actions.search(first), (kind.id, first)
+
+
 def test_chat_is_never_taken_for_an_emergency(matcher: Matcher) -> None:
     for message in ("cheers ta", "thanks mate", "morning all", "absolute pish"):
         route = matcher.route(message)
         assert route.urgent is None and route.chat is not None
+
+
+def test_a_one_word_jibe_is_not_read_as_an_emergency(matcher: Matcher) -> None:
+    for message in ("shove it", "shove off"):
+        assert matcher.route(message).urgent is None
 
 
 def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:

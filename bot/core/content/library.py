@@ -302,6 +302,12 @@ class UrgentKind(_Strict):
     tip: ItemId
     #: Phrases joined by "+", each a phrase or a $group; see bot.core.matching.urgent.
     signs: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(min_length=1)
+    #: Signs that name the danger without saying it is here ("asbestos", "carbon
+    #: monoxide"): training questions and handled jobs name it too. A message showing
+    #: only these is this kind unless the model is all but sure it is calm.
+    mentions: list[Annotated[str, Field(min_length=2, max_length=120)]] = Field(
+        default_factory=list
+    )
     #: Messages about this emergency, in operatives' own words: they teach the model
     #: that catches what the signs miss.
     examples: list[Annotated[str, Field(min_length=2, max_length=200)]] = Field(

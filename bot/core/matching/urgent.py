@@ -25,7 +25,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library, UrgentKind
-from bot.core.matching.naive_bayes import NaiveBayes
+from bot.core.matching.naive_bayes import NaiveBayes, features
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.signs import Signs
 
@@ -37,10 +37,26 @@ URGENT = "(urgent)"
 #: beside one example written for it.
 TIP_QUESTION_WEIGHT = 0.05
 #: The model's belief that a message is one of the emergencies, above which it is.
-URGENT_BELIEF = 0.7
-#: And at least one of its words must be this much likelier (in nats) in an emergency
-#: than in calm: weak hints alone ("door", "noise") never raise the alarm.
+#: Chosen leave-one-part-out on the urgent tuning parts, every part would take the
+#: lowest tried (0.02: a miss costs ten false alarms), but below 0.4 ordinary questions
+#: ("how do i say no to...") start to read as emergencies: topic routing on the
+#: routing tuning parts falls from 89.5% (at 0.7) to 86.7% (at 0.02). 0.4 keeps it
+#: at 89.3% (``python -m bench.urgent_parts --lopo``, ``python -m bench.coaching``).
+URGENT_BELIEF = 0.4
+#: And at least one of its words, or pairs of words, must be this much likelier (in
+#: nats) in an emergency than in calm: weak hints alone ("door", "noise") never raise
+#: the alarm.
 TELLING_WORD = 1.25
+#: A message that only names a danger ("mentions" in urgent.yaml: "asbestos", "carbon
+#: monoxide") is that emergency unless the model's belief is below this: all but sure
+#: it is calm, as training questions and handled jobs read. Set well below every urgent
+#: message of the tuning parts that only names its danger (the lowest has read 0.4 with
+#: any model tried here, 0.97 now), and above almost all the calm ones (most read under
+#: 0.01).
+MENTION_BELIEF = 0.1
+#: The fewest words the model must know to judge a message: one word is too little to
+#: go on ("shove it", "shove off" are chat), and a one-word emergency is the signs' job.
+MIN_KNOWN_WORDS = 2
 #: How much a phrase of a kind's signs teaches which kind a message is about.
 SIGN_WORD_WEIGHT = 0.2
 #: A word this long or longer, unknown to the content, this close (rapidfuzz ratio) to
@@ -66,6 +82,12 @@ class UrgentSigns:
         self._known = known
         self._signs = Signs(
             [(kind, kind.signs) for kind in library.urgent],
+            library.urgent_groups,
+            normaliser,
+            self._correct if known is not None else None,
+        )
+        self._mentions = Signs(
+            [(kind, kind.mentions) for kind in library.urgent],
             library.urgent_groups,
             normaliser,
             self._correct if known is not None else None,
@@ -129,9 +151,11 @@ class UrgentSigns:
         )
         return str(found[0]) if found else word
 
-    def _telling(self, term: str) -> bool:
+    def _telling(self, feature: str) -> bool:
         assert self._model is not None
-        row = self._model.log_probability[term]
+        row = self._model.log_probability.get(feature)
+        if row is None:
+            return False
         urgent, calm = self._model.labels.index(URGENT), self._model.labels.index(CALM)
         return row[urgent] - row[calm] >= TELLING_WORD
 
@@ -167,7 +191,7 @@ class UrgentSigns:
 
     def _sign_words(self, library: Library) -> Iterable[tuple[str, list[str], float]]:
         for kind in library.urgent:
-            for sign in kind.signs:
+            for sign in (*kind.signs, *kind.mentions):
                 for part in (part.strip() for part in sign.split("+")):
                     phrases = (
                         library.urgent_groups.get(part[1:], ()) if part.startswith("$") else (part,)
@@ -188,23 +212,40 @@ class UrgentSigns:
         """The kind of emergency the message shows the surest sign of, if any; of several,
         one the content prefers over the others ("prefer" in urgent.yaml)."""
         shown = self._signs.shown(text)
+        if not shown:
+            shown = self._mentions.shown(text)
+            if shown and self.belief(text) < MENTION_BELIEF:
+                return None
         ids = {kind.id for kind, _ in shown}
         beaten = {other for kind in ids for other in self._prefer.get(kind, ())}
         unbeaten = [(kind, weight) for kind, weight in shown if kind.id not in beaten] or shown
         return max(unbeaten, key=lambda item: item[1])[0] if unbeaten else None
+
+    def _known_terms(self, text: str) -> list[str]:
+        """The message's terms the model knows, typos read as the words they are of."""
+        assert self._model is not None
+        terms = self._terms(text)
+        if self._known is not None:
+            terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
+        return [term for term in terms if self._model.knows(term)]
+
+    def belief(self, text: str) -> float:
+        """The model's belief that the message is one of the emergencies."""
+        if self._model is None:
+            return 1.0
+        terms = self._known_terms(text)
+        return self._model.beliefs(terms)[URGENT] if terms else 0.0
 
     def believed(self, text: str) -> UrgentKind | None:
         """The kind of emergency the model believes the message is about, if it believes
         it is one at all (for a message the signs missed)."""
         if self._model is None or self._which is None:
             return None
-        terms = self._terms(text)
-        if self._known is not None:
-            terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
-        terms = [term for term in terms if self._model.knows(term)]
-        if not terms or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
+        terms = self._known_terms(text)
+        if len(terms) < MIN_KNOWN_WORDS or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
             return None
-        if not any(self._telling(term) for term in terms):
+        # A pair of words may tell where neither does alone ("ending it", "not here").
+        if not any(self._telling(feature) for feature in features(terms)):
             return None
         beliefs = self._which.beliefs(terms)
         return self._kinds[max(beliefs, key=beliefs.__getitem__)]
