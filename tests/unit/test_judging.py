@@ -420,3 +420,15 @@ def test_a_full_reply_that_leaves_the_report_to_the_tenant_is_not_strong(
     )
     assert judgement.verdict == "partial"
     assert judgement.ingredients_found == ("no-blame",)
+
+
+def test_not_my_trade_is_a_concern_unless_the_reply_goes_on_to_act(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["office-follow-on-job"]
+    brush_off = matcher.judge(prompt, "not my trade, someone else will sort it")
+    assert brush_off.verdict == "concern"
+    assert brush_off.red_flags == ("passing-the-buck",)
+    acting = matcher.judge(
+        prompt, "not my trade, but ill raise the follow on job now and give her the reference"
+    )
+    assert acting.verdict != "concern"
+    assert acting.red_flags == ()

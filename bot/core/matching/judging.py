@@ -115,6 +115,7 @@ class PromptJudge:
         self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
         own = {flag.id for flag in prompt.red_flags}
         self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
+        self._but_undoes = frozenset(flag.id for flag in self.red_flags if flag.but_undoes)
         self._book = PhraseBook(
             normaliser,
             {
@@ -150,6 +151,9 @@ class PromptJudge:
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
         flags = tuple(f for f in flags if self._instead_of.get(f) not in said)
+        if said and self._but_undoes & set(flags):
+            # "not my trade, but i'll log it now": the reason before the action.
+            flags = tuple(f for f in flags if not self._conceded(f, hits, text))
         found = tuple(i.id for i in self.prompt.ingredients if i.id in said)
         missing = tuple(i.id for i in self.prompt.ingredients if i.id not in said)
         marked = replace(
@@ -223,6 +227,14 @@ class PromptJudge:
             # A safety step is never taken on trust.
             return False
         return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
+
+    def _conceded(self, flag: str, hits: list[Hit], text: str) -> bool:
+        """Whether every mention of a stance flag ("not my trade") is followed by a
+        "but" (and so by what the operative does about it)."""
+        if flag not in self._but_undoes:
+            return False
+        mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
+        return all(self._book.but_after(text, hit.end) for hit in mentions)
 
     def _steps(self, text: str) -> int:
         """How many clauses of two words or more: "tell ms jones, photo it, report it"

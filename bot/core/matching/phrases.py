@@ -155,6 +155,8 @@ _REFUSED = tuple(
 )
 #: How far after a phrase that "but" may come.
 _REFUSAL_REACH = 4
+#: How far after a stance ("not my trade") a "but" may come and undo it.
+_BUT_REACH = 8
 #: What an operative should do themselves, not leave to the tenant...
 _PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
 #: ...when these come just before it ("she should ring the office").
@@ -362,6 +364,12 @@ class PhraseBook:
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
         ]
+
+    def but_after(self, text: str, end: int) -> bool:
+        """Whether a "but" comes soon after the word at ``end``: "not my trade, but
+        i'll log it", "not my job so i can't touch it, but ill ring it in"."""
+        tokens = self.tokens(text)
+        return any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH])
 
     def hands_back(self, text: str) -> bool:
         """Whether the reply leaves a call or a report to the tenant: "she should ring
