@@ -128,6 +128,9 @@ _VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
     ("a", "no", "no"),
     ("bad", "idea"),
     ("out", "of", "order"),
+    ("not", "good", "enough"),
+    ("not", "right"),
+    ("a", "lie"),
 )
 _VERDICTS_AFTER = tuple(tuple(_root(word) for word in words) for words in _VERDICT_WORDS)
 _NEGATION_STARTS = frozenset(words[0] for words in _NEGATIONS)
