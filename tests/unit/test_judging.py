@@ -432,3 +432,15 @@ def test_not_my_trade_is_a_concern_unless_the_reply_goes_on_to_act(matcher: Matc
     )
     assert acting.verdict != "concern"
     assert acting.red_flags == ()
+
+
+def test_some_ingredients_and_no_red_flag_is_partial_however_it_is_worded(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["appt-no-access"]
+    reply = "card through the door and off to the next job"
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_found == ("card",)
+    assert judgement.red_flags == ()

@@ -12,14 +12,15 @@ For such a prompt, a reply is marked in this order:
    that stands in for an ingredient the reply has ("tape it up" after "power off
    at the board");
 3. a bare no or apology ("nah sorry mate") is partial;
-4. every ingredient makes it strong, some make it partial (a concern if the nearest
-   rubric example is one), and the feedback names the ones found and the first one
-   missing: "You gave the reason. Next time add what he can do instead: the office
-   can tell him his options." A reply worded like the strong examples is strong with
-   all but one of three or more ingredients, or, when it is full (14 words or three
-   steps), with at least half of them: people say each step in more ways than its
-   phrases list. Never when an *essential* (act-now safety) ingredient is missing,
-   nor when it leaves the call or report to the tenant ("she should ring the office");
+4. every ingredient makes it strong, some make it partial (however close the nearest
+   concern example is: a concern needs a red flag), and the feedback names the ones
+   found and the first one missing: "You gave the reason. Next time add what he can
+   do instead: the office can tell him his options." A reply worded like the strong
+   examples is strong with all but one of three or more ingredients, or, when it is
+   full (14 words or three steps), with at least half of them: people say each step
+   in more ways than its phrases list. Never when an *essential* (act-now safety)
+   ingredient is missing, nor when it leaves the call or report to the tenant ("she
+   should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients, except that a reply with none of
    the ingredients is never strong: it is partial, and told what to add.
@@ -178,12 +179,9 @@ class PromptJudge:
                 basis=Basis.INGREDIENTS,
             )
         # A reply that names a red flag only to turn it down reads like the concern
-        # examples, but isn't one.
-        like_a_concern = by_rubric.verdict == "concern" and not rejected
-        if found and missing and like_a_concern:
-            # Part of a good answer, worded like the concerns: the nearest example's
-            # feedback says what is wrong.
-            return marked
+        # examples, but isn't one. One with some ingredients and no red flag is partial
+        # however it is worded: a shortcut is a concern because of a red flag, and short
+        # first steps ("tell him to mind it") read like the short concern examples.
         turned_down = by_rubric.verdict == "concern" and bool(rejected)
         if found or (missing and (by_rubric.verdict == "strong" or turned_down)):
             # With nothing found, a reply worded like the strong examples (or one that
