@@ -203,3 +203,17 @@ def test_a_call_left_to_the_tenant_is_told_apart(
     book: PhraseBook, text: str, handed_back: bool
 ) -> None:
     assert book.hands_back(text) is handed_back
+
+
+def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: PhraseBook) -> None:
+    # "they never ..." says how things are; "i'd never ..." is the operative refusing.
+    assert found(book, "they never ring her back, so close the job") == {
+        "call": False,
+        "no-access": False,
+    }
+    assert found(book, "he has never had a calling card from us") == {"card": False}
+    assert found(book, "i'd never take the cash") == {"cash": True}
+
+
+def test_isnt_good_enough_after_a_phrase_turns_it_down(book: PhraseBook) -> None:
+    assert found(book, "one knock then put no access isn't good enough") == {"no-access": True}

@@ -179,6 +179,12 @@ _HANDED_BACK = tuple(
         ("he", "can"),
     )
 )
+#: Someone or something other than the operative, as the subject of a negation...
+_OTHERS = frozenset(_root(word) for word in ("he", "she", "they", "it", "its", "there", "theres"))
+#: ...with these between: "it is not", "they do not", "he has never".
+_AUXILIARIES = frozenset(
+    _root(word) for word in ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had")
+)
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
 #: Little words whose opposite in the reply undoes a phrase.
@@ -503,6 +509,20 @@ def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
     return False
 
 
+def _describes(tokens: Sequence[_Token], at: int) -> bool:
+    """Whether the negation at ``at`` says how things are, not what the operative
+    won't do: "they never open a window", "it's not near the sockets", "he doesn't
+    smoke". Its subject is someone or something else, just before it."""
+    before = at - 1
+    while before >= 0 and tokens[before].word in _AUXILIARIES:
+        before -= 1
+    return (
+        before >= 0
+        and tokens[before].clause == tokens[at].clause
+        and tokens[before].word in _OTHERS
+    )
+
+
 def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
     """A negation next to another, which undo each other: "not without checking"."""
     return (
@@ -526,6 +546,8 @@ def _rejected(
         return rejected
     for position, token in enumerate(tokens):
         if token.word not in _NEGATION_STARTS or _double_negative(tokens, position):
+            continue
+        if _describes(tokens, position):
             continue
         for negation, (reach, words) in _NEGATIONS.items():
             if _starts_with(tokens, position, negation):
