@@ -217,3 +217,9 @@ def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: Ph
 
 def test_isnt_good_enough_after_a_phrase_turns_it_down(book: PhraseBook) -> None:
     assert found(book, "one knock then put no access isn't good enough") == {"no-access": True}
+
+
+def test_not_just_is_more_than_not_the_shortcut_not(book: PhraseBook) -> None:
+    # "own-goal" is not an answer's group here, so "not just my ... job" isn't "not my job".
+    assert found(book, "ring her, this is not just my gas job") == {"call": False}
+    assert found(book, "ring her, not my job") == {"call": False, "own-goal": False}

@@ -187,6 +187,8 @@ _AUXILIARIES = frozenset(
 )
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
+#: After a negation, words that make it "more than": "not just the gas", "not only".
+_MORE_THAN = frozenset({"just", "only"})
 #: Little words whose opposite in the reply undoes a phrase.
 _OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
@@ -360,6 +362,9 @@ class PhraseBook:
                     for start, end in _find(phrase, where)
                     if tokens[start].part == tokens[end].part
                     and not _reversed(phrase, tokens, start, end)
+                    and not (
+                        phrase.group not in self._answers and _more_than(phrase, tokens, start)
+                    )
                 )
         spans.sort(key=lambda span: (span[0], span[1]))
         negative = {
@@ -409,6 +414,17 @@ class PhraseBook:
                 for end in negative_ends
             )
         }
+
+
+def _more_than(phrase: _Phrase, tokens: Sequence[_Token], start: int) -> bool:
+    """Whether the reply says "not just" or "not only" where the phrase says "not":
+    "not just my gas job" is more than the gas job, not the shortcut "not my job"."""
+    return (
+        phrase.words[0] in _NEGATIVE
+        and start + 1 < len(tokens)
+        and tokens[start + 1].word in _MORE_THAN
+        and phrase.words[1:2] != (tokens[start + 1].word,)
+    )
 
 
 def _reversed(phrase: _Phrase, tokens: Sequence[_Token], start: int, end: int) -> bool:
