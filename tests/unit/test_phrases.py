@@ -223,3 +223,8 @@ def test_not_just_is_more_than_not_the_shortcut_not(book: PhraseBook) -> None:
     # "own-goal" is not an answer's group here, so "not just my ... job" isn't "not my job".
     assert found(book, "ring her, this is not just my gas job") == {"call": False}
     assert found(book, "ring her, not my job") == {"call": False, "own-goal": False}
+
+
+def test_a_tenant_named_with_a_title_is_him_or_her(book: PhraseBook) -> None:
+    assert found(book, "ring mrs okafor before i go") == {"call": False}
+    assert found(book, "ring mr okafor") == {}

@@ -189,6 +189,8 @@ _AUXILIARIES = frozenset(
 _DOUBLED = frozenset({"not", "never", "without"})
 #: After a negation, words that make it "more than": "not just the gas", "not only".
 _MORE_THAN = frozenset({"just", "only"})
+#: Titles before a tenant's name, and the pronoun that stands for them.
+_TITLES = {"mr": "him", "mrs": "her", "ms": "her", "miss": "her"}
 #: Little words whose opposite in the reply undoes a phrase.
 _OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
@@ -273,10 +275,14 @@ class PhraseBook:
     def __bool__(self) -> bool:
         return bool(self._phrases)
 
-    def _read(self, text: str) -> list[str]:
+    def _read(self, text: str, *, reply: bool = False) -> list[str]:
         """The text's normalised words, each family's wordings read as its name
-        ("give him a bell" as "call him"), so a phrase covers its family's wordings."""
+        ("give him a bell" as "call him"), so a phrase covers its family's wordings.
+        In a reply, a tenant named with a title is "him" or "her" ("tell mrs begum"
+        has "tell her"), unless the phrases name them ("mr ali")."""
         words = self.normaliser.text(text).split()
+        if reply:
+            words = _by_pronoun(words, self._known)
         if not self._families:
             return words
         roots = [_root(word) for word in words]
@@ -319,7 +325,7 @@ class PhraseBook:
         clause = 0
         for number, part in enumerate(_CLAUSE_BREAK.split(text)):
             clause += 1
-            for word in self._read(part):
+            for word in self._read(part, reply=True):
                 if word in _CLAUSE_WORDS:
                     clause += 1
                 tokens.append(_Token(_root(word), clause, word in self._little, number))
@@ -434,6 +440,22 @@ def _reversed(phrase: _Phrase, tokens: Sequence[_Token], start: int, end: int) -
     return any(
         _OPPOSITE.get(word) in said and _OPPOSITE[word] not in phrase.words for word in phrase.words
     )
+
+
+def _by_pronoun(words: list[str], names: frozenset[str]) -> list[str]:
+    """A tenant named with a title read as "him" or "her": "tell mrs begum the plan"
+    has "tell her", "ring mr achebe" has "ring him"; but not a name in ``names``."""
+    out: list[str] = []
+    at = 0
+    while at < len(words):
+        pronoun = _TITLES.get(words[at])
+        if pronoun is not None and at + 1 < len(words) and _root(words[at + 1]) not in names:
+            out.append(pronoun)
+            at += 2
+        else:
+            out.append(words[at])
+            at += 1
+    return out
 
 
 def _keywords(
