@@ -444,3 +444,13 @@ def test_some_ingredients_and_no_red_flag_is_partial_however_it_is_worded(
     assert judgement.verdict == "partial"
     assert judgement.ingredients_found == ("card",)
     assert judgement.red_flags == ()
+
+
+def test_a_bare_not_my_job_is_a_bare_no_but_with_more_it_passes_the_buck(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    assert matcher.judge(prompt, "not my job pal").verdict == "partial"
+    shrug = matcher.judge(prompt, "not my job, he can sort it himself")
+    assert shrug.verdict == "concern"
+    assert "passing-the-buck" in shrug.red_flags

@@ -164,6 +164,15 @@ class PromptJudge:
             red_flags=flags,
             rejected_red_flags=rejected,
         )
+        if flags and missing and self._bare_stance(flags, hits, text):
+            # "not my job mate", "no, not my job": a bare no, a start at best.
+            return replace(
+                marked,
+                verdict="partial",
+                pattern=None,
+                feedback=self.feedback(found, missing),
+                basis=Basis.INGREDIENTS,
+            )
         if flags:
             why = next(f.why for f in self.red_flags if f.id == flags[0])
             return replace(
@@ -225,6 +234,18 @@ class PromptJudge:
             # A safety step is never taken on trust.
             return False
         return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
+
+    def _bare_stance(self, flags: tuple[str, ...], hits: list[Hit], text: str) -> bool:
+        """Whether the reply is one stance ("not my job") and nothing but a bare no
+        around it: no shortcut taken, no next step."""
+        if not set(flags) <= self._but_undoes:
+            return False
+        spans = [h for h in hits if h.group.startswith(_RED_FLAG) and not h.rejected]
+        if len({(h.start, h.end) for h in spans}) != 1:
+            return False
+        inside = range(spans[0].start, spans[0].end + 1)
+        tokens = self._book.tokens(text)
+        return all(t.word in _BARE for i, t in enumerate(tokens) if i not in inside)
 
     def _conceded(self, flag: str, hits: list[Hit], text: str) -> bool:
         """Whether every mention of a stance flag ("not my trade") is followed by a
