@@ -35,7 +35,8 @@ of closing it", "rather than a card") or a verdict on it comes just after
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
 A negation in a condition is the condition's own ("if he doesn't answer, leave a
-card" leaves a card), two side by side undo each other ("not without checking"), and
+card" leaves a card), one whose subject is someone else describes ("they never open a
+window"), two side by side undo each other ("not without checking"), and
 a "no" before an answer's own negative phrase agrees with it ("no, i won't drill").
 """
 
