@@ -190,8 +190,9 @@ _AUXILIARIES = frozenset(
 _DOUBLED = frozenset({"not", "never", "without"})
 #: After a negation, words that make it "more than": "not just the gas", "not only".
 _MORE_THAN = frozenset({"just", "only"})
-#: Titles before a tenant's name, and the pronoun that stands for them.
-_TITLES = {"mr": "him", "mrs": "her", "ms": "her", "miss": "her"}
+#: Titles before a tenant's name, and the pronoun that stands for them ("miss" is
+#: left out: "don't miss the slot").
+_TITLES = {"mr": "him", "mrs": "her", "ms": "her"}
 #: Little words whose opposite in the reply undoes a phrase.
 _OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
