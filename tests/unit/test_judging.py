@@ -454,3 +454,21 @@ def test_a_bare_not_my_job_is_a_bare_no_but_with_more_it_passes_the_buck(
     shrug = matcher.judge(prompt, "not my job, he can sort it himself")
     assert shrug.verdict == "concern"
     assert "passing-the-buck" in shrug.red_flags
+
+
+def test_a_shortcut_said_in_a_safe_steps_own_words_is_not_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["safe-partner-answers"]
+    safe = matcher.judge(
+        prompt,
+        "keep it normal and say nowt there, then tell the safeguarding lead the minute i leave",
+    )
+    assert safe.verdict == "strong" and safe.red_flags == ()
+    quiet = matcher.judge(prompt, "say nowt to anyone and crack on")
+    assert quiet.verdict == "concern" and "keeping-it-quiet" in quiet.red_flags
+
+
+def test_even_if_it_is_not_my_job_then_acting_is_not_passing_the_buck(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-loose-handrail"]
+    judgement = matcher.judge(prompt, "even if its not my job, ill report it today and warn him")
+    assert judgement.verdict == "strong"
+    assert judgement.red_flags == ()

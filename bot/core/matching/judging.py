@@ -147,7 +147,7 @@ class PromptJudge:
             )
         if not self._book:
             return by_rubric
-        hits = self._book.spot(text)
+        hits = _within_an_answer_dropped(self._book.spot(text))
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
@@ -248,12 +248,12 @@ class PromptJudge:
         return all(t.word in _BARE for i, t in enumerate(tokens) if i not in inside)
 
     def _conceded(self, flag: str, hits: list[Hit], text: str) -> bool:
-        """Whether every mention of a stance flag ("not my trade") is followed by a
-        "but" (and so by what the operative does about it)."""
+        """Whether every mention of a stance flag ("not my trade") is conceded, "but"
+        after it or "even if" before it, beside what the operative does about it."""
         if flag not in self._but_undoes:
             return False
         mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
-        return all(self._book.but_after(text, hit.end) for hit in mentions)
+        return all(self._book.conceded(text, hit.start, hit.end) for hit in mentions)
 
     def _steps(self, text: str) -> int:
         """How many clauses of two words or more: "tell ms jones, photo it, report it"
@@ -293,6 +293,23 @@ def _bare_no_or_sorry(plain: str) -> bool:
     """A bare no or apology, and nothing else: "no", "nah sorry mate", "sorry i cant"."""
     words = set(plain.split())
     return bool(words & _REFUSALS) and words <= _BARE
+
+
+def _within_an_answer_dropped(hits: list[Hit]) -> list[Hit]:
+    """The hits without the red flags said in an ingredient's words: "say nowt" in "say
+    nowt there" (keeping it safe while he's in the room), "not my trade" where saying so
+    is the honest answer."""
+    answers = [
+        (hit.start, hit.end)
+        for hit in hits
+        if hit.group.startswith(_INGREDIENT) and not hit.rejected and hit.end > hit.start
+    ]
+    return [
+        hit
+        for hit in hits
+        if not hit.group.startswith(_RED_FLAG)
+        or not any(start <= hit.start and hit.end <= end for start, end in answers)
+    ]
 
 
 def _groups(hits: list[Hit], prefix: str, *, rejected: bool) -> tuple[str, ...]:

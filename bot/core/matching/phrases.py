@@ -46,6 +46,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -159,8 +160,11 @@ _REFUSED = tuple(
 )
 #: How far after a phrase that "but" may come.
 _REFUSAL_REACH = 4
-#: How far after a stance ("not my trade") a "but" may come and undo it.
+#: How far after a stance ("not my trade") a "but" may come and undo it...
 _BUT_REACH = 8
+#: ...or how far before it "even if" or one of these may come.
+_CONCESSION_REACH = 4
+_CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
 #: What an operative should do themselves, not leave to the tenant...
 _PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
 #: ...when these come just before it ("she should ring the office").
@@ -387,11 +391,18 @@ class PhraseBook:
             for index, (start, end, phrase) in enumerate(spans)
         ]
 
-    def but_after(self, text: str, end: int) -> bool:
-        """Whether a "but" comes soon after the word at ``end``: "not my trade, but
-        i'll log it", "not my job so i can't touch it, but ill ring it in"."""
+    def conceded(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` are conceded: a "but" comes soon
+        after ("not my trade, but i'll log it", "not my job so i can't touch it, but
+        ill ring it in"), or "even if" or "though" just before ("even if it's not my
+        job")."""
         tokens = self.tokens(text)
-        return any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH])
+        if any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH]):
+            return True
+        before = [token.word for token in tokens[max(0, start - _CONCESSION_REACH) : start]]
+        return any(word in _CONCESSIONS for word in before) or any(
+            pair == ("even", "if") for pair in pairwise(before)
+        )
 
     def hands_back(self, text: str) -> bool:
         """Whether the reply leaves a call or a report to the tenant: "she should ring
