@@ -184,8 +184,8 @@ _HANDED_BACK = tuple(
         ("he", "can"),
     )
 )
-#: Someone or something other than the operative, as the subject of a negation...
-_OTHERS = frozenset(_root(word) for word in ("he", "she", "they", "it", "its", "there", "theres"))
+#: Someone other than the operative, as the subject of a negation...
+_OTHERS = frozenset(_root(word) for word in ("he", "she", "they"))
 #: ...with these between: "it is not", "they do not", "he has never".
 _AUXILIARIES = frozenset(
     _root(word) for word in ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had")
@@ -561,9 +561,10 @@ def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
 
 
 def _describes(tokens: Sequence[_Token], at: int) -> bool:
-    """Whether the negation at ``at`` says how things are, not what the operative
-    won't do: "they never open a window", "it's not near the sockets", "he doesn't
-    smoke". Its subject is someone or something else, just before it."""
+    """Whether the negation at ``at`` says what someone else does, not what the
+    operative won't do: "they never open a window", "he doesn't smoke". Its subject,
+    just before it, is another person; not "it" ("so it isn't closed as no access" is
+    the operative's doing) nor "there" ("so there's no second visit")."""
     before = at - 1
     while before >= 0 and tokens[before].word in _AUXILIARIES:
         before -= 1
