@@ -472,3 +472,14 @@ def test_even_if_it_is_not_my_job_then_acting_is_not_passing_the_buck(matcher: M
     judgement = matcher.judge(prompt, "even if its not my job, ill report it today and warn him")
     assert judgement.verdict == "strong"
     assert judgement.red_flags == ()
+
+
+def test_a_shortcut_conceded_with_even_if_beside_a_good_step_is_not_a_concern(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["office-hazard-box"]
+    judgement = matcher.judge(
+        prompt, "tick yes and add photos of the mould and a note, even if its more forms"
+    )
+    assert judgement.verdict != "concern"
+    assert judgement.red_flags == ()

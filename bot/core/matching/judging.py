@@ -152,8 +152,9 @@ class PromptJudge:
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
         flags = tuple(f for f in flags if self._instead_of.get(f) not in said)
-        if said and self._but_undoes & set(flags):
-            # "not my trade, but i'll log it now": the reason before the action.
+        if said and flags:
+            # "not my trade, but i'll log it now", "even if it's more forms": what the
+            # operative concedes before doing the right thing.
             flags = tuple(f for f in flags if not self._conceded(f, hits, text))
         found = tuple(i.id for i in self.prompt.ingredients if i.id in said)
         missing = tuple(i.id for i in self.prompt.ingredients if i.id not in said)
@@ -248,12 +249,15 @@ class PromptJudge:
         return all(t.word in _BARE for i, t in enumerate(tokens) if i not in inside)
 
     def _conceded(self, flag: str, hits: list[Hit], text: str) -> bool:
-        """Whether every mention of a stance flag ("not my trade") is conceded, "but"
-        after it or "even if" before it, beside what the operative does about it."""
-        if flag not in self._but_undoes:
-            return False
+        """Whether every mention of a flag is conceded beside a step of a good answer:
+        "even if it's more forms" before it, or for a stance ("not my trade") a "but"
+        after it. ("Take the cash but keep it quiet" is no concession.)"""
         mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
-        return all(self._book.conceded(text, hit.start, hit.end) for hit in mentions)
+        return all(
+            self._book.conceded(text, hit.start)
+            or (flag in self._but_undoes and self._book.but_after(text, hit.end))
+            for hit in mentions
+        )
 
     def _steps(self, text: str) -> int:
         """How many clauses of two words or more: "tell ms jones, photo it, report it"

@@ -160,9 +160,9 @@ _REFUSED = tuple(
 )
 #: How far after a phrase that "but" may come.
 _REFUSAL_REACH = 4
-#: How far after a stance ("not my trade") a "but" may come and undo it...
+#: How far after a stance ("not my trade") a "but" may come and undo it.
 _BUT_REACH = 8
-#: ...or how far before it "even if" or one of these may come.
+#: How far before a shortcut "even if" or one of these may come, to concede it.
 _CONCESSION_REACH = 4
 _CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
 #: What an operative should do themselves, not leave to the tenant...
@@ -391,14 +391,16 @@ class PhraseBook:
             for index, (start, end, phrase) in enumerate(spans)
         ]
 
-    def conceded(self, text: str, start: int, end: int) -> bool:
-        """Whether the words from ``start`` to ``end`` are conceded: a "but" comes soon
-        after ("not my trade, but i'll log it", "not my job so i can't touch it, but
-        ill ring it in"), or "even if" or "though" just before ("even if it's not my
-        job")."""
+    def but_after(self, text: str, end: int) -> bool:
+        """Whether a "but" comes soon after the word at ``end``: "not my trade, but i'll
+        log it", "not my job so i can't touch it, but ill ring it in"."""
         tokens = self.tokens(text)
-        if any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH]):
-            return True
+        return any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH])
+
+    def conceded(self, text: str, start: int) -> bool:
+        """Whether "even if", "even though" or "although" comes just before the word at
+        ``start``: "even if it's more forms", "even if it's not my job"."""
+        tokens = self.tokens(text)
         before = [token.word for token in tokens[max(0, start - _CONCESSION_REACH) : start]]
         return any(word in _CONCESSIONS for word in before) or any(
             pair == ("even", "if") for pair in pairwise(before)
