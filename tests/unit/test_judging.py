@@ -456,15 +456,14 @@ def test_a_bare_not_my_job_is_a_bare_no_but_with_more_it_passes_the_buck(
     assert "passing-the-buck" in shrug.red_flags
 
 
-def test_a_shortcut_said_in_a_safe_steps_own_words_is_not_a_concern(matcher: Matcher) -> None:
-    prompt = matcher.library.prompts["safe-partner-answers"]
-    safe = matcher.judge(
-        prompt,
-        "keep it normal and say nowt there, then tell the safeguarding lead the minute i leave",
+def test_a_shortcut_said_in_a_good_steps_own_words_is_not_a_concern(matcher: Matcher) -> None:
+    # On this prompt, saying it's not your trade is the honest answer, not passing the buck.
+    prompt = matcher.library.prompts["no-wrong-trade-boiler"]
+    judgement = matcher.judge(
+        prompt, "be honest, its not my trade. ill report it today so a gas engineer comes"
     )
-    assert safe.verdict == "strong" and safe.red_flags == ()
-    quiet = matcher.judge(prompt, "say nowt to anyone and crack on")
-    assert quiet.verdict == "concern" and "keeping-it-quiet" in quiet.red_flags
+    assert judgement.verdict == "strong"
+    assert judgement.red_flags == ()
 
 
 def test_even_if_it_is_not_my_job_then_acting_is_not_passing_the_buck(matcher: Matcher) -> None:

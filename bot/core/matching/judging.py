@@ -12,8 +12,8 @@ For such a prompt, a reply is marked in this order:
    that stands in for an ingredient the reply has ("tape it up" after "power off
    at the board");
 3. a bare no or apology ("nah sorry mate") is partial;
-4. every ingredient makes it strong, some make it partial (however close the nearest
-   concern example is: a concern needs a red flag), and the feedback names the ones
+4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
+   or the words of a concern example all but exactly), and the feedback names the ones
    found and the first one missing: "You gave the reason. Next time add what he can
    do instead: the office can tell him his options." A reply worded like the strong
    examples is strong with all but one of three or more ingredients, or, when it is
@@ -104,6 +104,9 @@ class PromptJudge:
         strong_wording: float = 0.6,
         full_reply_words: int = 14,
         common_flags: Sequence[RedFlag] = (),
+        concern_verbatim: float = 1.05,
+        *,
+        saying_no: bool = False,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -111,6 +114,9 @@ class PromptJudge:
         self.typed_option_ratio = typed_option_ratio
         self.strong_wording = strong_wording
         self.full_reply_words = full_reply_words
+        self.concern_verbatim = concern_verbatim
+        #: A prompt about saying no to a request, where "not my job" is a blunt no.
+        self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
         self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
@@ -152,7 +158,7 @@ class PromptJudge:
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
         flags = tuple(f for f in flags if self._instead_of.get(f) not in said)
-        if said and flags:
+        if flags:
             # "not my trade, but i'll log it now", "even if it's more forms": what the
             # operative concedes before doing the right thing.
             flags = tuple(f for f in flags if not self._conceded(f, hits, text))
@@ -165,8 +171,9 @@ class PromptJudge:
             red_flags=flags,
             rejected_red_flags=rejected,
         )
-        if flags and missing and self._bare_stance(flags, hits, text):
-            # "not my job mate", "no, not my job": a bare no, a start at best.
+        if flags and missing and self.saying_no and self._bare_stance(flags, hits, text):
+            # Asked for something outside the job, "not my job mate" is a bare no: a
+            # start at best. Elsewhere ("nowt to do with me") it passes the buck.
             return replace(
                 marked,
                 verdict="partial",
@@ -190,8 +197,14 @@ class PromptJudge:
             )
         # A reply that names a red flag only to turn it down reads like the concern
         # examples, but isn't one. One with some ingredients and no red flag is partial
-        # however it is worded: a shortcut is a concern because of a red flag, and short
-        # first steps ("tell him to mind it") read like the short concern examples.
+        # unless it is a concern example all but word for word: a shortcut is a concern
+        # because of a red flag, and short first steps ("tell him to mind it") read
+        # like the short concern examples.
+        like_a_concern = by_rubric.verdict == "concern" and not rejected
+        if found and missing and like_a_concern and by_rubric.score >= self.concern_verbatim:
+            # All but word for word one of the author's concern examples: a concern,
+            # whatever step it has, and its feedback says what is wrong.
+            return marked
         turned_down = by_rubric.verdict == "concern" and bool(rejected)
         if found or (missing and (by_rubric.verdict == "strong" or turned_down)):
             # With nothing found, a reply worded like the strong examples (or one that
