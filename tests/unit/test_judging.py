@@ -420,3 +420,65 @@ def test_a_full_reply_that_leaves_the_report_to_the_tenant_is_not_strong(
     )
     assert judgement.verdict == "partial"
     assert judgement.ingredients_found == ("no-blame",)
+
+
+def test_not_my_trade_is_a_concern_unless_the_reply_goes_on_to_act(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["office-follow-on-job"]
+    brush_off = matcher.judge(prompt, "not my trade, someone else will sort it")
+    assert brush_off.verdict == "concern"
+    assert brush_off.red_flags == ("passing-the-buck",)
+    acting = matcher.judge(
+        prompt, "not my trade, but ill raise the follow on job now and give her the reference"
+    )
+    assert acting.verdict != "concern"
+    assert acting.red_flags == ()
+
+
+def test_some_ingredients_and_no_red_flag_is_partial_however_it_is_worded(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["appt-no-access"]
+    reply = "card through the door and off to the next job"
+    assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+    judgement = matcher.judge(prompt, reply)
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_found == ("card",)
+    assert judgement.red_flags == ()
+
+
+def test_a_bare_not_my_job_is_a_bare_no_but_with_more_it_passes_the_buck(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts[SHELVES]
+    assert matcher.judge(prompt, "not my job pal").verdict == "partial"
+    shrug = matcher.judge(prompt, "not my job, he can sort it himself")
+    assert shrug.verdict == "concern"
+    assert "passing-the-buck" in shrug.red_flags
+
+
+def test_a_shortcut_said_in_a_good_steps_own_words_is_not_a_concern(matcher: Matcher) -> None:
+    # On this prompt, saying it's not your trade is the honest answer, not passing the buck.
+    prompt = matcher.library.prompts["no-wrong-trade-boiler"]
+    judgement = matcher.judge(
+        prompt, "be honest, its not my trade. ill report it today so a gas engineer comes"
+    )
+    assert judgement.verdict == "strong"
+    assert judgement.red_flags == ()
+
+
+def test_even_if_it_is_not_my_job_then_acting_is_not_passing_the_buck(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-loose-handrail"]
+    judgement = matcher.judge(prompt, "even if its not my job, ill report it today and warn him")
+    assert judgement.verdict == "strong"
+    assert judgement.red_flags == ()
+
+
+def test_a_shortcut_conceded_with_even_if_beside_a_good_step_is_not_a_concern(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["office-hazard-box"]
+    judgement = matcher.judge(
+        prompt, "tick yes and add photos of the mould and a note, even if its more forms"
+    )
+    assert judgement.verdict != "concern"
+    assert judgement.red_flags == ()

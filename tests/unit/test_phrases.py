@@ -203,3 +203,28 @@ def test_a_call_left_to_the_tenant_is_told_apart(
     book: PhraseBook, text: str, handed_back: bool
 ) -> None:
     assert book.hands_back(text) is handed_back
+
+
+def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: PhraseBook) -> None:
+    # "they never ..." says how things are; "i'd never ..." is the operative refusing.
+    assert found(book, "they never ring her back, so close the job") == {
+        "call": False,
+        "no-access": False,
+    }
+    assert found(book, "he has never had a calling card from us") == {"card": False}
+    assert found(book, "i'd never take the cash") == {"cash": True}
+
+
+def test_isnt_good_enough_after_a_phrase_turns_it_down(book: PhraseBook) -> None:
+    assert found(book, "one knock then put no access isn't good enough") == {"no-access": True}
+
+
+def test_not_just_is_more_than_not_the_shortcut_not(book: PhraseBook) -> None:
+    # "own-goal" is not an answer's group here, so "not just my ... job" isn't "not my job".
+    assert found(book, "ring her, this is not just my gas job") == {"call": False}
+    assert found(book, "ring her, not my job") == {"call": False, "own-goal": False}
+
+
+def test_a_tenant_named_with_a_title_is_him_or_her(book: PhraseBook) -> None:
+    assert found(book, "ring mrs okafor before i go") == {"call": False}
+    assert found(book, "ring mr okafor") == {}

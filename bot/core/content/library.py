@@ -119,6 +119,10 @@ class RedFlag(_Strict):
     #: The ingredient this shortcut stands in for ("tape it up" for making it safe):
     #: in a reply that has that ingredient too, it is a step of a safe answer.
     instead_of: str | None = None
+    #: A stance rather than an act ("not my trade", "not my job"): followed by "but" in
+    #: the same sentence and a step of a good answer ("not my trade, but I'll log it now
+    #: so a gas engineer comes"), it is the reason given before acting, not a brush-off.
+    but_undoes: bool = False
 
     _check_html = field_validator("why")(_html_ok)
 

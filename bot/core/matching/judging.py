@@ -12,14 +12,15 @@ For such a prompt, a reply is marked in this order:
    that stands in for an ingredient the reply has ("tape it up" after "power off
    at the board");
 3. a bare no or apology ("nah sorry mate") is partial;
-4. every ingredient makes it strong, some make it partial (a concern if the nearest
-   rubric example is one), and the feedback names the ones found and the first one
-   missing: "You gave the reason. Next time add what he can do instead: the office
-   can tell him his options." A reply worded like the strong examples is strong with
-   all but one of three or more ingredients, or, when it is full (14 words or three
-   steps), with at least half of them: people say each step in more ways than its
-   phrases list. Never when an *essential* (act-now safety) ingredient is missing,
-   nor when it leaves the call or report to the tenant ("she should ring the office");
+4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
+   or the words of a concern example all but exactly), and the feedback names the ones
+   found and the first one missing: "You gave the reason. Next time add what he can
+   do instead: the office can tell him his options." A reply worded like the strong
+   examples is strong with all but one of three or more ingredients, or, when it is
+   full (14 words or three steps), with at least half of them: people say each step
+   in more ways than its phrases list. Never when an *essential* (act-now safety)
+   ingredient is missing, nor when it leaves the call or report to the tenant ("she
+   should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients, except that a reply with none of
    the ingredients is never strong: it is partial, and told what to add.
@@ -103,6 +104,9 @@ class PromptJudge:
         strong_wording: float = 0.6,
         full_reply_words: int = 14,
         common_flags: Sequence[RedFlag] = (),
+        concern_verbatim: float = 1.05,
+        *,
+        saying_no: bool = False,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -110,11 +114,15 @@ class PromptJudge:
         self.typed_option_ratio = typed_option_ratio
         self.strong_wording = strong_wording
         self.full_reply_words = full_reply_words
+        self.concern_verbatim = concern_verbatim
+        #: A prompt about saying no to a request, where "not my job" is a blunt no.
+        self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
         self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
         own = {flag.id for flag in prompt.red_flags}
         self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
+        self._but_undoes = frozenset(flag.id for flag in self.red_flags if flag.but_undoes)
         self._book = PhraseBook(
             normaliser,
             {
@@ -145,11 +153,15 @@ class PromptJudge:
             )
         if not self._book:
             return by_rubric
-        hits = self._book.spot(text)
+        hits = _within_an_answer_dropped(self._book.spot(text))
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
         flags = tuple(f for f in flags if self._instead_of.get(f) not in said)
+        if flags:
+            # "not my trade, but i'll log it now", "even if it's more forms": what the
+            # operative concedes before doing the right thing.
+            flags = tuple(f for f in flags if not self._conceded(f, hits, text))
         found = tuple(i.id for i in self.prompt.ingredients if i.id in said)
         missing = tuple(i.id for i in self.prompt.ingredients if i.id not in said)
         marked = replace(
@@ -159,6 +171,16 @@ class PromptJudge:
             red_flags=flags,
             rejected_red_flags=rejected,
         )
+        if flags and missing and self.saying_no and self._bare_stance(flags, hits, text):
+            # Asked for something outside the job, "not my job mate" is a bare no: a
+            # start at best. Elsewhere ("nowt to do with me") it passes the buck.
+            return replace(
+                marked,
+                verdict="partial",
+                pattern=None,
+                feedback=self.feedback(found, missing),
+                basis=Basis.INGREDIENTS,
+            )
         if flags:
             why = next(f.why for f in self.red_flags if f.id == flags[0])
             return replace(
@@ -174,11 +196,14 @@ class PromptJudge:
                 basis=Basis.INGREDIENTS,
             )
         # A reply that names a red flag only to turn it down reads like the concern
-        # examples, but isn't one.
+        # examples, but isn't one. One with some ingredients and no red flag is partial
+        # unless it is a concern example all but word for word: a shortcut is a concern
+        # because of a red flag, and short first steps ("tell him to mind it") read
+        # like the short concern examples.
         like_a_concern = by_rubric.verdict == "concern" and not rejected
-        if found and missing and like_a_concern:
-            # Part of a good answer, worded like the concerns: the nearest example's
-            # feedback says what is wrong.
+        if found and missing and like_a_concern and by_rubric.score >= self.concern_verbatim:
+            # All but word for word one of the author's concern examples: a concern,
+            # whatever step it has, and its feedback says what is wrong.
             return marked
         turned_down = by_rubric.verdict == "concern" and bool(rejected)
         if found or (missing and (by_rubric.verdict == "strong" or turned_down)):
@@ -224,6 +249,29 @@ class PromptJudge:
             return False
         return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
 
+    def _bare_stance(self, flags: tuple[str, ...], hits: list[Hit], text: str) -> bool:
+        """Whether the reply is one stance ("not my job") and nothing but a bare no
+        around it: no shortcut taken, no next step."""
+        if not set(flags) <= self._but_undoes:
+            return False
+        spans = [h for h in hits if h.group.startswith(_RED_FLAG) and not h.rejected]
+        if len({(h.start, h.end) for h in spans}) != 1:
+            return False
+        inside = range(spans[0].start, spans[0].end + 1)
+        tokens = self._book.tokens(text)
+        return all(t.word in _BARE for i, t in enumerate(tokens) if i not in inside)
+
+    def _conceded(self, flag: str, hits: list[Hit], text: str) -> bool:
+        """Whether every mention of a flag is conceded beside a step of a good answer:
+        "even if it's more forms" before it, or for a stance ("not my trade") a "but"
+        after it. ("Take the cash but keep it quiet" is no concession.)"""
+        mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
+        return all(
+            self._book.conceded(text, hit.start)
+            or (flag in self._but_undoes and self._book.but_after(text, hit.end))
+            for hit in mentions
+        )
+
     def _steps(self, text: str) -> int:
         """How many clauses of two words or more: "tell ms jones, photo it, report it"
         is three steps."""
@@ -262,6 +310,23 @@ def _bare_no_or_sorry(plain: str) -> bool:
     """A bare no or apology, and nothing else: "no", "nah sorry mate", "sorry i cant"."""
     words = set(plain.split())
     return bool(words & _REFUSALS) and words <= _BARE
+
+
+def _within_an_answer_dropped(hits: list[Hit]) -> list[Hit]:
+    """The hits without the red flags said in an ingredient's words: "say nowt" in "say
+    nowt there" (keeping it safe while he's in the room), "not my trade" where saying so
+    is the honest answer."""
+    answers = [
+        (hit.start, hit.end)
+        for hit in hits
+        if hit.group.startswith(_INGREDIENT) and not hit.rejected and hit.end > hit.start
+    ]
+    return [
+        hit
+        for hit in hits
+        if not hit.group.startswith(_RED_FLAG)
+        or not any(start <= hit.start and hit.end <= end for start, end in answers)
+    ]
 
 
 def _groups(hits: list[Hit], prefix: str, *, rejected: bool) -> tuple[str, ...]:

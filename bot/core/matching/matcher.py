@@ -45,6 +45,8 @@ class Confidence(StrEnum):
 
 #: The label the topic model uses for small talk and anything else off-topic.
 OFF_TOPIC = "(off-topic)"
+#: The topic of saying no to requests, where a bare "not my job" is a blunt no.
+SAYING_NO = "saying-no"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ class Tuning:
     #: A reply of this many words or more is full: with at least half the ingredients,
     #: worded like the strong examples (``strong_wording``), it is strong.
     full_reply_words: int = 14
+    #: A reply with some ingredients is partial, unless it scores this much against a
+    #: concern pattern: all but word for word one of its examples.
+    concern_verbatim: float = 1.05
 
 
 @dataclass(frozen=True)
@@ -211,6 +216,8 @@ class Matcher:
                 self.tuning.strong_wording,
                 self.tuning.full_reply_words,
                 library.red_flags,
+                self.tuning.concern_verbatim,
+                saying_no=library.topic_of[prompt.id] == SAYING_NO,
             )
             for prompt in library.prompts.values()
         }

@@ -35,7 +35,8 @@ of closing it", "rather than a card") or a verdict on it comes just after
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
 A negation in a condition is the condition's own ("if he doesn't answer, leave a
-card" leaves a card), two side by side undo each other ("not without checking"), and
+card" leaves a card), one whose subject is someone else describes ("they never open a
+window"), two side by side undo each other ("not without checking"), and
 a "no" before an answer's own negative phrase agrees with it ("no, i won't drill").
 """
 
@@ -45,6 +46,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
@@ -128,6 +130,9 @@ _VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
     ("a", "no", "no"),
     ("bad", "idea"),
     ("out", "of", "order"),
+    ("not", "good", "enough"),
+    ("not", "right"),
+    ("a", "lie"),
 )
 _VERDICTS_AFTER = tuple(tuple(_root(word) for word in words) for words in _VERDICT_WORDS)
 _NEGATION_STARTS = frozenset(words[0] for words in _NEGATIONS)
@@ -155,6 +160,11 @@ _REFUSED = tuple(
 )
 #: How far after a phrase that "but" may come.
 _REFUSAL_REACH = 4
+#: How far after a stance ("not my trade") a "but" may come and undo it.
+_BUT_REACH = 8
+#: How far before a shortcut "even if" or one of these may come, to concede it.
+_CONCESSION_REACH = 4
+_CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
 #: What an operative should do themselves, not leave to the tenant...
 _PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
 #: ...when these come just before it ("she should ring the office").
@@ -174,8 +184,19 @@ _HANDED_BACK = tuple(
         ("he", "can"),
     )
 )
+#: Someone other than the operative, as the subject of a negation...
+_OTHERS = frozenset(_root(word) for word in ("he", "she", "they"))
+#: ...with these between: "it is not", "they do not", "he has never".
+_AUXILIARIES = frozenset(
+    _root(word) for word in ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had")
+)
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
+#: After a negation, words that make it "more than": "not just the gas", "not only".
+_MORE_THAN = frozenset({"just", "only"})
+#: Titles before a tenant's name, and the pronoun that stands for them ("miss" is
+#: left out: "don't miss the slot").
+_TITLES = {"mr": "him", "mrs": "her", "ms": "her"}
 #: Little words whose opposite in the reply undoes a phrase.
 _OPPOSITE = {"on": "off", "off": "on"}
 #: Extra words a phrase of several meaningful words may have among its own.
@@ -260,10 +281,14 @@ class PhraseBook:
     def __bool__(self) -> bool:
         return bool(self._phrases)
 
-    def _read(self, text: str) -> list[str]:
+    def _read(self, text: str, *, reply: bool = False) -> list[str]:
         """The text's normalised words, each family's wordings read as its name
-        ("give him a bell" as "call him"), so a phrase covers its family's wordings."""
+        ("give him a bell" as "call him"), so a phrase covers its family's wordings.
+        In a reply, a tenant named with a title is "him" or "her" ("tell mrs begum"
+        has "tell her"), unless the phrases name them ("mr ali")."""
         words = self.normaliser.text(text).split()
+        if reply:
+            words = _by_pronoun(words, self._known)
         if not self._families:
             return words
         roots = [_root(word) for word in words]
@@ -306,7 +331,7 @@ class PhraseBook:
         clause = 0
         for number, part in enumerate(_CLAUSE_BREAK.split(text)):
             clause += 1
-            for word in self._read(part):
+            for word in self._read(part, reply=True):
                 if word in _CLAUSE_WORDS:
                     clause += 1
                 tokens.append(_Token(_root(word), clause, word in self._little, number))
@@ -349,6 +374,9 @@ class PhraseBook:
                     for start, end in _find(phrase, where)
                     if tokens[start].part == tokens[end].part
                     and not _reversed(phrase, tokens, start, end)
+                    and not (
+                        phrase.group not in self._answers and _more_than(phrase, tokens, start)
+                    )
                 )
         spans.sort(key=lambda span: (span[0], span[1]))
         negative = {
@@ -362,6 +390,21 @@ class PhraseBook:
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
         ]
+
+    def but_after(self, text: str, end: int) -> bool:
+        """Whether a "but" comes soon after the word at ``end``: "not my trade, but i'll
+        log it", "not my job so i can't touch it, but ill ring it in"."""
+        tokens = self.tokens(text)
+        return any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH])
+
+    def conceded(self, text: str, start: int) -> bool:
+        """Whether "even if", "even though" or "although" comes just before the word at
+        ``start``: "even if it's more forms", "even if it's not my job"."""
+        tokens = self.tokens(text)
+        before = [token.word for token in tokens[max(0, start - _CONCESSION_REACH) : start]]
+        return any(word in _CONCESSIONS for word in before) or any(
+            pair == ("even", "if") for pair in pairwise(before)
+        )
 
     def hands_back(self, text: str) -> bool:
         """Whether the reply leaves a call or a report to the tenant: "she should ring
@@ -394,6 +437,17 @@ class PhraseBook:
         }
 
 
+def _more_than(phrase: _Phrase, tokens: Sequence[_Token], start: int) -> bool:
+    """Whether the reply says "not just" or "not only" where the phrase says "not":
+    "not just my gas job" is more than the gas job, not the shortcut "not my job"."""
+    return (
+        phrase.words[0] in _NEGATIVE
+        and start + 1 < len(tokens)
+        and tokens[start + 1].word in _MORE_THAN
+        and phrase.words[1:2] != (tokens[start + 1].word,)
+    )
+
+
 def _reversed(phrase: _Phrase, tokens: Sequence[_Token], start: int, end: int) -> bool:
     """Whether the reply says the opposite of the phrase's little word: "turn the lights
     off" is not "turn the light on"."""
@@ -401,6 +455,22 @@ def _reversed(phrase: _Phrase, tokens: Sequence[_Token], start: int, end: int) -
     return any(
         _OPPOSITE.get(word) in said and _OPPOSITE[word] not in phrase.words for word in phrase.words
     )
+
+
+def _by_pronoun(words: list[str], names: frozenset[str]) -> list[str]:
+    """A tenant named with a title read as "him" or "her": "tell mrs begum the plan"
+    has "tell her", "ring mr achebe" has "ring him"; but not a name in ``names``."""
+    out: list[str] = []
+    at = 0
+    while at < len(words):
+        pronoun = _TITLES.get(words[at])
+        if pronoun is not None and at + 1 < len(words) and _root(words[at + 1]) not in names:
+            out.append(pronoun)
+            at += 2
+        else:
+            out.append(words[at])
+            at += 1
+    return out
 
 
 def _keywords(
@@ -492,6 +562,21 @@ def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
     return False
 
 
+def _describes(tokens: Sequence[_Token], at: int) -> bool:
+    """Whether the negation at ``at`` says what someone else does, not what the
+    operative won't do: "they never open a window", "he doesn't smoke". Its subject,
+    just before it, is another person; not "it" ("so it isn't closed as no access" is
+    the operative's doing) nor "there" ("so there's no second visit")."""
+    before = at - 1
+    while before >= 0 and tokens[before].word in _AUXILIARIES:
+        before -= 1
+    return (
+        before >= 0
+        and tokens[before].clause == tokens[at].clause
+        and tokens[before].word in _OTHERS
+    )
+
+
 def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
     """A negation next to another, which undo each other: "not without checking"."""
     return (
@@ -515,6 +600,8 @@ def _rejected(
         return rejected
     for position, token in enumerate(tokens):
         if token.word not in _NEGATION_STARTS or _double_negative(tokens, position):
+            continue
+        if _describes(tokens, position):
             continue
         for negation, (reach, words) in _NEGATIONS.items():
             if _starts_with(tokens, position, negation):
