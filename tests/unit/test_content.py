@@ -195,8 +195,8 @@ def test_an_asked_message_under_a_topic_that_does_not_exist_is_reported(tmp_path
     path = content / "asked.yaml"
     text = path.read_text()
     path.write_text(text.replace("topics:\n", "topics:\n  door-step:\n  - how do i knock\n", 1))
-    line = text.splitlines().index("topics:") + 2
+    line = text.splitlines().index("topics:") + 1
     with pytest.raises(ContentError) as raised:
         load_library(content)
     (problem,) = raised.value.problems
-    assert str(problem).startswith(f"{path}:{line}: topics.door-step: no topic 'door-step'")
+    assert str(problem).startswith(f"{path}:{line}: topics: unknown topic 'door-step'")

@@ -297,6 +297,14 @@ class AskedFile(_Strict):
         default_factory=list
     )
 
+    @field_validator("topics")
+    @classmethod
+    def _known_topics(cls, topics: dict[str, list[str]]) -> dict[str, list[str]]:
+        for topic in topics:
+            if topic not in TOPIC_IDS:
+                raise ValueError(f"unknown topic {topic!r}; known topics: {', '.join(TOPIC_IDS)}")
+        return topics
+
 
 class UrgentKind(_Strict):
     """One kind of emergency (a gas smell, words about ending one's life...): the signs

@@ -226,7 +226,6 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     urgent_file = _load_model(root / "urgent.yaml", UrgentFile, problems)
     judging_file = _load_model(root / "judging.yaml", JudgingFile, problems)
     asked_file = _load_model(root / "asked.yaml", AskedFile, problems)
-    problems.extend(_unknown_topics(root / "asked.yaml", asked_file, topics))
     urgent = tuple(urgent_file.kinds) if urgent_file else ()
     urgent_groups = (
         {name: tuple(words) for name, words in urgent_file.groups.items()} if urgent_file else {}
@@ -285,21 +284,6 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         ),
         asked_off_topic=tuple(asked_file.off_topic) if asked_file else (),
     )
-
-
-def _unknown_topics(
-    file: Path, asked: AskedFile | None, topics: Mapping[str, Topic]
-) -> Iterator[ContentProblem]:
-    unknown = [topic for topic in asked.topics if topic not in topics] if asked else []
-    parsed = _parse(file) if unknown else None
-    lines = parsed[1] if isinstance(parsed, tuple) else {}
-    for topic in unknown:
-        yield ContentProblem(
-            file,
-            _line_of(("topics", topic), lines),
-            f"topics.{topic}",
-            f"no topic {topic!r}; the topics are {', '.join(sorted(topics))}",
-        )
 
 
 def _strings(data: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
