@@ -187,9 +187,13 @@ def _limiter(settings: Settings) -> SendLimiter:
 def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]
     """Poll, or listen for the webhook, until stopped."""
     if args.webhook:
+        from bot.telegram.webhook import run_webhook
+
         assert settings.coachbot_webhook_url and settings.coachbot_webhook_secret
-        application.run_webhook(
-            bootstrap_retries=-1,  # Telegram answered a moment ago: ride out a blip
+        # Our own aiohttp server, not PTB's tornado one (see bot.telegram.webhook); it
+        # rides out a blip at start, as PTB's bootstrap_retries=-1 did.
+        run_webhook(
+            application,
             listen="0.0.0.0",
             port=args.port,
             url_path="telegram",

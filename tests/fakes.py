@@ -590,6 +590,11 @@ class FakeSeenUpdates(_Repository):
         self._t.seen_updates[update_id] = now
         return True
 
+    def first_time_and_lock(
+        self, update_id: int, now: datetime, telegram_id: int
+    ) -> tuple[bool, Operative | None]:
+        return self.first_time(update_id, now), FakeOperatives(self._t).lock(telegram_id)
+
     def forget_before(self, when: datetime) -> int:
         gone = [update_id for update_id, at in self._t.seen_updates.items() if at < when]
         for update_id in gone:

@@ -252,6 +252,14 @@ class SeenUpdateStore(Protocol):
         same id at once, one gets True and the other, once that one commits, False."""
         ...
 
+    def first_time_and_lock(
+        self, update_id: int, now: datetime, telegram_id: int
+    ) -> tuple[bool, Operative | None]:
+        """``first_time(update_id, now)``, then ``operatives.lock(telegram_id)``, at once:
+        on PostgreSQL one statement, one round trip to the server instead of two. The
+        operative is locked either way (for the rest of the unit of work)."""
+        ...
+
     def forget_before(self, when: datetime) -> int:
         """Delete ids recorded before ``when``; how many went."""
         ...

@@ -35,7 +35,7 @@ from bot.core.handlers import (
     settings,
 )
 from bot.core.handlers.routes import ButtonHandler, CommandHandler, Routes, WaitingHandler
-from bot.core.jobs.updates import first_time
+from bot.core.jobs.updates import first_time_and_lock
 from bot.core.matching.matcher import Matcher
 from bot.core.messages import ButtonPress, Command, Event, Reply, Sender, Text, Unsupported
 from bot.core.model import Operative, Status
@@ -199,9 +199,14 @@ class Coach:
         same transaction (see :mod:`bot.core.jobs.updates`), so one commit does both."""
         sender = event.sender
         with self.uow_factory() as uow:
-            if update_id is not None and not first_time(uow, update_id, self.deps.clock()):
-                return []
-            operative = uow.operatives.lock(sender.user_id)
+            if update_id is None:
+                operative = uow.operatives.lock(sender.user_id)
+            else:
+                fresh, operative = first_time_and_lock(
+                    uow, update_id, self.deps.clock(), sender.user_id
+                )
+                if not fresh:
+                    return []
             now = self.deps.clock()
             turn = Turn(uow, sender, operative, self._today(operative, now), now)
             self.router.dispatch(turn, self.deps, event)

@@ -91,11 +91,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
 
 class AnsweredWhenHandled(asyncio.Queue[object]):
-    """PTB's update queue, for webhook mode: ``put`` (which PTB's webhook server awaits
-    before it answers the post) returns once the update has been handled.
+    """PTB's update queue, for webhook mode: ``put`` (which the webhook server,
+    :mod:`bot.telegram.webhook`, awaits before it answers the post) returns once the
+    update has been handled.
 
-    An update still queued when the bot stops is never handled: its post goes
-    unanswered, and Telegram sends it again later.
+    At a stop, the server answers the posts in hand once they are handled, for a few
+    seconds; an update still queued when the Application stops is never handled: its
+    post goes unanswered, and Telegram sends it again later.
     """
 
     def __init__(self) -> None:

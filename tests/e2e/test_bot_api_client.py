@@ -4,6 +4,11 @@ telling the outbox whether the message may have reached Telegram."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -12,7 +17,7 @@ from telegram.error import NetworkError, TelegramError, TimedOut
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.transport import may_have_arrived
 from tests.bot_process import free_port
-from tests.fake_bot_api import FakeBotAPI, Fault
+from tests.fake_bot_api import FakeBotAPI, Fault, Poster
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +74,73 @@ async def test_a_dropped_or_slow_answer_may_have_reached_telegram(server: FakeBo
     assert isinstance(slow, TimedOut)
     assert may_have_arrived(lost) and may_have_arrived(slow)
     assert [m.plain_text for m in server.messages(sam.id)][-1] == "and again"
+
+
+class _ForwardingProxy:
+    """A plain HTTP proxy that notes each request's target and passes it on."""
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        proxy = self
+
+        class Forward(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                proxy.targets.append(self.path)  # a proxy is asked for the whole URL
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {"Content-Type": self.headers.get("Content-Type") or ""}
+                status, _, content = Poster(timeout=10).post(self.path, body, headers)
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[_ForwardingProxy]:
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    forwarding = _ForwardingProxy()
+    monkeypatch.setenv("HTTP_PROXY", forwarding.url)
+    yield forwarding
+    forwarding.close()
+
+
+async def test_requests_go_through_the_proxy_the_environment_names(
+    server: FakeBotAPI, proxy: _ForwardingProxy
+) -> None:
+    sam = server.user(7103)
+    async with bot_for(server, AiohttpRequest(2)) as bot:
+        for text in ("one", "two"):
+            await bot.send_message(sam.id, text)
+    assert [m.plain_text for m in server.messages(sam.id)] == ["one", "two"]
+    assert [target.rsplit("/", 1)[1] for target in proxy.targets] == [
+        "getMe",
+        "sendMessage",
+        "sendMessage",
+    ]
+
+
+async def test_no_proxy_is_honoured(
+    server: FakeBotAPI, proxy: _ForwardingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    sam = server.user(7104)
+    async with bot_for(server, AiohttpRequest(2)) as bot:
+        await bot.send_message(sam.id, "direct")
+    assert [m.plain_text for m in server.messages(sam.id)] == ["direct"]
+    assert proxy.targets == []

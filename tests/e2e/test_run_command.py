@@ -95,9 +95,6 @@ def test_coachbot_run_with_webhook_registers_it_and_answers_what_telegram_posts(
     server: FakeBotAPI, webhook_bot: BotProcess, webhook_port: int
 ) -> None:
     _wait_for_commands(server, webhook_bot)
-    # python-telegram-bot sets the webhook a moment before it listens: an update sent in
-    # that moment fails its first post (and is posted again), which is not what this
-    # test is about.
     _wait_until_listening(webhook_port, webhook_bot)
     priya = server.user(5151, first_name="Priya")
     priya.send("/start")
@@ -124,11 +121,21 @@ def test_coachbot_run_with_webhook_registers_it_and_answers_what_telegram_posts(
         headers={"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"},
     )
     assert refused.status_code == 403
+    unsigned = httpx.post(f"http://127.0.0.1:{webhook_port}/telegram", json=forged)
+    assert unsigned.status_code == 403
+    # A post with the secret that is no update is refused, and what it held is not logged.
+    garbled = httpx.post(
+        f"http://127.0.0.1:{webhook_port}/telegram",
+        json={"update_id": "not a number", "message": "my address is 1 High Street"},
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert garbled.status_code == 400
 
     assert webhook_bot.stop(timeout=60) == 0
     output = webhook_bot.output
     assert server.token.split(":", 1)[1] not in output
     assert WEBHOOK_SECRET not in output
+    assert "High Street" not in output
 
 
 def test_coachbot_run_with_webhook_but_no_url_says_which_settings_it_needs(

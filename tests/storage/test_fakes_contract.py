@@ -166,6 +166,23 @@ def test_an_update_id_is_taken_in_once_until_forgotten(uows: UnitOfWorkFactory) 
         assert not uow.seen_updates.first_time(7002, NOW + timedelta(hours=3))
 
 
+def test_an_update_id_is_taken_in_and_its_person_locked_in_one_step(
+    uows: UnitOfWorkFactory,
+) -> None:
+    with uows() as uow:
+        assert uow.seen_updates.first_time_and_lock(7101, NOW, 45) == (True, None)  # not known yet
+        uow.operatives.add(person(45))
+        uow.commit()
+    with uows() as uow:
+        fresh, operative = uow.seen_updates.first_time_and_lock(7102, NOW, 45)
+        assert fresh and operative is not None and operative.telegram_id == 45
+        uow.commit()
+    with uows() as uow:
+        for update_id in (7101, 7102):
+            fresh, operative = uow.seen_updates.first_time_and_lock(update_id, NOW, 45)
+            assert not fresh and operative is not None and operative.telegram_id == 45
+
+
 def test_cohorts_by_code_creator_and_member_counts(uows: UnitOfWorkFactory) -> None:
     with uows() as uow:
         first = uow.cohorts.add(Cohort("Depot A", "ALPHA1", created_by=7, created_at=NOW))

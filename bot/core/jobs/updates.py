@@ -24,6 +24,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Final
 
+from bot.core.model import Operative
 from bot.core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,17 @@ def first_time(uow: UnitOfWork, update_id: int, now: datetime) -> bool:
         return True
     log.info("update %d came again; the repeat is dropped", update_id)
     return False
+
+
+def first_time_and_lock(
+    uow: UnitOfWork, update_id: int, now: datetime, telegram_id: int
+) -> tuple[bool, Operative | None]:
+    """``first_time``, and the operative locked (see ``OperativeRepository.lock``) in the
+    same step: whether the update is new, and the operative."""
+    fresh, operative = uow.seen_updates.first_time_and_lock(update_id, now, telegram_id)
+    if not fresh:
+        log.info("update %d came again; the repeat is dropped", update_id)
+    return fresh, operative
 
 
 class SeenUpdates:

@@ -26,7 +26,7 @@ from bot.storage.models import (
 from bot.storage.repositories.base import Repository
 
 
-def _operative(row: OperativeRow | Row[Any]) -> Operative:
+def operative_from_row(row: OperativeRow | Row[Any]) -> Operative:
     """From the entity, or a plain row of the table (the same names)."""
     return Operative(
         id=row.id,
@@ -79,7 +79,7 @@ class SqlOperatives(Repository):
 
     def get(self, telegram_id: int) -> Operative | None:
         row = self._row(telegram_id)
-        return _operative(row) if row else None
+        return operative_from_row(row) if row else None
 
     def lock(self, telegram_id: int) -> Operative | None:
         # SELECT ... FOR UPDATE on PostgreSQL. SQLite ignores it: there, one writer at a
@@ -87,7 +87,7 @@ class SqlOperatives(Repository):
         # starts here: a plain row costs a third of an ORM entity's CPU (``save`` loads
         # the entity when there is a change to write).
         row = self._session.execute(_LOCK, {"telegram_id": telegram_id}).one_or_none()
-        return _operative(row) if row else None
+        return operative_from_row(row) if row else None
 
     def add(self, operative: Operative) -> Operative:
         row = OperativeRow()
@@ -106,7 +106,7 @@ class SqlOperatives(Repository):
 
     def by_id(self, operative_id: int) -> Operative | None:
         row = self._session.get(OperativeRow, operative_id)
-        return _operative(row) if row else None
+        return operative_from_row(row) if row else None
 
     def set_awaiting_many(self, changes: list[tuple[int, str]]) -> None:
         if changes:
@@ -121,4 +121,5 @@ class SqlOperatives(Repository):
         query = select(OperativeRow).where(OperativeRow.status.in_([s.value for s in statuses]))
         if cohort_id is not None:
             query = query.where(OperativeRow.cohort_id == cohort_id)
-        return [_operative(row) for row in self._session.scalars(query.order_by(OperativeRow.id))]
+        rows = self._session.scalars(query.order_by(OperativeRow.id))
+        return [operative_from_row(row) for row in rows]
