@@ -1842,6 +1842,13 @@ class FakeBotAPI:
             return len(self._updates)
 
     @property
+    def get_updates_calls(self) -> int:
+        """How many getUpdates calls have started: a test can wait for a long poll to be
+        in place rather than guess how long that takes."""
+        with self._lock:
+            return self._poll_generation
+
+    @property
     def stats(self) -> Stats:
         with self._lock:
             return Stats(

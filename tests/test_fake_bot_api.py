@@ -722,9 +722,11 @@ def test_second_long_poll_conflicts_with_the_first(server: FakeBotAPI) -> None:
     results: list[httpx.Response] = []
     poller = threading.Thread(target=lambda: results.append(httpx.post(url, json={"timeout": 10})))
     poller.start()
-    time.sleep(0.2)
+    deadline = time.monotonic() + 30
+    while server.get_updates_calls < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
     second = httpx.post(url, json={"timeout": 0})
-    poller.join(timeout=5)
+    poller.join(timeout=30)
     assert second.status_code == 200
     assert results[0].status_code == 409
     assert results[0].json()["description"].startswith("Conflict: terminated by other getUpdates")
