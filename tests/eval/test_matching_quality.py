@@ -14,6 +14,8 @@ on a safety prompt.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
 from bot.core.content.library import Library
@@ -120,22 +122,44 @@ def test_chat_is_refused_and_questions_are_not(matcher: Matcher, part: str) -> N
     assert scores.off_topic_false_positive_rate <= 0.02
 
 
-def test_round_4_held_out_parts_stay_at_least_where_round_4_left_them(
-    matcher: Matcher, library: Library
+@dataclass(frozen=True)
+class Floors:
+    verdicts: float
+    partial_as_strong: float
+    urgent_recall: float
+    waiting: float
+    topics: float
+    off_topic_recall: float
+
+
+#: Held-out parts, each with a floor a little under what it measured once, when its
+#: round's choices were all made and before anything was fitted to it:
+#: - ``spent4`` (round 4): verdicts 86.7%, partial as strong 1.1%, urgent recall 88.3%,
+#:   waiting 98.5%, topics 79.2%, off-topic recall 95.6%; tuning data since;
+#: - ``heldout5`` (round 5): verdicts 84.8%, partial as strong 8.4%, urgent recall
+#:   95.0%, waiting 94.6%, topics 88.8%, off-topic recall 86.7%.
+#: A guard against regressions, not a target: the issue's targets are higher.
+HELD_OUT_FLOORS = {
+    "spent4": Floors(0.84, 0.05, 0.85, 0.95, 0.76, 0.92),
+    "heldout5": Floors(0.82, 0.10, 0.92, 0.92, 0.85, 0.83),
+}
+
+
+@pytest.mark.parametrize("part", sorted(HELD_OUT_FLOORS))
+def test_held_out_parts_stay_at_least_where_their_round_left_them(
+    matcher: Matcher, library: Library, part: str
 ) -> None:
-    """Round 4's held-out parts, spent since: a floor a little under what they measured
-    when round 4's choices were made (verdicts 86.7%, urgent recall 88.3%, waiting
-    98.5%, topics 79.2% with off-topic recall 95.6%), before anything was fitted to
-    them."""
+    floors = HELD_OUT_FLOORS[part]
     verdicts = score_verdicts(
         lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
-        verdict_cases("spent4"),
+        verdict_cases(part),
     )
-    assert verdicts.accuracy >= 0.84 and verdicts.partial_as_strong <= 0.05
-    urgent = [case for case in urgent_cases("spent4") if case.urgent]
+    assert verdicts.accuracy >= floors.verdicts
+    assert verdicts.partial_as_strong <= floors.partial_as_strong
+    urgent = [case for case in urgent_cases(part) if case.urgent]
     caught = sum(matcher.route(case.text).urgent is not None for case in urgent)
-    assert caught / len(urgent) >= 0.85
-    waiting = waiting_cases("spent4")
+    assert caught / len(urgent) >= floors.urgent_recall
+    waiting = waiting_cases(part)
     told_apart = sum(
         reads_as_question(
             matcher, library.prompts[case.prompt], case.text, matcher.route(case.text)
@@ -143,7 +167,8 @@ def test_round_4_held_out_parts_stay_at_least_where_round_4_left_them(
         == case.is_question
         for case in waiting
     )
-    assert told_apart / len(waiting) >= 0.95
-    topics = score_topics(lambda text: matcher.route(text).topic, topic_cases("spent4"))
-    assert topics.topic_accuracy >= 0.76 and topics.off_topic_recall >= 0.92
+    assert told_apart / len(waiting) >= floors.waiting
+    topics = score_topics(lambda text: matcher.route(text).topic, topic_cases(part))
+    assert topics.topic_accuracy >= floors.topics
+    assert topics.off_topic_recall >= floors.off_topic_recall
     assert topics.off_topic_false_positive_rate <= 0.02
