@@ -11,6 +11,7 @@ This module imports no handler, so handlers can import it without a cycle.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -71,13 +72,17 @@ class Deps:
         #: The bot's Telegram username, for invite links; None where it isn't known (terminal).
         self.bot_username = bot_username.lstrip("@") if bot_username else None
         self._matcher = matcher
+        self._building_matcher = threading.Lock()
 
     @property
     def matcher(self) -> Matcher:
         """The message router, built when first used: commands that never route a message
-        (reports, cohorts, grants) don't wait the second or more it takes to build."""
+        (reports, cohorts, grants) don't wait the seconds it takes to build. Built once,
+        however many threads ask for it at the same time."""
         if self._matcher is None:
-            self._matcher = Matcher(self.library)
+            with self._building_matcher:
+                if self._matcher is None:
+                    self._matcher = Matcher(self.library)
         return self._matcher
 
     def text(self, key: str, **values: object) -> str:

@@ -336,6 +336,9 @@ class TelegramAdapter:
         # In the background: the bot answers meanwhile, and a /summary that comes
         # first simply waits for matplotlib as it would have anyway.
         asyncio.get_running_loop().run_in_executor(None, _warm_up_charts)
+        # The router takes seconds to build: build it now, so the first question after a
+        # start doesn't wait for it (one asked meanwhile waits for this build).
+        asyncio.get_running_loop().run_in_executor(None, lambda: self.coach.matcher)
         if self.worker_factory is not None:
             worker = self.worker_factory(application.bot)
             self._stop_sending.clear()
