@@ -14,7 +14,6 @@ examples, and it fits in one pass over the counts.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -55,17 +54,18 @@ class _Space:
     ids: dict[str, int]
     idf: npt.NDArray[np.float64]
 
-    def vector(self, counts: Counter[str], offset: int) -> tuple[list[int], list[float]]:
-        """TF-IDF (log term frequency), scaled to unit length, as feature ids and values."""
-        ids: list[int] = []
-        values: list[float] = []
-        for feature, count in counts.items():
-            number = self.ids.get(feature)
-            if number is not None:
-                ids.append(offset + number)
-                values.append((1.0 + math.log(count)) * float(self.idf[number]))
-        norm = math.sqrt(sum(value * value for value in values)) or 1.0
-        return ids, [value / norm for value in values]
+    def vector(
+        self, counts: Counter[str], offset: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+        """TF-IDF (log term frequency), scaled to unit length, as feature ids and values;
+        features it never learnt are left out."""
+        numbers = np.fromiter((self.ids.get(f, -1) for f in counts), np.intp, len(counts))
+        known = numbers >= 0
+        numbers = numbers[known]
+        times = np.fromiter(counts.values(), np.float64, len(counts))[known]
+        values = (1.0 + np.log(times)) * self.idf[numbers]
+        norm = float(np.sqrt(values @ values)) or 1.0
+        return numbers + offset, values / norm
 
 
 class ComplementModel:
@@ -102,10 +102,7 @@ class ComplementModel:
         offset = len(self._spaces[0].ids)
         word_ids, word_values = self._spaces[0].vector(_word_features(text), 0)
         run_ids, run_values = self._spaces[1].vector(_run_features(text), offset)
-        ids = word_ids + run_ids
-        if not ids:
-            return dict.fromkeys(self.labels, 0.0)
-        totals = np.asarray(word_values + run_values) @ self._weights[ids]
+        totals = word_values @ self._weights[word_ids] + run_values @ self._weights[run_ids]
         return dict(zip(self.labels, totals.tolist(), strict=True))
 
     def best(self, text: str) -> str:

@@ -79,6 +79,8 @@ class Tuning:
     complement_weight: float = 20.0
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
     neighbours: int = 40
+    #: How many of the content's own phrasings nearest the message are searched for its tip.
+    tip_neighbours: int = 20
     belief_weight: float = 0.25
     #: Below this share of known (weighted) words, a message is beyond the content.
     known_share_below: float = 0.4
@@ -180,7 +182,13 @@ class Matcher:
             max_penalty=self.tuning.max_penalty,
             pair_weight=self.tuning.pair_weight,
         )
-        self._phrases = PhraseIndex(self._phrasings(), self.tuning.pair_weight)
+        content_phrasings = list(self._phrasings())
+        self._phrases = PhraseIndex(
+            [*content_phrasings, *self._asked_phrasings()], self.tuning.pair_weight
+        )
+        # The tip to answer with is chosen among the content's own phrasings: the many
+        # asked messages, which name no tip, would crowd the tips' questions out.
+        self._tip_phrases = PhraseIndex(content_phrasings, self.tuning.pair_weight)
         self._tips_in: dict[str, list[_TipIndex]] = {}
         for tip in library.tips.values():
             self._tips_in.setdefault(library.topic_of[tip.id], []).append(
@@ -277,7 +285,10 @@ class Matcher:
         for prompt in library.prompts.values():
             text = f"{prompt.scenario} {prompt.question}"
             yield Phrasing(library.topic_of[prompt.id], None, tuple(terms(text)))
-        for topic_id, messages in library.asked.items():
+
+    def _asked_phrasings(self) -> Iterable[Phrasing]:
+        terms = self.normaliser.terms
+        for topic_id, messages in self.library.asked.items():
             for message in messages:
                 yield Phrasing(topic_id, None, tuple(terms(message)))
 
@@ -352,7 +363,10 @@ class Matcher:
             for topic in votes
         }
         ranked = sorted(shares, key=shares.__getitem__, reverse=True)
-        choices = tuple((topic, self._tip_for(topic, terms, neighbours)) for topic in ranked[:2])
+        tip_neighbours = self._tip_phrases.nearest(terms, self.tuning.tip_neighbours)
+        choices = tuple(
+            (topic, self._tip_for(topic, terms, tip_neighbours)) for topic in ranked[:2]
+        )
         # Sure only as far as the content's own words back the choice.
         top, score = ranked[0], evidence[ranked[0]]
         if max(evidence.values()) < self.tuning.off_topic_below or (
@@ -400,7 +414,8 @@ class Matcher:
         weight = self.tuning.tip_coverage_weight
 
         def score(index: _TipIndex) -> float:
-            similarity = max(fuzz.token_sort_ratio(phrase, p) for p in index.phrasings) / 100
+            found = process.extractOne(phrase, index.phrasings, scorer=fuzz.token_sort_ratio)
+            similarity = found[1] / 100 if found else 0.0
             return weight * self._coverage(terms, index.terms) + (1 - weight) * similarity
 
         return max(self._tips_in[topic], key=score).tip
