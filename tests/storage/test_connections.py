@@ -4,6 +4,7 @@ the person whose message comes next is answered, not told something went wrong."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,13 +39,20 @@ def postgres_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[
 
 
 def _end_every_session_of(engine: Engine) -> int:
-    """What a server restart does to the bot's connections: how many were ended."""
+    """What a server restart does to the bot's connections: how many were ended, once
+    they are gone (pg_terminate_backend only asks; each backend says goodbye on its
+    socket as it exits)."""
+    others = "FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         ended = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE datname = %s AND pid <> pg_backend_pid()",
-            (engine.url.database,),
+            f"SELECT count(pg_terminate_backend(pid)) {others}", (engine.url.database,)
         ).fetchone()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            left = admin.execute(f"SELECT count(*) {others}", (engine.url.database,)).fetchone()
+            if left is not None and left[0] == 0:
+                break
+            time.sleep(0.01)
     assert ended is not None
     return int(ended[0])
 
