@@ -12,9 +12,13 @@ Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
     >>> matcher.route("tenent kicking off about the wait").topic
     'difficult-conversations'
 
-Scores blend two signals: how much of the message's meaning (words weighted by
-rarity) an item covers, and rapidfuzz similarity to the item's phrasings, which
-forgives word order and typos.
+In routing, the content's own words (nearest phrasings and a naive Bayes model over
+tips, keywords and scenarios) decide whether any topic answers a message and how
+sure the coach is; a complement naive Bayes model over words and runs of letters,
+which also learns from ``content/asked.yaml``, decides which topic
+(:mod:`bot.core.matching.complement`). Tips and rubric patterns are matched by how
+much of the message's meaning (words weighted by rarity) they cover, and by rapidfuzz
+similarity to their phrasings, which forgives word order and typos.
 """
 
 from __future__ import annotations
@@ -121,7 +125,8 @@ class Route:
     confidence: Confidence
     topic: str | None
     tip: str | None
-    #: The topic model's belief in ``topic``, from 0 to 1.
+    #: How far the content's own words back ``topic``, from 0 to 1: "sure" at
+    #: ``Tuning.unsure_below`` and above.
     score: float
     #: The best tip in each of the two likeliest topics, for "did you mean...".
     choices: tuple[tuple[str, str], ...] = ()
