@@ -187,18 +187,22 @@ def _limiter(settings: Settings) -> SendLimiter:
 def _serve(args: argparse.Namespace, settings: Settings, application: Application) -> int:  # type: ignore[type-arg]
     """Poll, or listen for the webhook, until stopped."""
     if args.webhook:
-        from bot.telegram.webhook import run_webhook
+        import asyncio
+
+        from bot.telegram.webhook import serve_webhook
 
         assert settings.coachbot_webhook_url and settings.coachbot_webhook_secret
         # Our own aiohttp server, not PTB's tornado one (see bot.telegram.webhook); it
         # rides out a blip at start, as PTB's bootstrap_retries=-1 did.
-        run_webhook(
-            application,
-            listen="0.0.0.0",
-            port=args.port,
-            url_path="telegram",
-            secret_token=settings.coachbot_webhook_secret.get_secret_value(),
-            webhook_url=f"{settings.coachbot_webhook_url.rstrip('/')}/telegram",
+        asyncio.run(
+            serve_webhook(
+                application,
+                listen="0.0.0.0",
+                port=args.port,
+                url_path="telegram",
+                secret_token=settings.coachbot_webhook_secret.get_secret_value(),
+                webhook_url=f"{settings.coachbot_webhook_url.rstrip('/')}/telegram",
+            )
         )
     else:
         application.run_polling(bootstrap_retries=-1)

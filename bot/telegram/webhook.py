@@ -1,7 +1,7 @@
 """Webhook mode: a small aiohttp server takes Telegram's posts, in place of PTB's own.
 
-    run_webhook(application, listen="0.0.0.0", port=8443, url_path="telegram",
-                secret_token=..., webhook_url="https://coach.example.org/telegram")
+    asyncio.run(serve_webhook(application, listen="0.0.0.0", port=8443, url_path="telegram",
+                              secret_token=..., webhook_url="https://coach.example.org/telegram"))
 
 python-telegram-bot's webhook server is tornado's, HTTP parsed in pure Python: a
 sixth of a busy replica's event loop went on taking posts. aiohttp parses HTTP in
@@ -93,7 +93,7 @@ class WebhookReceiver:
         return web.Response(status=200)
 
 
-def run_webhook(
+async def serve_webhook(
     application: Application,  # type: ignore[type-arg]
     *,
     listen: str,
@@ -102,28 +102,7 @@ def run_webhook(
     secret_token: str,
     webhook_url: str,
 ) -> None:
-    """Serve until Ctrl+C or SIGTERM; the Application's whole life, as PTB's run_webhook."""
-    asyncio.run(
-        _serve(
-            application,
-            listen=listen,
-            port=port,
-            url_path=url_path,
-            secret_token=secret_token,
-            webhook_url=webhook_url,
-        )
-    )
-
-
-async def _serve(
-    application: Application,  # type: ignore[type-arg]
-    *,
-    listen: str,
-    port: int,
-    url_path: str,
-    secret_token: str,
-    webhook_url: str,
-) -> None:
+    """Serve until Ctrl+C or SIGTERM: the Application's whole life, as PTB's run_webhook."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in STOP_SIGNALS:

@@ -174,13 +174,7 @@ class PromptJudge:
         if flags and missing and self.saying_no and self._bare_stance(flags, hits, text):
             # Asked for something outside the job, "not my job mate" is a bare no: a
             # start at best. Elsewhere ("nowt to do with me") it passes the buck.
-            return replace(
-                marked,
-                verdict="partial",
-                pattern=None,
-                feedback=self.feedback(found, missing),
-                basis=Basis.INGREDIENTS,
-            )
+            return self._by_ingredients(marked, "partial")
         if flags:
             why = next(f.why for f in self.red_flags if f.id == flags[0])
             return replace(
@@ -188,13 +182,7 @@ class PromptJudge:
             )
         if missing and _bare_no_or_sorry(plain):
             # "no", "sorry mate", "nah sorry i cant": a start, never a concern or strong.
-            return replace(
-                marked,
-                verdict="partial",
-                pattern=None,
-                feedback=self.feedback(found, missing),
-                basis=Basis.INGREDIENTS,
-            )
+            return self._by_ingredients(marked, "partial")
         # A reply that names a red flag only to turn it down reads like the concern
         # examples, but isn't one. One with some ingredients and no red flag is partial
         # unless it is a concern example all but word for word: a shortcut is a concern
@@ -216,14 +204,19 @@ class PromptJudge:
             verdict: Verdict = (
                 "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
             )
-            return replace(
-                marked,
-                verdict=verdict,
-                pattern=None,
-                feedback=self.feedback(found, missing),
-                basis=Basis.INGREDIENTS,
-            )
+            return self._by_ingredients(marked, verdict)
         return marked
+
+    def _by_ingredients(self, marked: Judgement, verdict: Verdict) -> Judgement:
+        """``marked`` with ``verdict``, given for its ingredients: the feedback names what
+        it said and what to add."""
+        return replace(
+            marked,
+            verdict=verdict,
+            pattern=None,
+            feedback=self.feedback(marked.ingredients_found, marked.ingredients_missing),
+            basis=Basis.INGREDIENTS,
+        )
 
     def _strong(
         self,
