@@ -15,14 +15,14 @@ Tuning parts, that choices may be made on:
 - ``tune4`` and its ``verdict_``, ``urgent_`` and ``waiting_`` siblings, written for
   the fourth round from situations briefed to the writers (new wordings of the
   same dangers, chat of every kind);
-- the *spent* parts ``spent1`` to ``spent4``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2``, ``heldout3``, ``heldout4``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent5``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
-Held-out parts, only ever reported: ``heldout5`` and its siblings, written for the
-fifth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout6`` and its siblings, written for the
+sixth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent5``
+benchmark reports until the next round begins; then they are renamed ``spent6``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -51,15 +51,16 @@ TOPIC_TUNING_PARTS = (
     "spent2",
     "spent3",
     "spent4",
+    "spent5",
 )
-VERDICT_TUNING_PARTS = ("tune", "dev", "tune3", "tune4", "spent1", "spent3", "spent4")
-URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4")
-WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4")
+VERDICT_TUNING_PARTS = ("tune", "dev", "tune3", "tune4", "spent1", "spent3", "spent4", "spent5")
+URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5")
+WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5")
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout5",)
-VERDICT_HELD_OUT_PARTS = ("heldout5",)
-URGENT_HELD_OUT_PARTS = ("heldout5",)
-WAITING_HELD_OUT_PARTS = ("heldout5",)
+TOPIC_HELD_OUT_PARTS = ("heldout6",)
+VERDICT_HELD_OUT_PARTS = ("heldout6",)
+URGENT_HELD_OUT_PARTS = ("heldout6",)
+WAITING_HELD_OUT_PARTS = ("heldout6",)
 
 
 def parts_present(kind: str, parts: Sequence[str]) -> list[str]:

@@ -136,12 +136,12 @@ class Floors:
 #: round's choices were all made and before anything was fitted to it:
 #: - ``spent4`` (round 4): verdicts 86.7%, partial as strong 1.1%, urgent recall 88.3%,
 #:   waiting 98.5%, topics 79.2%, off-topic recall 95.6%; tuning data since;
-#: - ``heldout5`` (round 5): verdicts 84.8%, partial as strong 8.4%, urgent recall
-#:   95.0%, waiting 94.6%, topics 88.8%, off-topic recall 86.7%.
+#: - ``spent5`` (round 5): verdicts 84.8%, partial as strong 8.4%, urgent recall
+#:   95.0%, waiting 94.6%, topics 88.8%, off-topic recall 86.7%; tuning data since.
 #: A guard against regressions, not a target: the issue's targets are higher.
 HELD_OUT_FLOORS = {
     "spent4": Floors(0.84, 0.05, 0.85, 0.95, 0.76, 0.92),
-    "heldout5": Floors(0.82, 0.10, 0.92, 0.92, 0.85, 0.83),
+    "spent5": Floors(0.82, 0.10, 0.92, 0.92, 0.85, 0.83),
 }
 
 
