@@ -17,7 +17,9 @@ Tuning parts, that choices may be made on:
   same dangers, chat of every kind);
 - ``tune6`` and its siblings, written for the sixth round by writers who saw only
   the scenarios, the topic table and the domain brief (its topic part holds 200 trade,
-  technical and work-admin questions that no customer-care topic answers);
+  technical and work-admin questions that no customer-care topic answers), and
+  ``topic_tune6b`` and ``topic_tune6c``, by two more such writers, each given other
+  trades, ages and regions to write as;
 - the *spent* parts ``spent1`` to ``spent5``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -56,6 +58,8 @@ TOPIC_TUNING_PARTS = (
     "spent4",
     "spent5",
     "tune6",
+    "tune6b",
+    "tune6c",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
