@@ -90,6 +90,11 @@ class Tuning:
     known_share_below: float = 0.4
     #: Below this share of the vote for the best topic, the message is off-topic.
     off_topic_below: float = 0.22
+    #: The message is off-topic when the complement model gives off-topic at least
+    #: this share of its best topic's: below 1, doubt leans towards "not a coaching
+    #: question" (a trade question wrongly answered with a tip costs more trust than a
+    #: question sent to the "ask me about..." answer).
+    off_topic_lean: float = 0.5
     #: Below this share of the vote, the coach asks "did you mean...".
     unsure_below: float = 0.6
     #: A typo is corrected to a known word at this rapidfuzz ratio or above.
@@ -374,8 +379,9 @@ class Matcher:
         )
         # Sure only as far as the content's own words back the choice.
         top, score = ranked[0], evidence[ranked[0]]
+        best_topic = max(likelihood[topic] for topic in votes)
         if max(evidence.values()) < self.tuning.off_topic_below or (
-            max(likelihood, key=likelihood.__getitem__) == OFF_TOPIC
+            likelihood[OFF_TOPIC] >= self.tuning.off_topic_lean * best_topic
         ):
             # Not chat (that was caught above) but a question no topic answers: a gap.
             return Route(Confidence.OFF_TOPIC, None, None, score, choices)
