@@ -70,15 +70,15 @@ class Tuning:
     weight_keyword: float = 5.0
     weight_small_talk: float = 12.0
     #: Messages operatives have typed (content/asked.yaml), on a topic or off it.
-    weight_asked: float = 2.0
+    weight_asked: float = 3.0
     #: A short message this close (rapidfuzz ratio) to a small-talk example is small talk.
     small_talk_ratio: float = 88.0
     #: How many words count as a short message, for that check.
     short_message_words: int = 4
     #: The complement model (words and letter runs): its smoothing, the most any one
     #: example counts, how sharply its scores become shares, and its weight in the vote.
-    complement_smoothing: float = 2.0
-    complement_weight_cap: float = 2.0
+    complement_smoothing: float = 1.0
+    complement_weight_cap: float = 3.0
     complement_sharpness: float = 4.0
     complement_weight: float = 20.0
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
