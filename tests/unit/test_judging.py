@@ -373,6 +373,17 @@ def test_a_shortcut_turned_down_is_not_a_concern(matcher: Matcher) -> None:
     assert judgement.rejected_red_flags == ("keeping-it-quiet",)
 
 
+def test_every_shortcut_a_refusal_names_is_turned_down(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["no-cash-offer"]
+    judgement = matcher.judge(
+        prompt,
+        "thats kind but i cant take cash or do it on the quiet. "
+        "i can tell you how to ask for it through the office",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+    assert "keeping-it-quiet" in judgement.rejected_red_flags
+
+
 def test_a_shortcut_after_the_safe_step_it_stands_in_for_is_part_of_a_safe_answer(
     matcher: Matcher,
 ) -> None:

@@ -183,6 +183,23 @@ def test_a_negation_carried_by_or_covers_every_phrase_on_the_words(library: Libr
     assert all(hit.rejected for hit in names.spot("morning mrs begum, not love or darling"))
 
 
+def test_a_refusal_carries_on_by_or_and_over_words_already_turned_down(
+    library: Library,
+) -> None:
+    groups = {"reason": ["cant take cash"], "cash": ["take the cash", "do it on the quiet"]}
+    groups["quiet"] = ["on the quiet"]
+    refusing = PhraseBook(Normaliser(library.vocabulary), groups, frozenset({"reason"}))
+    hits = refusing.spot("thats kind but i cant take cash or do it on the quiet")
+    assert {(h.group, h.rejected) for h in hits} == {
+        ("reason", False),
+        ("cash", True),
+        ("quiet", True),
+    }
+    # Without the "or", a new shortcut is not the refusal's.
+    hits = refusing.spot("i cant take cash, but do it on the quiet")
+    assert ("quiet", False) in {(h.group, h.rejected) for h in hits}
+
+
 def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> None:
     assert found(book, "he offered cash in hand but i said no") == {"cash": True}
     assert found(book, "she offered cash in hand but i turned it down") == {"cash": True}

@@ -386,6 +386,7 @@ class PhraseBook:
         }
         rejected = _rejected([(start, end) for start, end, _ in spans], tokens, negative)
         rejected |= self._turned_down_by_answer(spans, tokens)
+        rejected |= self._carried(spans, tokens, rejected, negative)
         return [
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
@@ -414,6 +415,39 @@ class PhraseBook:
             token.word in _PASSED_ON and _handed_back(tokens, position)
             for position, token in enumerate(tokens)
         )
+
+    def _carried(
+        self,
+        spans: Sequence[tuple[int, int, _Phrase]],
+        tokens: Sequence[_Token],
+        rejected: set[int],
+        negative: set[int],
+    ) -> set[int]:
+        """The hits a refusal carries on to, whoever made it (a negation, a verdict, an
+        answer's own negative phrase like "cant take cash"): any over words already
+        turned down ("on the quiet" in "do it on the quiet"), and any joined on by "or"
+        in the same clause ("i cant take cash or do it on the quiet")."""
+        carried: set[int] = set()
+        for seed in sorted(rejected | negative):
+            start, reached, _ = spans[seed]
+            clause = tokens[start].clause
+            for index in range(len(spans)):
+                if index == seed or index in rejected or index in negative:
+                    continue
+                other_start, other_end, phrase = spans[index]
+                if phrase.group in self._answers or other_start < start:
+                    continue
+                if other_start <= reached:
+                    carried.add(index)
+                    reached = max(reached, other_end)
+                    continue
+                if tokens[other_start].clause != clause or not any(
+                    token.word in _JOINERS for token in tokens[reached + 1 : other_start]
+                ):
+                    break
+                carried.add(index)
+                reached = max(reached, other_end)
+        return carried
 
     def _turned_down_by_answer(
         self, spans: Sequence[tuple[int, int, _Phrase]], tokens: Sequence[_Token]
