@@ -396,6 +396,39 @@ def test_a_shortcut_after_the_safe_step_it_stands_in_for_is_part_of_a_safe_answe
     assert unsafe.verdict == "concern" and "tape-it" in unsafe.red_flags
 
 
+def test_a_doctor_after_the_emergency_line_is_no_delay(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-co-signs"]
+    judgement = matcher.judge(
+        prompt,
+        "Gas fire off, windows open, get her out into fresh air, ring the gas emergency line "
+        "0800 111 999 and tell her to see a GP about the headaches. Then report it",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+    assert matcher.judge(prompt, "tell her to see her gp about the headaches").verdict == (
+        "concern"
+    )
+
+
+def test_a_safe_answer_with_every_act_now_step_is_never_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-co-signs"]
+    judgement = matcher.judge(
+        prompt, "fire off, windows open, ring 0800 111 999, then carry on with my job"
+    )
+    assert judgement.verdict == "partial" and judgement.red_flags == ("wait",)
+    assert "can't wait" in judgement.feedback
+    assert matcher.judge(prompt, "carry on with my job, its just soot").verdict == "concern"
+
+
+def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["div-learning-disability"]
+    judgement = matcher.judge(
+        prompt,
+        "Switch it off, tape it over and put a clear DO NOT USE sign on it. Explain simply and "
+        "ask him to tell me back what he won't do. Let the office know today",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+
+
 def test_an_answer_that_says_the_tenant_should_not_have_to_is_not_a_concern(
     matcher: Matcher,
 ) -> None:

@@ -10,7 +10,8 @@ For such a prompt, a reply is marked in this order:
    take cash") makes it a concern, and the feedback says why; the prompt's own red
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
-   at the board");
+   at the board"). A reply to a safety prompt with every ingredient, the act-now
+   steps among them, is partial at worst: never a concern;
 3. a bare no or apology ("nah sorry mate") is partial;
 4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
    or the words of a concern example all but exactly), and the feedback names the ones
@@ -177,8 +178,16 @@ class PromptJudge:
             return self._by_ingredients(marked, "partial")
         if flags:
             why = next(f.why for f in self.red_flags if f.id == flags[0])
+            # Every step of a safe answer, the act-now ones among them, is no concern
+            # whatever else it says ("...ring 0800 111 999, and see a GP about the
+            # headaches"): at worst partial, and the feedback still says why.
+            acted = not missing and any(self._essential.values())
             return replace(
-                marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
+                marked,
+                verdict="partial" if acted else "concern",
+                pattern=None,
+                feedback=why,
+                basis=Basis.RED_FLAG,
             )
         if missing and _bare_no_or_sorry(plain):
             # "no", "sorry mate", "nah sorry i cant": a start, never a concern or strong.
