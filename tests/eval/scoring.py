@@ -53,7 +53,17 @@ TOPIC_TUNING_PARTS = (
     "spent4",
     "spent5",
 )
-VERDICT_TUNING_PARTS = ("tune", "dev", "tune3", "tune4", "spent1", "spent3", "spent4", "spent5")
+VERDICT_TUNING_PARTS = (
+    "tune",
+    "dev",
+    "tune3",
+    "tune4",
+    "spent1",
+    "spent3",
+    "spent4",
+    "spent5",
+    "tune6",
+)
 URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5")
 WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5")
 #: The parts only ever reported.
