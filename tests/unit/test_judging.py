@@ -419,6 +419,20 @@ def test_a_safe_answer_with_every_act_now_step_is_never_a_concern(matcher: Match
     assert matcher.judge(prompt, "carry on with my job, its just soot").verdict == "concern"
 
 
+def test_a_stand_in_for_the_safe_step_beside_other_steps_is_partial_not_a_concern(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["div-learning-disability"]
+    judgement = matcher.judge(
+        prompt,
+        "keep it simple, show him the socket, put tape over it with a do not use sign, ask him "
+        "to tell me back what it means",
+    )
+    assert judgement.verdict == "partial" and judgement.red_flags == ("leave-live",)
+    assert "make it safe first" in judgement.feedback
+    assert matcher.judge(prompt, "just tape over it and go").verdict == "concern"
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

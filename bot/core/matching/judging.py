@@ -11,7 +11,9 @@ For such a prompt, a reply is marked in this order:
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
    at the board"). A reply to a safety prompt with every ingredient, the act-now
-   steps among them, is partial at worst: never a concern;
+   steps among them, is partial at worst: never a concern; so is one whose only
+   red flags stand in for a step ("tape over it" for isolating) beside other
+   steps of a good answer;
 3. a bare no or apology ("nah sorry mate") is partial;
 4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
    or the words of a concern example all but exactly), and the feedback names the ones
@@ -182,6 +184,9 @@ class PromptJudge:
             # whatever else it says ("...ring 0800 111 999, and see a GP about the
             # headaches"): at worst partial, and the feedback still says why.
             acted = not missing and any(self._essential.values())
+            # A stand-in for a step ("tape over it" for isolating the socket) amid the
+            # other steps of a good answer is a weak step, not a shortcut: partial.
+            acted = acted or (bool(found) and all(self._instead_of.get(f) for f in flags))
             return replace(
                 marked,
                 verdict="partial" if acted else "concern",
