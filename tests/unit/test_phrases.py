@@ -195,6 +195,13 @@ def test_a_refusal_carries_on_by_or_and_over_words_already_turned_down(
         ("cash", True),
         ("quiet", True),
     }
+    # A phrase over an answer's own negative words is not turned down by them.
+    kind = PhraseBook(
+        Normaliser(library.vocabulary),
+        {"reassure": ["dont worry"], "pet": ["dont worry love", "love"]},
+        frozenset({"reassure"}),
+    )
+    assert ("pet", False) in {(h.group, h.rejected) for h in kind.spot("say dont worry love")}
     # Without the "or", a new shortcut is not the refusal's.
     hits = refusing.spot("i cant take cash, but do it on the quiet")
     assert ("quiet", False) in {(h.group, h.rejected) for h in hits}

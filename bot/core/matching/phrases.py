@@ -426,7 +426,8 @@ class PhraseBook:
         """The hits a refusal carries on to, whoever made it (a negation, a verdict, an
         answer's own negative phrase like "cant take cash"): any over words already
         turned down ("on the quiet" in "do it on the quiet"), and any joined on by "or"
-        in the same clause ("i cant take cash or do it on the quiet")."""
+        in the same clause ("i cant take cash or do it on the quiet"); but not a phrase
+        over the words of an answer's own negative phrase ("dont worry love")."""
         carried: set[int] = set()
         for seed in sorted(rejected | negative):
             start, reached, _ = spans[seed]
@@ -438,8 +439,11 @@ class PhraseBook:
                 if phrase.group in self._answers or other_start < start:
                     continue
                 if other_start <= reached:
-                    carried.add(index)
-                    reached = max(reached, other_end)
+                    # An answer's own words are not turned down ("dont worry love" is
+                    # not "dont worry" turning down "love").
+                    if seed in rejected:
+                        carried.add(index)
+                        reached = max(reached, other_end)
                     continue
                 if tokens[other_start].clause != clause or not any(
                     token.word in _JOINERS for token in tokens[reached + 1 : other_start]
