@@ -15,9 +15,16 @@ Tuning parts, that choices may be made on:
 - ``tune4`` and its ``verdict_``, ``urgent_`` and ``waiting_`` siblings, written for
   the fourth round from situations briefed to the writers (new wordings of the
   same dangers, chat of every kind);
+- ``verdict_tune6``, written for the sixth round by writers who saw only the
+  scenarios, the topic table and the domain brief (scored once, fresh, before any
+  choice was made on it);
 - the *spent* parts ``spent1`` to ``spent5``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
+
+The verdict tuning parts' replies are in ``content/replied.yaml``
+(``export_replied``), which the judge learns from: ``bench.matching`` scores each
+verdict tuning part with a judge that learnt from the other parts only.
 
 Held-out parts, only ever reported: ``heldout6`` and its siblings, written for the
 sixth round by writers who saw only the scenarios, the topic table and the domain

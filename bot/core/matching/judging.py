@@ -25,8 +25,10 @@ For such a prompt, a reply is marked in this order:
    ingredient is missing, nor when it leaves the call or report to the tenant ("she
    should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
-   as it does for prompts without ingredients, except that a reply with none of
-   the ingredients is never strong: it is partial, and told what to add.
+   as it does for prompts without ingredients (between a partial and a concern
+   example, the reply's wording weighs in: :mod:`bot.core.matching.replies`),
+   except that a reply with none of the ingredients is never strong: it is
+   partial, and told what to add.
 
 The feedback never praises what the reply didn't say: it names only what was found.
 """

@@ -6,7 +6,9 @@ Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
   late") and finds the best tip across all topics, or says it is off-topic;
 * :meth:`Matcher.judge` takes a reply to a scenario prompt and marks it by the
   ingredients and red flags it has (see :mod:`bot.core.matching.judging`), or else by
-  the rubric pattern it is closest to.
+  the rubric pattern it is closest to; between a partial and a concern pattern, how
+  replies worded like it were marked (``content/replied.yaml``,
+  :mod:`bot.core.matching.replies`) weighs in too.
 
     >>> matcher = Matcher(library, vocabulary)
     >>> matcher.route("tenent kicking off about the wait").topic
@@ -38,6 +40,7 @@ from bot.core.matching.judging import Basis, Judgement, PromptJudge
 from bot.core.matching.naive_bayes import NaiveBayes
 from bot.core.matching.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.matching.normalising import Normaliser, Vocabulary
+from bot.core.matching.replies import ReplyLean
 from bot.core.matching.urgent import UrgentSigns
 
 
@@ -101,6 +104,12 @@ class Tuning:
     #: Weight of the all-prompts verdict model (how strong, partial and concern
     #: answers tend to be worded anywhere) beside this prompt's own examples.
     verdict_model_weight: float = 0.15
+    #: Between the nearest partial and the nearest concern example, weight of how far
+    #: the reply's wording leans to a concern (log odds, learnt from
+    #: ``content/replied.yaml``) beside the difference in their scores.
+    reply_lean_weight: float = 0.03
+    #: That model's additive smoothing.
+    reply_lean_smoothing: float = 1.0
     #: Added to a pattern's score when one of its key phrases appears.
     key_phrase_bonus: float = 0.1
     #: A reply scoring below this against every pattern has no verdict.
@@ -220,6 +229,14 @@ class Matcher:
         self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
         self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
+        #: How the wording of a reply leans, partial or concern. Replace it (see
+        #: :meth:`ReplyLean.fit`'s ``leave_out``) to score a part of the replies honestly.
+        self.lean = ReplyLean.fit(
+            self.normaliser,
+            library.replied,
+            smoothing=self.tuning.reply_lean_smoothing,
+            max_penalty=self.tuning.max_penalty,
+        )
         self._judges = {
             prompt.id: PromptJudge(
                 prompt,
@@ -441,6 +458,8 @@ class Matcher:
         verdict_beliefs = self._verdicts.beliefs(terms)
         tuning = self.tuning
         best: tuple[float, int] = (0.0, -1)
+        #: The best score and pattern of each verdict.
+        by_verdict: dict[str, tuple[float, int]] = {}
         pattern_verdicts = [p.verdict for p in prompt.rubric]
         # The reply's term weights, once: the overlap with every example needs them.
         mine = {term: self._weight(term) for term in terms}
@@ -461,9 +480,18 @@ class Matcher:
                 score += tuning.key_phrase_bonus
             if score > best[0]:
                 best = (score, index)
+            verdict = pattern_verdicts[index]
+            if score > by_verdict.get(verdict, (0.0, -1))[0]:
+                by_verdict[verdict] = (score, index)
         score, index = best
         if index < 0 or score < tuning.no_verdict_below:
             return Judgement(None, None, score)
+        partial, concern = by_verdict.get("partial"), by_verdict.get("concern")
+        if pattern_verdicts[index] != "strong" and partial and concern:
+            # A thin start or a corner cut: the examples' scores, and how replies worded
+            # like this one were marked across every prompt.
+            lean = tuning.reply_lean_weight * self.lean.towards_concern(text)
+            score, index = concern if concern[0] - partial[0] + lean > 0 else partial
         nearest = prompt.rubric[index]
         return Judgement(nearest.verdict, index, score, nearest.feedback, Basis.RUBRIC)
 
