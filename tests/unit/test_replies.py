@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.content.library import Library
+from bot.core.matching.judging import Judgement
 from bot.core.matching.matcher import Matcher
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.replies import ReplyLean
@@ -46,13 +47,47 @@ def test_between_a_thin_start_and_a_corner_cut_the_wording_decides(
     matcher: Matcher, library: Library, prompt: str, reply: str, verdict: str
 ) -> None:
     # Learnt without the reply itself, as a reply the judge has never seen.
+    judgement = _judged_unseen(matcher, library, prompt, reply)
+    assert judgement.verdict == verdict
+    assert judgement.feedback == library.prompts[prompt].rubric[judgement.pattern or 0].feedback
+
+
+def _judged_unseen(matcher: Matcher, library: Library, prompt: str, reply: str) -> Judgement:
+    """``reply`` judged by a matcher that learnt from every marked reply but this one."""
     kept = matcher.lean
     matcher.lean = ReplyLean.fit(
         matcher.normaliser, library.replied, leave_out=frozenset({matcher.normaliser.text(reply)})
     )
     try:
-        judgement = matcher.judge(library.prompts[prompt], reply)
+        return matcher.judge(library.prompts[prompt], reply)
     finally:
         matcher.lean = kept
-    assert judgement.verdict == verdict
-    assert judgement.feedback == library.prompts[prompt].rubric[judgement.pattern or 0].feedback
+
+
+def test_some_steps_worded_very_like_the_strong_replies_are_strong(
+    matcher: Matcher, library: Library
+) -> None:
+    reply = (
+        "respect that, dont push. tell her my name and who i work for, offer to have the "
+        "office ring her to confirm, and rebook if she'd prefer"
+    )
+    judgement = _judged_unseen(matcher, library, "virt-closed-door", reply)
+    assert judgement.verdict == "strong"
+    # The feedback still names only what it found, and what to add.
+    assert judgement.ingredients_missing
+    assert judgement.feedback == matcher._judges["virt-closed-door"].feedback(
+        judgement.ingredients_found, judgement.ingredients_missing
+    )
+
+
+def test_an_act_now_step_missing_is_never_taken_on_trust_however_it_is_worded(
+    matcher: Matcher, library: Library
+) -> None:
+    reply = (
+        "dont rely on the yes, explain simple, show him the socket, put tape n a sign on it "
+        "saying DO NOT USE. ask him to tell me back wot it means, n tell the office"
+    )
+    assert matcher.lean.towards_strong(reply) > matcher.tuning.strong_lean_above
+    judgement = _judged_unseen(matcher, library, "div-learning-disability", reply)
+    assert "make-safe" in judgement.ingredients_missing
+    assert judgement.verdict != "strong"

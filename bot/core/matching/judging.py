@@ -21,9 +21,10 @@ For such a prompt, a reply is marked in this order:
    do instead: the office can tell him his options." A reply worded like the strong
    examples is strong with all but one of three or more ingredients, or, when it is
    full (14 words or three steps), with at least half of them: people say each step
-   in more ways than its phrases list. Never when an *essential* (act-now safety)
-   ingredient is missing, nor when it leaves the call or report to the tenant ("she
-   should ring the office");
+   in more ways than its phrases list; so is one with any of them worded very like
+   the strong replies trainers have marked (:mod:`bot.core.matching.replies`).
+   Never when an *essential* (act-now safety) ingredient is missing, nor when it
+   leaves the call or report to the tenant ("she should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
    as it does for prompts without ingredients (between a partial and a concern
    example, the reply's wording weighs in: :mod:`bot.core.matching.replies`),
@@ -35,6 +36,7 @@ The feedback never praises what the reply didn't say: it names only what was fou
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -112,6 +114,7 @@ class PromptJudge:
         concern_verbatim: float = 1.05,
         *,
         saying_no: bool = False,
+        strong_lean: float = math.inf,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -120,6 +123,9 @@ class PromptJudge:
         self.strong_wording = strong_wording
         self.full_reply_words = full_reply_words
         self.concern_verbatim = concern_verbatim
+        #: A reply with some ingredients worded this much like the strong answers (log
+        #: odds, :meth:`bot.core.matching.replies.ReplyLean.towards_strong`) is strong.
+        self.strong_lean = strong_lean
         #: A prompt about saying no to a request, where "not my job" is a blunt no.
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
@@ -137,8 +143,10 @@ class PromptJudge:
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
         )
 
-    def judge(self, text: str, by_rubric: Judgement) -> Judgement:
-        """Judge ``text``; ``by_rubric`` is the nearest-example judgement to fall back on."""
+    def judge(self, text: str, by_rubric: Judgement, towards_strong: float = 0.0) -> Judgement:
+        """Judge ``text``; ``by_rubric`` is the nearest-example judgement to fall back on,
+        ``towards_strong`` how much its wording leans to a strong answer over a partial
+        one (log odds)."""
         plain = self.normaliser.text(text)
         if not plain:
             return by_rubric
@@ -217,9 +225,10 @@ class PromptJudge:
             full = (
                 len(plain.split()) >= self.full_reply_words or self._steps(text) >= 3
             ) and not self._book.hands_back(text)
-            verdict: Verdict = (
-                "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
+            strong = self._strong(found, missing, by_rubric, full=full) or (
+                bool(found) and towards_strong > self.strong_lean and self._trusted(missing, text)
             )
+            verdict: Verdict = "strong" if strong else "partial"
             return self._by_ingredients(marked, verdict)
         return marked
 
@@ -257,6 +266,11 @@ class PromptJudge:
             # A safety step is never taken on trust.
             return False
         return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
+
+    def _trusted(self, missing: tuple[str, ...], text: str) -> bool:
+        """Whether the steps not spotted may be taken on trust: no act-now safety step
+        among them, and no call or report left to the tenant."""
+        return not any(self._essential[i] for i in missing) and not self._book.hands_back(text)
 
     def _bare_stance(self, flags: tuple[str, ...], hits: list[Hit], text: str) -> bool:
         """Whether the reply is one stance ("not my job") and nothing but a bare no

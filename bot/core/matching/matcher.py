@@ -110,6 +110,9 @@ class Tuning:
     reply_lean_weight: float = 0.03
     #: That model's additive smoothing.
     reply_lean_smoothing: float = 1.0
+    #: A reply with some ingredients (and no act-now step missing) whose wording leans
+    #: this much to the strong replies over the partial ones (log odds) is strong.
+    strong_lean_above: float = 15.0
     #: Added to a pattern's score when one of its key phrases appears.
     key_phrase_bonus: float = 0.1
     #: A reply scoring below this against every pattern has no verdict.
@@ -248,6 +251,7 @@ class Matcher:
                 library.red_flags,
                 self.tuning.concern_verbatim,
                 saying_no=library.topic_of[prompt.id] == SAYING_NO,
+                strong_lean=self.tuning.strong_lean_above,
             )
             for prompt in library.prompts.values()
         }
@@ -446,7 +450,9 @@ class Matcher:
 
     def judge(self, prompt: ScenarioPrompt, text: str) -> Judgement:
         """Mark a reply to ``prompt``: its verdict, what it has and lacks, and feedback."""
-        return self._judges[prompt.id].judge(text, self.judge_by_rubric(prompt, text))
+        return self._judges[prompt.id].judge(
+            text, self.judge_by_rubric(prompt, text), self.lean.towards_strong(text)
+        )
 
     def judge_by_rubric(self, prompt: ScenarioPrompt, text: str) -> Judgement:
         """Match a reply against the prompt's rubric examples alone."""
