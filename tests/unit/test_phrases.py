@@ -123,6 +123,12 @@ def test_the_real_families_cover_how_people_say_ring_the_office(library: Library
         assert real.spot(said), said
 
 
+def test_nowt_and_owt_read_as_nothing_and_anything(library: Library) -> None:
+    real = PhraseBook(Normaliser(library.vocabulary), {"quiet": ["say nothing", "tell anything"]})
+    assert [hit.group for hit in real.spot("say nowt and just go wednesday")] == ["quiet"]
+    assert [hit.group for hit in real.spot("wont tell owt")] == ["quiet"]
+
+
 def test_a_phrase_does_not_reach_across_punctuation(book: PhraseBook) -> None:
     assert found(book, "ring the office") == {"call": False}
     assert found(book, "ring, then the office") == {}
