@@ -245,6 +245,15 @@ def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: Ph
     assert found(book, "i'd never take the cash") == {"cash": True}
 
 
+def test_a_verdict_in_a_clause_of_its_own_on_what_came_before_turns_it_down(
+    book: PhraseBook,
+) -> None:
+    assert found(book, "cash in hand, that is not on") == {"cash": True}
+    assert found(book, "on the quiet? thats asking for trouble") == {"cash": True}
+    # A new clause about something else turns nothing down.
+    assert found(book, "close it, then ring her") == {"no-access": False, "call": False}
+
+
 def test_isnt_good_enough_after_a_phrase_turns_it_down(book: PhraseBook) -> None:
     assert found(book, "one knock then put no access isn't good enough") == {"no-access": True}
 

@@ -31,7 +31,8 @@ How a phrase matches, so authors can predict it:
 A hit is *rejected* when, in the same clause, a negation comes shortly before it
 ("i'd never take cash", "don't just put no access", "not gonna ring", "instead
 of closing it", "rather than a card") or a verdict on it comes just after
-("closing it would be wrong", "cash in hand is not allowed"). A negation
+("closing it would be wrong", "cash in hand is not allowed", "a random photo, thats
+asking for trouble"). A negation
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
 A negation in a condition is the condition's own ("if he doesn't answer, leave a
@@ -133,12 +134,16 @@ _VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
     ("not", "good", "enough"),
     ("not", "right"),
     ("a", "lie"),
+    ("asking", "for", "trouble"),
+    ("a", "no", "from", "me"),
 )
 _VERDICTS_AFTER = tuple(tuple(_root(word) for word in words) for words in _VERDICT_WORDS)
 _NEGATION_STARTS = frozenset(words[0] for words in _NEGATIONS)
 _VERDICT_STARTS = frozenset(words[0] for words in _VERDICTS_AFTER)
 #: How far after a phrase such a verdict may come ("cash in hand, that is not on").
 _VERDICT_REACH = 3
+#: Words that open a clause about what came just before: "take the cash, that is wrong".
+_BACK_REFERENCES = frozenset({"that", "which", "this"})
 #: Negations stand for each other in a phrase: "never blame" has "dont blame".
 _NEGATIVE = frozenset({"not", "never", "no"})
 #: Words that carry a negation on to the next phrase: "never take cash or do homers".
@@ -646,8 +651,12 @@ def _rejected(
                 turned = _negated(spans, tokens, position, len(negation), reach, words)
                 rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
-        for at in range(end + 1, min(end + 2 + _VERDICT_REACH, len(tokens))):
-            if tokens[at].clause != tokens[end].clause:
+        clause, first = tokens[end].clause, end + 1
+        if first < len(tokens) and tokens[first].word in _BACK_REFERENCES:
+            # "cash in hand, that is not on": a clause of its own, on what came before.
+            clause, first = tokens[first].clause, first + 1
+        for at in range(first, min(first + 1 + _VERDICT_REACH, len(tokens))):
+            if tokens[at].clause != clause:
                 break
             if tokens[at].word in _VERDICT_STARTS and any(
                 _starts_with(tokens, at, verdict) for verdict in _VERDICTS_AFTER
