@@ -29,8 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library
 from bot.core.content.loader import load_library
-from bot.core.matching.matcher import Matcher
-from bot.core.matching.replies import ReplyLean
+from bot.core.matching.matcher import Learnt, Matcher
 from tests.eval.scoring import (
     TOPIC_HELD_OUT_PARTS,
     TOPIC_TUNING_PARTS,
@@ -130,23 +129,17 @@ def coach_judge(library: Library, matcher: Matcher) -> PartJudge:
     parts' replies only; for a held-out part (never in ``content/replied.yaml``), the
     coach as it is."""
     tuning = set(verdict_parts_present(VERDICT_TUNING_PARTS))
-    full = matcher.lean
-    leans: dict[str, ReplyLean] = {}
+    full = matcher.learnt
+    learnt: dict[str, Learnt] = {}
 
     def judge_for(part: str) -> Judge:
-        if part in tuning and part not in leans:
+        if part in tuning and part not in learnt:
             left_out = frozenset(matcher.normaliser.text(c.reply) for c in verdict_cases(part))
-            leans[part] = ReplyLean.fit(
-                matcher.normaliser,
-                library.replied,
-                smoothing=matcher.tuning.reply_lean_smoothing,
-                max_penalty=matcher.tuning.max_penalty,
-                leave_out=left_out,
-            )
-        chosen = leans.get(part, full)
+            learnt[part] = matcher.learn_replies(library.replied, left_out)
+        chosen = learnt.get(part, full)
 
         def judge(prompt_id: str, reply: str) -> str | None:
-            matcher.lean = chosen
+            matcher.learnt = chosen
             return matcher.judge(library.prompts[prompt_id], reply).verdict
 
         return judge

@@ -341,8 +341,15 @@ def test_a_full_reply_without_the_act_now_safety_step_is_never_strong(matcher: M
         "I'd be really worried about that. I'd write down what I saw and make sure I "
         "mention it to someone."
     )
-    assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
-    judgement = matcher.judge(prompt, reply)
+    # As a reply never seen: a trainer marked this one, and the judge learnt from it.
+    kept = matcher.learnt
+    unseen = frozenset({matcher.normaliser.text(reply)})
+    matcher.learnt = matcher.learn_replies(matcher.library.replied, unseen)
+    try:
+        assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
+        judgement = matcher.judge(prompt, reply)
+    finally:
+        matcher.learnt = kept
     assert judgement.verdict == "partial"
     assert judgement.feedback.startswith(
         "You wrote down what you saw and heard. Next time add telling the safeguarding lead"
@@ -497,7 +504,15 @@ def test_some_ingredients_and_no_red_flag_is_partial_however_it_is_worded(
 ) -> None:
     prompt = matcher.library.prompts["appt-no-access"]
     reply = "card through the door and off to the next job"
-    assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+    # Worded like the author's concern examples (learning from no marked replies).
+    kept = matcher.learnt
+    matcher.learnt = matcher.learn_replies({})
+    try:
+        assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+        judgement = matcher.judge(prompt, reply)
+    finally:
+        matcher.learnt = kept
+    assert judgement.verdict == "partial"
     judgement = matcher.judge(prompt, reply)
     assert judgement.verdict == "partial"
     assert judgement.ingredients_found == ("card",)

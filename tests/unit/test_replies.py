@@ -54,14 +54,14 @@ def test_between_a_thin_start_and_a_corner_cut_the_wording_decides(
 
 def _judged_unseen(matcher: Matcher, library: Library, prompt: str, reply: str) -> Judgement:
     """``reply`` judged by a matcher that learnt from every marked reply but this one."""
-    kept = matcher.lean
-    matcher.lean = ReplyLean.fit(
-        matcher.normaliser, library.replied, leave_out=frozenset({matcher.normaliser.text(reply)})
+    kept = matcher.learnt
+    matcher.learnt = matcher.learn_replies(
+        library.replied, frozenset({matcher.normaliser.text(reply)})
     )
     try:
         return matcher.judge(library.prompts[prompt], reply)
     finally:
-        matcher.lean = kept
+        matcher.learnt = kept
 
 
 def test_some_steps_worded_very_like_the_strong_replies_are_strong(

@@ -26,8 +26,9 @@ For such a prompt, a reply is marked in this order:
    Never when an *essential* (act-now safety) ingredient is missing, nor when it
    leaves the call or report to the tenant ("she should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
-   as it does for prompts without ingredients (between a partial and a concern
-   example, the reply's wording weighs in: :mod:`bot.core.matching.replies`),
+   as it does for prompts without ingredients (the prompt's marked partial and
+   concern replies are examples too; between a partial and a concern example, the
+   reply's wording weighs in: :mod:`bot.core.matching.replies`),
    except that a reply with none of the ingredients is never strong: it is
    partial, and told what to add.
 

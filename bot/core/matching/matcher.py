@@ -26,7 +26,7 @@ similarity to their phrasings, which forgives word order and typos.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -168,6 +168,15 @@ class _TipIndex:
     phrasings: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Learnt:
+    """What the judge learnt from marked replies: how their wording leans, and each
+    prompt's rubric patterns with the replies among their examples."""
+
+    lean: ReplyLean
+    rubrics: Mapping[str, list[_Pattern]]
+
+
 class Matcher:
     def __init__(
         self,
@@ -231,15 +240,9 @@ class Matcher:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
-        self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
-        #: How the wording of a reply leans, partial or concern. Replace it (see
-        #: :meth:`ReplyLean.fit`'s ``leave_out``) to score a part of the replies honestly.
-        self.lean = ReplyLean.fit(
-            self.normaliser,
-            library.replied,
-            smoothing=self.tuning.reply_lean_smoothing,
-            max_penalty=self.tuning.max_penalty,
-        )
+        #: What the judge learnt from marked replies (``content/replied.yaml``). Replace
+        #: it (:meth:`learn_replies`) to score a part of those replies honestly.
+        self.learnt = self.learn_replies(library.replied)
         self._judges = {
             prompt.id: PromptJudge(
                 prompt,
@@ -470,7 +473,7 @@ class Matcher:
         # The reply's term weights, once: the overlap with every example needs them.
         mine = {term: self._weight(term) for term in terms}
         mine_total = sum(mine.values())
-        for index, pattern in enumerate(self._rubrics[prompt.id]):
+        for index, pattern in enumerate(self.learnt.rubrics[prompt.id]):
             closest = 0.0
             for example_text, example_terms, example_total in pattern.examples:
                 # Characters of the whole reply, small words included: in an answer
@@ -501,17 +504,65 @@ class Matcher:
         nearest = prompt.rubric[index]
         return Judgement(nearest.verdict, index, score, nearest.feedback, Basis.RUBRIC)
 
-    def _prepare(self, prompt: ScenarioPrompt) -> list[_Pattern]:
+    def learn_replies(
+        self,
+        replied: Mapping[str, Mapping[str, Sequence[str]]],
+        leave_out: frozenset[str] = frozenset(),
+    ) -> Learnt:
+        """What the judge learns from ``replied`` (prompt -> verdict -> replies): how
+        replies lean, and each prompt's rubric with its partial and concern replies as
+        examples beside the author's. Replies whose normalised text is in ``leave_out``
+        are left out (to score a part of them honestly)."""
+        if leave_out:
+            replied = {
+                prompt: {
+                    verdict: [r for r in replies if self.normaliser.text(r) not in leave_out]
+                    for verdict, replies in by_verdict.items()
+                }
+                for prompt, by_verdict in replied.items()
+            }
+        lean = ReplyLean.fit(
+            self.normaliser,
+            replied,
+            smoothing=self.tuning.reply_lean_smoothing,
+            max_penalty=self.tuning.max_penalty,
+        )
+        rubrics = {
+            prompt.id: self._prepare(prompt, replied.get(prompt.id, {}))
+            for prompt in self.library.prompts.values()
+        }
+        return Learnt(lean, rubrics)
+
+    @property
+    def lean(self) -> ReplyLean:
+        return self.learnt.lean
+
+    def _prepare(
+        self, prompt: ScenarioPrompt, replied: Mapping[str, Sequence[str]]
+    ) -> list[_Pattern]:
+        """The prompt's rubric, ready to match. The first pattern of each verdict also
+        holds the marked partial and concern replies (a strong verdict needs the
+        ingredients, so strong replies would add nothing but doubt)."""
+        first: dict[str, int] = {}
+        for index, pattern in enumerate(prompt.rubric):
+            first.setdefault(pattern.verdict, index)
         return [
             _Pattern(
                 tuple(
                     (self.normaliser.text(example), terms, sum(self._weight(t) for t in terms))
-                    for example in pattern.examples
+                    for example in (
+                        *pattern.examples,
+                        *(
+                            replied.get(pattern.verdict, ())
+                            if first[pattern.verdict] == index and pattern.verdict != "strong"
+                            else ()
+                        ),
+                    )
                     for terms in [frozenset(self.query_terms(example))]
                 ),
                 tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),
             )
-            for pattern in prompt.rubric
+            for index, pattern in enumerate(prompt.rubric)
         ]
 
 
