@@ -440,6 +440,18 @@ def test_a_stand_in_for_the_safe_step_beside_other_steps_is_partial_not_a_concer
     assert matcher.judge(prompt, "just tape over it and go").verdict == "concern"
 
 
+def test_an_act_now_call_left_to_the_tenant_is_not_made(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-exposed-wiring"]
+    judgement = matcher.judge(
+        prompt, "tell mum to keep the baby away from it and get them to ring it in"
+    )
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_missing == ("ring-now",)
+    assert "rang" not in judgement.feedback and "Next time add" in judgement.feedback
+    mine = matcher.judge(prompt, "keep the baby away from it and ring it in now as an emergency")
+    assert mine.verdict == "strong"
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

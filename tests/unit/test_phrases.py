@@ -141,6 +141,12 @@ def test_the_opposite_little_word_undoes_a_phrase(library: Library) -> None:
     assert not lights.spot("turn the lights off at the board")
 
 
+def test_a_phrase_word_is_not_read_as_short_for_a_longer_one(library: Library) -> None:
+    taps = PhraseBook(Normaliser(library.vocabulary), {"stop": ["stop him"], "tap": ["stopcock"]})
+    assert [hit.group for hit in taps.spot("stop him touching it")] == ["stop"]
+    assert [hit.group for hit in taps.spot("turn the stopcok off")] == ["tap"]
+
+
 def test_a_word_in_its_own_right_is_not_read_as_short_for_a_longer_one(
     library: Library,
 ) -> None:

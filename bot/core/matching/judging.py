@@ -10,8 +10,10 @@ For such a prompt, a reply is marked in this order:
    take cash") makes it a concern, and the feedback says why; the prompt's own red
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
-   at the board"). A reply to a safety prompt with every ingredient, the act-now
-   steps among them, is partial at worst: never a concern; so is one whose only
+   at the board"). On a safety prompt, a call or report left to the tenant ("get
+   them to ring it in") is not the step. A reply to a safety prompt with every
+   ingredient, the act-now steps among them, is partial at worst: never a concern;
+   so is one whose only
    red flags stand in for a step ("tape over it" for isolating) beside other
    steps of a good answer;
 3. a bare no or apology ("nah sorry mate") is partial;
@@ -131,6 +133,9 @@ class PromptJudge:
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
+        #: A prompt about safety: one with an act-now step, that the operative must take
+        #: (and not leave to the tenant: "get them to ring it in").
+        self._safety = any(self._essential.values())
         self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
         own = {flag.id for flag in prompt.red_flags}
         self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
@@ -168,6 +173,15 @@ class PromptJudge:
         if not self._book:
             return by_rubric
         hits = _within_an_answer_dropped(self._book.spot(text))
+        if self._safety:
+            # The act-now call is the operative's to make: "get them to ring it in" is
+            # not ringing it in.
+            hits = [
+                hit
+                for hit in hits
+                if not hit.group.startswith(_INGREDIENT)
+                or not self._book.handed_back_at(text, hit.start, hit.end)
+            ]
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
@@ -194,7 +208,7 @@ class PromptJudge:
             # Every step of a safe answer, the act-now ones among them, is no concern
             # whatever else it says ("...ring 0800 111 999, and see a GP about the
             # headaches"): at worst partial, and the feedback still says why.
-            acted = not missing and any(self._essential.values())
+            acted = not missing and self._safety
             # A stand-in for a step ("tape over it" for isolating the socket) amid the
             # other steps of a good answer is a weak step, not a shortcut: partial.
             acted = acted or (bool(found) and all(self._instead_of.get(f) for f in flags))

@@ -187,6 +187,12 @@ _HANDED_BACK = tuple(
         ("you", "need", "to"),
         ("she", "can"),
         ("he", "can"),
+        ("get", "her", "to"),
+        ("get", "him", "to"),
+        ("get", "them", "to"),
+        ("he", "will", "have", "to"),
+        ("she", "will", "have", "to"),
+        ("they", "will", "have", "to"),
     )
 )
 #: Someone other than the operative, as the subject of a negation...
@@ -354,8 +360,9 @@ class PhraseBook:
                 if candidate[0] == word[0] and score >= (85 if len(candidate) <= 6 else 80):
                     found.add(candidate)
             # Shortened words: "thurs" is thursday, "appt" appointment; but a word in its
-            # own right is not short for a longer one ("back" for "backhander").
-            if word not in self._little_roots:
+            # own right is not short for a longer one ("back" for "backhander", "stop"
+            # for "stopcock" where "stop him" is a phrase).
+            if word not in self._little_roots and word not in self._known:
                 found.update(
                     c for c in self._long_words if len(c) > len(word) and c.startswith(word)
                 )
@@ -457,6 +464,15 @@ class PhraseBook:
                 carried.add(index)
                 reached = max(reached, other_end)
         return carried
+
+    def handed_back_at(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` are a call or report left to the
+        tenant: "ring it in" in "get them to ring it in"."""
+        tokens = self.tokens(text)
+        return any(
+            tokens[position].word in _PASSED_ON and _handed_back(tokens, position)
+            for position in range(start, min(end + 1, len(tokens)))
+        )
 
     def _turned_down_by_answer(
         self, spans: Sequence[tuple[int, int, _Phrase]], tokens: Sequence[_Token]
