@@ -12,6 +12,9 @@ Verdicts are also scored part by part, on the tuning parts and on the held-out
 parts there are: accuracy, the share of partial answers judged strong, and
 strong/concern swaps on replies to safety prompts, with the judge's latency.
 Choices are made on the tuning parts only; the held-out figures are only reported.
+The judge learns from the tuning parts' replies (``content/replied.yaml``), so each
+tuning part is scored with a judge that learnt from the others only (leave one part
+out): its figure is what a part the judge never saw would score.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library
 from bot.core.content.loader import load_library
-from bot.core.matching.matcher import Matcher
+from bot.core.matching.matcher import Learnt, Matcher
 from tests.eval.scoring import (
     TOPIC_HELD_OUT_PARTS,
     TOPIC_TUNING_PARTS,
@@ -46,6 +49,9 @@ from tests.eval.scoring import (
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 Scorer = Callable[[str, Sequence[str]], tuple[int, float]]
 Judge = Callable[[str, str], str | None]
+#: The judge to score a part with: the coach's leaves that part's replies out of what
+#: it learnt from.
+PartJudge = Callable[[str], Judge]
 
 
 def _difflib_best(text: str, choices: Sequence[str]) -> tuple[int, float]:
@@ -118,7 +124,37 @@ class Baseline:
         return verdict
 
 
-def verdict_figures(judges: dict[str, Judge]) -> dict[str, dict[str, float]]:
+def coach_judge(library: Library, matcher: Matcher) -> PartJudge:
+    """The coach's judge for a part: for a tuning part, one that learnt from the other
+    parts' replies only; for a held-out part (never in ``content/replied.yaml``), the
+    coach as it is."""
+    tuning = set(verdict_parts_present(VERDICT_TUNING_PARTS))
+    full = matcher.learnt
+    learnt: dict[str, Learnt] = {}
+
+    def judge_for(part: str) -> Judge:
+        if part in tuning and part not in learnt:
+            left_out = frozenset(matcher.normaliser.text(c.reply) for c in verdict_cases(part))
+            learnt[part] = matcher.learn_replies(library.replied, left_out)
+        chosen = learnt.get(part, full)
+
+        def judge(prompt_id: str, reply: str) -> str | None:
+            matcher.learnt = chosen
+            return matcher.judge(library.prompts[prompt_id], reply).verdict
+
+        return judge
+
+    return judge_for
+
+
+def by_part(judge_for: PartJudge, parts: Sequence[str]) -> Judge:
+    """One judge for replies of several parts: each reply judged by its own part's."""
+    part_of = {(case.prompt, case.reply): part for part in parts for case in verdict_cases(part)}
+    judges = {part: judge_for(part) for part in parts}
+    return lambda prompt_id, reply: judges[part_of[prompt_id, reply]](prompt_id, reply)
+
+
+def verdict_figures(judges: dict[str, PartJudge]) -> dict[str, dict[str, float]]:
     """Per judge, per part (and all tuning, all held-out): accuracy, partial answers
     judged strong, strong/concern swaps on safety prompts, and latency."""
     tuning = verdict_parts_present(VERDICT_TUNING_PARTS)
@@ -127,9 +163,15 @@ def verdict_figures(judges: dict[str, Judge]) -> dict[str, dict[str, float]]:
     parts["tuning"] = [case for part in tuning for case in parts[part]]
     parts["held-out"] = [case for part in held_out for case in parts[part]]
     results: dict[str, dict[str, float]] = {}
-    for name, judge in judges.items():
+    for name, judge_for in judges.items():
         figures: dict[str, float] = {}
         for part in [*tuning, "tuning", *held_out, *(["held-out"] if held_out else [])]:
+            if part == "tuning":
+                judge = by_part(judge_for, tuning)
+            elif part == "held-out":
+                judge = by_part(judge_for, held_out)
+            else:
+                judge = judge_for(part)
             scores = score_verdicts(judge, parts[part])
             figures[f"{part}_cases"] = scores.cases
             figures[f"{part}_accuracy"] = scores.accuracy
@@ -140,6 +182,11 @@ def verdict_figures(judges: dict[str, Judge]) -> dict[str, dict[str, float]]:
             figures[f"{part}_p99_ms"] = percentile(scores.latencies_ms, 0.99)
         results[name] = figures
     return results
+
+
+def _any_part(judge: Judge) -> PartJudge:
+    """A judge that learnt nothing from the parts, for every part."""
+    return lambda _part: judge
 
 
 def verdict_report(results: dict[str, dict[str, float]]) -> str:
@@ -217,21 +264,17 @@ def run(held_out: bool = True) -> dict[str, dict[str, float]]:
     # Warm up caches as a running bot would be after its first few messages.
     for case in tune_topics:
         matcher.route(case.text)
-    record(
-        "doorstep-coach",
-        lambda text: matcher.route(text).topic,
-        lambda prompt_id, reply: matcher.judge(library.prompts[prompt_id], reply).verdict,
+    coach = coach_judge(library, matcher)
+    verdict_parts = parts_present(
+        "verdict", VERDICT_HELD_OUT_PARTS if held_out else VERDICT_TUNING_PARTS
     )
-    judges: dict[str, Judge] = {
-        "doorstep-coach": lambda prompt_id, reply: (
-            matcher.judge(library.prompts[prompt_id], reply).verdict
-        )
-    }
+    record("doorstep-coach", lambda text: matcher.route(text).topic, by_part(coach, verdict_parts))
+    judges: dict[str, PartJudge] = {"doorstep-coach": coach}
     for name, best in (("baseline: difflib", _difflib_best), ("baseline: WRatio", _wratio_best)):
         baseline = Baseline(name, best, library)
         _, route = baseline.tuned_router(baseline_tune)
         record(name, route, baseline.judge())
-        judges[name] = baseline.judge()
+        judges[name] = _any_part(baseline.judge())
     results["doorstep-coach"]["load_seconds"] = load_seconds
     for name, figures in verdict_figures(judges).items():
         results[name].update({f"verdicts_{key}": value for key, value in figures.items()})
@@ -273,11 +316,11 @@ def run_verdicts() -> dict[str, dict[str, float]]:
     """The verdict figures alone, for the coach and the difflib baseline (quick)."""
     library = load_library(CONTENT)
     matcher = Matcher(library)
-    judges: dict[str, Judge] = {
-        "doorstep-coach": lambda prompt_id, reply: (
-            matcher.judge(library.prompts[prompt_id], reply).verdict
+    judges: dict[str, PartJudge] = {
+        "doorstep-coach": coach_judge(library, matcher),
+        "baseline: difflib": _any_part(
+            Baseline("baseline: difflib", _difflib_best, library).judge()
         ),
-        "baseline: difflib": Baseline("baseline: difflib", _difflib_best, library).judge(),
     }
     # Warm up caches as a running bot would be after its first few replies.
     for case in verdict_cases("tune"):

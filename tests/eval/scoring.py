@@ -24,6 +24,10 @@ Tuning parts, that choices may be made on:
   (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
+The verdict tuning parts' replies are in ``content/replied.yaml``
+(``export_replied``), which the judge learns from: ``bench.matching`` scores each
+verdict tuning part with a judge that learnt from the other parts only.
+
 Held-out parts, only ever reported: ``heldout6`` and its siblings, written for the
 sixth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the

@@ -200,3 +200,17 @@ def test_an_asked_message_under_a_topic_that_does_not_exist_is_reported(tmp_path
         load_library(content)
     (problem,) = raised.value.problems
     assert str(problem).startswith(f"{path}:{line}: topics: unknown topic 'door-step'")
+
+
+def test_a_reply_to_a_prompt_that_does_not_exist_is_reported(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    path = content / "replied.yaml"
+    text = path.read_text()
+    path.write_text(
+        text.replace("prompts:\n", "prompts:\n  no-such-prompt:\n    partial: [ok]\n", 1)
+    )
+    with pytest.raises(ContentError) as raised:
+        load_library(content)
+    (problem,) = raised.value.problems
+    assert "no prompt 'no-such-prompt'" in str(problem)

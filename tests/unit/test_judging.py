@@ -341,8 +341,15 @@ def test_a_full_reply_without_the_act_now_safety_step_is_never_strong(matcher: M
         "I'd be really worried about that. I'd write down what I saw and make sure I "
         "mention it to someone."
     )
-    assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
-    judgement = matcher.judge(prompt, reply)
+    # As a reply never seen: a trainer marked this one, and the judge learnt from it.
+    kept = matcher.learnt
+    unseen = frozenset({matcher.normaliser.text(reply)})
+    matcher.learnt = matcher.learn_replies(matcher.library.replied, unseen)
+    try:
+        assert matcher.judge_by_rubric(prompt, reply).verdict == "strong"
+        judgement = matcher.judge(prompt, reply)
+    finally:
+        matcher.learnt = kept
     assert judgement.verdict == "partial"
     assert judgement.feedback.startswith(
         "You wrote down what you saw and heard. Next time add telling the safeguarding lead"
@@ -373,6 +380,17 @@ def test_a_shortcut_turned_down_is_not_a_concern(matcher: Matcher) -> None:
     assert judgement.rejected_red_flags == ("keeping-it-quiet",)
 
 
+def test_every_shortcut_a_refusal_names_is_turned_down(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["no-cash-offer"]
+    judgement = matcher.judge(
+        prompt,
+        "thats kind but i cant take cash or do it on the quiet. "
+        "i can tell you how to ask for it through the office",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+    assert "keeping-it-quiet" in judgement.rejected_red_flags
+
+
 def test_a_shortcut_after_the_safe_step_it_stands_in_for_is_part_of_a_safe_answer(
     matcher: Matcher,
 ) -> None:
@@ -383,6 +401,65 @@ def test_a_shortcut_after_the_safe_step_it_stands_in_for_is_part_of_a_safe_answe
     assert safe.verdict == "strong" and safe.red_flags == ()
     unsafe = matcher.judge(prompt, "tape it up and log it for later")
     assert unsafe.verdict == "concern" and "tape-it" in unsafe.red_flags
+
+
+def test_a_doctor_after_the_emergency_line_is_no_delay(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-co-signs"]
+    judgement = matcher.judge(
+        prompt,
+        "Gas fire off, windows open, get her out into fresh air, ring the gas emergency line "
+        "0800 111 999 and tell her to see a GP about the headaches. Then report it",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+    assert matcher.judge(prompt, "tell her to see her gp about the headaches").verdict == (
+        "concern"
+    )
+
+
+def test_a_safe_answer_with_every_act_now_step_is_never_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-co-signs"]
+    judgement = matcher.judge(
+        prompt, "fire off, windows open, ring 0800 111 999, then carry on with my job"
+    )
+    assert judgement.verdict == "partial" and judgement.red_flags == ("wait",)
+    assert "can't wait" in judgement.feedback
+    assert matcher.judge(prompt, "carry on with my job, its just soot").verdict == "concern"
+
+
+def test_a_stand_in_for_the_safe_step_beside_other_steps_is_partial_not_a_concern(
+    matcher: Matcher,
+) -> None:
+    prompt = matcher.library.prompts["div-learning-disability"]
+    judgement = matcher.judge(
+        prompt,
+        "keep it simple, show him the socket, put tape over it with a do not use sign, ask him "
+        "to tell me back what it means",
+    )
+    assert judgement.verdict == "partial" and judgement.red_flags == ("leave-live",)
+    assert "make it safe first" in judgement.feedback
+    assert matcher.judge(prompt, "just tape over it and go").verdict == "concern"
+
+
+def test_an_act_now_call_left_to_the_tenant_is_not_made(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-exposed-wiring"]
+    judgement = matcher.judge(
+        prompt, "tell mum to keep the baby away from it and get them to ring it in"
+    )
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_missing == ("ring-now",)
+    assert "rang" not in judgement.feedback and "Next time add" in judgement.feedback
+    mine = matcher.judge(prompt, "keep the baby away from it and ring it in now as an emergency")
+    assert mine.verdict == "strong"
+
+
+def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["div-learning-disability"]
+    judgement = matcher.judge(
+        prompt,
+        "Switch it off, tape it over and put a clear DO NOT USE sign on it. Explain simply and "
+        "ask him to tell me back what he won't do. Let the office know today",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
 
 
 def test_an_answer_that_says_the_tenant_should_not_have_to_is_not_a_concern(
@@ -439,7 +516,15 @@ def test_some_ingredients_and_no_red_flag_is_partial_however_it_is_worded(
 ) -> None:
     prompt = matcher.library.prompts["appt-no-access"]
     reply = "card through the door and off to the next job"
-    assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+    # Worded like the author's concern examples (learning from no marked replies).
+    kept = matcher.learnt
+    matcher.learnt = matcher.learn_replies({})
+    try:
+        assert matcher.judge_by_rubric(prompt, reply).verdict == "concern"
+        judgement = matcher.judge(prompt, reply)
+    finally:
+        matcher.learnt = kept
+    assert judgement.verdict == "partial"
     judgement = matcher.judge(prompt, reply)
     assert judgement.verdict == "partial"
     assert judgement.ingredients_found == ("card",)

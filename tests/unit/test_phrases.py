@@ -123,6 +123,12 @@ def test_the_real_families_cover_how_people_say_ring_the_office(library: Library
         assert real.spot(said), said
 
 
+def test_nowt_and_owt_read_as_nothing_and_anything(library: Library) -> None:
+    real = PhraseBook(Normaliser(library.vocabulary), {"quiet": ["say nothing", "tell anything"]})
+    assert [hit.group for hit in real.spot("say nowt and just go wednesday")] == ["quiet"]
+    assert [hit.group for hit in real.spot("wont tell owt")] == ["quiet"]
+
+
 def test_a_phrase_does_not_reach_across_punctuation(book: PhraseBook) -> None:
     assert found(book, "ring the office") == {"call": False}
     assert found(book, "ring, then the office") == {}
@@ -133,6 +139,12 @@ def test_the_opposite_little_word_undoes_a_phrase(library: Library) -> None:
     lights = PhraseBook(Normaliser(library.vocabulary), {"switch": ["turn the light on"]})
     assert lights.spot("turn the light on to check")
     assert not lights.spot("turn the lights off at the board")
+
+
+def test_a_phrase_word_is_not_read_as_short_for_a_longer_one(library: Library) -> None:
+    taps = PhraseBook(Normaliser(library.vocabulary), {"stop": ["stop him"], "tap": ["stopcock"]})
+    assert [hit.group for hit in taps.spot("stop him touching it")] == ["stop"]
+    assert [hit.group for hit in taps.spot("turn the stopcok off")] == ["tap"]
 
 
 def test_a_word_in_its_own_right_is_not_read_as_short_for_a_longer_one(
@@ -183,6 +195,30 @@ def test_a_negation_carried_by_or_covers_every_phrase_on_the_words(library: Libr
     assert all(hit.rejected for hit in names.spot("morning mrs begum, not love or darling"))
 
 
+def test_a_refusal_carries_on_by_or_and_over_words_already_turned_down(
+    library: Library,
+) -> None:
+    groups = {"reason": ["cant take cash"], "cash": ["take the cash", "do it on the quiet"]}
+    groups["quiet"] = ["on the quiet"]
+    refusing = PhraseBook(Normaliser(library.vocabulary), groups, frozenset({"reason"}))
+    hits = refusing.spot("thats kind but i cant take cash or do it on the quiet")
+    assert {(h.group, h.rejected) for h in hits} == {
+        ("reason", False),
+        ("cash", True),
+        ("quiet", True),
+    }
+    # A phrase over an answer's own negative words is not turned down by them.
+    kind = PhraseBook(
+        Normaliser(library.vocabulary),
+        {"reassure": ["dont worry"], "pet": ["dont worry love", "love"]},
+        frozenset({"reassure"}),
+    )
+    assert ("pet", False) in {(h.group, h.rejected) for h in kind.spot("say dont worry love")}
+    # Without the "or", a new shortcut is not the refusal's.
+    hits = refusing.spot("i cant take cash, but do it on the quiet")
+    assert ("quiet", False) in {(h.group, h.rejected) for h in hits}
+
+
 def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> None:
     assert found(book, "he offered cash in hand but i said no") == {"cash": True}
     assert found(book, "she offered cash in hand but i turned it down") == {"cash": True}
@@ -213,6 +249,15 @@ def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: Ph
     }
     assert found(book, "he has never had a calling card from us") == {"card": False}
     assert found(book, "i'd never take the cash") == {"cash": True}
+
+
+def test_a_verdict_in_a_clause_of_its_own_on_what_came_before_turns_it_down(
+    book: PhraseBook,
+) -> None:
+    assert found(book, "cash in hand, that is not on") == {"cash": True}
+    assert found(book, "on the quiet? thats asking for trouble") == {"cash": True}
+    # A new clause about something else turns nothing down.
+    assert found(book, "close it, then ring her") == {"no-access": False, "call": False}
 
 
 def test_isnt_good_enough_after_a_phrase_turns_it_down(book: PhraseBook) -> None:

@@ -306,6 +306,16 @@ class AskedFile(_Strict):
         return topics
 
 
+class RepliedFile(_Strict):
+    """``content/replied.yaml``: replies operatives have typed to the prompts, by prompt
+    and by the verdict a trainer gave them. The judge learns from these how partial and
+    concern answers are really worded, across every prompt."""
+
+    prompts: dict[
+        ItemId, dict[Verdict, list[Annotated[str, Field(min_length=1, max_length=600)]]]
+    ] = Field(default_factory=dict)
+
+
 class UrgentKind(_Strict):
     """One kind of emergency (a gas smell, words about ending one's life...): the signs
     that a message is about it, and the tip that says what to do now."""
@@ -433,6 +443,9 @@ class Library:
     #: (``content/asked.yaml``), and ones that no topic answers.
     asked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     asked_off_topic: tuple[str, ...] = ()
+    #: Replies operatives have typed, by prompt and the verdict a trainer gave them
+    #: (``content/replied.yaml``).
+    replied: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

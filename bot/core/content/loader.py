@@ -34,6 +34,7 @@ from bot.core.content.library import (
     AskedFile,
     JudgingFile,
     Library,
+    RepliedFile,
     ScenarioPrompt,
     SequencesFile,
     SmallTalkFile,
@@ -226,6 +227,13 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     urgent_file = _load_model(root / "urgent.yaml", UrgentFile, problems)
     judging_file = _load_model(root / "judging.yaml", JudgingFile, problems)
     asked_file = _load_model(root / "asked.yaml", AskedFile, problems)
+    replied_file = _load_model(root / "replied.yaml", RepliedFile, problems)
+    if replied_file:
+        problems.extend(
+            ContentProblem(root / "replied.yaml", 1, f"prompts.{prompt}", f"no prompt {prompt!r}")
+            for prompt in replied_file.prompts
+            if prompt not in prompts
+        )
     urgent = tuple(urgent_file.kinds) if urgent_file else ()
     urgent_groups = (
         {name: tuple(words) for name, words in urgent_file.groups.items()} if urgent_file else {}
@@ -283,6 +291,14 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
             else {}
         ),
         asked_off_topic=tuple(asked_file.off_topic) if asked_file else (),
+        replied=(
+            {
+                prompt: {verdict: tuple(replies) for verdict, replies in by_verdict.items()}
+                for prompt, by_verdict in replied_file.prompts.items()
+            }
+            if replied_file
+            else {}
+        ),
     )
 
 

@@ -10,7 +10,12 @@ For such a prompt, a reply is marked in this order:
    take cash") makes it a concern, and the feedback says why; the prompt's own red
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
-   at the board");
+   at the board"). On a safety prompt, a call or report left to the tenant ("get
+   them to ring it in") is not the step. A reply to a safety prompt with every
+   ingredient, the act-now steps among them, is partial at worst: never a concern;
+   so is one whose only
+   red flags stand in for a step ("tape over it" for isolating) beside other
+   steps of a good answer;
 3. a bare no or apology ("nah sorry mate") is partial;
 4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
    or the words of a concern example all but exactly), and the feedback names the ones
@@ -18,18 +23,23 @@ For such a prompt, a reply is marked in this order:
    do instead: the office can tell him his options." A reply worded like the strong
    examples is strong with all but one of three or more ingredients, or, when it is
    full (14 words or three steps), with at least half of them: people say each step
-   in more ways than its phrases list. Never when an *essential* (act-now safety)
-   ingredient is missing, nor when it leaves the call or report to the tenant ("she
-   should ring the office");
+   in more ways than its phrases list; so is one with any of them worded very like
+   the strong replies trainers have marked (:mod:`bot.core.matching.replies`).
+   Never when an *essential* (act-now safety) ingredient is missing, nor when it
+   leaves the call or report to the tenant ("she should ring the office");
 5. with no ingredient and no red flag found, the nearest rubric example decides,
-   as it does for prompts without ingredients, except that a reply with none of
-   the ingredients is never strong: it is partial, and told what to add.
+   as it does for prompts without ingredients (the prompt's marked partial and
+   concern replies are examples too; between a partial and a concern example, the
+   reply's wording weighs in: :mod:`bot.core.matching.replies`),
+   except that a reply with none of the ingredients is never strong: it is
+   partial, and told what to add.
 
 The feedback never praises what the reply didn't say: it names only what was found.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -107,6 +117,7 @@ class PromptJudge:
         concern_verbatim: float = 1.05,
         *,
         saying_no: bool = False,
+        strong_lean: float = math.inf,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -115,10 +126,16 @@ class PromptJudge:
         self.strong_wording = strong_wording
         self.full_reply_words = full_reply_words
         self.concern_verbatim = concern_verbatim
+        #: A reply with some ingredients worded this much like the strong answers (log
+        #: odds, :meth:`bot.core.matching.replies.ReplyLean.towards_strong`) is strong.
+        self.strong_lean = strong_lean
         #: A prompt about saying no to a request, where "not my job" is a blunt no.
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
+        #: A prompt about safety: one with an act-now step, that the operative must take
+        #: (and not leave to the tenant: "get them to ring it in").
+        self._safety = any(self._essential.values())
         self._instead_of = {flag.id: flag.instead_of for flag in prompt.red_flags}
         own = {flag.id for flag in prompt.red_flags}
         self.red_flags = (*prompt.red_flags, *(f for f in common_flags if f.id not in own))
@@ -132,8 +149,10 @@ class PromptJudge:
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
         )
 
-    def judge(self, text: str, by_rubric: Judgement) -> Judgement:
-        """Judge ``text``; ``by_rubric`` is the nearest-example judgement to fall back on."""
+    def judge(self, text: str, by_rubric: Judgement, towards_strong: float = 0.0) -> Judgement:
+        """Judge ``text``; ``by_rubric`` is the nearest-example judgement to fall back on,
+        ``towards_strong`` how much its wording leans to a strong answer over a partial
+        one (log odds)."""
         plain = self.normaliser.text(text)
         if not plain:
             return by_rubric
@@ -154,6 +173,15 @@ class PromptJudge:
         if not self._book:
             return by_rubric
         hits = _within_an_answer_dropped(self._book.spot(text))
+        if self._safety:
+            # The act-now call is the operative's to make: "get them to ring it in" is
+            # not ringing it in.
+            hits = [
+                hit
+                for hit in hits
+                if not hit.group.startswith(_INGREDIENT)
+                or not self._book.handed_back_at(text, hit.start, hit.end)
+            ]
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
@@ -177,8 +205,19 @@ class PromptJudge:
             return self._by_ingredients(marked, "partial")
         if flags:
             why = next(f.why for f in self.red_flags if f.id == flags[0])
+            # Every step of a safe answer, the act-now ones among them, is no concern
+            # whatever else it says ("...ring 0800 111 999, and see a GP about the
+            # headaches"): at worst partial, and the feedback still says why.
+            acted = not missing and self._safety
+            # A stand-in for a step ("tape over it" for isolating the socket) amid the
+            # other steps of a good answer is a weak step, not a shortcut: partial.
+            acted = acted or (bool(found) and all(self._instead_of.get(f) for f in flags))
             return replace(
-                marked, verdict="concern", pattern=None, feedback=why, basis=Basis.RED_FLAG
+                marked,
+                verdict="partial" if acted else "concern",
+                pattern=None,
+                feedback=why,
+                basis=Basis.RED_FLAG,
             )
         if missing and _bare_no_or_sorry(plain):
             # "no", "sorry mate", "nah sorry i cant": a start, never a concern or strong.
@@ -201,9 +240,10 @@ class PromptJudge:
             full = (
                 len(plain.split()) >= self.full_reply_words or self._steps(text) >= 3
             ) and not self._book.hands_back(text)
-            verdict: Verdict = (
-                "strong" if self._strong(found, missing, by_rubric, full=full) else "partial"
+            strong = self._strong(found, missing, by_rubric, full=full) or (
+                bool(found) and towards_strong > self.strong_lean and self._trusted(missing, text)
             )
+            verdict: Verdict = "strong" if strong else "partial"
             return self._by_ingredients(marked, verdict)
         return marked
 
@@ -241,6 +281,11 @@ class PromptJudge:
             # A safety step is never taken on trust.
             return False
         return (len(missing) == 1 and len(found) >= 2) or (full and len(found) >= len(missing))
+
+    def _trusted(self, missing: tuple[str, ...], text: str) -> bool:
+        """Whether the steps not spotted may be taken on trust: no act-now safety step
+        among them, and no call or report left to the tenant."""
+        return not any(self._essential[i] for i in missing) and not self._book.hands_back(text)
 
     def _bare_stance(self, flags: tuple[str, ...], hits: list[Hit], text: str) -> bool:
         """Whether the reply is one stance ("not my job") and nothing but a bare no

@@ -6,7 +6,9 @@ Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
   late") and finds the best tip across all topics, or says it is off-topic;
 * :meth:`Matcher.judge` takes a reply to a scenario prompt and marks it by the
   ingredients and red flags it has (see :mod:`bot.core.matching.judging`), or else by
-  the rubric pattern it is closest to.
+  the rubric pattern it is closest to; between a partial and a concern pattern, how
+  replies worded like it were marked (``content/replied.yaml``,
+  :mod:`bot.core.matching.replies`) weighs in too.
 
     >>> matcher = Matcher(library, vocabulary)
     >>> matcher.route("tenent kicking off about the wait").topic
@@ -24,7 +26,7 @@ similarity to their phrasings, which forgives word order and typos.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -38,6 +40,7 @@ from bot.core.matching.judging import Basis, Judgement, PromptJudge
 from bot.core.matching.naive_bayes import NaiveBayes
 from bot.core.matching.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.matching.normalising import Normaliser, Vocabulary
+from bot.core.matching.replies import ReplyLean
 from bot.core.matching.urgent import UrgentSigns
 
 
@@ -106,6 +109,15 @@ class Tuning:
     #: Weight of the all-prompts verdict model (how strong, partial and concern
     #: answers tend to be worded anywhere) beside this prompt's own examples.
     verdict_model_weight: float = 0.15
+    #: Between the nearest partial and the nearest concern example, weight of how far
+    #: the reply's wording leans to a concern (log odds, learnt from
+    #: ``content/replied.yaml``) beside the difference in their scores.
+    reply_lean_weight: float = 0.03
+    #: That model's additive smoothing.
+    reply_lean_smoothing: float = 1.0
+    #: A reply with some ingredients (and no act-now step missing) whose wording leans
+    #: this much to the strong replies over the partial ones (log odds) is strong.
+    strong_lean_above: float = 15.0
     #: Added to a pattern's score when one of its key phrases appears.
     key_phrase_bonus: float = 0.1
     #: A reply scoring below this against every pattern has no verdict.
@@ -159,6 +171,15 @@ class _TipIndex:
     tip: str
     terms: frozenset[str]
     phrasings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Learnt:
+    """What the judge learnt from marked replies: how their wording leans, and each
+    prompt's rubric patterns with the replies among their examples."""
+
+    lean: ReplyLean
+    rubrics: Mapping[str, list[_Pattern]]
 
 
 class Matcher:
@@ -224,7 +245,9 @@ class Matcher:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
-        self._rubrics = {prompt.id: self._prepare(prompt) for prompt in library.prompts.values()}
+        #: What the judge learnt from marked replies (``content/replied.yaml``). Replace
+        #: it (:meth:`learn_replies`) to score a part of those replies honestly.
+        self.learnt = self.learn_replies(library.replied)
         self._judges = {
             prompt.id: PromptJudge(
                 prompt,
@@ -236,6 +259,7 @@ class Matcher:
                 library.red_flags,
                 self.tuning.concern_verbatim,
                 saying_no=library.topic_of[prompt.id] == SAYING_NO,
+                strong_lean=self.tuning.strong_lean_above,
             )
             for prompt in library.prompts.values()
         }
@@ -435,7 +459,9 @@ class Matcher:
 
     def judge(self, prompt: ScenarioPrompt, text: str) -> Judgement:
         """Mark a reply to ``prompt``: its verdict, what it has and lacks, and feedback."""
-        return self._judges[prompt.id].judge(text, self.judge_by_rubric(prompt, text))
+        return self._judges[prompt.id].judge(
+            text, self.judge_by_rubric(prompt, text), self.lean.towards_strong(text)
+        )
 
     def judge_by_rubric(self, prompt: ScenarioPrompt, text: str) -> Judgement:
         """Match a reply against the prompt's rubric examples alone."""
@@ -447,11 +473,13 @@ class Matcher:
         verdict_beliefs = self._verdicts.beliefs(terms)
         tuning = self.tuning
         best: tuple[float, int] = (0.0, -1)
+        #: The best score and pattern of each verdict.
+        by_verdict: dict[str, tuple[float, int]] = {}
         pattern_verdicts = [p.verdict for p in prompt.rubric]
         # The reply's term weights, once: the overlap with every example needs them.
         mine = {term: self._weight(term) for term in terms}
         mine_total = sum(mine.values())
-        for index, pattern in enumerate(self._rubrics[prompt.id]):
+        for index, pattern in enumerate(self.learnt.rubrics[prompt.id]):
             closest = 0.0
             for example_text, example_terms, example_total in pattern.examples:
                 # Characters of the whole reply, small words included: in an answer
@@ -467,23 +495,80 @@ class Matcher:
                 score += tuning.key_phrase_bonus
             if score > best[0]:
                 best = (score, index)
+            verdict = pattern_verdicts[index]
+            if score > by_verdict.get(verdict, (0.0, -1))[0]:
+                by_verdict[verdict] = (score, index)
         score, index = best
         if index < 0 or score < tuning.no_verdict_below:
             return Judgement(None, None, score)
+        partial, concern = by_verdict.get("partial"), by_verdict.get("concern")
+        if pattern_verdicts[index] != "strong" and partial and concern:
+            # A thin start or a corner cut: the examples' scores, and how replies worded
+            # like this one were marked across every prompt.
+            lean = tuning.reply_lean_weight * self.lean.towards_concern(text)
+            score, index = concern if concern[0] - partial[0] + lean > 0 else partial
         nearest = prompt.rubric[index]
         return Judgement(nearest.verdict, index, score, nearest.feedback, Basis.RUBRIC)
 
-    def _prepare(self, prompt: ScenarioPrompt) -> list[_Pattern]:
+    def learn_replies(
+        self,
+        replied: Mapping[str, Mapping[str, Sequence[str]]],
+        leave_out: frozenset[str] = frozenset(),
+    ) -> Learnt:
+        """What the judge learns from ``replied`` (prompt -> verdict -> replies): how
+        replies lean, and each prompt's rubric with its partial and concern replies as
+        examples beside the author's. Replies whose normalised text is in ``leave_out``
+        are left out (to score a part of them honestly)."""
+        if leave_out:
+            replied = {
+                prompt: {
+                    verdict: [r for r in replies if self.normaliser.text(r) not in leave_out]
+                    for verdict, replies in by_verdict.items()
+                }
+                for prompt, by_verdict in replied.items()
+            }
+        lean = ReplyLean.fit(
+            self.normaliser,
+            replied,
+            smoothing=self.tuning.reply_lean_smoothing,
+            max_penalty=self.tuning.max_penalty,
+        )
+        rubrics = {
+            prompt.id: self._prepare(prompt, replied.get(prompt.id, {}))
+            for prompt in self.library.prompts.values()
+        }
+        return Learnt(lean, rubrics)
+
+    @property
+    def lean(self) -> ReplyLean:
+        return self.learnt.lean
+
+    def _prepare(
+        self, prompt: ScenarioPrompt, replied: Mapping[str, Sequence[str]]
+    ) -> list[_Pattern]:
+        """The prompt's rubric, ready to match. The first pattern of each verdict also
+        holds the marked partial and concern replies (a strong verdict needs the
+        ingredients, so strong replies would add nothing but doubt)."""
+        first: dict[str, int] = {}
+        for index, pattern in enumerate(prompt.rubric):
+            first.setdefault(pattern.verdict, index)
         return [
             _Pattern(
                 tuple(
                     (self.normaliser.text(example), terms, sum(self._weight(t) for t in terms))
-                    for example in pattern.examples
+                    for example in (
+                        *pattern.examples,
+                        *(
+                            replied.get(pattern.verdict, ())
+                            if first[pattern.verdict] == index and pattern.verdict != "strong"
+                            else ()
+                        ),
+                    )
                     for terms in [frozenset(self.query_terms(example))]
                 ),
                 tuple(f" {self.normaliser.text(key)} " for key in pattern.key_phrases),
             )
-            for pattern in prompt.rubric
+            for index, pattern in enumerate(prompt.rubric)
         ]
 
 

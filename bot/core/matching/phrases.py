@@ -31,7 +31,8 @@ How a phrase matches, so authors can predict it:
 A hit is *rejected* when, in the same clause, a negation comes shortly before it
 ("i'd never take cash", "don't just put no access", "not gonna ring", "instead
 of closing it", "rather than a card") or a verdict on it comes just after
-("closing it would be wrong", "cash in hand is not allowed"). A negation
+("closing it would be wrong", "cash in hand is not allowed", "a random photo, thats
+asking for trouble"). A negation
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
 A negation in a condition is the condition's own ("if he doesn't answer, leave a
@@ -133,12 +134,16 @@ _VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
     ("not", "good", "enough"),
     ("not", "right"),
     ("a", "lie"),
+    ("asking", "for", "trouble"),
+    ("a", "no", "from", "me"),
 )
 _VERDICTS_AFTER = tuple(tuple(_root(word) for word in words) for words in _VERDICT_WORDS)
 _NEGATION_STARTS = frozenset(words[0] for words in _NEGATIONS)
 _VERDICT_STARTS = frozenset(words[0] for words in _VERDICTS_AFTER)
 #: How far after a phrase such a verdict may come ("cash in hand, that is not on").
 _VERDICT_REACH = 3
+#: Words that open a clause about what came just before: "take the cash, that is wrong".
+_BACK_REFERENCES = frozenset({"that", "which", "this"})
 #: Negations stand for each other in a phrase: "never blame" has "dont blame".
 _NEGATIVE = frozenset({"not", "never", "no"})
 #: Words that carry a negation on to the next phrase: "never take cash or do homers".
@@ -182,6 +187,12 @@ _HANDED_BACK = tuple(
         ("you", "need", "to"),
         ("she", "can"),
         ("he", "can"),
+        ("get", "her", "to"),
+        ("get", "him", "to"),
+        ("get", "them", "to"),
+        ("he", "will", "have", "to"),
+        ("she", "will", "have", "to"),
+        ("they", "will", "have", "to"),
     )
 )
 #: Someone other than the operative, as the subject of a negation...
@@ -349,8 +360,9 @@ class PhraseBook:
                 if candidate[0] == word[0] and score >= (85 if len(candidate) <= 6 else 80):
                     found.add(candidate)
             # Shortened words: "thurs" is thursday, "appt" appointment; but a word in its
-            # own right is not short for a longer one ("back" for "backhander").
-            if word not in self._little_roots:
+            # own right is not short for a longer one ("back" for "backhander", "stop"
+            # for "stopcock" where "stop him" is a phrase).
+            if word not in self._little_roots and word not in self._known:
                 found.update(
                     c for c in self._long_words if len(c) > len(word) and c.startswith(word)
                 )
@@ -386,6 +398,7 @@ class PhraseBook:
         }
         rejected = _rejected([(start, end) for start, end, _ in spans], tokens, negative)
         rejected |= self._turned_down_by_answer(spans, tokens)
+        rejected |= self._carried(spans, tokens, rejected, negative)
         return [
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
@@ -413,6 +426,52 @@ class PhraseBook:
         return any(
             token.word in _PASSED_ON and _handed_back(tokens, position)
             for position, token in enumerate(tokens)
+        )
+
+    def _carried(
+        self,
+        spans: Sequence[tuple[int, int, _Phrase]],
+        tokens: Sequence[_Token],
+        rejected: set[int],
+        negative: set[int],
+    ) -> set[int]:
+        """The hits a refusal carries on to, whoever made it (a negation, a verdict, an
+        answer's own negative phrase like "cant take cash"): any over words already
+        turned down ("on the quiet" in "do it on the quiet"), and any joined on by "or"
+        in the same clause ("i cant take cash or do it on the quiet"); but not a phrase
+        over the words of an answer's own negative phrase ("dont worry love")."""
+        carried: set[int] = set()
+        for seed in sorted(rejected | negative):
+            start, reached, _ = spans[seed]
+            clause = tokens[start].clause
+            for index in range(len(spans)):
+                if index == seed or index in rejected or index in negative:
+                    continue
+                other_start, other_end, phrase = spans[index]
+                if phrase.group in self._answers or other_start < start:
+                    continue
+                if other_start <= reached:
+                    # An answer's own words are not turned down ("dont worry love" is
+                    # not "dont worry" turning down "love").
+                    if seed in rejected:
+                        carried.add(index)
+                        reached = max(reached, other_end)
+                    continue
+                if tokens[other_start].clause != clause or not any(
+                    token.word in _JOINERS for token in tokens[reached + 1 : other_start]
+                ):
+                    break
+                carried.add(index)
+                reached = max(reached, other_end)
+        return carried
+
+    def handed_back_at(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` are a call or report left to the
+        tenant: "ring it in" in "get them to ring it in"."""
+        tokens = self.tokens(text)
+        return any(
+            tokens[position].word in _PASSED_ON and _handed_back(tokens, position)
+            for position in range(start, min(end + 1, len(tokens)))
         )
 
     def _turned_down_by_answer(
@@ -608,8 +667,12 @@ def _rejected(
                 turned = _negated(spans, tokens, position, len(negation), reach, words)
                 rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
-        for at in range(end + 1, min(end + 2 + _VERDICT_REACH, len(tokens))):
-            if tokens[at].clause != tokens[end].clause:
+        clause, first = tokens[end].clause, end + 1
+        if first < len(tokens) and tokens[first].word in _BACK_REFERENCES:
+            # "cash in hand, that is not on": a clause of its own, on what came before.
+            clause, first = tokens[first].clause, first + 1
+        for at in range(first, min(first + 1 + _VERDICT_REACH, len(tokens))):
+            if tokens[at].clause != clause:
                 break
             if tokens[at].word in _VERDICT_STARTS and any(
                 _starts_with(tokens, at, verdict) for verdict in _VERDICTS_AFTER
