@@ -34,15 +34,19 @@ _NEGATIONS = frozenset({"no", "not", "never", "without", "none", "nowhere", "not
 CALM = "(calm)"
 URGENT = "(urgent)"
 #: How much one question of an ordinary tip teaches the model what calm looks like,
-#: beside one example written for it.
-TIP_QUESTION_WEIGHT = 0.05
+#: beside one example written for it. Doubled in round 6 (from 0.05) when the model
+#: was made to lean further to recall: the everyday questions hold its false alarms on
+#: ordinary routing in check.
+TIP_QUESTION_WEIGHT = 0.1
 #: The model's belief that a message is one of the emergencies, above which it is.
-#: Chosen leave-one-part-out on the urgent tuning parts, every part would take the
-#: lowest tried (0.02: a miss costs ten false alarms), but below 0.4 ordinary questions
-#: ("how do i say no to...") start to read as emergencies: topic routing on the
-#: routing tuning parts falls from 89.5% (at 0.7) to 86.7% (at 0.02). 0.4 keeps it
-#: at 89.3% (``python -m bench.urgent_parts --lopo``, ``python -m bench.coaching``).
-URGENT_BELIEF = 0.4
+#: Leave-one-part-out on the urgent tuning parts, every part takes the lowest tried
+#: (a miss costs ten false alarms). Round 6 set it to 0.1 (from 0.4), with the
+#: URGENT_PENALTY and TIP_QUESTION_WEIGHT below: on the five urgent tuning parts the
+#: model alone misses 32 urgent messages of 690 (47 at the old settings, same
+#: content), near-miss false alarms rise from 12.4% to 15.9% and topic routing on the
+#: routing tuning parts falls from 95.0% to 94.2% (``python -m bench.urgent_parts``,
+#: ``python -m bench.coaching --tuning``).
+URGENT_BELIEF = 0.1
 #: And at least one of its words, or pairs of words, must be this much likelier (in
 #: nats) in an emergency than in calm: weak hints alone ("door", "noise") never raise
 #: the alarm.
@@ -67,6 +71,11 @@ TYPO_RATIO = 88.0
 #: costs that label (in nats). Set on the tuning parts, for recall.
 SMOOTHING = 0.1
 MAX_PENALTY = 3.0
+#: The most a word seen in calm messages but never in an emergency's costs the
+#: emergency. Lower than ``MAX_PENALTY``: the calm messages are many and everyday, and
+#: an emergency told in new words ("kicking off at her", "fresh blood") shares few
+#: of its words with the examples; a word of chat must not outweigh a telling one.
+URGENT_PENALTY = 2.0
 
 
 class UrgentSigns:
@@ -107,6 +116,7 @@ class UrgentSigns:
                 ),
                 smoothing=SMOOTHING,
                 max_penalty=MAX_PENALTY,
+                penalties={URGENT: URGENT_PENALTY},
             )
             if CALM in labels and len(labels) > 1
             else None
