@@ -15,6 +15,9 @@ Tuning parts, that choices may be made on:
 - ``tune4`` and its ``verdict_``, ``urgent_`` and ``waiting_`` siblings, written for
   the fourth round from situations briefed to the writers (new wordings of the
   same dangers, chat of every kind);
+- ``tune6`` and its siblings, written for the sixth round by writers who saw only the
+  scenarios, the topic table and the domain brief (each was scored once, as a fresh
+  check, before anything was tuned on it);
 - the *spent* parts ``spent1`` to ``spent5``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -54,8 +57,8 @@ TOPIC_TUNING_PARTS = (
     "spent5",
 )
 VERDICT_TUNING_PARTS = ("tune", "dev", "tune3", "tune4", "spent1", "spent3", "spent4", "spent5")
-URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5")
-WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5")
+URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6")
+WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6")
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout6",)
 VERDICT_HELD_OUT_PARTS = ("heldout6",)
