@@ -56,8 +56,10 @@ ASKED_WEIGHT = 0.05
 URGENT_BELIEF = 0.1
 #: And at least one of its words, or pairs of words, must be this much likelier (in
 #: nats) in an emergency than in calm: weak hints alone ("door", "noise") never raise
-#: the alarm.
-TELLING_WORD = 1.25
+#: the alarm. 1.0 since round 6 (was 1.25): the model alone misses 17 urgent messages
+#: of the 890 in the urgent tuning parts rather than 21, for one more near-miss false
+#: alarm and routing 0.4 points lower with each part left out of asked.yaml.
+TELLING_WORD = 1.0
 #: A message that only names a danger ("mentions" in urgent.yaml: "asbestos", "carbon
 #: monoxide") is that emergency unless the model's belief is below this: all but sure
 #: it is calm, as training questions and handled jobs read. Set well below every urgent
