@@ -46,19 +46,21 @@ TIP_QUESTION_WEIGHT = 0.1
 #: on the urgent tuning parts is the same. More weight begins to cost recall.
 ASKED_WEIGHT = 0.05
 #: The model's belief that a message is one of the emergencies, above which it is.
-#: Leave-one-part-out on the urgent tuning parts, every part takes the lowest tried
-#: (a miss costs ten false alarms). Round 6 set it to 0.1 (from 0.4), with the
-#: URGENT_PENALTY and TIP_QUESTION_WEIGHT below: on the five urgent tuning parts the
-#: model alone misses 32 urgent messages of 690 (47 at the old settings, same
-#: content), near-miss false alarms rise from 12.4% to 15.9% and topic routing on the
-#: routing tuning parts falls from 95.0% to 94.2% (``python -m bench.urgent_parts``,
-#: ``python -m bench.coaching --tuning``).
+#: Leave-one-part-out on the urgent tuning parts, every part takes a lower one than
+#: this (0.02 or 0.05: a miss costs ten false alarms), but lower, ordinary questions
+#: ("how do i say no to...") start to read as emergencies. Round 6 set it to 0.1 (from
+#: 0.4), with URGENT_PENALTY, TIP_QUESTION_WEIGHT and TELLING_WORD. On the six
+#: urgent tuning parts, with round 6's content, against round 5's settings: the model
+#: alone misses 20 urgent messages of 890 (48), the coach none (3); near-miss false
+#: alarms 15.5% (11.1%); topic routing on the routing tuning parts 95.0% (96.3%)
+#: (``python -m bench.urgent_parts --lopo``, ``python -m bench.coaching --tuning``).
 URGENT_BELIEF = 0.1
 #: And at least one of its words, or pairs of words, must be this much likelier (in
 #: nats) in an emergency than in calm: weak hints alone ("door", "noise") never raise
-#: the alarm. 1.0 since round 6 (was 1.25): the model alone misses 17 urgent messages
-#: of the 890 in the urgent tuning parts rather than 21, for one more near-miss false
-#: alarm and routing 0.4 points lower with each part left out of asked.yaml.
+#: the alarm. 1.0 since round 6 (was 1.25): when set, the model alone missed 17 urgent
+#: messages of the 890 in the urgent tuning parts rather than 21, for one more
+#: near-miss false alarm and routing 0.4 points lower with each part left out of
+#: asked.yaml.
 TELLING_WORD = 1.0
 #: A message that only names a danger ("mentions" in urgent.yaml: "asbestos", "carbon
 #: monoxide") is that emergency unless the model's belief is below this: all but sure
