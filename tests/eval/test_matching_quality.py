@@ -84,7 +84,7 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
 @pytest.mark.parametrize("part", ["tune", "tune4", "spent3", "spent4", "spent5", "tune6"])
 def test_urgent_messages_are_caught_and_near_misses_mostly_not(matcher: Matcher, part: str) -> None:
     """Measured on these tuning parts when round 6's urgent work ended: 100% caught on
-    each, near misses 11.7%, 16%, 18.3%, 8.3%, 23.3% and 15% (the model leans further to
+    each, near misses 15%, 17%, 18.3%, 11.7%, 23.3% and 14% (the model leans further to
     recall since round 6: a false alarm costs a safety tip, a miss can cost a life)."""
     if not parts_present("urgent", [part]):
         pytest.skip(f"no urgent_{part}.yaml")
