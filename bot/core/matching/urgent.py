@@ -249,7 +249,8 @@ class UrgentSigns:
 
     def signed(self, text: str) -> UrgentKind | None:
         """The kind of emergency the message shows the surest sign of, if any; of several,
-        one the content prefers over the others ("prefer" in urgent.yaml)."""
+        one the content prefers over the others ("prefer" in urgent.yaml), and of signs
+        as sure of kinds neither is preferred to, the kind its words read most like."""
         shown = self._signs.shown(text)
         if not shown:
             shown = self._mentions.shown(text)
@@ -258,7 +259,15 @@ class UrgentSigns:
         ids = {kind.id for kind, _ in shown}
         beaten = {other for kind in ids for other in self._prefer.get(kind, ())}
         unbeaten = [(kind, weight) for kind, weight in shown if kind.id not in beaten] or shown
-        return max(unbeaten, key=lambda item: item[1])[0] if unbeaten else None
+        if not unbeaten:
+            return None
+        surest = max(weight for _, weight in unbeaten)
+        tied = [kind for kind, weight in unbeaten if weight == surest]
+        if len(tied) > 1 and self._which is not None:
+            # Signs as sure of several kinds: the one its words read most like.
+            beliefs = self._which.beliefs(self._known_terms(text))
+            return max(tied, key=lambda kind: beliefs.get(kind.id, 0.0))
+        return tied[0]
 
     def _known_terms(self, text: str) -> list[str]:
         """The message's terms the model knows, typos read as the words they are of."""
