@@ -19,7 +19,8 @@ Tuning parts, that choices may be made on:
   the scenarios, the topic table and the domain brief (its topic part holds 200 trade,
   technical and work-admin questions that no customer-care topic answers), and
   ``topic_tune6b`` and ``topic_tune6c``, by two more such writers, each given other
-  trades, ages and regions to write as;
+  trades, ages and regions to write as. Each was scored once, as a fresh check,
+  before anything was tuned on it;
 - the *spent* parts ``spent1`` to ``spent5``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.

@@ -81,10 +81,11 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
         assert {case.prompt for case in waiting_cases(part)} <= set(library.prompts)
 
 
-@pytest.mark.parametrize("part", ["tune", "tune4", "spent3", "spent4"])
+@pytest.mark.parametrize("part", ["tune", "tune4", "spent3", "spent4", "spent5", "tune6"])
 def test_urgent_messages_are_caught_and_near_misses_mostly_not(matcher: Matcher, part: str) -> None:
-    """Measured on these tuning parts when round 5's urgent work ended: 100% caught on
-    each, near misses 8.3%, 11%, 13.3% and 1.7%."""
+    """Measured on these tuning parts when round 6's urgent work ended: 100% caught on
+    each, near misses 15%, 17%, 18.3%, 11.7%, 23.3% and 14% (the model leans further to
+    recall since round 6: a false alarm costs a safety tip, a miss can cost a life)."""
     if not parts_present("urgent", [part]):
         pytest.skip(f"no urgent_{part}.yaml")
     cases = urgent_cases(part)
@@ -95,11 +96,12 @@ def test_urgent_messages_are_caught_and_near_misses_mostly_not(matcher: Matcher,
     assert sum(false_alarms) / len(false_alarms) <= 0.25
 
 
-@pytest.mark.parametrize("part", ["spent3", "tune4"])
+@pytest.mark.parametrize("part", ["spent3", "tune4", "spent5", "tune6"])
 def test_questions_typed_while_a_scenario_waits_are_told_apart(
     matcher: Matcher, library: Library, part: str
 ) -> None:
-    """Measured on these tuning parts when round 4 tuning ended: 100% and 99.3%."""
+    """Measured on these tuning parts when round 6's waiting work ended: 100%, 100%,
+    97.7% and 100%."""
     if not parts_present("waiting", [part]):
         pytest.skip(f"no waiting_{part}.yaml")
     cases = waiting_cases(part)

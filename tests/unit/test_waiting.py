@@ -24,6 +24,17 @@ def matcher(library: Library) -> Matcher:
         ("div-no-english", "hiya, what is the best way to get an interpreter", True),
         ("div-no-english", "how do i tell a tenant im running late?", True),
         ("div-no-english", "cheers", True),
+        # Doing it, though "do" and "have" open questions too.
+        ("office-close-in-van", "do it right, pictures and a written note on the job", False),
+        ("div-colleague-joke", "have a quiet chat with him later on", False),
+        # A greeting said to the tenant in the scene.
+        ("doorstep-love-habit", "afternoon mr jones", False),
+        ("safe-kids-alone", "at what point is a child too young to be home alone", True),
+        (
+            "perf-always-done-it",
+            "hes been a plumber longer than ive been alive, why would he take advice from me",
+            True,
+        ),
     ],
 )
 def test_answers_and_questions_are_told_apart(

@@ -29,6 +29,9 @@ class NaiveBayes:
     log_probability: dict[str, tuple[float, ...]]
     max_penalty: float
     pair_weight: float
+    #: The most an unseen feature costs each label (in ``labels`` order), where it
+    #: differs from ``max_penalty``: a model leaning to one label forgives it more.
+    penalties: tuple[float, ...] | None = None
 
     @classmethod
     def fit(
@@ -38,6 +41,7 @@ class NaiveBayes:
         smoothing: float = 0.5,
         max_penalty: float = 3.0,
         pair_weight: float = 1.0,
+        penalties: dict[str, float] | None = None,
     ) -> NaiveBayes:
         """Learn from (label, terms, weight) examples."""
         counts: dict[str, defaultdict[str, float]] = {}
@@ -57,7 +61,10 @@ class NaiveBayes:
             )
             for feature in vocabulary
         }
-        return cls(labels, log_probability, max_penalty, pair_weight)
+        per_label = (
+            tuple(penalties.get(label, max_penalty) for label in labels) if penalties else None
+        )
+        return cls(labels, log_probability, max_penalty, pair_weight, per_label)
 
     def knows(self, term: str) -> bool:
         return term in self.log_probability
@@ -70,9 +77,10 @@ class NaiveBayes:
             if row is None:
                 continue
             weight = self.pair_weight if " " in feature else 1.0
-            floor = max(row) - self.max_penalty
+            peak_value = max(row)
             for i, value in enumerate(row):
-                totals[i] += weight * max(value, floor)
+                penalty = self.penalties[i] if self.penalties else self.max_penalty
+                totals[i] += weight * max(value, peak_value - penalty)
         peak = max(totals)
         exps = [math.exp(value - peak) for value in totals]
         norm = sum(exps)

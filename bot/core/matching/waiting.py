@@ -7,7 +7,10 @@ asks one anywhere ("…what do i do"), or ends in "?"; but one that opens like a
 ("i'd ring her", "what i'd do is…", "how about i…") is an answer, and so is one that
 opens by doing it ("ring the office?", "dont close it") unless it opens like a question.
 With no such sign either way, it is an answer unless it routes surely to another
-topic or is an emergency or chat.
+topic or is an emergency or chat. An emergency the urgent signs show is never taken
+for an answer; one only the urgent model reads is, when the text opens by doing it or
+the model is not fairly sure (an answer about valves and wiring reads a little like
+an emergency to a model set low for recall).
 
     >>> reads_as_question(matcher, prompt, "tenant offered me a brew, do i take it", route)
     True
@@ -26,6 +29,8 @@ _LEAD_IN = (
 )
 #: Chat that an answer may hold ("say thanks and be honest").
 _CHAT_IN_ANSWERS = frozenset({"thanks", "banter", "greeting"})
+#: Words that address someone: a greeting with one is said to the tenant in the scene.
+_ADDRESSED = re.compile(r"\b(?:mr|mrs|ms|miss|sir|madam|maam)\b")
 #: How an answer surely opens: the operative saying what they would do.
 _SURE_ANSWER = re.compile(
     _LEAD_IN + r"(?:i would|i will|i am going to|i am gonna|id|i should|i could|i need to|"
@@ -36,8 +41,11 @@ _SURE_ANSWER = re.compile(
 #: How a question opens.
 _QUESTION_OPENING = re.compile(
     _LEAD_IN + r"(?:also |quick one |question )?"
-    r"(?:what|how|why|when|where|who|whose|which|is|are|am|can|could|should|shall|do|"
-    r"does|did|will|would|have|has|any|anyone|anybody)\b(?! not\b)"
+    r"(?:(?:at|from|in|for|by|to|on|with) (?=what|which|whose|how|when|where|who))?"
+    r"(?:what|how|why|when|where|who|whose|which|is|are|am|can|could|should|shall|"
+    # "do it properly", "have a word with him": doing it, not asking.
+    r"do(?! it\b| that\b| this\b| a\b| what\b| both\b)|"
+    r"does|did|will|would|have(?! a\b| an\b)|has|any|anyone|anybody)\b(?! not\b)"
 )
 #: How an answer may also open: doing it ("ring the office", "dont close it").
 _ANSWER_OPENING = re.compile(
@@ -54,7 +62,9 @@ _QUESTION_INSIDE = re.compile(
     r"\b(?:what do i|what should i|what can i|what would you|how do i|how should i|"
     r"how do you|how can i|what if|is it ok|is it okay|is it alright|is it rude|"
     r"do i|do we|am i|can i|can we|should i|should we|any tips|any advice|"
-    r"what is the best way|what is the right way|who do i|where do i)\b"
+    r"what is the best way|what is the right way|who do i|where do i|"
+    r"who (?:fixes|sorts|deals with|does|should|can|will|would)|"
+    r"why (?:should|would|do|does|is|are|can|will|wont|would not|will not|can not))\b"
 )
 
 
@@ -75,12 +85,18 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
     # Doing it ("say thanks but be honest", "tell him he'll be reported") is an answer,
     # whatever chat it holds or the urgent model (not a sure sign) reads in it.
     doing = bool(_ANSWER_OPENING.match(plain)) and not _QUESTION_OPENING.match(plain)
-    if route.chat is not None and not (doing and route.chat in _CHAT_IN_ANSWERS):
+    # A greeting to someone by name ("morning mrs begum") is the answer played out.
+    greeting_played = route.chat == "greeting" and bool(_ADDRESSED.search(plain))
+    if (
+        route.chat is not None
+        and not (doing and route.chat in _CHAT_IN_ANSWERS)
+        and not greeting_played
+    ):
         return True
     if (
         route.urgent is not None
         and matcher.urgent.kind_of(prompt.scenario) is None
-        and (not doing or matcher.urgent.signed(text) is not None)
+        and _urgent_beside_an_answer(matcher, text, doing)
     ):
         return True
     if _SURE_ANSWER.match(plain):
@@ -96,9 +112,28 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
         # A bare "?" on words about this scenario is an answer offered tentatively:
         # "google translate n show him pics?".
         return other_topic or route.topic is None
-    return route.confidence is Confidence.SURE and other_topic and route.score >= SURELY_ELSEWHERE
+    # An emergency read and set aside above says nothing of where else it would go.
+    return (
+        route.urgent is None
+        and route.confidence is Confidence.SURE
+        and other_topic
+        and route.score >= SURELY_ELSEWHERE
+    )
 
 
+def _urgent_beside_an_answer(matcher: Matcher, text: str, doing: bool) -> bool:
+    """Whether an emergency the router read in ``text`` outweighs it being an answer: a
+    sure sign always does; the model's reading does unless the text opens by doing it,
+    or the model is only a little sure (its threshold is set low for questions asked
+    freely, and an answer about boilers and wiring reads a little like an emergency)."""
+    if matcher.urgent.signed(text) is not None:
+        return True
+    return not doing and matcher.urgent.belief(text) >= ANSWER_URGENT_BELIEF
+
+
+#: How sure the urgent model must be to take a message typed while a scenario waits as
+#: an emergency rather than an answer, when no sign shows.
+ANSWER_URGENT_BELIEF = 0.4
 #: The share of the topic vote at which a message with no question in it is still taken
 #: to be about something else.
 SURELY_ELSEWHERE = 0.8
