@@ -33,7 +33,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
-from bot.core.content.library import Library, ScenarioPrompt
+from bot.core.content.library import Library, ScenarioPrompt, UrgentKind
 from bot.core.matching.chat import ChatSigns
 from bot.core.matching.complement import ComplementModel
 from bot.core.matching.judging import Basis, Judgement, PromptJudge
@@ -98,6 +98,10 @@ class Tuning:
     #: question" (a trade question wrongly answered with a tip costs more trust than a
     #: question sent to the "ask me about..." answer).
     off_topic_lean: float = 0.5
+    #: The urgent model's belief below which its alarm needs a second opinion: the topic
+    #: model must give the emergency tip's topic at least ``urgent_topic_share``.
+    urgent_unsure_below: float = 0.4
+    urgent_topic_share: float = 0.1
     #: Below this share of the vote, the coach asks "did you mean...".
     unsure_below: float = 0.6
     #: A typo is corrected to a known word at this rapidfuzz ratio or above.
@@ -360,7 +364,7 @@ class Matcher:
         urgent = self.urgent.signed(text)
         chat = self.chat.kind_of(text) if urgent is None else None
         if urgent is None and chat is None:
-            urgent = self.urgent.believed(text)
+            urgent = self._believed_urgent(text)
         if urgent is not None:
             topic = self.library.topic_of[urgent.tip]
             return Route(Confidence.SURE, topic, urgent.tip, 1.0, urgent=urgent.id)
@@ -411,6 +415,18 @@ class Matcher:
             return Route(Confidence.OFF_TOPIC, None, None, score, choices)
         confidence = Confidence.SURE if score >= self.tuning.unsure_below else Confidence.UNSURE
         return Route(confidence, top, choices[0][1], score, choices)
+
+    def _believed_urgent(self, text: str) -> UrgentKind | None:
+        """The emergency the urgent model reads in a message no sign marks, if it is sure,
+        or if unsure and the topic model agrees: "how do i tell a fuming tenant the part
+        wont be here" reads a little like despair, but the topic model hears a hard
+        conversation, not safeguarding."""
+        urgent = self.urgent.believed(text)
+        if urgent is None or self.urgent.belief(text) >= self.tuning.urgent_unsure_below:
+            return urgent
+        topic = self.library.topic_of[urgent.tip]
+        agrees = self._complement_shares(text)[topic] >= self.tuning.urgent_topic_share
+        return urgent if agrees else None
 
     def _complement_shares(self, text: str) -> dict[str, float]:
         """The complement model's scores as shares that add up to 1 (a softmax)."""
