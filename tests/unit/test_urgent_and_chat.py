@@ -109,6 +109,34 @@ def test_new_wordings_of_an_emergency_are_caught(matcher: Matcher, message: str,
 
 
 @pytest.mark.parametrize(
+    ("message", "urgent", "topic"),
+    [
+        # A thing that won't be here is an appointment; a person who won't be, a worry.
+        (
+            "how do i tell an already fuming tenant the part wont be here till next week",
+            None,
+            "difficult-conversations",
+        ),
+        ("he said dont bother with the repair, he wont be here", "self-harm", "safeguarding"),
+        # The urgent model is unsure of these, and the topic model hears everyday work.
+        ("what do i do if a tenant threatens me", None, "difficult-conversations"),
+        ("whats the best primer for bare plaster", None, None),
+        # Unsure too, but the topic model hears the same worry: still the safety tip.
+        (
+            "cat mess everywhere, 30 odd cats, tenant's feet swollen and ulcerated, refuses doctor",
+            "self-harm",
+            "safeguarding",
+        ),
+    ],
+)
+def test_an_unsure_alarm_needs_the_topic_model_to_hear_the_same_worry(
+    matcher: Matcher, message: str, urgent: str | None, topic: str | None
+) -> None:
+    route = matcher.route(message)
+    assert (route.urgent, route.topic) == (urgent, topic)
+
+
+@pytest.mark.parametrize(
     "message",
     [
         "is there a course on asbestos i can book onto",
