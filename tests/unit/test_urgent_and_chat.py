@@ -257,6 +257,8 @@ def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
         ("why did i get two today", "about-bot"),
         ("tallest mountain in wales?", "sums-and-trivia"),
         ("heater in the van has packed in", "work-chat"),
+        ("im off sick tomorrow, who do i ring", "work-chat"),
+        ("how do i book the gas refresher course", "work-chat"),
         ("do u ever sleep", "banter"),
         ("cheers for the help earlier", "thanks"),
         ("that was actually useful ta", "thanks"),
@@ -285,6 +287,8 @@ def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -
         "cheers, the tenant still wont let me in",
         "thanks but no, i cant take cash",
         "cant help you there mate, ring the office",
+        "forgot me id badge today, do i still knock",
+        "key safe code didnt work and no ones answering, do i card it",
     ],
 )
 def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:
