@@ -14,11 +14,12 @@ Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
     >>> matcher.route("tenent kicking off about the wait").topic
     'difficult-conversations'
 
-In routing, the content's own words (nearest phrasings and a naive Bayes model over
-tips, keywords and scenarios) decide whether any topic answers a message and how
-sure the coach is; a complement naive Bayes model over words and runs of letters,
-which also learns from ``content/asked.yaml``, decides which topic
-(:mod:`bot.core.matching.complement`). Tips and rubric patterns are matched by how
+In routing, the evidence (the nearest phrasings, the content's and those in
+``content/asked.yaml``, and a naive Bayes model) says how sure the coach is; it and a
+complement naive Bayes model over words and runs of letters
+(:mod:`bot.core.matching.complement`), which also learns from asked.yaml, vote on
+which topic, the evidence counting twice as much; the complement model, which knows
+off-topic messages best, says when no topic answers. Tips and rubric patterns are matched by how
 much of the message's meaning (words weighted by rarity) they cover, and by rapidfuzz
 similarity to their phrasings, which forgives word order and typos.
 """
@@ -83,9 +84,9 @@ class Tuning:
     complement_smoothing: float = 1.0
     complement_weight_cap: float = 3.0
     complement_sharpness: float = 4.0
-    complement_weight: float = 20.0
+    complement_weight: float = 0.5
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
-    neighbours: int = 40
+    neighbours: int = 15
     #: How many of the content's own phrasings nearest the message are searched for its tip.
     tip_neighbours: int = 20
     belief_weight: float = 0.25
@@ -394,8 +395,8 @@ class Matcher:
         }
         likelihood = self._complement_shares(text)
         complement = self.tuning.complement_weight
-        # The content's own words decide whether any topic answers the message; the
-        # complement model, which reads letters as well as words, decides which.
+        # Both vote on the topic; the complement model, which reads letters as well as
+        # words, evens out what the nearest few phrasings happen to be.
         shares = {
             topic: (evidence[topic] + complement * likelihood[topic]) / (1 + complement)
             for topic in votes
