@@ -464,11 +464,15 @@ class Matcher:
         """The tip in ``topic`` whose wording is closest to a message with these terms."""
         phrase = " ".join(terms)
         weight = self.tuning.tip_coverage_weight
+        # The message's term weights once, not once a tip: long messages meet many tips.
+        weights = [(term, self._weight(term)) for term in terms]
+        total = sum(w for _, w in weights)
 
         def score(index: _TipIndex) -> float:
             found = process.extractOne(phrase, index.phrasings, scorer=fuzz.token_sort_ratio)
             similarity = found[1] / 100 if found else 0.0
-            return weight * self._coverage(terms, index.terms) + (1 - weight) * similarity
+            covered = sum(w for term, w in weights if term in index.terms) / total if total else 0.0
+            return weight * covered + (1 - weight) * similarity
 
         return max(self._tips_in[topic], key=score).tip
 
