@@ -165,6 +165,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     topic_of: dict[str, str] = {}
     first_seen: dict[str, ContentProblem] = {}
     keywords: list[tuple[ContentProblem, str]] = []
+    every_topic_read = True
 
     topic_files = sorted((root / "topics").glob("*.yaml"))
     if not topic_files:
@@ -173,6 +174,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
         parsed = _parse(file)
         if isinstance(parsed, ContentProblem):
             problems.append(parsed)
+            every_topic_read = False
             continue
         data, lines = parsed
         problems.extend(_unknown_placeholders(data, file, lines))
@@ -181,6 +183,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
             topic_file = TopicFile.model_validate(data)
         except ValidationError as exc:
             problems.extend(_problems_from(exc, file, lines))
+            every_topic_read = False
             continue
         if topic_file.topic in topics:
             problems.append(
@@ -228,7 +231,9 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     judging_file = _load_model(root / "judging.yaml", JudgingFile, problems)
     asked_file = _load_model(root / "asked.yaml", AskedFile, problems)
     replied_file = _load_model(root / "replied.yaml", RepliedFile, problems)
-    if replied_file:
+    # A topic file that failed to load leaves its ids unknown: saying so of every
+    # reference to them would bury the one real problem under its echoes.
+    if replied_file and every_topic_read:
         problems.extend(
             ContentProblem(root / "replied.yaml", 1, f"prompts.{prompt}", f"no prompt {prompt!r}")
             for prompt in replied_file.prompts
@@ -241,7 +246,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     problems.extend(
         ContentProblem(root / "urgent.yaml", 1, f"kinds[{index}].tip", f"no tip {kind.tip!r}")
         for index, kind in enumerate(urgent)
-        if kind.tip not in tips
+        if kind.tip not in tips and every_topic_read
     )
     vocabulary = vocabulary_file.vocabulary() if vocabulary_file else Vocabulary()
     sequence = sequences_file.post_workshop if sequences_file else []
