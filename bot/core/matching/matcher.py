@@ -100,7 +100,8 @@ class Tuning:
     #: question sent to the "ask me about..." answer).
     off_topic_lean: float = 0.5
     #: The urgent model's belief below which its alarm needs a second opinion: the topic
-    #: model must give the emergency tip's topic at least ``urgent_topic_share``.
+    #: model must give the emergency tip's topic at least ``urgent_topic_share``; and,
+    #: while a scenario waits, a message it reads so unsurely stays an answer.
     urgent_unsure_below: float = 0.4
     urgent_topic_share: float = 0.1
     #: Below this share of the vote, the coach asks "did you mean...".

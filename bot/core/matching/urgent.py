@@ -119,6 +119,8 @@ class UrgentSigns:
         )
         self._kinds = {kind.id: kind for kind in library.urgent}
         self._typos = lru_cache(maxsize=16384)(self._typo_uncached)
+        # Routing a message asks the belief more than once (the alarm, then how sure).
+        self.belief = lru_cache(maxsize=1024)(self._belief_uncached)
         self._prefer = library.urgent_prefer
         self._urgent_belief = urgent_belief
         examples = list(self._examples(library))
@@ -277,7 +279,7 @@ class UrgentSigns:
             terms = [term if self._model.knows(term) else self._correct(term) for term in terms]
         return [term for term in terms if self._model.knows(term)]
 
-    def belief(self, text: str) -> float:
+    def _belief_uncached(self, text: str) -> float:
         """The model's belief that the message is one of the emergencies."""
         if self._model is None:
             return 1.0
@@ -290,7 +292,7 @@ class UrgentSigns:
         if self._model is None or self._which is None:
             return None
         terms = self._known_terms(text)
-        if len(terms) < MIN_KNOWN_WORDS or self._model.beliefs(terms)[URGENT] < self._urgent_belief:
+        if len(terms) < MIN_KNOWN_WORDS or self.belief(text) < self._urgent_belief:
             return None
         # A pair of words may tell where neither does alone ("ending it", "not here").
         if not any(self._telling(feature) for feature in features(terms)):

@@ -128,12 +128,9 @@ def _urgent_beside_an_answer(matcher: Matcher, text: str, doing: bool) -> bool:
     freely, and an answer about boilers and wiring reads a little like an emergency)."""
     if matcher.urgent.signed(text) is not None:
         return True
-    return not doing and matcher.urgent.belief(text) >= ANSWER_URGENT_BELIEF
+    return not doing and matcher.urgent.belief(text) >= matcher.tuning.urgent_unsure_below
 
 
-#: How sure the urgent model must be to take a message typed while a scenario waits as
-#: an emergency rather than an answer, when no sign shows.
-ANSWER_URGENT_BELIEF = 0.4
 #: The share of the topic vote at which a message with no question in it is still taken
 #: to be about something else.
 SURELY_ELSEWHERE = 0.8
