@@ -21,18 +21,18 @@ Tuning parts, that choices may be made on:
   ``topic_tune6b`` and ``topic_tune6c``, by two more such writers, each given other
   trades, ages and regions to write as. Each was scored once, as a fresh check,
   before anything was tuned on it;
-- the *spent* parts ``spent1`` to ``spent5``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout5``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent6``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout6``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout6`` and its siblings, written for the
-sixth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout7`` and its siblings, written for the
+seventh round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent6``
+benchmark reports until the next round begins; then they are renamed ``spent7``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -65,6 +65,7 @@ TOPIC_TUNING_PARTS = (
     "tune6",
     "tune6b",
     "tune6c",
+    "spent6",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -76,14 +77,15 @@ VERDICT_TUNING_PARTS = (
     "spent4",
     "spent5",
     "tune6",
+    "spent6",
 )
-URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6")
-WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6")
+URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6")
+WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6")
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout6",)
-VERDICT_HELD_OUT_PARTS = ("heldout6",)
-URGENT_HELD_OUT_PARTS = ("heldout6",)
-WAITING_HELD_OUT_PARTS = ("heldout6",)
+TOPIC_HELD_OUT_PARTS = ("heldout7",)
+VERDICT_HELD_OUT_PARTS = ("heldout7",)
+URGENT_HELD_OUT_PARTS = ("heldout7",)
+WAITING_HELD_OUT_PARTS = ("heldout7",)
 
 
 def parts_present(kind: str, parts: Sequence[str]) -> list[str]:
