@@ -21,6 +21,10 @@ Tuning parts, that choices may be made on:
   ``topic_tune6b`` and ``topic_tune6c``, by two more such writers, each given other
   trades, ages and regions to write as. Each was scored once, as a fresh check,
   before anything was tuned on it;
+- ``tune7`` and its siblings (``topic_tune7a`` and ``topic_tune7b``), written for the
+  seventh round the same way, leaning on the doorstep topic, work-admin questions worded
+  like customer care, and indirect signs of an emergency; each scored once before
+  anything was tuned on it;
 - the *spent* parts ``spent1`` to ``spent6``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout6``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -66,6 +70,8 @@ TOPIC_TUNING_PARTS = (
     "tune6b",
     "tune6c",
     "spent6",
+    "tune7a",
+    "tune7b",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -78,9 +84,10 @@ VERDICT_TUNING_PARTS = (
     "spent5",
     "tune6",
     "spent6",
+    "tune7",
 )
-URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6")
-WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6")
+URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
+WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout7",)
 VERDICT_HELD_OUT_PARTS = ("heldout7",)
