@@ -15,11 +15,12 @@ Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
     'difficult-conversations'
 
 In routing, the evidence (the nearest phrasings, the content's and those in
-``content/asked.yaml``, and a naive Bayes model) says how sure the coach is; it and a
+``content/asked.yaml``, and a naive Bayes model) says how sure the coach is; it, a
 complement naive Bayes model over words and runs of letters
-(:mod:`bot.core.matching.complement`), which also learns from asked.yaml, vote on
-which topic, the evidence counting twice as much; the complement model, which knows
-off-topic messages best, says when no topic answers. Tips and rubric patterns are matched by how
+(:mod:`bot.core.matching.complement`) and a logistic model over words
+(:mod:`bot.core.matching.logistic`), both also learning from asked.yaml, vote on
+which topic; the complement model, which knows off-topic messages best, says when no
+topic answers, and the logistic model may too. Tips and rubric patterns are matched by how
 much of the message's meaning (words weighted by rarity) they cover, and by rapidfuzz
 similarity to their phrasings, which forgives word order and typos.
 """
@@ -38,10 +39,12 @@ from bot.core.content.library import Library, ScenarioPrompt, UrgentKind
 from bot.core.matching.chat import ChatSigns
 from bot.core.matching.complement import ComplementModel
 from bot.core.matching.judging import Basis, Judgement, PromptJudge
+from bot.core.matching.logistic import LogisticModel
 from bot.core.matching.naive_bayes import NaiveBayes
 from bot.core.matching.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.matching.normalising import Normaliser, Vocabulary
 from bot.core.matching.replies import ReplyLean
+from bot.core.matching.tfidf import Space, word_features
 from bot.core.matching.urgent import UrgentSigns
 
 
@@ -85,6 +88,16 @@ class Tuning:
     complement_weight_cap: float = 3.0
     complement_sharpness: float = 4.0
     complement_weight: float = 0.5
+    #: The logistic model (words and word pairs, :mod:`bot.core.matching.logistic`): its
+    #: share of the topic vote, beside the evidence and the complement model's, and how
+    #: it is fitted (passes, first step, L2 shrinking).
+    logistic_weight: float = 0.7
+    #: The message is off-topic, too, when the logistic model gives off-topic at least
+    #: this share of its best topic's.
+    logistic_off_topic_lean: float = 2.0
+    logistic_epochs: int = 10
+    logistic_learning_rate: float = 200.0
+    logistic_regularisation: float = 1e-5
     #: How many nearest phrasings vote, and how their vote weighs against the model's.
     neighbours: int = 15
     #: How many of the content's own phrasings nearest the message are searched for its tip.
@@ -209,9 +222,15 @@ class Matcher:
             pair_weight=self.tuning.pair_weight,
         )
         cap = self.tuning.complement_weight_cap
-        self._complement = ComplementModel.fit(
-            ((label, text, min(weight, cap)) for label, text, weight in topic_texts),
-            self.tuning.complement_smoothing,
+        capped = [(label, text, min(weight, cap)) for label, text, weight in topic_texts]
+        words = Space.learn([text for _, text, _ in capped], word_features)
+        self._complement = ComplementModel.fit(capped, self.tuning.complement_smoothing, words)
+        self._logistic = LogisticModel.fit(
+            capped,
+            epochs=self.tuning.logistic_epochs,
+            learning_rate=self.tuning.logistic_learning_rate,
+            regularisation=self.tuning.logistic_regularisation,
+            words=words,
         )
         self._verdicts = NaiveBayes.fit(
             self._verdict_examples(),
@@ -398,8 +417,14 @@ class Matcher:
         complement = self.tuning.complement_weight
         # Both vote on the topic; the complement model, which reads letters as well as
         # words, evens out what the nearest few phrasings happen to be.
+        logistic = self._logistic.shares(text)
+        logistic_total = sum(logistic[topic] for topic in votes) or 1.0
+        mix = self.tuning.logistic_weight
+        # The logistic model weighs the words together: it tells close topics apart by the
+        # words that differ, where the others are pulled by every word they share.
         shares = {
-            topic: (evidence[topic] + complement * likelihood[topic]) / (1 + complement)
+            topic: (1 - mix) * (evidence[topic] + complement * likelihood[topic]) / (1 + complement)
+            + mix * logistic[topic] / logistic_total
             for topic in votes
         }
         ranked = sorted(shares, key=shares.__getitem__, reverse=True)
@@ -410,8 +435,11 @@ class Matcher:
         # Sure only as far as the content's own words back the choice.
         top, score = ranked[0], evidence[ranked[0]]
         best_topic = max(likelihood[topic] for topic in votes)
-        if max(evidence.values()) < self.tuning.off_topic_below or (
-            likelihood[OFF_TOPIC] >= self.tuning.off_topic_lean * best_topic
+        best_logistic = max(logistic[topic] for topic in votes)
+        if (
+            max(evidence.values()) < self.tuning.off_topic_below
+            or likelihood[OFF_TOPIC] >= self.tuning.off_topic_lean * best_topic
+            or logistic[OFF_TOPIC] >= self.tuning.logistic_off_topic_lean * best_logistic
         ):
             # Not chat (that was caught above) but a question no topic answers: a gap.
             return Route(Confidence.OFF_TOPIC, None, None, score, choices)
