@@ -172,11 +172,11 @@ def test_new_wordings_of_an_emergency_are_caught(matcher: Matcher, message: str,
         # The urgent model is unsure of these, and the topic model hears everyday work.
         ("what do i do if a tenant threatens me", None, "difficult-conversations"),
         ("whats the best primer for bare plaster", None, None),
-        # Once unsure (the topic model heard the same worry); since round 7 ulcerated feet
-        # are a sign of neglect, so it gets the adult-at-risk tip whatever the topic model says.
+        # Unsure too, but the topic model hears the same worry (since round 7 ulcerated
+        # feet are a sign of neglect, so that message no longer tests this).
         (
-            "cat mess everywhere, 30 odd cats, tenant's feet swollen and ulcerated, refuses doctor",
-            "adult-at-risk",
+            "tenant fell off the steps in the garden while i was at the van, out cold",
+            "collapse-not-seen",
             "safeguarding",
         ),
     ],
