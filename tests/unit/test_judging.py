@@ -452,6 +452,21 @@ def test_an_act_now_call_left_to_the_tenant_is_not_made(matcher: Matcher) -> Non
     assert mine.verdict == "strong"
 
 
+def test_a_report_left_to_the_tenant_is_not_made_on_any_prompt(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-spray-and-go"]
+    judgement = matcher.judge(prompt, "say itd only come back so no point, he should report it")
+    assert judgement.verdict == "partial"
+    assert "report" in judgement.ingredients_missing
+    assert judgement.feedback.startswith("You ") and "Next time add" in judgement.feedback
+
+
+def test_a_call_the_tenant_may_make_still_counts_when_left_to_them(matcher: Matcher) -> None:
+    # Checking the caller is genuine is the tenant's call to make.
+    prompt = matcher.library.prompts["virt-closed-door"]
+    judgement = matcher.judge(prompt, "id up to the window and tell her she can ring the office")
+    assert "check" in judgement.ingredients_found
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

@@ -233,6 +233,16 @@ def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> No
         ("you need to ring it in", True),
         ("ill ring the office and she should hear today", False),
         ("tell him ill report it", False),
+        ("if she wants it looking at she'll report it", True),
+        ("she'd best ring the repairs line", True),
+        ("you'll have to ring it in", True),
+        ("tell the neighbour to ring the office", True),
+        ("ring it in themselves when they get a sec", True),
+        ("tell them keep the kids away and ring it in", True),
+        ("tell him dont touch that and ring the office", False),
+        ("get her some help and report it today", False),
+        ("ask my supervisor to ring you back himself", False),
+        ("get the office to ring her and rebook", False),
     ],
 )
 def test_a_call_left_to_the_tenant_is_told_apart(

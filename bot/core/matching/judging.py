@@ -133,6 +133,7 @@ class PromptJudge:
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
+        self._tenant_may = frozenset(i.id for i in prompt.ingredients if i.tenant_may)
         #: A prompt about safety: one with an act-now step, that the operative must take
         #: (and not leave to the tenant: "get them to ring it in").
         self._safety = any(self._essential.values())
@@ -173,15 +174,15 @@ class PromptJudge:
         if not self._book:
             return by_rubric
         hits = _within_an_answer_dropped(self._book.spot(text))
-        if self._safety:
-            # The act-now call is the operative's to make: "get them to ring it in" is
-            # not ringing it in.
-            hits = [
-                hit
-                for hit in hits
-                if not hit.group.startswith(_INGREDIENT)
-                or not self._book.handed_back_at(text, hit.start, hit.end)
-            ]
+        # The call or report is the operative's to make: "get them to ring it in" is not
+        # ringing it in, on any prompt.
+        hits = [
+            hit
+            for hit in hits
+            if not hit.group.startswith(_INGREDIENT)
+            or hit.group.removeprefix(_INGREDIENT) in self._tenant_may
+            or not self._book.handed_back_at(text, hit.start, hit.end)
+        ]
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))

@@ -193,6 +193,98 @@ _HANDED_BACK = tuple(
         ("he", "will", "have", "to"),
         ("she", "will", "have", "to"),
         ("they", "will", "have", "to"),
+        # "she'll report it", "he'd best ring them", "you'll have to ring it in": the
+        # contractions lose their apostrophe ("shell", "hed", "ull") when normalised.
+        ("she", "will"),
+        ("he", "will"),
+        ("shell",),
+        ("hell", "have", "to"),
+        ("hell", "need", "to"),
+        ("shed", "have", "to"),
+        ("shed", "need", "to"),
+        ("shed", "best"),
+        ("hed", "have", "to"),
+        ("hed", "need", "to"),
+        ("hed", "best"),
+        ("you", "will", "have", "to"),
+        ("you", "have", "to"),
+        ("ull", "need", "to"),
+        ("ull", "have", "to"),
+        ("youll", "need", "to"),
+        ("youll", "have", "to"),
+        ("up", "to", "her", "to"),
+        ("up", "to", "him", "to"),
+        ("up", "to", "them", "to"),
+        ("let", "her"),
+        ("let", "him"),
+    )
+)
+#: Who, besides "her", "him" and "them", may be told to make the call: "tell the
+#: neighbour to ring it in", "get his wife to report it" (but not "tell the office to").
+_TENANT_SIDE = frozenset(
+    _root(word)
+    for word in (
+        "her",
+        "him",
+        "them",
+        "neighbour",
+        "neighbours",
+        "tenant",
+        "family",
+        "parents",
+        "mum",
+        "dad",
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "carer",
+        "partner",
+        "kids",
+    )
+)
+#: Words that tell someone to do something: "tell them to", "get her to", "ask him to".
+_TELLING = frozenset(_root(word) for word in ("tell", "get", "ask"))
+#: Said just after the call, these leave it to the tenant: "ring it in themselves".
+_THEMSELVES = frozenset(_root(word) for word in ("themselves", "herself", "himself", "yourself"))
+#: Who is rung when the tenant is: a call to them ("get the office to ring her") is not
+#: one left to them.
+_CALLED = frozenset(_root(word) for word in ("you", "her", "him", "back"))
+#: Words after "tell them" that start what they are told, not an instruction: "tell
+#: her i'll ring it in", "tell them what happens next".
+_NOT_AN_ORDER = frozenset(
+    _root(word)
+    for word in (
+        "i",
+        "im",
+        "ill",
+        "id",
+        "we",
+        "you",
+        "he",
+        "she",
+        "they",
+        "it",
+        "its",
+        "that",
+        "what",
+        "whats",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "about",
+        "someone",
+        "somebody",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "straight",
+        "gently",
+        "kindly",
     )
 )
 #: Someone other than the operative, as the subject of a negation...
@@ -611,14 +703,72 @@ def _starts_with(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> boo
 
 def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
     """Whether the tenant is told to do it, just before ``start``: "she should ring the
-    office", "tell him to report it", "you'll need to ring it in"."""
+    office", "tell him to report it", "you'll need to ring it in", "tell the neighbour
+    to ring it in"; or just after ("ring it in themselves"); or in the same breath as
+    another thing they are told to do ("tell them keep the kids away and ring it in").
+    A call to the tenant is not left to them: "ask them to ring her to rebook"."""
+    if start + 1 < len(tokens) and tokens[start + 1].word in _CALLED - {"back"}:
+        return False
     for words in _HANDED_BACK:
         at = start - len(words)
         while at >= 0 and start - at <= len(words) + 1:
             if tokens[at].clause == tokens[start].clause and _starts_with_words(tokens, at, words):
                 return True
             at -= 1
-    return False
+    clause = tokens[start].clause
+    after = [t.word for t in tokens[start + 1 : start + 5] if t.clause == clause]
+    if _THEMSELVES & set(after) and not _CALLED & set(after):
+        # "ring it in themselves"; not "ask my supervisor to ring you back himself".
+        return True
+    told = _told_to(tokens, start)
+    if told is not None and told >= start - 3:
+        return True
+    return _told_before_and(tokens, start)
+
+
+def _told_to(tokens: Sequence[_Token], start: int) -> int | None:
+    """Where an order to the tenant's side ends, in ``start``'s clause before it: "tell
+    them to", "get his wife to", "tell her keep"; None without one."""
+    clause = tokens[start].clause
+    for at in range(start - 1, -1, -1):
+        if tokens[at].clause != clause:
+            return None
+        if tokens[at].word not in _TELLING:
+            continue
+        who = at + 1
+        while (
+            who < start
+            and tokens[who].word in {"the", "his", "her", "their"}
+            and (who + 1 < start and tokens[who + 1].word in _TENANT_SIDE)
+        ):
+            who += 1
+        if who >= start or tokens[who].word not in _TENANT_SIDE:
+            continue
+        order = who + 1
+        if order < len(tokens) and tokens[order].word == "to":
+            return order
+        # "tell them keep the kids away" orders; "get her some help" does not.
+        if tokens[at].word == "tell" and order <= start and tokens[order].word not in _NOT_AN_ORDER:
+            return order - 1
+    return None
+
+
+def _told_before_and(tokens: Sequence[_Token], start: int) -> bool:
+    """Whether the call's clause opens with "and", with no one of its own, straight after
+    a clause that orders the tenant to do something (not a "don't": "tell him don't
+    touch it and ring the office" is the operative ringing)."""
+    clause = tokens[start].clause
+    first = start
+    while first > 0 and tokens[first - 1].clause == clause:
+        first -= 1
+    if first == 0 or tokens[first].word != "and" or tokens[first - 1].part != tokens[start].part:
+        return False
+    if any(t.word in _OTHERS | {"i", "we"} for t in tokens[first + 1 : start]):
+        return False
+    told = _told_to(tokens, first - 1)
+    if told is None:
+        return False
+    return not any(t.word in _NEGATIVE for t in tokens[told + 1 : told + 3])
 
 
 def _describes(tokens: Sequence[_Token], at: int) -> bool:
