@@ -467,6 +467,31 @@ def test_a_call_the_tenant_may_make_still_counts_when_left_to_them(matcher: Matc
     assert "check" in judgement.ingredients_found
 
 
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "not what im here for, tell them keep the kids away and ring it in",
+        "thats not why im here, someone else can sort the glass",
+    ],
+)
+def test_not_what_im_here_for_passes_the_buck(matcher: Matcher, reply: str) -> None:
+    judgement = matcher.judge(matcher.library.prompts["no-broken-glass-door"], reply)
+    assert judgement.verdict == "concern"
+    assert judgement.red_flags == ("passing-the-buck",)
+    assert "nowhere to go" in judgement.feedback
+
+
+def test_telling_her_a_tripping_toaster_is_fine_is_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["no-trip-switch"]
+    judgement = matcher.judge(
+        prompt, "Reset it and tell her the toaster's fine, just don't use it with the kettle"
+    )
+    assert judgement.verdict == "concern"
+    assert "stop using it" in judgement.feedback
+    safe = matcher.judge(prompt, "tell her its the toaster tripping it, stop using it, reset it")
+    assert safe.verdict != "concern"
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(
