@@ -10,8 +10,9 @@ For such a prompt, a reply is marked in this order:
    take cash") makes it a concern, and the feedback says why; the prompt's own red
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
-   at the board"). On a safety prompt, a call or report left to the tenant ("get
-   them to ring it in") is not the step. A reply to a safety prompt with every
+   at the board"). A call or report left to the tenant ("get them to ring it in",
+   "she'll report it") is not the step, unless the ingredient is one the tenant
+   may make (``tenant_may``: ringing the office to check a caller). A reply to a safety prompt with every
    ingredient, the act-now steps among them, is partial at worst: never a concern;
    so is one whose only
    red flags stand in for a step ("tape over it" for isolating) beside other
