@@ -492,6 +492,29 @@ def test_telling_her_a_tripping_toaster_is_fine_is_a_concern(matcher: Matcher) -
     assert safe.verdict != "concern"
 
 
+def test_a_shortcut_named_in_a_condition_is_not_taken(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["perf-what-happens-next"]
+    judgement = matcher.judge(
+        prompt,
+        "I don't know the date, I won't guess. I'm raising the plasterer job now and asking "
+        "the office to ring you. Here's the ref, if you've not heard by Friday ring and quote it",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+    # Without a comma, what ends the condition is what the reply does.
+    rushed = matcher.library.prompts["perf-no-access-rushed"]
+    assert matcher.judge(rushed, "if hes not in close it as no access and go").verdict == "concern"
+
+
+def test_saying_she_is_not_my_love_turns_the_pet_name_down(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["doorstep-love-habit"]
+    judgement = matcher.judge(
+        prompt,
+        "Bite my tongue. She's not my love, she's Mrs Begum. 'Good morning Mrs Begum' and ID",
+    )
+    assert judgement.verdict != "concern"
+    assert "pet-name" in judgement.rejected_red_flags
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

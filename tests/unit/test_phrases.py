@@ -251,6 +251,11 @@ def test_a_call_left_to_the_tenant_is_told_apart(
     assert book.hands_back(text) is handed_back
 
 
+def test_what_someone_is_not_turns_down_only_what_follows_it(book: PhraseBook) -> None:
+    assert found(book, "hes not a cash in hand sort") == {"cash": True}
+    assert found(book, "he's not in, cash in hand then") == {"cash": False}
+
+
 def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: PhraseBook) -> None:
     # "they never ..." says how things are; "i'd never ..." is the operative refusing.
     assert found(book, "they never ring her back, so close the job") == {

@@ -10,13 +10,13 @@ For such a prompt, a reply is marked in this order:
    take cash") makes it a concern, and the feedback says why; the prompt's own red
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
-   at the board"). A call or report left to the tenant ("get them to ring it in",
-   "she'll report it") is not the step, unless the ingredient is one the tenant
-   may make (``tenant_may``: ringing the office to check a caller). A reply to a safety prompt with every
-   ingredient, the act-now steps among them, is partial at worst: never a concern;
-   so is one whose only
-   red flags stand in for a step ("tape over it" for isolating) beside other
-   steps of a good answer;
+   at the board"), and one named in a condition ("if you've not heard by friday,
+   ring"). A call or report left to the tenant ("get them to ring it in", "she'll
+   report it") is not the step, unless the ingredient is one the tenant may make
+   (``tenant_may``: ringing the office to check a caller). A reply to a safety
+   prompt with every ingredient, the act-now steps among them, is partial at worst:
+   never a concern; so is one whose only red flags stand in for a step ("tape over
+   it" for isolating) beside other steps of a good answer;
 3. a bare no or apology ("nah sorry mate") is partial;
 4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
    or the words of a concern example all but exactly), and the feedback names the ones
@@ -183,6 +183,14 @@ class PromptJudge:
             if not hit.group.startswith(_INGREDIENT)
             or hit.group.removeprefix(_INGREDIENT) in self._tenant_may
             or not self._book.handed_back_at(text, hit.start, hit.end)
+        ]
+        # A shortcut named in a condition ("if you've not heard by friday, ring") is
+        # the circumstance the reply answers, not something it does.
+        hits = [
+            hit
+            for hit in hits
+            if not hit.group.startswith(_RED_FLAG)
+            or not self._book.in_condition(text, hit.start, hit.end)
         ]
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)

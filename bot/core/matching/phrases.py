@@ -293,6 +293,8 @@ _OTHERS = frozenset(_root(word) for word in ("he", "she", "they"))
 _AUXILIARIES = frozenset(
     _root(word) for word in ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had")
 )
+#: The auxiliaries of being: "she is not my love" denies, "they do not open" describes.
+_BEING = frozenset(_root(word) for word in ("is", "are", "was", "were"))
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
 #: After a negation, words that make it "more than": "not just the gas", "not only".
@@ -495,6 +497,20 @@ class PhraseBook:
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
         ]
+
+    def in_condition(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` are inside a condition: "by friday"
+        in "if you've not heard by friday ring" or "if you've not heard by friday, ring".
+        Words that end an unpunctuated condition are taken as what follows it: "if he's
+        out close it as no access and go" closes it."""
+        tokens = self.tokens(text)
+        clause = tokens[start].clause
+        opening = next(token.word for token in tokens if token.clause == clause)
+        if opening not in _CONDITIONS:
+            return False
+        last = max(i for i, token in enumerate(tokens) if token.clause == clause)
+        closed = last + 1 < len(tokens) and tokens[last + 1].part != tokens[last].part
+        return end < last or closed
 
     def but_after(self, text: str, end: int) -> bool:
         """Whether a "but" comes soon after the word at ``end``: "not my trade, but i'll
@@ -786,6 +802,14 @@ def _describes(tokens: Sequence[_Token], at: int) -> bool:
     )
 
 
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _denies(tokens: Sequence[_Token], at: int) -> bool:
+    """Whether the negation at ``at`` says what someone is not: "she's not my love"."""
+    return at > 0 and tokens[at - 1].word in _BEING
+
+
 def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
     """A negation next to another, which undo each other: "not without checking"."""
     return (
@@ -810,11 +834,24 @@ def _rejected(
     for position, token in enumerate(tokens):
         if token.word not in _NEGATION_STARTS or _double_negative(tokens, position):
             continue
-        if _describes(tokens, position):
+        describes = _describes(tokens, position)
+        denies = describes and _denies(tokens, position)
+        if describes and not denies:
             continue
         for negation, (reach, words) in _NEGATIONS.items():
             if _starts_with(tokens, position, negation):
                 turned = _negated(spans, tokens, position, len(negation), reach, words)
+                if denies:
+                    # "she's not my love" denies the pet name; "he's not in, close it"
+                    # says nothing of closing it.
+                    turned = {
+                        i
+                        for i in turned
+                        if all(
+                            t.word in _ARTICLES
+                            for t in tokens[position + len(negation) : spans[i][0]]
+                        )
+                    }
                 rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
         clause, first = tokens[end].clause, end + 1
