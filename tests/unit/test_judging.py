@@ -515,6 +515,20 @@ def test_saying_she_is_not_my_love_turns_the_pet_name_down(matcher: Matcher) -> 
     assert "pet-name" in judgement.rejected_red_flags
 
 
+def test_every_step_said_thinly_is_partial_and_hears_to_say_more(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["diff-part-needed"]
+    judgement = matcher.judge(prompt, "yeah sorry needs a part, office will be in touch")
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_missing == ()
+    assert judgement.feedback.startswith("You ") and "say a bit more" in judgement.feedback
+    full = matcher.judge(
+        prompt,
+        "Sorry Mr Price, the pump needs a part I haven't got on the van. I'll order it "
+        "today and the office will ring you tomorrow with the date I'm back",
+    )
+    assert full.verdict == "strong"
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

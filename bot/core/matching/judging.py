@@ -18,7 +18,9 @@ For such a prompt, a reply is marked in this order:
    never a concern; so is one whose only red flags stand in for a step ("tape over
    it" for isolating) beside other steps of a good answer;
 3. a bare no or apology ("nah sorry mate") is partial;
-4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
+4. every ingredient makes it strong, unless each is said as thinly as the partial
+   replies trainers have marked ("sorry, part on order": partial, told to say more);
+   some make it partial (a concern needs a red flag,
    or the words of a concern example all but exactly), and the feedback names the ones
    found and the first one missing: "You gave the reason. Next time add what he can
    do instead: the office can tell him his options." A reply worded like the strong
@@ -119,6 +121,7 @@ class PromptJudge:
         *,
         saying_no: bool = False,
         strong_lean: float = math.inf,
+        thin_lean: float = -math.inf,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -130,6 +133,9 @@ class PromptJudge:
         #: A reply with some ingredients worded this much like the strong answers (log
         #: odds, :meth:`bot.core.matching.replies.ReplyLean.towards_strong`) is strong.
         self.strong_lean = strong_lean
+        #: A reply with every ingredient worded this little like the strong answers
+        #: (log odds) says each step too thinly ("sorry, part on order"): partial.
+        self.thin_lean = thin_lean
         #: A prompt about saying no to a request, where "not my job" is a blunt no.
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
@@ -253,6 +259,13 @@ class PromptJudge:
             strong = self._strong(found, missing, by_rubric, full=full) or (
                 bool(found) and towards_strong > self.strong_lean and self._trusted(missing, text)
             )
+            if strong and not missing and towards_strong < self.thin_lean:
+                # The phrases spot each step, but said this thinly ("someone'll be in
+                # touch") trainers mark it a start: it hears what it said, and to say more.
+                return replace(
+                    self._by_ingredients(marked, "partial"),
+                    feedback=self.texts("judged_thin", found=self._found_list(found)),
+                )
             verdict: Verdict = "strong" if strong else "partial"
             return self._by_ingredients(marked, verdict)
         return marked
@@ -331,13 +344,17 @@ class PromptJudge:
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """
         by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
-        said = self._list([by_id[i].found.rstrip(". ") for i in found])
+        said = self._found_list(found)
         if not missing:
             return self.texts("judged_all", found=said)
         add = by_id[missing[0]].add.rstrip(". ")
         if not found:
             return self.texts("judged_none", add=add)
         return self.texts("judged_some", found=said, add=add)
+
+    def _found_list(self, found: tuple[str, ...]) -> str:
+        by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
+        return self._list([by_id[i].found.rstrip(". ") for i in found])
 
     def _list(self, items: list[str]) -> str:
         if len(items) <= 1:
