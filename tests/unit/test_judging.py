@@ -529,6 +529,21 @@ def test_every_step_said_thinly_is_partial_and_hears_to_say_more(matcher: Matche
     assert full.verdict == "strong"
 
 
+def test_ringing_the_office_is_not_ringing_999(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["safe-on-the-floor"]
+    judgement = matcher.judge(prompt, "ring the office and see if anyone's got a key")
+    assert "ring-999" not in judgement.ingredients_found
+    assert judgement.verdict != "strong" and "rang 999" not in judgement.feedback
+    assert "ring-999" in matcher.judge(prompt, "ring 999 now").ingredients_found
+
+
+def test_all_the_time_is_not_noting_the_time(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["safe-bruises-child"]
+    judgement = matcher.judge(prompt, "kids fall off bikes all the time")
+    assert judgement.ingredients_found == ()
+    assert "wrote down" not in judgement.feedback
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

@@ -155,6 +155,7 @@ class PromptJudge:
                 **{_RED_FLAG + f.id: f.phrases for f in self.red_flags},
             },
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
+            named_calls=frozenset(_INGREDIENT + i.id for i in prompt.ingredients if i.essential),
         )
 
     def judge(self, text: str, by_rubric: Judgement, towards_strong: float = 0.0) -> Judgement:

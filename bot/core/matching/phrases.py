@@ -170,6 +170,8 @@ _BUT_REACH = 8
 #: How far before a shortcut "even if" or one of these may come, to concede it.
 _CONCESSION_REACH = 4
 _CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
+#: A call, with no word of whom it is to.
+_CALLING = frozenset({_root("call")})
 #: What an operative should do themselves, not leave to the tenant...
 _PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
 #: ...when these come just before it ("she should ring the office").
@@ -347,6 +349,7 @@ class PhraseBook:
         normaliser: Normaliser,
         groups: Mapping[str, Sequence[str]],
         keyword_groups: frozenset[str] = frozenset(),
+        named_calls: frozenset[str] = frozenset(),
     ) -> None:
         self.normaliser = normaliser
         self._little = frozenset(normaliser.vocabulary.stopwords) - {
@@ -366,7 +369,13 @@ class PhraseBook:
             if (phrase := self._compile(group, text)) is not None
         ]
         self._answers = keyword_groups
-        self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
+        self._phrases += [
+            phrase
+            for phrase in _keywords(self._phrases, keyword_groups, self._little_roots)
+            # For these groups a call counts only with whom it is to ("ring 999"): a bare
+            # "ring" may be to the office, when the step is 999 or the safeguarding lead.
+            if not (phrase.group in named_calls and phrase.words[0] in _CALLING)
+        ]
         self._words = sorted({word for phrase in self._phrases for word in phrase.words})
         self._known = frozenset(self._words)
         # Each phrase's needed words, and the phrases by their first needed word, so a
