@@ -544,6 +544,15 @@ def test_all_the_time_is_not_noting_the_time(matcher: Matcher) -> None:
     assert "wrote down" not in judgement.feedback
 
 
+def test_not_my_trade_then_what_i_will_do_gives_the_reason_and_acts(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["office-follow-on-job"]
+    acting = matcher.judge(prompt, "That's a decorator job, not my trade. I'll raise it now")
+    assert acting.verdict != "concern" and acting.red_flags == ()
+    assert acting.feedback.startswith("You raised the follow-on job yourself")
+    left = matcher.judge(prompt, "not my trade. someone will sort it")
+    assert left.verdict == "concern" and left.red_flags == ("passing-the-buck",)
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

@@ -46,6 +46,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -55,6 +56,10 @@ from bot.core.matching.phrases import Hit, PhraseBook
 
 _INGREDIENT = "ingredient:"
 _RED_FLAG = "red-flag:"
+#: How far after a stance ("not my trade") the operative's own step may come to undo it.
+_ACT_REACH = 8
+#: "I'll", "I'm", "I can": the operative saying what they will do.
+_WILL = frozenset({"will", "am", "can", "would", "shall"})
 #: A bare no or apology says one of these (normalised: "nah" is "no", "cant" "can not")...
 _REFUSALS = frozenset({"no", "not", "sorry", "apologise", "apologies", "soz", "afraid"})
 #: ...and nothing but these.
@@ -330,9 +335,29 @@ class PromptJudge:
         mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
         return all(
             self._book.conceded(text, hit.start)
-            or (flag in self._but_undoes and self._book.but_after(text, hit.end))
+            or (
+                flag in self._but_undoes
+                and (self._book.but_after(text, hit.end) or self._acts_after(hit, hits, text))
+            )
             for hit in mentions
         )
+
+    def _acts_after(self, stance: Hit, hits: list[Hit], text: str) -> bool:
+        """Whether the operative says straight after a stance that they will take a step
+        of a good answer: "not my trade. I'll raise it now" gives the reason, then acts,
+        as "not my trade, but I'll raise it" does; "not my trade, someone else will" and
+        "not my trade, tell her to report it" do not."""
+        tokens = self._book.tokens(text)
+        reach = stance.end + _ACT_REACH
+        for hit in hits:
+            if not hit.group.startswith(_INGREDIENT) or hit.rejected:
+                continue
+            if not stance.end < hit.start <= reach:
+                continue
+            between = [t.word for t in tokens[stance.end + 1 : hit.start]]
+            if any(a == "i" and b in _WILL for a, b in pairwise(between)):
+                return True
+        return False
 
     def _steps(self, text: str) -> int:
         """How many clauses of two words or more: "tell ms jones, photo it, report it"
