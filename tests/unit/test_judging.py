@@ -452,6 +452,107 @@ def test_an_act_now_call_left_to_the_tenant_is_not_made(matcher: Matcher) -> Non
     assert mine.verdict == "strong"
 
 
+def test_a_report_left_to_the_tenant_is_not_made_on_any_prompt(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["prev-spray-and-go"]
+    judgement = matcher.judge(prompt, "say itd only come back so no point, he should report it")
+    assert judgement.verdict == "partial"
+    assert "report" in judgement.ingredients_missing
+    assert judgement.feedback.startswith("You ") and "Next time add" in judgement.feedback
+
+
+def test_a_call_the_tenant_may_make_still_counts_when_left_to_them(matcher: Matcher) -> None:
+    # Checking the caller is genuine is the tenant's call to make.
+    prompt = matcher.library.prompts["virt-closed-door"]
+    judgement = matcher.judge(prompt, "id up to the window and tell her she can ring the office")
+    assert "check" in judgement.ingredients_found
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "not what im here for, tell them keep the kids away and ring it in",
+        "thats not why im here, someone else can sort the glass",
+    ],
+)
+def test_not_what_im_here_for_passes_the_buck(matcher: Matcher, reply: str) -> None:
+    judgement = matcher.judge(matcher.library.prompts["no-broken-glass-door"], reply)
+    assert judgement.verdict == "concern"
+    assert judgement.red_flags == ("passing-the-buck",)
+    assert "nowhere to go" in judgement.feedback
+
+
+def test_telling_her_a_tripping_toaster_is_fine_is_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["no-trip-switch"]
+    judgement = matcher.judge(
+        prompt, "Reset it and tell her the toaster's fine, just don't use it with the kettle"
+    )
+    assert judgement.verdict == "concern"
+    assert "stop using it" in judgement.feedback
+    safe = matcher.judge(prompt, "tell her its the toaster tripping it, stop using it, reset it")
+    assert safe.verdict != "concern"
+
+
+def test_a_shortcut_named_in_a_condition_is_not_taken(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["perf-what-happens-next"]
+    judgement = matcher.judge(
+        prompt,
+        "I don't know the date, I won't guess. I'm raising the plasterer job now and asking "
+        "the office to ring you. Here's the ref, if you've not heard by Friday ring and quote it",
+    )
+    assert judgement.verdict == "strong" and judgement.red_flags == ()
+    # Without a comma, what ends the condition is what the reply does.
+    rushed = matcher.library.prompts["perf-no-access-rushed"]
+    assert matcher.judge(rushed, "if hes not in close it as no access and go").verdict == "concern"
+
+
+def test_saying_she_is_not_my_love_turns_the_pet_name_down(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["doorstep-love-habit"]
+    judgement = matcher.judge(
+        prompt,
+        "Bite my tongue. She's not my love, she's Mrs Begum. 'Good morning Mrs Begum' and ID",
+    )
+    assert judgement.verdict != "concern"
+    assert "pet-name" in judgement.rejected_red_flags
+
+
+def test_every_step_said_thinly_is_partial_and_hears_to_say_more(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["diff-part-needed"]
+    judgement = matcher.judge(prompt, "yeah sorry needs a part, office will be in touch")
+    assert judgement.verdict == "partial"
+    assert judgement.ingredients_missing == ()
+    assert judgement.feedback.startswith("You ") and "say a bit more" in judgement.feedback
+    full = matcher.judge(
+        prompt,
+        "Sorry Mr Price, the pump needs a part I haven't got on the van. I'll order it "
+        "today and the office will ring you tomorrow with the date I'm back",
+    )
+    assert full.verdict == "strong"
+
+
+def test_ringing_the_office_is_not_ringing_999(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["safe-on-the-floor"]
+    judgement = matcher.judge(prompt, "ring the office and see if anyone's got a key")
+    assert "ring-999" not in judgement.ingredients_found
+    assert judgement.verdict != "strong" and "rang 999" not in judgement.feedback
+    assert "ring-999" in matcher.judge(prompt, "ring 999 now").ingredients_found
+
+
+def test_all_the_time_is_not_noting_the_time(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["safe-bruises-child"]
+    judgement = matcher.judge(prompt, "kids fall off bikes all the time")
+    assert judgement.ingredients_found == ()
+    assert "wrote down" not in judgement.feedback
+
+
+def test_not_my_trade_then_what_i_will_do_gives_the_reason_and_acts(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["office-follow-on-job"]
+    acting = matcher.judge(prompt, "That's a decorator job, not my trade. I'll raise it now")
+    assert acting.verdict != "concern" and acting.red_flags == ()
+    assert acting.feedback.startswith("You raised the follow-on job yourself")
+    left = matcher.judge(prompt, "not my trade. someone will sort it")
+    assert left.verdict == "concern" and left.red_flags == ("passing-the-buck",)
+
+
 def test_switched_off_and_taped_over_is_a_safe_socket(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["div-learning-disability"]
     judgement = matcher.judge(

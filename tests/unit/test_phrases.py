@@ -233,12 +233,27 @@ def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> No
         ("you need to ring it in", True),
         ("ill ring the office and she should hear today", False),
         ("tell him ill report it", False),
+        ("if she wants it looking at she'll report it", True),
+        ("she'd best ring the repairs line", True),
+        ("you'll have to ring it in", True),
+        ("tell the neighbour to ring the office", True),
+        ("ring it in themselves when they get a sec", True),
+        ("tell them keep the kids away and ring it in", True),
+        ("tell him dont touch that and ring the office", False),
+        ("get her some help and report it today", False),
+        ("ask my supervisor to ring you back himself", False),
+        ("get the office to ring her and rebook", False),
     ],
 )
 def test_a_call_left_to_the_tenant_is_told_apart(
     book: PhraseBook, text: str, handed_back: bool
 ) -> None:
     assert book.hands_back(text) is handed_back
+
+
+def test_what_someone_is_not_turns_down_only_what_follows_it(book: PhraseBook) -> None:
+    assert found(book, "hes not a cash in hand sort") == {"cash": True}
+    assert found(book, "he's not in, cash in hand then") == {"cash": False}
 
 
 def test_a_negation_about_someone_else_describes_and_turns_nothing_down(book: PhraseBook) -> None:

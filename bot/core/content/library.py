@@ -105,6 +105,10 @@ class Ingredient(_Strict):
     #: An act-now safety step (make it safe, 999, the gas emergency line, the
     #: safeguarding lead, getting out): a reply not seen to have it is never strong.
     essential: bool = False
+    #: A call the tenant may make themselves ("tell him he can ring the office to check
+    #: I'm genuine"): left to them, it still counts. Any other call or report left to
+    #: the tenant ("she should ring it in") is not made.
+    tenant_may: bool = False
 
     _check_html = field_validator("found", "add")(_html_ok)
 

@@ -10,14 +10,17 @@ For such a prompt, a reply is marked in this order:
    take cash") makes it a concern, and the feedback says why; the prompt's own red
    flags and those for every prompt (``content/judging.yaml``) count, except one
    that stands in for an ingredient the reply has ("tape it up" after "power off
-   at the board"). On a safety prompt, a call or report left to the tenant ("get
-   them to ring it in") is not the step. A reply to a safety prompt with every
-   ingredient, the act-now steps among them, is partial at worst: never a concern;
-   so is one whose only
-   red flags stand in for a step ("tape over it" for isolating) beside other
-   steps of a good answer;
+   at the board"), and one named in a condition ("if you've not heard by friday,
+   ring"). A call or report left to the tenant ("get them to ring it in", "she'll
+   report it") is not the step, unless the ingredient is one the tenant may make
+   (``tenant_may``: ringing the office to check a caller). A reply to a safety
+   prompt with every ingredient, the act-now steps among them, is partial at worst:
+   never a concern; so is one whose only red flags stand in for a step ("tape over
+   it" for isolating) beside other steps of a good answer;
 3. a bare no or apology ("nah sorry mate") is partial;
-4. every ingredient makes it strong, some make it partial (a concern needs a red flag,
+4. every ingredient makes it strong, unless each is said as thinly as the partial
+   replies trainers have marked ("sorry, part on order": partial, told to say more);
+   some make it partial (a concern needs a red flag,
    or the words of a concern example all but exactly), and the feedback names the ones
    found and the first one missing: "You gave the reason. Next time add what he can
    do instead: the office can tell him his options." A reply worded like the strong
@@ -43,6 +46,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from itertools import pairwise
 
 from rapidfuzz import fuzz
 
@@ -52,6 +56,10 @@ from bot.core.matching.phrases import Hit, PhraseBook
 
 _INGREDIENT = "ingredient:"
 _RED_FLAG = "red-flag:"
+#: How far after a stance ("not my trade") the operative's own step may come to undo it.
+_ACT_REACH = 8
+#: "I'll", "I'm", "I can": the operative saying what they will do.
+_WILL = frozenset({"will", "am", "can", "would", "shall"})
 #: A bare no or apology says one of these (normalised: "nah" is "no", "cant" "can not")...
 _REFUSALS = frozenset({"no", "not", "sorry", "apologise", "apologies", "soz", "afraid"})
 #: ...and nothing but these.
@@ -118,6 +126,7 @@ class PromptJudge:
         *,
         saying_no: bool = False,
         strong_lean: float = math.inf,
+        thin_lean: float = -math.inf,
     ) -> None:
         self.prompt = prompt
         self.normaliser = normaliser
@@ -129,10 +138,14 @@ class PromptJudge:
         #: A reply with some ingredients worded this much like the strong answers (log
         #: odds, :meth:`bot.core.matching.replies.ReplyLean.towards_strong`) is strong.
         self.strong_lean = strong_lean
+        #: A reply with every ingredient worded this little like the strong answers
+        #: (log odds) says each step too thinly ("sorry, part on order"): partial.
+        self.thin_lean = thin_lean
         #: A prompt about saying no to a request, where "not my job" is a blunt no.
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
         self._essential = {i.id: i.essential for i in prompt.ingredients}
+        self._tenant_may = frozenset(i.id for i in prompt.ingredients if i.tenant_may)
         #: A prompt about safety: one with an act-now step, that the operative must take
         #: (and not leave to the tenant: "get them to ring it in").
         self._safety = any(self._essential.values())
@@ -147,6 +160,7 @@ class PromptJudge:
                 **{_RED_FLAG + f.id: f.phrases for f in self.red_flags},
             },
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
+            named_calls=frozenset(_INGREDIENT + i.id for i in prompt.ingredients if i.essential),
         )
 
     def judge(self, text: str, by_rubric: Judgement, towards_strong: float = 0.0) -> Judgement:
@@ -173,15 +187,23 @@ class PromptJudge:
         if not self._book:
             return by_rubric
         hits = _within_an_answer_dropped(self._book.spot(text))
-        if self._safety:
-            # The act-now call is the operative's to make: "get them to ring it in" is
-            # not ringing it in.
-            hits = [
-                hit
-                for hit in hits
-                if not hit.group.startswith(_INGREDIENT)
-                or not self._book.handed_back_at(text, hit.start, hit.end)
-            ]
+        # The call or report is the operative's to make: "get them to ring it in" is not
+        # ringing it in, on any prompt.
+        hits = [
+            hit
+            for hit in hits
+            if not hit.group.startswith(_INGREDIENT)
+            or hit.group.removeprefix(_INGREDIENT) in self._tenant_may
+            or not self._book.handed_back_at(text, hit.start, hit.end)
+        ]
+        # A shortcut named in a condition ("if you've not heard by friday, ring") is
+        # the circumstance the reply answers, not something it does.
+        hits = [
+            hit
+            for hit in hits
+            if not hit.group.startswith(_RED_FLAG)
+            or not self._book.in_condition(text, hit.start, hit.end)
+        ]
         flags = _groups(hits, _RED_FLAG, rejected=False)
         rejected = tuple(f for f in _groups(hits, _RED_FLAG, rejected=True) if f not in flags)
         said = set(_groups(hits, _INGREDIENT, rejected=False))
@@ -243,6 +265,13 @@ class PromptJudge:
             strong = self._strong(found, missing, by_rubric, full=full) or (
                 bool(found) and towards_strong > self.strong_lean and self._trusted(missing, text)
             )
+            if strong and not missing and towards_strong < self.thin_lean:
+                # The phrases spot each step, but said this thinly ("someone'll be in
+                # touch") trainers mark it a start: it hears what it said, and to say more.
+                return replace(
+                    self._by_ingredients(marked, "partial"),
+                    feedback=self.texts("judged_thin", found=self._found_list(found)),
+                )
             verdict: Verdict = "strong" if strong else "partial"
             return self._by_ingredients(marked, verdict)
         return marked
@@ -306,9 +335,29 @@ class PromptJudge:
         mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
         return all(
             self._book.conceded(text, hit.start)
-            or (flag in self._but_undoes and self._book.but_after(text, hit.end))
+            or (
+                flag in self._but_undoes
+                and (self._book.but_after(text, hit.end) or self._acts_after(hit, hits, text))
+            )
             for hit in mentions
         )
+
+    def _acts_after(self, stance: Hit, hits: list[Hit], text: str) -> bool:
+        """Whether the operative says straight after a stance that they will take a step
+        of a good answer: "not my trade. I'll raise it now" gives the reason, then acts,
+        as "not my trade, but I'll raise it" does; "not my trade, someone else will" and
+        "not my trade, tell her to report it" do not."""
+        tokens = self._book.tokens(text)
+        reach = stance.end + _ACT_REACH
+        for hit in hits:
+            if not hit.group.startswith(_INGREDIENT) or hit.rejected:
+                continue
+            if not stance.end < hit.start <= reach:
+                continue
+            between = [t.word for t in tokens[stance.end + 1 : hit.start]]
+            if any(a == "i" and b in _WILL for a, b in pairwise(between)):
+                return True
+        return False
 
     def _steps(self, text: str) -> int:
         """How many clauses of two words or more: "tell ms jones, photo it, report it"
@@ -321,13 +370,17 @@ class PromptJudge:
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """
         by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
-        said = self._list([by_id[i].found.rstrip(". ") for i in found])
+        said = self._found_list(found)
         if not missing:
             return self.texts("judged_all", found=said)
         add = by_id[missing[0]].add.rstrip(". ")
         if not found:
             return self.texts("judged_none", add=add)
         return self.texts("judged_some", found=said, add=add)
+
+    def _found_list(self, found: tuple[str, ...]) -> str:
+        by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
+        return self._list([by_id[i].found.rstrip(". ") for i in found])
 
     def _list(self, items: list[str]) -> str:
         if len(items) <= 1:

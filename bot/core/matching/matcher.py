@@ -137,6 +137,10 @@ class Tuning:
     #: A reply with some ingredients (and no act-now step missing) whose wording leans
     #: this much to the strong replies over the partial ones (log odds) is strong.
     strong_lean_above: float = 15.0
+    #: A reply with every ingredient whose wording leans this much to the partial
+    #: replies (log odds below this) is a thin version of each step: partial. Set on
+    #: the tuning parts, a nat and more under the lowest strong reply there.
+    thin_lean_below: float = -1.5
     #: Added to a pattern's score when one of its key phrases appears.
     key_phrase_bonus: float = 0.1
     #: A reply scoring below this against every pattern has no verdict.
@@ -285,6 +289,7 @@ class Matcher:
                 self.tuning.concern_verbatim,
                 saying_no=library.topic_of[prompt.id] == SAYING_NO,
                 strong_lean=self.tuning.strong_lean_above,
+                thin_lean=self.tuning.thin_lean_below,
             )
             for prompt in library.prompts.values()
         }

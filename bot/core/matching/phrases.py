@@ -170,6 +170,8 @@ _BUT_REACH = 8
 #: How far before a shortcut "even if" or one of these may come, to concede it.
 _CONCESSION_REACH = 4
 _CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
+#: A call, with no word of whom it is to.
+_CALLING = frozenset({_root("call")})
 #: What an operative should do themselves, not leave to the tenant...
 _PASSED_ON = frozenset(_root(word) for word in ("call", "report", "office"))
 #: ...when these come just before it ("she should ring the office").
@@ -193,6 +195,98 @@ _HANDED_BACK = tuple(
         ("he", "will", "have", "to"),
         ("she", "will", "have", "to"),
         ("they", "will", "have", "to"),
+        # "she'll report it", "he'd best ring them", "you'll have to ring it in": the
+        # contractions lose their apostrophe ("shell", "hed", "ull") when normalised.
+        ("she", "will"),
+        ("he", "will"),
+        ("shell",),
+        ("hell", "have", "to"),
+        ("hell", "need", "to"),
+        ("shed", "have", "to"),
+        ("shed", "need", "to"),
+        ("shed", "best"),
+        ("hed", "have", "to"),
+        ("hed", "need", "to"),
+        ("hed", "best"),
+        ("you", "will", "have", "to"),
+        ("you", "have", "to"),
+        ("ull", "need", "to"),
+        ("ull", "have", "to"),
+        ("youll", "need", "to"),
+        ("youll", "have", "to"),
+        ("up", "to", "her", "to"),
+        ("up", "to", "him", "to"),
+        ("up", "to", "them", "to"),
+        ("let", "her"),
+        ("let", "him"),
+    )
+)
+#: Who, besides "her", "him" and "them", may be told to make the call: "tell the
+#: neighbour to ring it in", "get his wife to report it" (but not "tell the office to").
+_TENANT_SIDE = frozenset(
+    _root(word)
+    for word in (
+        "her",
+        "him",
+        "them",
+        "neighbour",
+        "neighbours",
+        "tenant",
+        "family",
+        "parents",
+        "mum",
+        "dad",
+        "wife",
+        "husband",
+        "son",
+        "daughter",
+        "carer",
+        "partner",
+        "kids",
+    )
+)
+#: Words that tell someone to do something: "tell them to", "get her to", "ask him to".
+_TELLING = frozenset(_root(word) for word in ("tell", "get", "ask"))
+#: Said just after the call, these leave it to the tenant: "ring it in themselves".
+_THEMSELVES = frozenset(_root(word) for word in ("themselves", "herself", "himself", "yourself"))
+#: Who is rung when the tenant is: a call to them ("get the office to ring her") is not
+#: one left to them.
+_CALLED = frozenset(_root(word) for word in ("you", "her", "him", "back"))
+#: Words after "tell them" that start what they are told, not an instruction: "tell
+#: her i'll ring it in", "tell them what happens next".
+_NOT_AN_ORDER = frozenset(
+    _root(word)
+    for word in (
+        "i",
+        "im",
+        "ill",
+        "id",
+        "we",
+        "you",
+        "he",
+        "she",
+        "they",
+        "it",
+        "its",
+        "that",
+        "what",
+        "whats",
+        "why",
+        "how",
+        "when",
+        "where",
+        "who",
+        "about",
+        "someone",
+        "somebody",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "straight",
+        "gently",
+        "kindly",
     )
 )
 #: Someone other than the operative, as the subject of a negation...
@@ -201,6 +295,8 @@ _OTHERS = frozenset(_root(word) for word in ("he", "she", "they"))
 _AUXILIARIES = frozenset(
     _root(word) for word in ("is", "are", "was", "were", "do", "does", "did", "has", "have", "had")
 )
+#: The auxiliaries of being: "she is not my love" denies, "they do not open" describes.
+_BEING = frozenset(_root(word) for word in ("is", "are", "was", "were"))
 #: Negations that undo each other side by side ("not without", "never not").
 _DOUBLED = frozenset({"not", "never", "without"})
 #: After a negation, words that make it "more than": "not just the gas", "not only".
@@ -253,6 +349,7 @@ class PhraseBook:
         normaliser: Normaliser,
         groups: Mapping[str, Sequence[str]],
         keyword_groups: frozenset[str] = frozenset(),
+        named_calls: frozenset[str] = frozenset(),
     ) -> None:
         self.normaliser = normaliser
         self._little = frozenset(normaliser.vocabulary.stopwords) - {
@@ -272,7 +369,13 @@ class PhraseBook:
             if (phrase := self._compile(group, text)) is not None
         ]
         self._answers = keyword_groups
-        self._phrases += _keywords(self._phrases, keyword_groups, self._little_roots)
+        self._phrases += [
+            phrase
+            for phrase in _keywords(self._phrases, keyword_groups, self._little_roots)
+            # For these groups a call counts only with whom it is to ("ring 999"): a bare
+            # "ring" may be to the office, when the step is 999 or the safeguarding lead.
+            if not (phrase.group in named_calls and phrase.words[0] in _CALLING)
+        ]
         self._words = sorted({word for phrase in self._phrases for word in phrase.words})
         self._known = frozenset(self._words)
         # Each phrase's needed words, and the phrases by their first needed word, so a
@@ -403,6 +506,20 @@ class PhraseBook:
             Hit(phrase.group, phrase.text, start, end, index in rejected)
             for index, (start, end, phrase) in enumerate(spans)
         ]
+
+    def in_condition(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` are inside a condition: "by friday"
+        in "if you've not heard by friday ring" or "if you've not heard by friday, ring".
+        Words that end an unpunctuated condition are taken as what follows it: "if he's
+        out close it as no access and go" closes it."""
+        tokens = self.tokens(text)
+        clause = tokens[start].clause
+        opening = next(token.word for token in tokens if token.clause == clause)
+        if opening not in _CONDITIONS:
+            return False
+        last = max(i for i, token in enumerate(tokens) if token.clause == clause)
+        closed = last + 1 < len(tokens) and tokens[last + 1].part != tokens[last].part
+        return end < last or closed
 
     def but_after(self, text: str, end: int) -> bool:
         """Whether a "but" comes soon after the word at ``end``: "not my trade, but i'll
@@ -611,14 +728,72 @@ def _starts_with(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> boo
 
 def _handed_back(tokens: Sequence[_Token], start: int) -> bool:
     """Whether the tenant is told to do it, just before ``start``: "she should ring the
-    office", "tell him to report it", "you'll need to ring it in"."""
+    office", "tell him to report it", "you'll need to ring it in", "tell the neighbour
+    to ring it in"; or just after ("ring it in themselves"); or in the same breath as
+    another thing they are told to do ("tell them keep the kids away and ring it in").
+    A call to the tenant is not left to them: "ask them to ring her to rebook"."""
+    if start + 1 < len(tokens) and tokens[start + 1].word in _CALLED - {"back"}:
+        return False
     for words in _HANDED_BACK:
         at = start - len(words)
         while at >= 0 and start - at <= len(words) + 1:
             if tokens[at].clause == tokens[start].clause and _starts_with_words(tokens, at, words):
                 return True
             at -= 1
-    return False
+    clause = tokens[start].clause
+    after = [t.word for t in tokens[start + 1 : start + 5] if t.clause == clause]
+    if _THEMSELVES & set(after) and not _CALLED & set(after):
+        # "ring it in themselves"; not "ask my supervisor to ring you back himself".
+        return True
+    told = _told_to(tokens, start)
+    if told is not None and told >= start - 3:
+        return True
+    return _told_before_and(tokens, start)
+
+
+def _told_to(tokens: Sequence[_Token], start: int) -> int | None:
+    """Where an order to the tenant's side ends, in ``start``'s clause before it: "tell
+    them to", "get his wife to", "tell her keep"; None without one."""
+    clause = tokens[start].clause
+    for at in range(start - 1, -1, -1):
+        if tokens[at].clause != clause:
+            return None
+        if tokens[at].word not in _TELLING:
+            continue
+        who = at + 1
+        while (
+            who < start
+            and tokens[who].word in {"the", "his", "her", "their"}
+            and (who + 1 < start and tokens[who + 1].word in _TENANT_SIDE)
+        ):
+            who += 1
+        if who >= start or tokens[who].word not in _TENANT_SIDE:
+            continue
+        order = who + 1
+        if order < len(tokens) and tokens[order].word == "to":
+            return order
+        # "tell them keep the kids away" orders; "get her some help" does not.
+        if tokens[at].word == "tell" and order <= start and tokens[order].word not in _NOT_AN_ORDER:
+            return order - 1
+    return None
+
+
+def _told_before_and(tokens: Sequence[_Token], start: int) -> bool:
+    """Whether the call's clause opens with "and", with no one of its own, straight after
+    a clause that orders the tenant to do something (not a "don't": "tell him don't
+    touch it and ring the office" is the operative ringing)."""
+    clause = tokens[start].clause
+    first = start
+    while first > 0 and tokens[first - 1].clause == clause:
+        first -= 1
+    if first == 0 or tokens[first].word != "and" or tokens[first - 1].part != tokens[start].part:
+        return False
+    if any(t.word in _OTHERS | {"i", "we"} for t in tokens[first + 1 : start]):
+        return False
+    told = _told_to(tokens, first - 1)
+    if told is None:
+        return False
+    return not any(t.word in _NEGATIVE for t in tokens[told + 1 : told + 3])
 
 
 def _describes(tokens: Sequence[_Token], at: int) -> bool:
@@ -634,6 +809,14 @@ def _describes(tokens: Sequence[_Token], at: int) -> bool:
         and tokens[before].clause == tokens[at].clause
         and tokens[before].word in _OTHERS
     )
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _denies(tokens: Sequence[_Token], at: int) -> bool:
+    """Whether the negation at ``at`` says what someone is not: "she's not my love"."""
+    return at > 0 and tokens[at - 1].word in _BEING
 
 
 def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
@@ -660,11 +843,24 @@ def _rejected(
     for position, token in enumerate(tokens):
         if token.word not in _NEGATION_STARTS or _double_negative(tokens, position):
             continue
-        if _describes(tokens, position):
+        describes = _describes(tokens, position)
+        denies = describes and _denies(tokens, position)
+        if describes and not denies:
             continue
         for negation, (reach, words) in _NEGATIONS.items():
             if _starts_with(tokens, position, negation):
                 turned = _negated(spans, tokens, position, len(negation), reach, words)
+                if denies:
+                    # "she's not my love" denies the pet name; "he's not in, close it"
+                    # says nothing of closing it.
+                    turned = {
+                        i
+                        for i in turned
+                        if all(
+                            t.word in _ARTICLES
+                            for t in tokens[position + len(negation) : spans[i][0]]
+                        )
+                    }
                 rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
         clause, first = tokens[end].clause, end + 1
