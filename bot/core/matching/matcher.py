@@ -168,7 +168,8 @@ class Route:
     #: How far the content's own words back ``topic``, from 0 to 1: "sure" at
     #: ``Tuning.unsure_below`` and above.
     score: float
-    #: The best tip in each of the two likeliest topics, for "did you mean...".
+    #: For "did you mean...", the best tip in each of the two likeliest topics (in the
+    #: likeliest alone when sure; none when off-topic).
     choices: tuple[tuple[str, str], ...] = ()
     #: Off-topic because it is chat, not a question the content is missing.
     small_talk: bool = False
@@ -433,10 +434,6 @@ class Matcher:
             for topic in votes
         }
         ranked = sorted(shares, key=shares.__getitem__, reverse=True)
-        tip_neighbours = self._tip_phrases.nearest(terms, self.tuning.tip_neighbours)
-        choices = tuple(
-            (topic, self._tip_for(topic, terms, tip_neighbours)) for topic in ranked[:2]
-        )
         # Sure only as far as the content's own words back the choice.
         top, score = ranked[0], evidence[ranked[0]]
         best_topic = max(likelihood[topic] for topic in votes)
@@ -447,8 +444,12 @@ class Matcher:
             or logistic[OFF_TOPIC] >= self.tuning.logistic_off_topic_lean * best_logistic
         ):
             # Not chat (that was caught above) but a question no topic answers: a gap.
-            return Route(Confidence.OFF_TOPIC, None, None, score, choices)
+            return Route(Confidence.OFF_TOPIC, None, None, score)
         confidence = Confidence.SURE if score >= self.tuning.unsure_below else Confidence.UNSURE
+        # "Did you mean" offers the two likeliest topics; a sure answer needs one tip.
+        offered = ranked[:2] if confidence is Confidence.UNSURE else ranked[:1]
+        tip_neighbours = self._tip_phrases.nearest(terms, self.tuning.tip_neighbours)
+        choices = tuple((topic, self._tip_for(topic, terms, tip_neighbours)) for topic in offered)
         return Route(confidence, top, choices[0][1], score, choices)
 
     def _believed_urgent(self, text: str) -> UrgentKind | None:
