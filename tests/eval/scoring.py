@@ -86,7 +86,17 @@ VERDICT_TUNING_PARTS = (
     "spent6",
     "tune7",
 )
-URGENT_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
+URGENT_TUNING_PARTS = (
+    "tune",
+    "tune4",
+    "spent3",
+    "spent4",
+    "spent5",
+    "tune6",
+    "spent6",
+    "tune7",
+    "tune7b",
+)
 WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout7",)

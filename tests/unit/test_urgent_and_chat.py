@@ -114,7 +114,17 @@ def test_everyday_words_like_a_farewell_are_not_emergencies(matcher: Matcher, me
         ("her partner rang four times while i was there, checking who was in", "domestic-abuse"),
         ("girl of about 11 said she is scared to go home when he is there", "child-at-risk"),
         ("nobody has heard off him for days and his car has not moved", "collapse-not-seen"),
-        ("leak from the washer got into the oven control panel and it keeps clicking", "water-electrics"),
+        (
+            "leak from the washer got into the oven control panel and it keeps clicking",
+            "water-electrics",
+        ),
+        ("i get a little nip off the sink whenever i lean on the radiator", "live-electrics"),
+        ("two days of meals on wheels left on her step, not touched", "collapse-not-seen"),
+        ("he says he wont be needing any of it after this weekend", "self-harm"),
+        ("the toddler was in the bath on his own with the hot tap running", "child-at-risk"),
+        ("his cameras in every room, she says he checks them from work", "domestic-abuse"),
+        ("old man barefoot on the landing asking for his mum, lives on his own", "adult-at-risk"),
+        ("her head is always pounding in the flat but clears at work", "carbon-monoxide"),
     ],
 )
 def test_fear_and_danger_told_indirectly_raise_the_alarm(
