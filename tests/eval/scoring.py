@@ -21,10 +21,10 @@ Tuning parts, that choices may be made on:
   ``topic_tune6b`` and ``topic_tune6c``, by two more such writers, each given other
   trades, ages and regions to write as. Each was scored once, as a fresh check,
   before anything was tuned on it;
-- ``tune7`` and its siblings (``topic_tune7a`` and ``topic_tune7b``), written for the
-  seventh round the same way, leaning on the doorstep topic, work-admin questions worded
-  like customer care, and indirect signs of an emergency; each scored once before
-  anything was tuned on it;
+- ``tune7`` and its siblings (``topic_tune7a``, ``topic_tune7b``, ``urgent_tune7b``
+  and ``urgent_tune7c``), written for the seventh round the same way, leaning on the
+  doorstep topic, work-admin questions worded like customer care, and indirect signs
+  of an emergency; each scored once before anything was tuned on it;
 - the *spent* parts ``spent1`` to ``spent6``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout6``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.

@@ -90,10 +90,11 @@ class Space:
     def vector(self, counts: Counter[str], offset: int = 0) -> tuple[Ids, Values]:
         """TF-IDF (log term frequency), scaled to unit length, as feature ids and values;
         features it never learnt are left out."""
-        numbers = np.fromiter((self.ids.get(f, -1) for f in counts), np.intp, len(counts))
+        ids = self.ids
+        numbers = np.array([ids.get(feature, -1) for feature in counts], dtype=np.intp)
         known = numbers >= 0
         numbers = numbers[known]
-        times = np.fromiter(counts.values(), np.float64, len(counts))[known]
+        times = np.array(list(counts.values()), dtype=np.float64)[known]
         values = (1.0 + np.log(times)) * self.idf[numbers]
         norm = float(np.sqrt(values @ values)) or 1.0
         return numbers + offset, values / norm
