@@ -96,6 +96,7 @@ URGENT_TUNING_PARTS = (
     "spent6",
     "tune7",
     "tune7b",
+    "tune7c",
 )
 WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
 #: The parts only ever reported.

@@ -109,13 +109,14 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
         ("spent6", 0.3),
         ("tune7", 0.5),
         ("tune7b", 0.4),
+        ("tune7c", 0.55),
     ],
 )
 def test_urgent_messages_are_caught_and_near_misses_mostly_not(
     matcher: Matcher, part: str, most_false_alarms: float
 ) -> None:
     """Measured on these tuning parts when round 7's urgent work ended: 100% caught on
-    each, near misses 10%, 14%, 16.7%, 11.7%, 20%, 14%, 25.7%, 45.8% and 32.9% (the model leans
+    each, near misses 10%, 14%, 16.7%, 11.7%, 20%, 14%, 25.7%, 45.8%, 32.9% and 50% (the model leans
     to recall: a false alarm costs a safety tip, a miss can cost a life; tune7's near
     misses were written to be hard)."""
     if not parts_present("urgent", [part]):

@@ -125,6 +125,10 @@ def test_everyday_words_like_a_farewell_are_not_emergencies(matcher: Matcher, me
         ("his cameras in every room, she says he checks them from work", "domestic-abuse"),
         ("old man barefoot on the landing asking for his mum, lives on his own", "adult-at-risk"),
         ("her head is always pounding in the flat but clears at work", "carbon-monoxide"),
+        ("she said i was the last nice person she would talk to", "self-harm"),
+        ("his pull cord light is flashing outside the flat and no answer", "collapse-not-seen"),
+        ("little lad tied to the gate post in the rain, nobody about", "child-at-risk"),
+        ("wants a key cut without him knowing, needs a way out when he drinks", "domestic-abuse"),
     ],
 )
 def test_fear_and_danger_told_indirectly_raise_the_alarm(
