@@ -86,19 +86,9 @@ VERDICT_TUNING_PARTS = (
     "spent6",
     "tune7",
 )
-URGENT_TUNING_PARTS = (
-    "tune",
-    "tune4",
-    "spent3",
-    "spent4",
-    "spent5",
-    "tune6",
-    "spent6",
-    "tune7",
-    "tune7b",
-    "tune7c",
-)
 WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
+#: The waiting parts' urgent siblings, and two urgent parts written on their own.
+URGENT_TUNING_PARTS = (*WAITING_TUNING_PARTS, "tune7b", "tune7c")
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout7",)
 VERDICT_HELD_OUT_PARTS = ("heldout7",)

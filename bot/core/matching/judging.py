@@ -144,6 +144,7 @@ class PromptJudge:
         #: A prompt about saying no to a request, where "not my job" is a blunt no.
         self.saying_no = saying_no
         self._labels = [normaliser.text(option.label) for option in prompt.options]
+        self._ingredients = {i.id: i for i in prompt.ingredients}
         self._essential = {i.id: i.essential for i in prompt.ingredients}
         self._tenant_may = frozenset(i.id for i in prompt.ingredients if i.tenant_may)
         #: A prompt about safety: one with an act-now step, that the operative must take
@@ -369,18 +370,16 @@ class PromptJudge:
 
     def feedback(self, found: tuple[str, ...], missing: tuple[str, ...]) -> str:
         """ "You gave the reason. Next time add what he can do instead: ..." """
-        by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
         said = self._found_list(found)
         if not missing:
             return self.texts("judged_all", found=said)
-        add = by_id[missing[0]].add.rstrip(". ")
+        add = self._ingredients[missing[0]].add.rstrip(". ")
         if not found:
             return self.texts("judged_none", add=add)
         return self.texts("judged_some", found=said, add=add)
 
     def _found_list(self, found: tuple[str, ...]) -> str:
-        by_id = {ingredient.id: ingredient for ingredient in self.prompt.ingredients}
-        return self._list([by_id[i].found.rstrip(". ") for i in found])
+        return self._list([self._ingredients[i].found.rstrip(". ") for i in found])
 
     def _list(self, items: list[str]) -> str:
         if len(items) <= 1:
