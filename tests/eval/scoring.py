@@ -25,18 +25,18 @@ Tuning parts, that choices may be made on:
   and ``urgent_tune7c``), written for the seventh round the same way, leaning on the
   doorstep topic, work-admin questions worded like customer care, and indirect signs
   of an emergency; each scored once before anything was tuned on it;
-- the *spent* parts ``spent1`` to ``spent6``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout6``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent7``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout7``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout7`` and its siblings, written for the
-seventh round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout8`` and its siblings, written for the
+eighth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent7``
+benchmark reports until the next round begins; then they are renamed ``spent8``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -72,6 +72,7 @@ TOPIC_TUNING_PARTS = (
     "spent6",
     "tune7a",
     "tune7b",
+    "spent7",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -85,15 +86,26 @@ VERDICT_TUNING_PARTS = (
     "tune6",
     "spent6",
     "tune7",
+    "spent7",
 )
-WAITING_TUNING_PARTS = ("tune", "tune4", "spent3", "spent4", "spent5", "tune6", "spent6", "tune7")
+WAITING_TUNING_PARTS = (
+    "tune",
+    "tune4",
+    "spent3",
+    "spent4",
+    "spent5",
+    "tune6",
+    "spent6",
+    "tune7",
+    "spent7",
+)
 #: The waiting parts' urgent siblings, and two urgent parts written on their own.
 URGENT_TUNING_PARTS = (*WAITING_TUNING_PARTS, "tune7b", "tune7c")
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout7",)
-VERDICT_HELD_OUT_PARTS = ("heldout7",)
-URGENT_HELD_OUT_PARTS = ("heldout7",)
-WAITING_HELD_OUT_PARTS = ("heldout7",)
+TOPIC_HELD_OUT_PARTS = ("heldout8",)
+VERDICT_HELD_OUT_PARTS = ("heldout8",)
+URGENT_HELD_OUT_PARTS = ("heldout8",)
+WAITING_HELD_OUT_PARTS = ("heldout8",)
 
 
 def parts_present(kind: str, parts: Sequence[str]) -> list[str]:

@@ -174,15 +174,15 @@ class Floors:
 #: - ``spent5`` (round 5): verdicts 84.8%, partial as strong 8.4%, urgent recall
 #:   95.0%, waiting 94.6%, topics 88.8%, off-topic recall 86.7%; tuning data since;
 #: - ``spent6`` (round 6): verdicts 89.7%, partial as strong 3.3%, urgent recall
-#:   99.3%, waiting 97.9%, topics 91.0%, off-topic recall 96.0%; tuning data since.
-#: - ``heldout7`` (round 7): verdicts 92.7%, partial as strong 4.8%, urgent recall
-#:   94.7%, waiting 96.4%, topics 89.25%, off-topic recall 91.0%.
+#:   99.3%, waiting 97.9%, topics 91.0%, off-topic recall 96.0%; tuning data since;
+#: - ``spent7`` (round 7): verdicts 92.7%, partial as strong 4.8%, urgent recall
+#:   94.7%, waiting 96.4%, topics 89.25%, off-topic recall 91.0%; tuning data since.
 #: A guard against regressions, not a target: the issue's targets are higher.
 HELD_OUT_FLOORS = {
     "spent4": Floors(0.84, 0.05, 0.85, 0.95, 0.76, 0.92),
     "spent5": Floors(0.82, 0.10, 0.92, 0.92, 0.85, 0.83),
     "spent6": Floors(0.87, 0.06, 0.98, 0.96, 0.89, 0.94),
-    "heldout7": Floors(0.90, 0.07, 0.93, 0.95, 0.87, 0.89),
+    "spent7": Floors(0.90, 0.07, 0.93, 0.95, 0.87, 0.89),
 }
 
 
