@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from bench.matching import Baseline, _difflib_best
@@ -30,6 +29,7 @@ from tests.eval.scoring import (
     TopicCase,
     UrgentCase,
     WaitingCase,
+    library_without,
     parts_present,
     percentile,
     score_topics,
@@ -142,11 +142,6 @@ def run(held_out: bool = True, baselines: bool = True) -> dict[str, dict[str, fl
     return {"doorstep-coach": coach, "baseline": baseline}
 
 
-def _same_text(text: str) -> str:
-    """A message as ``tests.eval.export_asked`` compares it: spacing and case aside."""
-    return " ".join(text.split()).lower()
-
-
 def leave_out(parts: Sequence[str]) -> str:
     """Routing on tuning parts that ``content/asked.yaml`` holds, each scored with its own
     messages taken out of that file first: what the router makes of wordings it has
@@ -158,13 +153,7 @@ def leave_out(parts: Sequence[str]) -> str:
     lines = ["Routing, each part left out of content/asked.yaml in turn"]
     for part in parts:
         cases = topic_cases(part)
-        held_back = {_same_text(case.text) for case in cases}
-        asked = {
-            topic: tuple(m for m in messages if _same_text(m) not in held_back)
-            for topic, messages in library.asked.items()
-        }
-        off_topic = tuple(m for m in library.asked_off_topic if _same_text(m) not in held_back)
-        route = Matcher(replace(library, asked=asked, asked_off_topic=off_topic)).route
+        route = Matcher(library_without(library, (case.text for case in cases))).route
         scores = score_topics(lambda text, route=route: route(text).topic, cases)
         lines.append(
             f"{part:10} {len(cases):4} messages: topic {scores.topic_accuracy:.1%}, off-topic "

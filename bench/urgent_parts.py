@@ -1,13 +1,13 @@
 """The urgent detector on each tuning part apart, to judge whether a change generalises.
 
-For each tuning part: urgent recall and near-miss false alarms for the whole detector
-(as the coach routes), for the signs alone and for the naive-Bayes model alone (the
-part meant to catch new wordings, so the one whose figures say most about what the
-next held-out part will see). Then leave-one-part-out for the model's threshold: the
-threshold is chosen on the other parts and scored on the one left out.
+The models learn from every urgent tuning part (``content/urgent_asked.yaml``), so each
+part is scored by a matcher that learnt from the others only: what the coach makes of
+wordings it has never seen. For each part: urgent recall and near-miss false alarms for
+the whole detector (as the coach routes), for the signs alone and for the models alone
+(the part meant to catch new wordings).
 
-    PYTHONPATH=. python -m bench.urgent_parts            # the table
-    PYTHONPATH=. python -m bench.urgent_parts --misses spent4   # what one part misses
+    PYTHONPATH=. python -m bench.urgent_parts                  # the table
+    PYTHONPATH=. python -m bench.urgent_parts --misses spent4  # what one part misses
 
 Held-out parts are never read here.
 """
@@ -18,17 +18,18 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.core.content.library import Library
 from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
-from bot.core.matching.urgent import URGENT_BELIEF
-from tests.eval.scoring import URGENT_TUNING_PARTS, UrgentCase, parts_present, urgent_cases
+from tests.eval.scoring import (
+    URGENT_TUNING_PARTS,
+    UrgentCase,
+    library_without,
+    parts_present,
+    urgent_cases,
+)
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
-#: Thresholds tried for leave-one-part-out.
-THRESHOLDS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
-#: What a miss costs beside a false alarm, when a threshold is chosen: a miss can cost
-#: a life, a false alarm a safety tip.
-MISS_COST = 10.0
 
 
 @dataclass(frozen=True)
@@ -47,77 +48,30 @@ def figures(flags: list[bool], cases: list[UrgentCase]) -> Figures:
     return Figures(sum(urgent) / len(urgent), len(urgent) - sum(urgent), sum(calm) / len(calm))
 
 
-def _routed(matcher: Matcher, text: str) -> bool:
-    return matcher.route(text).urgent is not None
-
-
-def _model_says(matcher: Matcher, text: str, threshold: float) -> bool:
-    matcher.urgent._urgent_belief = threshold
-    try:
-        return matcher.urgent.believed(text) is not None
-    finally:
-        matcher.urgent._urgent_belief = URGENT_BELIEF
-
-
-def _routed_at(matcher: Matcher, text: str, threshold: float) -> bool:
-    matcher.urgent._urgent_belief = threshold
-    try:
-        return _routed(matcher, text)
-    finally:
-        matcher.urgent._urgent_belief = URGENT_BELIEF
-
-
-def table(matcher: Matcher, parts: list[str]) -> str:
-    lines = [f"{'part':8} {'routed':34} {'signs alone':34} model alone (at {URGENT_BELIEF})"]
+def table(library: Library, parts: list[str]) -> str:
+    lines = [
+        "each part scored by a matcher that did not learn it",
+        f"{'part':8} {'routed':34} {'signs alone':34} models alone",
+    ]
+    total = [0, 0]
     for part in parts:
         cases = urgent_cases(part)
-        routed = figures([_routed(matcher, c.text) for c in cases], cases)
+        matcher = Matcher(library_without(library, (c.text for c in cases)))
+        routed = figures([matcher.route(c.text).urgent is not None for c in cases], cases)
         signs = figures([matcher.urgent.signed(c.text) is not None for c in cases], cases)
-        model = figures([_model_says(matcher, c.text, URGENT_BELIEF) for c in cases], cases)
-        lines.append(f"{part:8} {routed!s:34} {signs!s:34} {model}")
+        models = figures([matcher.urgent.believed(c.text) is not None for c in cases], cases)
+        lines.append(f"{part:8} {routed!s:34} {signs!s:34} {models}")
+        total[0] += routed.missed
+        total[1] += sum(case.urgent for case in cases)
+    lines.append(f"routed, all parts: {total[0]} missed of {total[1]} urgent messages")
     return "\n".join(lines)
 
 
-def leave_one_out(matcher: Matcher, parts: list[str]) -> str:
-    """For each part: the threshold the other parts choose, and what it scores on the
-    part left out.
-
-    The choice is made on the model alone (fewest misses, a miss costing MISS_COST
-    false alarms): the signs were written with the tuning parts in view and catch all of
-    some, so routed figures there can't say how a threshold meets new wordings.
-    """
-    cases = {part: urgent_cases(part) for part in parts}
-    model = {
-        part: {
-            threshold: figures(
-                [_model_says(matcher, c.text, threshold) for c in cases[part]], cases[part]
-            )
-            for threshold in THRESHOLDS
-        }
-        for part in parts
-    }
-
-    def cost(part: str, threshold: float) -> float:
-        found = model[part][threshold]
-        calm = sum(not c.urgent for c in cases[part])
-        return MISS_COST * found.missed + found.false_alarms * calm
-
-    lines = ["leave-one-part-out threshold (chosen on the other parts' model-alone figures):"]
-    for left_out in parts:
-        others = [part for part in parts if part != left_out]
-        chosen = min(THRESHOLDS, key=lambda t: (sum(cost(p, t) for p in others), -t))
-        routed = figures(
-            [_routed_at(matcher, c.text, chosen) for c in cases[left_out]], cases[left_out]
-        )
-        lines.append(
-            f"  {left_out:8} {chosen:.2f}: routed {routed}; model alone {model[left_out][chosen]}"
-        )
-    return "\n".join(lines)
-
-
-def misses(matcher: Matcher, part: str) -> str:
+def misses(library: Library, part: str) -> str:
+    cases = urgent_cases(part)
+    matcher = Matcher(library_without(library, (c.text for c in cases)))
     lines = []
-    for case in urgent_cases(part):
+    for case in cases:
         route = matcher.route(case.text)
         if (route.urgent is not None) != case.urgent:
             said = route.urgent or "-"
@@ -128,14 +82,11 @@ def misses(matcher: Matcher, part: str) -> str:
 
 
 def main(argv: list[str]) -> None:
-    matcher = Matcher(load_library(CONTENT))
-    parts = parts_present("urgent", URGENT_TUNING_PARTS)
+    library = load_library(CONTENT)
     if "--misses" in argv:
-        print(misses(matcher, argv[argv.index("--misses") + 1]))
+        print(misses(library, argv[argv.index("--misses") + 1]))
         return
-    print(table(matcher, parts))
-    if "--lopo" in argv:
-        print(leave_one_out(matcher, parts))
+    print(table(library, parts_present("urgent", URGENT_TUNING_PARTS)))
 
 
 if __name__ == "__main__":

@@ -46,11 +46,13 @@ Verdict parts mark the replies to safety prompts with ``safety: true``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
+
+from bot.core.content.library import Library
 
 HERE = Path(__file__).resolve().parent
 
@@ -73,6 +75,8 @@ TOPIC_TUNING_PARTS = (
     "tune7a",
     "tune7b",
     "spent7",
+    "tune8a",
+    "tune8b",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -100,12 +104,35 @@ WAITING_TUNING_PARTS = (
     "spent7",
 )
 #: The waiting parts' urgent siblings, and two urgent parts written on their own.
-URGENT_TUNING_PARTS = (*WAITING_TUNING_PARTS, "tune7b", "tune7c")
+URGENT_TUNING_PARTS = (*WAITING_TUNING_PARTS, "tune7b", "tune7c", "tune8a", "tune8b")
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout8",)
 VERDICT_HELD_OUT_PARTS = ("heldout8",)
 URGENT_HELD_OUT_PARTS = ("heldout8",)
 WAITING_HELD_OUT_PARTS = ("heldout8",)
+
+
+def same_text(text: str) -> str:
+    """A message as the exporters compare it: spacing and case aside."""
+    return " ".join(text.split()).lower()
+
+
+def library_without(library: Library, texts: Iterable[str]) -> Library:
+    """The library with these messages taken out of what the matcher learns from typed
+    messages (``asked.yaml`` and ``urgent_asked.yaml``): to score a tuning part on
+    wordings the matcher has never seen."""
+    held_back = {same_text(text) for text in texts}
+
+    def kept(messages: Iterable[str]) -> tuple[str, ...]:
+        return tuple(message for message in messages if same_text(message) not in held_back)
+
+    return replace(
+        library,
+        asked={topic: kept(messages) for topic, messages in library.asked.items()},
+        asked_off_topic=kept(library.asked_off_topic),
+        urgent_asked={kind: kept(messages) for kind, messages in library.urgent_asked.items()},
+        urgent_asked_calm=kept(library.urgent_asked_calm),
+    )
 
 
 def parts_present(kind: str, parts: Sequence[str]) -> list[str]:

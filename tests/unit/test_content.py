@@ -202,6 +202,18 @@ def test_an_asked_message_under_a_topic_that_does_not_exist_is_reported(tmp_path
     assert str(problem).startswith(f"{path}:{line}: topics: unknown topic 'door-step'")
 
 
+def test_a_typed_emergency_of_a_kind_that_does_not_exist_is_reported(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    path = content / "urgent_asked.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("kinds:\n", "kinds:\n  flood:\n  - water everywhere\n", 1))
+    with pytest.raises(ContentError) as raised:
+        load_library(content)
+    (problem,) = raised.value.problems
+    assert "no urgent kind 'flood'" in str(problem)
+
+
 def test_a_reply_to_a_prompt_that_does_not_exist_is_reported(tmp_path: Path) -> None:
     content = tmp_path / "content"
     shutil.copytree(CONTENT, content)

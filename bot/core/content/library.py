@@ -310,6 +310,18 @@ class AskedFile(_Strict):
         return topics
 
 
+class UrgentAskedFile(_Strict):
+    """``content/urgent_asked.yaml``: messages operatives have typed about each kind of
+    emergency, in their own words, and near misses that only sound like one. The urgent
+    model learns from these how a danger is really told: often without its name, or in
+    passing in a message about something else."""
+
+    kinds: dict[ItemId, list[Annotated[str, Field(min_length=2, max_length=600)]]] = Field(
+        default_factory=dict
+    )
+    calm: list[Annotated[str, Field(min_length=2, max_length=600)]] = Field(default_factory=list)
+
+
 class RepliedFile(_Strict):
     """``content/replied.yaml``: replies operatives have typed to the prompts, by prompt
     and by the verdict a trainer gave them. The judge learns from these how partial and
@@ -447,6 +459,10 @@ class Library:
     #: (``content/asked.yaml``), and ones that no topic answers.
     asked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     asked_off_topic: tuple[str, ...] = ()
+    #: Messages operatives have typed about each kind of emergency, and near misses
+    #: (``content/urgent_asked.yaml``).
+    urgent_asked: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    urgent_asked_calm: tuple[str, ...] = ()
     #: Replies operatives have typed, by prompt and the verdict a trainer gave them
     #: (``content/replied.yaml``).
     replied: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)

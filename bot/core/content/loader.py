@@ -41,6 +41,7 @@ from bot.core.content.library import (
     Tip,
     Topic,
     TopicFile,
+    UrgentAskedFile,
     UrgentFile,
     VocabularyFile,
 )
@@ -231,6 +232,16 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     judging_file = _load_model(root / "judging.yaml", JudgingFile, problems)
     asked_file = _load_model(root / "asked.yaml", AskedFile, problems)
     replied_file = _load_model(root / "replied.yaml", RepliedFile, problems)
+    urgent_asked_file = _load_model(root / "urgent_asked.yaml", UrgentAskedFile, problems)
+    if urgent_asked_file and urgent_file:
+        urgent_kinds = {kind.id for kind in urgent_file.kinds}
+        problems.extend(
+            ContentProblem(
+                root / "urgent_asked.yaml", 1, f"kinds.{kind}", f"no urgent kind {kind!r}"
+            )
+            for kind in urgent_asked_file.kinds
+            if kind not in urgent_kinds
+        )
     # A topic file that failed to load leaves its ids unknown: saying so of every
     # reference to them would bury the one real problem under its echoes.
     if replied_file and every_topic_read:
@@ -296,6 +307,12 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
             else {}
         ),
         asked_off_topic=tuple(asked_file.off_topic) if asked_file else (),
+        urgent_asked=(
+            {kind: tuple(messages) for kind, messages in urgent_asked_file.kinds.items()}
+            if urgent_asked_file
+            else {}
+        ),
+        urgent_asked_calm=tuple(urgent_asked_file.calm) if urgent_asked_file else (),
         replied=(
             {
                 prompt: {verdict: tuple(replies) for verdict, replies in by_verdict.items()}

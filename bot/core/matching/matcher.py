@@ -458,7 +458,11 @@ class Matcher:
         wont be here" reads a little like despair, but the topic model hears a hard
         conversation, not safeguarding."""
         urgent = self.urgent.believed(text)
-        if urgent is None or self.urgent.belief(text) >= self.tuning.urgent_unsure_below:
+        if (
+            urgent is None
+            or self.urgent.belief(text) >= self.tuning.urgent_unsure_below
+            or self.urgent.sure(text)
+        ):
             return urgent
         topic = self.library.topic_of[urgent.tip]
         agrees = self._complement_shares(text)[topic] >= self.tuning.urgent_topic_share
