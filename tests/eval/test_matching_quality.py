@@ -164,8 +164,7 @@ def test_questions_typed_while_a_scenario_waits_are_told_apart(
     matcher: Matcher, library: Library, part: str
 ) -> None:
     """Measured on these tuning parts when round 6's waiting work ended: 100%, 100%,
-    97.7% and 100%; since round 8's urgent models, 99.2%, 99.3%, 96.9% and 100% (a
-    text signing off with its time, "with you at 2pm", reads as a gas emergency)."""
+    97.7% and 100%; when round 8's urgent work ended, 99.2%, 100%, 97.7% and 100%."""
     if not parts_present("waiting", [part]):
         pytest.skip(f"no waiting_{part}.yaml")
     cases = waiting_cases(part)
@@ -174,7 +173,7 @@ def test_questions_typed_while_a_scenario_waits_are_told_apart(
         == c.is_question
         for c in cases
     )
-    assert right / len(cases) >= 0.96
+    assert right / len(cases) >= 0.97
 
 
 @pytest.mark.parametrize("part", ["spent3", "tune4"])

@@ -179,6 +179,10 @@ class UrgentSigns:
         self.second_opinion = lru_cache(maxsize=1024)(self._second_opinion_uncached)
         self._prefer = library.urgent_prefer
         self._urgent_belief = urgent_belief
+        # Choosing the calm messages reads signs, which read typos, before the models
+        # and the words emergencies are told by are learnt.
+        self._model: NaiveBayes | None = None
+        self._urgent_words: dict[str, list[str]] = {}
         sources = list(self._examples(library))
         examples = [
             (label, self._terms(text), BAYES_WEIGHTS[source]) for label, text, source in sources
@@ -205,7 +209,6 @@ class UrgentSigns:
             for word in phrase
             if len(word) >= TYPO_MIN_LENGTH and "_" not in word
         }
-        self._urgent_words: dict[str, list[str]] = {}
         for word in sorted(words):
             self._urgent_words.setdefault(word[0], []).append(word)
         # Which kind also learns from the words of each kind's signs ("knife", "flue").
@@ -303,7 +306,16 @@ class UrgentSigns:
             if topic in calm_topics
             for text in messages
         ]
-        for text in (*asked, *library.asked_off_topic):
+        # And answers to the scenarios no emergency is in: what a reply sounds like.
+        replies = [
+            reply
+            for prompt_id, verdicts in library.replied.items()
+            if library.topic_of[prompt_id] in calm_topics
+            and not self._signs.shown(library.prompts[prompt_id].scenario)
+            for replies in verdicts.values()
+            for reply in replies
+        ]
+        for text in (*asked, *library.asked_off_topic, *replies):
             if not self._signs.shown(text) and not self._mentions.shown(text):
                 yield CALM, text, Source.ASKED
 
