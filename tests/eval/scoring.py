@@ -25,6 +25,11 @@ Tuning parts, that choices may be made on:
   and ``urgent_tune7c``), written for the seventh round the same way, leaning on the
   doorstep topic, work-admin questions worded like customer care, and indirect signs
   of an emergency; each scored once before anything was tuned on it;
+- ``topic_tune8a`` to ``topic_tune8e`` and ``urgent_tune8a`` to ``urgent_tune8d``,
+  written for the eighth round the same way (close calls between topics, short and
+  messy messages, long stories, trade questions that mention a tenant; emergencies
+  told by what was seen and heard, or in passing); each scored once before anything
+  was tuned on it;
 - the *spent* parts ``spent1`` to ``spent7``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout7``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -77,6 +82,9 @@ TOPIC_TUNING_PARTS = (
     "spent7",
     "tune8a",
     "tune8b",
+    "tune8c",
+    "tune8d",
+    "tune8e",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -104,7 +112,15 @@ WAITING_TUNING_PARTS = (
     "spent7",
 )
 #: The waiting parts' urgent siblings, and two urgent parts written on their own.
-URGENT_TUNING_PARTS = (*WAITING_TUNING_PARTS, "tune7b", "tune7c", "tune8a", "tune8b")
+URGENT_TUNING_PARTS = (
+    *WAITING_TUNING_PARTS,
+    "tune7b",
+    "tune7c",
+    "tune8a",
+    "tune8b",
+    "tune8c",
+    "tune8d",
+)
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout8",)
 VERDICT_HELD_OUT_PARTS = ("heldout8",)
