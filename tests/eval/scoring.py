@@ -111,7 +111,7 @@ WAITING_TUNING_PARTS = (
     "tune7",
     "spent7",
 )
-#: The waiting parts' urgent siblings, and two urgent parts written on their own.
+#: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
     *WAITING_TUNING_PARTS,
     "tune7b",
