@@ -116,6 +116,8 @@ def test_every_evaluation_label_names_real_content(library: Library) -> None:
         ("tune8b", 0.25),
         ("tune8c", 0.35),
         ("tune8d", 0.3),
+        ("tune8e", 0.3),
+        ("tune8f", 0.4),
     ],
 )
 def test_urgent_messages_are_caught_and_near_misses_mostly_not(
@@ -123,9 +125,9 @@ def test_urgent_messages_are_caught_and_near_misses_mostly_not(
 ) -> None:
     """Measured on these tuning parts, which the urgent models learn from, when round
     8's urgent work ended: 100% caught on each, near misses 1.7%, 5%, 1.7%, 0%, 13.3%,
-    11%, 12.9%, 38.3%, 30%, 27.1%, 40%, 32.9%, 18.6%, 27.1% and 24.3% (the models lean to recall: a
-    false alarm costs a safety tip, a miss can cost a life; the later parts' near misses
-    were written to be hard). How the models meet wordings they never learnt is the
+    11%, 12.9%, 38.3%, 30%, 27.1%, 40%, 32.9%, 18.6%, 27.1%, 24.3%, 25.7% and 37.1% (the
+    models lean to recall: a false alarm costs a safety tip, a miss can cost a life; the
+    later parts' near misses were written to be hard). How the models meet wordings they never learnt is the
     test above."""
     if not parts_present("urgent", [part]):
         pytest.skip(f"no urgent_{part}.yaml")
@@ -140,8 +142,8 @@ def test_urgent_messages_are_caught_and_near_misses_mostly_not(
 def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: Library) -> None:
     """Two urgent parts and their routing siblings taken out of what the matcher learns
     (asked.yaml, urgent_asked.yaml): measured when round 8's urgent work ended, 295 of
-    300 urgent messages caught (98.3%), near misses 26.4%, and 11 of 970 ordinary
-    questions (1.1%, safeguarding aside) taken for an emergency the signs didn't show."""
+    300 urgent messages caught (98.3%), near misses 26.4%, and 12 of 970 ordinary
+    questions (1.2%, safeguarding aside) taken for an emergency the signs didn't show."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
