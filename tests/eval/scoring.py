@@ -25,7 +25,7 @@ Tuning parts, that choices may be made on:
   and ``urgent_tune7c``), written for the seventh round the same way, leaning on the
   doorstep topic, work-admin questions worded like customer care, and indirect signs
   of an emergency; each scored once before anything was tuned on it;
-- ``topic_tune8a`` to ``topic_tune8e`` and ``urgent_tune8a`` to ``urgent_tune8f``,
+- ``topic_tune8a`` to ``topic_tune8g`` and ``urgent_tune8a`` to ``urgent_tune8f``,
   written for the eighth round the same way (close calls between topics, short and
   messy messages, long stories, trade questions that mention a tenant; emergencies
   told by what was seen and heard, or in passing); each scored once before anything
@@ -85,6 +85,8 @@ TOPIC_TUNING_PARTS = (
     "tune8c",
     "tune8d",
     "tune8e",
+    "tune8f",
+    "tune8g",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
