@@ -127,8 +127,8 @@ def test_urgent_messages_are_caught_and_near_misses_mostly_not(
     8's urgent work ended: 100% caught on each, near misses 1.7%, 5%, 1.7%, 0%, 13.3%,
     11%, 12.9%, 38.3%, 30%, 27.1%, 40%, 32.9%, 18.6%, 27.1%, 24.3%, 25.7% and 37.1% (the
     models lean to recall: a false alarm costs a safety tip, a miss can cost a life; the
-    later parts' near misses were written to be hard). How the models meet wordings they never learnt is the
-    test above."""
+    later parts' near misses were written to be hard). How the models meet wordings
+    they never learnt is the test above."""
     if not parts_present("urgent", [part]):
         pytest.skip(f"no urgent_{part}.yaml")
     cases = urgent_cases(part)
