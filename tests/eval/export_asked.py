@@ -9,13 +9,9 @@ never does, until its round closes and it is renamed ``spent…``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
+from tests.eval.exporting import grouped, write_content
 from tests.eval.scoring import TOPIC_TUNING_PARTS, parts_present, topic_cases
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 HEADER = """\
 # Messages operatives have typed to the coach, by the topic whose tips answer them,
 # and (off_topic) ones that no topic answers: chat, trade questions, anything else.
@@ -29,28 +25,16 @@ HEADER = """\
 
 def asked_by_topic() -> tuple[dict[str, list[str]], list[str]]:
     """Each topic's messages and the off-topic ones, in the parts' order, without repeats."""
-    by_topic: dict[str, list[str]] = {}
-    off_topic: list[str] = []
-    seen: set[str] = set()
-    for part in parts_present("topic", TOPIC_TUNING_PARTS):
-        for case in topic_cases(part):
-            text = " ".join(case.text.split())
-            if text.lower() in seen:
-                continue
-            seen.add(text.lower())
-            (by_topic.setdefault(case.topic, []) if case.topic else off_topic).append(text)
-    return dict(sorted(by_topic.items())), off_topic
+    return grouped(
+        (case.topic, case.text)
+        for part in parts_present("topic", TOPIC_TUNING_PARTS)
+        for case in topic_cases(part)
+    )
 
 
 def main() -> None:
     by_topic, off_topic = asked_by_topic()
-    body = yaml.safe_dump(
-        {"topics": by_topic, "off_topic": off_topic},
-        sort_keys=False,
-        allow_unicode=True,
-        width=200,
-    )
-    (CONTENT / "asked.yaml").write_text(HEADER + body, encoding="utf-8")
+    write_content("asked.yaml", HEADER, {"topics": by_topic, "off_topic": off_topic})
     total = sum(map(len, by_topic.values()))
     print(f"content/asked.yaml: {total} on-topic messages, {len(off_topic)} off-topic")
 

@@ -12,13 +12,10 @@ Scores on the tuning parts are then taken leaving each part's own replies out
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-import yaml
-
+from tests.eval.exporting import write_content
 from tests.eval.scoring import VERDICT_TUNING_PARTS, verdict_cases, verdict_parts_present
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 HEADER = """\
 # Replies operatives have typed to the daily prompts, by prompt and by the verdict a
 # trainer gave them. The judge learns from these how partial and concern answers are
@@ -46,8 +43,7 @@ def replied_by_prompt(parts: Sequence[str]) -> dict[str, dict[str, list[str]]]:
 
 def main() -> None:
     by_prompt = replied_by_prompt(verdict_parts_present(VERDICT_TUNING_PARTS))
-    body = yaml.safe_dump({"prompts": by_prompt}, sort_keys=False, allow_unicode=True, width=200)
-    (CONTENT / "replied.yaml").write_text(HEADER + body, encoding="utf-8")
+    write_content("replied.yaml", HEADER, {"prompts": by_prompt})
     total = sum(len(replies) for verdicts in by_prompt.values() for replies in verdicts.values())
     print(f"content/replied.yaml: {total} replies to {len(by_prompt)} prompts")
 

@@ -10,13 +10,9 @@ held-out part never does, until its round closes and it is renamed ``spent…``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import yaml
-
+from tests.eval.exporting import grouped, write_content
 from tests.eval.scoring import URGENT_TUNING_PARTS, parts_present, urgent_cases
 
-CONTENT = Path(__file__).resolve().parents[2] / "content"
 HEADER = """\
 # Messages operatives have typed about each kind of emergency (kinds), and near
 # misses that mention a danger but are not one now (calm). The urgent model learns
@@ -30,25 +26,16 @@ HEADER = """\
 
 def urgent_by_kind() -> tuple[dict[str, list[str]], list[str]]:
     """Each kind's messages and the calm ones, in the parts' order, without repeats."""
-    by_kind: dict[str, list[str]] = {}
-    calm: list[str] = []
-    seen: set[str] = set()
-    for part in parts_present("urgent", URGENT_TUNING_PARTS):
-        for case in urgent_cases(part):
-            text = " ".join(case.text.split())
-            if text.lower() in seen:
-                continue
-            seen.add(text.lower())
-            (by_kind.setdefault(case.kind, []) if case.urgent else calm).append(text)
-    return dict(sorted(by_kind.items())), calm
+    return grouped(
+        (case.kind if case.urgent else None, case.text)
+        for part in parts_present("urgent", URGENT_TUNING_PARTS)
+        for case in urgent_cases(part)
+    )
 
 
 def main() -> None:
     by_kind, calm = urgent_by_kind()
-    body = yaml.safe_dump(
-        {"kinds": by_kind, "calm": calm}, sort_keys=False, allow_unicode=True, width=200
-    )
-    (CONTENT / "urgent_asked.yaml").write_text(HEADER + body, encoding="utf-8")
+    write_content("urgent_asked.yaml", HEADER, {"kinds": by_kind, "calm": calm})
     total = sum(map(len, by_kind.values()))
     print(f"content/urgent_asked.yaml: {total} urgent messages, {len(calm)} near misses")
 
