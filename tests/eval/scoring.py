@@ -30,18 +30,18 @@ Tuning parts, that choices may be made on:
   messy messages, long stories, trade questions that mention a tenant; emergencies
   told by what was seen and heard, or in passing); each scored once before anything
   was tuned on it;
-- the *spent* parts ``spent1`` to ``spent7``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout7``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent8``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout8``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout8`` and its siblings, written for the
-eighth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout9`` and its siblings, written for the
+ninth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent8``
+benchmark reports until the next round begins; then they are renamed ``spent9``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -80,6 +80,7 @@ TOPIC_TUNING_PARTS = (
     "tune7a",
     "tune7b",
     "spent7",
+    "spent8",
     "tune8a",
     "tune8b",
     "tune8c",
@@ -101,6 +102,7 @@ VERDICT_TUNING_PARTS = (
     "spent6",
     "tune7",
     "spent7",
+    "spent8",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -112,6 +114,7 @@ WAITING_TUNING_PARTS = (
     "spent6",
     "tune7",
     "spent7",
+    "spent8",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -126,10 +129,10 @@ URGENT_TUNING_PARTS = (
     "tune8f",
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout8",)
-VERDICT_HELD_OUT_PARTS = ("heldout8",)
-URGENT_HELD_OUT_PARTS = ("heldout8",)
-WAITING_HELD_OUT_PARTS = ("heldout8",)
+TOPIC_HELD_OUT_PARTS = ("heldout9",)
+VERDICT_HELD_OUT_PARTS = ("heldout9",)
+URGENT_HELD_OUT_PARTS = ("heldout9",)
+WAITING_HELD_OUT_PARTS = ("heldout9",)
 
 
 def same_text(text: str) -> str:
