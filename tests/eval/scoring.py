@@ -30,6 +30,12 @@ Tuning parts, that choices may be made on:
   messy messages, long stories, trade questions that mention a tenant; emergencies
   told by what was seen and heard, or in passing); each scored once before anything
   was tuned on it;
+- ``topic_tune9a``, ``topic_tune9b``, ``urgent_tune9a``, ``urgent_tune9b``,
+  ``waiting_tune9a`` and ``waiting_tune9b``, written for the ninth round the same way
+  (close calls between topics, chat that follows a coaching reply, trade questions
+  worded like customer care; emergencies told by signs of control, veiled words or in
+  passing; questions with no question word or mark, answers quoting a question, job
+  notes); each scored once before anything was tuned on it;
 - the *spent* parts ``spent1`` to ``spent8``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout8``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -88,6 +94,8 @@ TOPIC_TUNING_PARTS = (
     "tune8e",
     "tune8f",
     "tune8g",
+    "tune9a",
+    "tune9b",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -115,6 +123,8 @@ WAITING_TUNING_PARTS = (
     "tune7",
     "spent7",
     "spent8",
+    "tune9a",
+    "tune9b",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -142,8 +152,8 @@ def same_text(text: str) -> str:
 
 def library_without(library: Library, texts: Iterable[str]) -> Library:
     """The library with these messages taken out of what the matcher learns from typed
-    messages (``asked.yaml`` and ``urgent_asked.yaml``): to score a tuning part on
-    wordings the matcher has never seen."""
+    messages (``asked.yaml``, ``urgent_asked.yaml`` and ``typed_while_waiting.yaml``):
+    to score a tuning part on wordings the matcher has never seen."""
     held_back = {same_text(text) for text in texts}
 
     def kept(messages: Iterable[str]) -> tuple[str, ...]:
@@ -155,6 +165,8 @@ def library_without(library: Library, texts: Iterable[str]) -> Library:
         asked_off_topic=kept(library.asked_off_topic),
         urgent_asked={kind: kept(messages) for kind, messages in library.urgent_asked.items()},
         urgent_asked_calm=kept(library.urgent_asked_calm),
+        waiting_answers=kept(library.waiting_answers),
+        waiting_questions=kept(library.waiting_questions),
     )
 
 
