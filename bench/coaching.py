@@ -163,6 +163,28 @@ def leave_out(parts: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+def waiting_leave_out(parts: Sequence[str]) -> str:
+    """Messages typed while a scenario waits, on tuning parts that
+    ``content/typed_while_waiting.yaml`` holds, each scored with its own messages taken
+    out of that file first (a matcher is built for each, so this takes minutes):
+
+        python -m bench.coaching --leave-out-waiting spent8,tune9a
+    """
+    library = load_library(CONTENT)
+    lines = ["Answers and questions while a scenario waits, each part left out in turn"]
+    for part in parts:
+        cases = waiting_cases(part)
+        matcher = Matcher(library_without(library, (case.text for case in cases)))
+        said = [
+            reads_as_question(matcher, library.prompts[c.prompt], c.text, matcher.route(c.text))
+            for c in cases
+        ]
+        lines.append(
+            f"{part:10} {len(cases):4} messages: told apart {_waiting_accuracy(said, cases):.1%}"
+        )
+    return "\n".join(lines)
+
+
 def report(results: dict[str, dict[str, float]], held_out: bool = True) -> str:
     columns = [
         ("urgent_recall", "urgent R", "{:.1%}"),
@@ -195,6 +217,9 @@ if __name__ == "__main__":
 
     if "--leave-out" in sys.argv:
         print(leave_out(sys.argv[sys.argv.index("--leave-out") + 1].split(",")))
+    elif "--leave-out-waiting" in sys.argv:
+        parts = sys.argv[sys.argv.index("--leave-out-waiting") + 1].split(",")
+        print(waiting_leave_out(parts))
     else:
         tuning = "--tuning" in sys.argv
         print(report(run(held_out=not tuning, baselines=not tuning), held_out=not tuning))

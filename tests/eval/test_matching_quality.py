@@ -168,7 +168,8 @@ def test_questions_typed_while_a_scenario_waits_are_told_apart(
     matcher: Matcher, library: Library, part: str
 ) -> None:
     """Measured on these tuning parts when round 6's waiting work ended: 100%, 100%,
-    97.7% and 100%; when round 8's urgent work ended, 99.2%, 100%, 97.7% and 100%."""
+    97.7% and 100%; when round 9's waiting work ended (the model has learnt them),
+    99.2%, 100%, 98.5% and 100%."""
     if not parts_present("waiting", [part]):
         pytest.skip(f"no waiting_{part}.yaml")
     cases = waiting_cases(part)
@@ -178,6 +179,24 @@ def test_questions_typed_while_a_scenario_waits_are_told_apart(
         for c in cases
     )
     assert right / len(cases) >= 0.97
+
+
+def test_questions_typed_while_waiting_in_words_never_learnt_are_told_apart(
+    library: Library,
+) -> None:
+    """Round 8's held-out waiting part taken out of what the matcher learns
+    (typed_while_waiting.yaml): measured when round 9's waiting work ended, 137 of 140
+    told apart (97.9%), where the signs alone had told 127 (90.7%)."""
+    if not parts_present("waiting", ["spent8"]):
+        pytest.skip("no waiting_spent8.yaml")
+    cases = waiting_cases("spent8")
+    matcher = Matcher(library_without(library, [case.text for case in cases]))
+    right = sum(
+        reads_as_question(matcher, library.prompts[c.prompt], c.text, matcher.route(c.text))
+        == c.is_question
+        for c in cases
+    )
+    assert right / len(cases) >= 0.95
 
 
 @pytest.mark.parametrize("part", ["spent3", "tune4"])

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from bot.core.content.library import Library
+from bot.core.matching.answer_or_question import AnswerOrQuestion
 from bot.core.matching.matcher import Matcher
+from bot.core.matching.normalising import Normaliser, Vocabulary
 from bot.core.matching.waiting import reads_as_question
 
 
@@ -35,6 +37,13 @@ def matcher(library: Library) -> Matcher:
             "hes been a plumber longer than ive been alive, why would he take advice from me",
             True,
         ),
+        # A condition left hanging asks "what then?"; one with what to do about it answers.
+        ("div-shoes-off", "and if ive run out of covers", True),
+        ("diff-dog", "and if she says the dog is fine", True),
+        ("appt-no-access", "if shes not in i will card it and ring the office", False),
+        # A question quoted to the tenant, and a job note, are answers.
+        ("appt-running-late", "bell her n say sorry, is half 12 ok with you?", False),
+        ("appt-running-late", "rang her, new time half 12, office told", False),
     ],
 )
 def test_answers_and_questions_are_told_apart(
@@ -48,3 +57,19 @@ def test_an_emergency_is_never_taken_for_an_answer(matcher: Matcher) -> None:
     waiting = matcher.library.prompts["div-no-english"]
     text = "tell you what, theres a strong smell of gas in the hall"
     assert reads_as_question(matcher, waiting, text, matcher.route(text))
+
+
+def test_the_model_learns_how_questions_are_put_from_typed_messages() -> None:
+    normaliser = Normaliser(Vocabulary())
+    model = AnswerOrQuestion.fit(
+        ["ring her now", "card it and go", "tell him the part is on order"],
+        ["and if she says no", "if the van has no covers", "what then"],
+        normaliser,
+    )
+    assert model.question_share("and if he is not in") > 0.5
+    assert model.question_share("ring him now") < 0.5
+
+
+def test_with_nothing_learnt_the_model_leaves_it_to_the_signs() -> None:
+    model = AnswerOrQuestion.fit([], ["and if she says no"], Normaliser(Vocabulary()))
+    assert model.question_share("and if she says no") == 0.5

@@ -294,10 +294,10 @@ class AskedFile(_Strict):
     answer them, and ones no topic answers. The matcher learns from these how people
     really ask, in words the tips' own questions don't use."""
 
-    topics: dict[ItemId, list[Annotated[str, Field(min_length=2, max_length=400)]]] = Field(
+    topics: dict[ItemId, list[Annotated[str, Field(min_length=2, max_length=600)]]] = Field(
         default_factory=dict
     )
-    off_topic: list[Annotated[str, Field(min_length=1, max_length=400)]] = Field(
+    off_topic: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(
         default_factory=list
     )
 
@@ -330,6 +330,19 @@ class RepliedFile(_Strict):
     prompts: dict[
         ItemId, dict[Verdict, list[Annotated[str, Field(min_length=1, max_length=600)]]]
     ] = Field(default_factory=dict)
+
+
+class TypedWhileWaitingFile(_Strict):
+    """``content/typed_while_waiting.yaml``: messages operatives have typed while a
+    scenario waited for their answer, as answers and as questions. A model learns from
+    these how a question is put when it has no question word or mark ("if i havent got
+    covers in the van"), and how an answer sounds when it quotes one ("ring him, is
+    half 12 ok?")."""
+
+    answers: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(default_factory=list)
+    questions: list[Annotated[str, Field(min_length=1, max_length=600)]] = Field(
+        default_factory=list
+    )
 
 
 class UrgentKind(_Strict):
@@ -466,6 +479,10 @@ class Library:
     #: Replies operatives have typed, by prompt and the verdict a trainer gave them
     #: (``content/replied.yaml``).
     replied: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: Messages operatives have typed while a scenario waited: its answers, and
+    #: questions asked instead (``content/typed_while_waiting.yaml``).
+    waiting_answers: tuple[str, ...] = ()
+    waiting_questions: tuple[str, ...] = ()
 
     def titles(self) -> dict[str, str]:
         """Each topic's title by its id, as reports name topics."""

@@ -41,6 +41,7 @@ from bot.core.content.library import (
     Tip,
     Topic,
     TopicFile,
+    TypedWhileWaitingFile,
     UrgentAskedFile,
     UrgentFile,
     VocabularyFile,
@@ -233,6 +234,7 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
     asked_file = _load_model(root / "asked.yaml", AskedFile, problems)
     replied_file = _load_model(root / "replied.yaml", RepliedFile, problems)
     urgent_asked_file = _load_model(root / "urgent_asked.yaml", UrgentAskedFile, problems)
+    waiting_file = _load_model(root / "typed_while_waiting.yaml", TypedWhileWaitingFile, problems)
     if urgent_asked_file and urgent_file:
         urgent_kinds = {kind.id for kind in urgent_file.kinds}
         problems.extend(
@@ -321,6 +323,8 @@ def load_library(root: Path, landlord: str = DEFAULT_LANDLORD) -> Library:
             if replied_file
             else {}
         ),
+        waiting_answers=tuple(waiting_file.answers) if waiting_file else (),
+        waiting_questions=tuple(waiting_file.questions) if waiting_file else (),
     )
 
 

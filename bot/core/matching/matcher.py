@@ -36,6 +36,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library, ScenarioPrompt, UrgentKind
+from bot.core.matching.answer_or_question import AnswerOrQuestion
 from bot.core.matching.chat import ChatSigns
 from bot.core.matching.complement import ComplementModel
 from bot.core.matching.judging import Basis, Judgement, PromptJudge
@@ -285,6 +286,10 @@ class Matcher:
         self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
         self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
+        #: How messages typed while a scenario waits are put (answer or question).
+        self.answer_or_question = AnswerOrQuestion.fit(
+            library.waiting_answers, library.waiting_questions, self.normaliser
+        )
         #: What the judge learnt from marked replies (``content/replied.yaml``). Replace
         #: it (:meth:`learn_replies`) to score a part of those replies honestly.
         self.learnt = self.learn_replies(library.replied)

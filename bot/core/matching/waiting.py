@@ -1,16 +1,22 @@
 """While a scenario waits for an answer: is this message the answer, or something new?
 
 An operative with a scenario on screen may still ask "what do I say if she offers me
-a brew?", and that question deserves its tip, not a mark. A message is taken as a
-question when it says so: it opens like one ("what if…", "how do i…", "is it ok…"),
-asks one anywhere ("…what do i do"), or ends in "?"; but one that opens like an answer
-("i'd ring her", "what i'd do is…", "how about i…") is an answer, and so is one that
-opens by doing it ("ring the office?", "dont close it") unless it opens like a question.
-With no such sign either way, it is an answer unless it routes surely to another
-topic or is an emergency or chat. An emergency the urgent signs show is never taken
-for an answer; one only the urgent model reads is, when the text opens by doing it or
-the model is not fairly sure (an answer about valves and wiring reads a little like
-an emergency to a model set low for recall).
+a brew?", and that question deserves its tip, not a mark. Chat ("cheers", "f off")
+is never an answer, and nor is an emergency the urgent signs show; one only the urgent
+model reads is, when the text opens by doing it or the model is not fairly sure (an
+answer about valves and wiring reads a little like an emergency to a model set low
+for recall).
+
+Otherwise a model learnt from messages typed while a scenario waited
+(:mod:`bot.core.matching.answer_or_question`) decides, and the signs lean it one way
+or the other. A message reads as a question when it opens like one ("what if…", "how
+do i…", "is it ok…"), asks one anywhere ("…what do i do") or ends in "?"; but one that
+opens like an answer ("i'd ring her", "what i'd do is…", "how about i…") or by doing
+it ("ring the office?", "dont close it") reads as an answer. So does a condition
+left hanging ("and if she says no"). With no such sign, it reads as an answer unless
+it routes surely to another topic. The model hears what
+the signs can't: "if i havent got covers in the van" is a question, "ring him, is
+half 12 ok?" an answer.
 
     >>> reads_as_question(matcher, prompt, "tenant offered me a brew, do i take it", route)
     True
@@ -46,6 +52,13 @@ _QUESTION_OPENING = re.compile(
     # "do it properly", "have a word with him": doing it, not asking.
     r"do(?! it\b| that\b| this\b| a\b| what\b| both\b)|"
     r"does|did|will|would|have(?! a\b| an\b)|has|any|anyone|anybody)\b(?! not\b)"
+)
+#: A condition left hanging ("and if she says no", "if the van has no covers"): what then?
+_CONDITION = re.compile(_LEAD_IN + r"if\b")
+#: What the operative would do about it: "if shes not in i will card it".
+_DONE_ABOUT_IT = re.compile(
+    r"\b(?:i would|id|i will|i had|then i|i am going to|i am gonna|i can|i could|i should|"
+    r"i need to|i must|i just|i always)\b"
 )
 #: How an answer may also open: doing it ("ring the office", "dont close it").
 _ANSWER_OPENING = re.compile(
@@ -99,6 +112,20 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
         and _urgent_beside_an_answer(matcher, text, doing)
     ):
         return True
+    by_rules = _rules_read_a_question(matcher, prompt, text, route)
+    # The learnt model has the say; the rules lean its line one way or the other.
+    line = 0.5 - RULES_LEAN if by_rules else 0.5 + RULES_LEAN
+    return matcher.answer_or_question.question_share(text) >= line
+
+
+def _rules_read_a_question(
+    matcher: Matcher, prompt: ScenarioPrompt, text: str, route: Route
+) -> bool:
+    """What the signs say: how the text opens, a question inside it, a "?", or, with
+    none of those, whether it routes surely to another topic."""
+    plain = matcher.normaliser.text(text)
+    if _CONDITION.match(plain):
+        return not _DONE_ABOUT_IT.search(plain)
     if _SURE_ANSWER.match(plain):
         return False
     if _QUESTION_OPENING.match(plain):
@@ -130,6 +157,13 @@ def _urgent_beside_an_answer(matcher: Matcher, text: str, doing: bool) -> bool:
         return True
     return not doing and matcher.urgent.belief(text) >= matcher.tuning.urgent_unsure_below
 
+
+#: How far the rules move the learnt model's line from one half. With each waiting
+#: tuning part left out of the model in turn, 0.1 told 95.3% of 2,210 messages apart,
+#: 0.05 95.4%, 0.15 94.9%, the model alone (0) 95.2% and the rules alone (0.5) 92.6%
+#: (round 9); 0.1, like 0.15, did best on spent7 and spent8, the parts most like a
+#: held-out one.
+RULES_LEAN = 0.1
 
 #: The share of the topic vote at which a message with no question in it is still taken
 #: to be about something else.
