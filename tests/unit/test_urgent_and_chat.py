@@ -329,6 +329,10 @@ def test_an_urgent_message_gets_its_safety_tip_first(coach: Coach) -> None:
         ("cheers for the help earlier", "thanks"),
         ("that was actually useful ta", "thanks"),
         ("hiya, just checking in", "greeting"),
+        # Comments on the bot's own replies.
+        ("answers are a bit long for my phone", "about-bot"),
+        ("can you say it again simpler", "about-bot"),
+        ("you sound like my nan", "banter"),
     ],
 )
 def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -> None:
@@ -355,6 +359,7 @@ def test_chat_is_recognised_by_kind(matcher: Matcher, message: str, kind: str) -
         "cant help you there mate, ring the office",
         "forgot me id badge today, do i still knock",
         "key safe code didnt work and no ones answering, do i card it",
+        "tenant says the job took too long, what do i say",
     ],
 )
 def test_customer_care_questions_are_not_taken_for_chat(matcher: Matcher, message: str) -> None:
