@@ -148,6 +148,10 @@ def test_fear_and_danger_told_indirectly_raise_the_alarm(
         ("the babys nappy has not been changed since yesterday", "child-at-risk"),
         ("could hear a woman screaming through the wall next door", "domestic-abuse"),
         ("old lady with dementia, some lads keep making her pay them", "adult-at-risk"),
+        ("she said he goes through her post so the office mustnt write", "domestic-abuse"),
+        ("wee lass said her uncle does stuff to her, made me promise not to tell", "child-at-risk"),
+        ("he says hes sorted his funeral and had enough of it all", "self-harm"),
+        ("a man at the door wanted her pin number for the roof, she has dementia", "adult-at-risk"),
     ],
 )
 def test_an_emergency_is_told_by_its_signs_together(
