@@ -104,6 +104,15 @@ LOGISTIC_WEIGHTS = {
 #: missed 22 and taken 2.7%.
 SECOND_OPINION = 0.2
 SURE_ALONE = 0.6
+#: A message of a few words the signs don't mark needs a surer second opinion: naive
+#: Bayes reads much into one odd word ("aye nae bother" read 0.84 for a gas leak).
+#: Round 9, three folds of an urgent and a routing part left out of what the models
+#: learn (spent7 and tune8b, spent8 and tune9a, tune9b and tune8c): off-topic messages
+#: taken for an emergency 22 of 900 at 0.2, 17 at 0.4, 16 at 0.6; urgent messages
+#: caught 999 of 1,000 at each. Every urgent tuning part scored by a matcher that did
+#: not learn it (``python -m bench.urgent_parts``): 13 of 3,205 missed at 0.4.
+SHORT_WORDS = 4
+SHORT_SECOND_OPINION = 0.4
 #: The fewest words a message the logistic model alone raises an alarm on must have:
 #: on a few words it is sure too soon ("would i ring him tonight myself", typed as an
 #: answer, read 0.8 for self-harm).
@@ -393,7 +402,8 @@ class UrgentSigns:
             # A pair of words may tell where neither does alone ("ending it", "not here").
             if not any(self._telling(feature) for feature in features(terms)):
                 return None
-            if self.second_opinion(text) < SECOND_OPINION:
+            short = len(text.split()) <= SHORT_WORDS
+            if self.second_opinion(text) < (SHORT_SECOND_OPINION if short else SECOND_OPINION):
                 return None
         beliefs = self._which.beliefs(terms)
         return self._kinds[max(beliefs, key=beliefs.__getitem__)]
