@@ -41,11 +41,6 @@ from tests.eval.scoring import (
 )
 
 
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
-
-
 @pytest.mark.parametrize(
     ("part", "floor"), [("spent1", 0.92), ("spent2", 0.95), ("spent3", 0.92), ("tune4", 0.93)]
 )
@@ -69,20 +64,25 @@ def test_replies_mostly_get_the_right_verdict(
     assert scores.safety_swaps == 0
 
 
-def test_no_safety_reply_swaps_strong_and_concern_on_any_tuning_part(library: Library) -> None:
+def test_no_safety_reply_swaps_strong_and_concern_on_any_tuning_part(
+    matcher: Matcher, library: Library
+) -> None:
     """Scored as ``bench.matching --tuning`` does, each part by a judge that learnt from
     the other parts' replies only. Measured when round 7 tuning ended: 0 swaps on each
     part (590 safety replies), where ``tune7`` had 4 when first scored."""
-    matcher = Matcher(library)
-    for part in parts_present("verdict", VERDICT_TUNING_PARTS):
-        cases = verdict_cases(part)
-        left_out = frozenset(matcher.normaliser.text(case.reply) for case in cases)
-        matcher.learnt = matcher.learn_replies(library.replied, left_out)
-        scores = score_verdicts(
-            lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
-            [case for case in cases if case.safety],
-        )
-        assert scores.safety_swaps == 0, part
+    kept = matcher.learnt
+    try:
+        for part in parts_present("verdict", VERDICT_TUNING_PARTS):
+            cases = verdict_cases(part)
+            left_out = frozenset(matcher.normaliser.text(case.reply) for case in cases)
+            matcher.learnt = matcher.learn_replies(library.replied, left_out)
+            scores = score_verdicts(
+                lambda prompt, reply: matcher.judge(library.prompts[prompt], reply).verdict,
+                [case for case in cases if case.safety],
+            )
+            assert scores.safety_swaps == 0, part
+    finally:
+        matcher.learnt = kept
 
 
 def test_every_evaluation_label_names_real_content(library: Library) -> None:

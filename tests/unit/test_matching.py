@@ -11,11 +11,6 @@ from bot.core.matching.matcher import Confidence, Matcher
 from bot.core.matching.normalising import Normaliser, Vocabulary, stem
 
 
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
-
-
 def test_phone_typed_english_is_normalised(library: Library) -> None:
     normaliser = Normaliser(library.vocabulary)
     assert normaliser.text("Tenent CAN'T get in!!") == "tenant can not get in"

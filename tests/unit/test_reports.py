@@ -88,11 +88,6 @@ def sqlite_url(template: tuple[Path, dict[str, int]], tmp_path: Path) -> str:
     return f"sqlite:///{copy}"
 
 
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
-
-
 @pytest.fixture
 def coach(sqlite_url: str, library: Library, clock: FakeClock, matcher: Matcher) -> Iterator[Coach]:
     """As in tests/conftest.py, without migrating again (the copy is up to date) and

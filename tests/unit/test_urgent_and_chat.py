@@ -14,11 +14,6 @@ from tests.forked_cli import clean_environment, run_coachbot
 from tests.unit.conversation import Operative
 
 
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
-
-
 @pytest.mark.parametrize(
     ("message", "kind"),
     [

@@ -5,16 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.content.library import Library
 from bot.core.matching.answer_or_question import AnswerOrQuestion
 from bot.core.matching.matcher import Matcher
 from bot.core.matching.normalising import Normaliser, Vocabulary
 from bot.core.matching.waiting import reads_as_question
-
-
-@pytest.fixture(scope="module")
-def matcher(library: Library) -> Matcher:
-    return Matcher(library)
 
 
 @pytest.mark.parametrize(
