@@ -14,9 +14,8 @@ do i…", "is it ok…"), asks one anywhere ("…what do i do") or ends in "?"; 
 opens like an answer ("i'd ring her", "what i'd do is…", "how about i…") or by doing
 it ("ring the office?", "dont close it") reads as an answer. So does a condition
 left hanging ("and if she says no"). With no such sign, it reads as an answer unless
-it routes surely to another topic. The model hears what
-the signs can't: "if i havent got covers in the van" is a question, "ring him, is
-half 12 ok?" an answer.
+it routes surely to another topic. The model hears what the signs can't: "if i
+havent got covers in the van" is a question, "ring him, is half 12 ok?" an answer.
 
     >>> reads_as_question(matcher, prompt, "tenant offered me a brew, do i take it", route)
     True
@@ -112,18 +111,18 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
         and _urgent_beside_an_answer(matcher, text, doing)
     ):
         return True
-    by_rules = _rules_read_a_question(matcher, prompt, text, route)
+    by_rules = _rules_read_a_question(matcher, prompt, text, plain, route)
     # The learnt model has the say; the rules lean its line one way or the other.
     line = 0.5 - RULES_LEAN if by_rules else 0.5 + RULES_LEAN
     return matcher.answer_or_question.question_share(text) >= line
 
 
 def _rules_read_a_question(
-    matcher: Matcher, prompt: ScenarioPrompt, text: str, route: Route
+    matcher: Matcher, prompt: ScenarioPrompt, text: str, plain: str, route: Route
 ) -> bool:
-    """What the signs say: how the text opens, a question inside it, a "?", or, with
-    none of those, whether it routes surely to another topic."""
-    plain = matcher.normaliser.text(text)
+    """What the signs say of ``text`` (``plain`` once normalised): how it opens, a
+    question inside it, a "?", or, with none of those, whether it routes surely to
+    another topic."""
     if _CONDITION.match(plain):
         return not _DONE_ABOUT_IT.search(plain)
     if _SURE_ANSWER.match(plain):
