@@ -87,13 +87,7 @@ TOPIC_TUNING_PARTS = (
     "tune7b",
     "spent7",
     "spent8",
-    "tune8a",
-    "tune8b",
-    "tune8c",
-    "tune8d",
-    "tune8e",
-    "tune8f",
-    "tune8g",
+    *(f"tune8{letter}" for letter in "abcdefg"),
     "tune9a",
     "tune9b",
 )
@@ -131,12 +125,7 @@ URGENT_TUNING_PARTS = (
     *WAITING_TUNING_PARTS,
     "tune7b",
     "tune7c",
-    "tune8a",
-    "tune8b",
-    "tune8c",
-    "tune8d",
-    "tune8e",
-    "tune8f",
+    *(f"tune8{letter}" for letter in "abcdef"),
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout9",)
