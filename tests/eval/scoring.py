@@ -36,18 +36,18 @@ Tuning parts, that choices may be made on:
   worded like customer care; emergencies told by signs of control, veiled words or in
   passing; questions with no question word or mark, answers quoting a question, job
   notes); each scored once before anything was tuned on it;
-- the *spent* parts ``spent1`` to ``spent8``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout8``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent9``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout9``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout9`` and its siblings, written for the
-ninth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout10`` and its siblings, written for the
+tenth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent9``
+benchmark reports until the next round begins; then they are renamed ``spent10``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -90,6 +90,7 @@ TOPIC_TUNING_PARTS = (
     *(f"tune8{letter}" for letter in "abcdefg"),
     "tune9a",
     "tune9b",
+    "spent9",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -105,6 +106,7 @@ VERDICT_TUNING_PARTS = (
     "tune7",
     "spent7",
     "spent8",
+    "spent9",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -119,6 +121,7 @@ WAITING_TUNING_PARTS = (
     "spent8",
     "tune9a",
     "tune9b",
+    "spent9",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -128,10 +131,10 @@ URGENT_TUNING_PARTS = (
     *(f"tune8{letter}" for letter in "abcdef"),
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout9",)
-VERDICT_HELD_OUT_PARTS = ("heldout9",)
-URGENT_HELD_OUT_PARTS = ("heldout9",)
-WAITING_HELD_OUT_PARTS = ("heldout9",)
+TOPIC_HELD_OUT_PARTS = ("heldout10",)
+VERDICT_HELD_OUT_PARTS = ("heldout10",)
+URGENT_HELD_OUT_PARTS = ("heldout10",)
+WAITING_HELD_OUT_PARTS = ("heldout10",)
 
 
 def same_text(text: str) -> str:
