@@ -63,7 +63,7 @@ class ComplementModel:
         """Each label's score for ``text``: higher is likelier; only differences matter."""
         offset = len(self._spaces[0].ids)
         word_ids, word_values = self._spaces[0].vector(word_features(text))
-        run_ids, run_values = self._spaces[1].vector(run_features(text), offset)
+        run_ids, run_values = self._spaces[1].run_vector(text, offset)
         totals = word_values @ self._weights[word_ids] + run_values @ self._weights[run_ids]
         return dict(zip(self.labels, totals.tolist(), strict=True))
 

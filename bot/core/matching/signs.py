@@ -22,6 +22,7 @@ the phrase itself opens with the negation ("no answer").
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -93,10 +94,14 @@ class Signs(Generic[Label]):
                 if parts and all(parts):
                     weight = sum(min(len(self._phrases[n]) for n in part) for part in parts)
                     self._signs.append(_Sign(label, rank, tuple(parts), weight))
-        # Each phrase filed under its last word: a message lacking it can't contain it.
+        # Each phrase filed under its word that fewest phrases share ("stair" before
+        # "her"): a message lacking it can't contain the phrase, and few are checked.
+        sharing = Counter(word for phrase in self._phrases for word in set(phrase))
         self._by_word: dict[str, list[int]] = {}
         for n, phrase in enumerate(self._phrases):
-            self._by_word.setdefault(phrase[-1], []).append(n)
+            rarest = min(reversed(phrase), key=sharing.__getitem__)
+            self._by_word.setdefault(rarest, []).append(n)
+        self._sign_words = frozenset(sharing)
         # Each sign filed under the phrases of its first part: only those can match.
         self._by_phrase: dict[int, list[int]] = {}
         for index, filed in enumerate(self._signs):
@@ -119,7 +124,7 @@ class Signs(Generic[Label]):
         if self._correct is not None:
             # A word no sign uses may be a typo of one that does ("asbestoes").
             words = [
-                word if word in self._by_word or word in self._small else self._correct(word)
+                word if word in self._sign_words or word in self._small else self._correct(word)
                 for word in words
             ]
         present = set(words)
