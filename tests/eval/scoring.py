@@ -36,6 +36,11 @@ Tuning parts, that choices may be made on:
   worded like customer care; emergencies told by signs of control, veiled words or in
   passing; questions with no question word or mark, answers quoting a question, job
   notes); each scored once before anything was tuned on it;
+- ``urgent_tune10a`` and ``urgent_tune10b``, written for the tenth round the same way
+  (people at risk told by quiet signs together, veiled words or in passing;
+  emergencies in one clause of a long message about something else), scored once
+  before anything was tuned on them: recall 94.0% and 95.5%, near-miss false alarms
+  22.0% and 17.0%;
 - the *spent* parts ``spent1`` to ``spent9``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout9``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -129,6 +134,8 @@ URGENT_TUNING_PARTS = (
     "tune7b",
     "tune7c",
     *(f"tune8{letter}" for letter in "abcdef"),
+    "tune10a",
+    "tune10b",
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout10",)
