@@ -9,6 +9,7 @@ operatives typed while a scenario waited (``content/typed_while_waiting.yaml``).
 reads each message with a word marking where it starts and ends, and one for a "?",
 so that "what then" at the end, or "if" at the start, count as such.
 
+    >>> from bot.core.matching.normalising import Vocabulary
     >>> normaliser = Normaliser(Vocabulary())
     >>> model = AnswerOrQuestion.fit(["ring her now"], ["and if she says no"], normaliser)
     >>> model.question_share("and if he says no") > 0.5

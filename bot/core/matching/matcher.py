@@ -10,7 +10,7 @@ Two jobs, both on normalised text (see :mod:`bot.core.matching.normalising`):
   replies worded like it were marked (``content/replied.yaml``,
   :mod:`bot.core.matching.replies`) weighs in too.
 
-    >>> matcher = Matcher(library, vocabulary)
+    >>> matcher = Matcher(library)
     >>> matcher.route("tenent kicking off about the wait").topic
     'difficult-conversations'
 

@@ -12,12 +12,16 @@ Otherwise a model learnt from messages typed while a scenario waited
 or the other. A message reads as a question when it opens like one ("what if…", "how
 do i…", "is it ok…"), asks one anywhere ("…what do i do") or ends in "?"; but one that
 opens like an answer ("i'd ring her", "what i'd do is…", "how about i…") or by doing
-it ("ring the office?", "dont close it") reads as an answer. So does a condition
-left hanging ("and if she says no"). With no such sign, it reads as an answer unless
-it routes surely to another topic. The model hears what the signs can't: "if i
-havent got covers in the van" is a question, "ring him, is half 12 ok?" an answer.
+it ("ring the office?", "dont close it") reads as an answer. A condition left hanging
+("and if she says no") reads as a question; one that says what the operative would
+do about it ("if shes not in i will card it") as an answer. With no such sign, it
+reads as an answer unless it routes surely to another topic. The model hears what
+the signs can't: "if i havent got covers in the van" is a question, "ring him, is half
+12 ok?" an answer.
 
-    >>> reads_as_question(matcher, prompt, "tenant offered me a brew, do i take it", route)
+    >>> prompt = library.prompts["appt-running-late"]
+    >>> text = "tenant offered me a brew, do i take it"
+    >>> reads_as_question(matcher, prompt, text, matcher.route(text))
     True
 """
 
