@@ -40,7 +40,10 @@ Tuning parts, that choices may be made on:
   (people at risk told by quiet signs together, veiled words or in passing;
   emergencies in one clause of a long message about something else), scored once
   before anything was tuned on them: recall 94.0% and 95.5%, near-miss false alarms
-  22.0% and 17.0%;
+  22.0% and 17.0%; ``urgent_tune10c`` (dialect, second-language English, and
+  operatives writing of themselves), scored once fresh: recall 98.5%, near-miss false
+  alarms 13.0%; ``waiting_tune10d`` (answers that ask the tenant something, questions
+  with no question word or mark), scored once fresh: 94.5% told apart;
 - the *spent* parts ``spent1`` to ``spent9``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout9``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -127,6 +130,7 @@ WAITING_TUNING_PARTS = (
     "tune9a",
     "tune9b",
     "spent9",
+    "tune10d",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -136,6 +140,7 @@ URGENT_TUNING_PARTS = (
     *(f"tune8{letter}" for letter in "abcdef"),
     "tune10a",
     "tune10b",
+    "tune10c",
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout10",)
