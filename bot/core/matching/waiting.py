@@ -58,6 +58,11 @@ _QUESTION_OPENING = re.compile(
 )
 #: A condition left hanging ("and if she says no", "if the van has no covers"): what then?
 _CONDITION = re.compile(_LEAD_IN + r"if\b")
+#: Doubt after an answer: "i'd card it but is that enough", "id say no but am i allowed".
+_DOUBT_AFTER = re.compile(
+    r"\b(?:but|tho|though) (?:is|am|are|should|can|could|do|does|will|would|shall) "
+    r"(?:i|it|that|this|there|we)\b(?! not\b)"
+)
 #: What the operative would do about it: "if shes not in i will card it".
 _DONE_ABOUT_IT = re.compile(
     r"\b(?:i would|id|i will|i had|then i|i am going to|i am gonna|i can|i could|i should|"
@@ -129,6 +134,8 @@ def _rules_read_a_question(
     another topic."""
     if _CONDITION.match(plain):
         return not _DONE_ABOUT_IT.search(plain)
+    if _DOUBT_AFTER.search(plain):
+        return True
     if _SURE_ANSWER.match(plain):
         return False
     if _QUESTION_OPENING.match(plain):
