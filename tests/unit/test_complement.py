@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
 from bot.core.content.library import Library
 from bot.core.matching.complement import ComplementModel
 from bot.core.matching.matcher import Matcher
+from bot.core.matching.tfidf import Space, run_features
 
 EXAMPLES = [
     ("late", "running late for my next job", 1.0),
@@ -43,3 +48,19 @@ def test_messages_operatives_have_asked_teach_the_router_their_wording(
         asked={**library.asked, "saying-no": (*library.asked.get("saying-no", ()), asked)},
     )
     assert Matcher(taught).route("her flibbet wants doing, wonky dingle again").topic == "saying-no"
+
+
+@given(
+    st.lists(st.sampled_from(["late", "LATE", "runnin", "l8", "boiler", "zzqx", "a"]), max_size=12)
+)
+def test_remembered_letter_runs_give_the_same_vector_as_counting_them_afresh(
+    words: list[str],
+) -> None:
+    space, _ = Space.learn([text for _, text, _ in EXAMPLES], run_features)
+    text = " ".join(words)
+    fresh_ids, fresh_values = space.vector(run_features(text), offset=3)
+    for _ in range(2):  # the second time from what the space remembers
+        ids, values = space.run_vector(text, offset=3)
+        order = np.argsort(fresh_ids)
+        assert ids.tolist() == fresh_ids[order].tolist()
+        assert np.allclose(values, fresh_values[order])
