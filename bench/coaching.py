@@ -72,7 +72,7 @@ def evaluation_cases(
     part, every tuning part. The routing parts are those that hold chat too."""
     urgent_parts = URGENT_HELD_OUT_PARTS if held_out else URGENT_TUNING_PARTS
     waiting_parts = WAITING_HELD_OUT_PARTS if held_out else WAITING_TUNING_PARTS
-    routing_tuning_parts = ("tune3", "tune4", *(f"spent{round_}" for round_ in range(3, 10)))
+    routing_tuning_parts = ("tune3", "tune4", *(f"spent{round_}" for round_ in range(3, 11)))
     topic_parts = TOPIC_HELD_OUT_PARTS if held_out else routing_tuning_parts
     urgent = [case for part in parts_present("urgent", urgent_parts) for case in urgent_cases(part)]
     waiting = [

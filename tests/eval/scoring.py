@@ -44,18 +44,18 @@ Tuning parts, that choices may be made on:
   operatives writing of themselves), scored once fresh: recall 98.5%, near-miss false
   alarms 13.0%; ``waiting_tune10d`` (answers that ask the tenant something, questions
   with no question word or mark), scored once fresh: 94.5% told apart;
-- the *spent* parts ``spent1`` to ``spent9``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout9``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent10``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout10``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout10`` and its siblings, written for the
-tenth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout11`` and its siblings, written for the
+eleventh round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent10``
+benchmark reports until the next round begins; then they are renamed ``spent11``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -99,6 +99,7 @@ TOPIC_TUNING_PARTS = (
     "tune9a",
     "tune9b",
     "spent9",
+    "spent10",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -115,6 +116,7 @@ VERDICT_TUNING_PARTS = (
     "spent7",
     "spent8",
     "spent9",
+    "spent10",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -131,6 +133,7 @@ WAITING_TUNING_PARTS = (
     "tune9b",
     "spent9",
     "tune10d",
+    "spent10",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -143,10 +146,10 @@ URGENT_TUNING_PARTS = (
     "tune10c",
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout10",)
-VERDICT_HELD_OUT_PARTS = ("heldout10",)
-URGENT_HELD_OUT_PARTS = ("heldout10",)
-WAITING_HELD_OUT_PARTS = ("heldout10",)
+TOPIC_HELD_OUT_PARTS = ("heldout11",)
+VERDICT_HELD_OUT_PARTS = ("heldout11",)
+URGENT_HELD_OUT_PARTS = ("heldout11",)
+WAITING_HELD_OUT_PARTS = ("heldout11",)
 
 
 def same_text(text: str) -> str:
