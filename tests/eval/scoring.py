@@ -44,6 +44,11 @@ Tuning parts, that choices may be made on:
   operatives writing of themselves), scored once fresh: recall 98.5%, near-miss false
   alarms 13.0%; ``waiting_tune10d`` (answers that ask the tenant something, questions
   with no question word or mark), scored once fresh: 94.5% told apart;
+- ``verdict_tune11a`` (close calls between partial and concern), ``verdict_tune11b``
+  (many voices, 150 replies on safety prompts) and ``urgent_tune11d`` (people at risk
+  told by what they said or did), written for the eleventh round the same way and
+  scored once fresh: verdicts 83.0% and 88.0% (partial as strong 3.1% and 0.0%, safety
+  swaps 1 and 0), urgent recall 89.0% with near-miss false alarms 48.0%;
 - the *spent* parts ``spent1`` to ``spent10``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout10``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -117,6 +122,8 @@ VERDICT_TUNING_PARTS = (
     "spent8",
     "spent9",
     "spent10",
+    "tune11a",
+    "tune11b",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -144,6 +151,7 @@ URGENT_TUNING_PARTS = (
     "tune10a",
     "tune10b",
     "tune10c",
+    "tune11d",
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout11",)
