@@ -146,7 +146,8 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     questions (1.2%, safeguarding aside) taken for an emergency the signs didn't show;
     when round 9's ended, 299 of 300 (signs now hold four of the wordings once missed),
     26.4% and 11 of 970; when round 10's ended, 299 of 300, 27.1% and 14 of 970 (the
-    models, having learnt quieter emergencies, read a few more questions as one)."""
+    models, having learnt quieter emergencies, read a few more questions as one); when
+    round 11's ended, 299 of 300, 27.1% and 14 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
