@@ -22,6 +22,7 @@ from bot.core.matching.matcher import Matcher
 from bot.core.matching.waiting import reads_as_question
 from tests.eval.scoring import (
     TOPIC_HELD_OUT_PARTS,
+    TOPIC_TUNING_PARTS,
     URGENT_HELD_OUT_PARTS,
     URGENT_TUNING_PARTS,
     WAITING_HELD_OUT_PARTS,
@@ -65,6 +66,10 @@ def _waiting_accuracy(said_question: list[bool], cases: list[WaitingCase]) -> fl
     return right / len(cases)
 
 
+#: Spent parts from before held-out parts held chat.
+_NO_CHAT = frozenset({"spent1", "spent2"})
+
+
 def evaluation_cases(
     held_out: bool,
 ) -> tuple[list[UrgentCase], list[WaitingCase], list[TopicCase]]:
@@ -72,7 +77,8 @@ def evaluation_cases(
     part, every tuning part. The routing parts are those that hold chat too."""
     urgent_parts = URGENT_HELD_OUT_PARTS if held_out else URGENT_TUNING_PARTS
     waiting_parts = WAITING_HELD_OUT_PARTS if held_out else WAITING_TUNING_PARTS
-    routing_tuning_parts = ("tune3", "tune4", *(f"spent{round_}" for round_ in range(3, 11)))
+    spent = [part for part in TOPIC_TUNING_PARTS if part.startswith("spent")]
+    routing_tuning_parts = ("tune3", "tune4", *(part for part in spent if part not in _NO_CHAT))
     topic_parts = TOPIC_HELD_OUT_PARTS if held_out else routing_tuning_parts
     urgent = [case for part in parts_present("urgent", urgent_parts) for case in urgent_cases(part)]
     waiting = [

@@ -105,9 +105,7 @@ class Space:
         known = numbers >= 0
         numbers = numbers[known]
         times = np.array(list(counts.values()), dtype=np.float64)[known]
-        values = (1.0 + np.log(times)) * self.idf[numbers]
-        norm = float(np.sqrt(values @ values)) or 1.0
-        return numbers + offset, values / norm
+        return self._weighted(numbers, times, offset)
 
     def run_vector(self, text: str, offset: int = 0) -> tuple[Ids, Values]:
         """``vector(run_features(text), offset)``, for a space of letter runs, with each
@@ -117,6 +115,12 @@ class Space:
         if not pieces:
             return np.array([], dtype=np.intp), np.array([], dtype=np.float64)
         numbers, times = np.unique(np.concatenate(pieces), return_counts=True)
+        return self._weighted(numbers, times, offset)
+
+    def _weighted(
+        self, numbers: Ids, times: npt.NDArray[np.number], offset: int
+    ) -> tuple[Ids, Values]:
+        """Known features and how often each occurs, as TF-IDF scaled to unit length."""
         values = (1.0 + np.log(times)) * self.idf[numbers]
         norm = float(np.sqrt(values @ values)) or 1.0
         return numbers + offset, values / norm
