@@ -49,18 +49,18 @@ Tuning parts, that choices may be made on:
   told by what they said or did), written for the eleventh round the same way and
   scored once fresh: verdicts 83.0% and 88.0% (partial as strong 3.1% and 0.0%, safety
   swaps 1 and 0), urgent recall 89.0% with near-miss false alarms 48.0%;
-- the *spent* parts ``spent1`` to ``spent10``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout10``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent11``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout11``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout11`` and its siblings, written for the
-eleventh round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout12`` and its siblings, written for the
+twelfth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent11``
+benchmark reports until the next round begins; then they are renamed ``spent12``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -105,6 +105,7 @@ TOPIC_TUNING_PARTS = (
     "tune9b",
     "spent9",
     "spent10",
+    "spent11",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -122,6 +123,7 @@ VERDICT_TUNING_PARTS = (
     "spent8",
     "spent9",
     "spent10",
+    "spent11",
     "tune11a",
     "tune11b",
 )
@@ -141,6 +143,7 @@ WAITING_TUNING_PARTS = (
     "spent9",
     "tune10d",
     "spent10",
+    "spent11",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -154,10 +157,10 @@ URGENT_TUNING_PARTS = (
     "tune11d",
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout11",)
-VERDICT_HELD_OUT_PARTS = ("heldout11",)
-URGENT_HELD_OUT_PARTS = ("heldout11",)
-WAITING_HELD_OUT_PARTS = ("heldout11",)
+TOPIC_HELD_OUT_PARTS = ("heldout12",)
+VERDICT_HELD_OUT_PARTS = ("heldout12",)
+URGENT_HELD_OUT_PARTS = ("heldout12",)
+WAITING_HELD_OUT_PARTS = ("heldout12",)
 
 
 def same_text(text: str) -> str:

@@ -147,7 +147,9 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     when round 9's ended, 299 of 300 (signs now hold four of the wordings once missed),
     26.4% and 11 of 970; when round 10's ended, 299 of 300, 27.1% and 14 of 970 (the
     models, having learnt quieter emergencies, read a few more questions as one); when
-    round 11's ended, 299 of 300, 27.1% and 14 of 970."""
+    round 11's ended, 299 of 300, 27.1% and 14 of 970; once round 12's began (the models
+    learnt round 11's held-out part, and a second opinion asks a little more), 299 of
+    300, 27.1% and 10 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
@@ -240,8 +242,8 @@ class Floors:
 #:   99.3%, waiting 96.4%, topics 93.0%, off-topic recall 98.0%; tuning data since;
 #: - ``spent10`` (round 10): verdicts 86.7%, partial as strong 2.2%, urgent recall
 #:   99.3%, waiting 96.4%, topics 92.2%, off-topic recall 96.0%; tuning data since;
-#: - ``heldout11`` (round 11): verdicts 90.7%, partial as strong 4.4%, urgent recall
-#:   98.0%, waiting 93.6%, topics 90.5%, off-topic recall 97.0%.
+#: - ``spent11`` (round 11): verdicts 90.7%, partial as strong 4.4%, urgent recall
+#:   98.0%, waiting 93.6%, topics 90.5%, off-topic recall 97.0%; tuning data since.
 #: A guard against regressions, not a target: the issue's targets are higher.
 HELD_OUT_FLOORS = {
     "spent4": Floors(0.84, 0.05, 0.85, 0.95, 0.76, 0.92),
@@ -251,7 +253,7 @@ HELD_OUT_FLOORS = {
     "spent8": Floors(0.90, 0.08, 0.98, 0.90, 0.92, 0.94),
     "spent9": Floors(0.92, 0.04, 0.98, 0.95, 0.92, 0.96),
     "spent10": Floors(0.85, 0.04, 0.98, 0.95, 0.91, 0.95),
-    "heldout11": Floors(0.89, 0.06, 0.97, 0.92, 0.89, 0.96),
+    "spent11": Floors(0.89, 0.06, 0.97, 0.92, 0.89, 0.96),
 }
 
 
