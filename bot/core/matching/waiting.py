@@ -14,7 +14,9 @@ do i…", "is it ok…"), asks one anywhere ("…what do i do") or ends in "?"; 
 opens like an answer ("i'd ring her", "what i'd do is…", "how about i…") or by doing
 it ("ring the office?", "dont close it") reads as an answer. A condition left hanging
 ("and if she says no") reads as a question; one that says what the operative would
-do about it ("if shes not in i will card it") as an answer. With no such sign, it
+do about it ("if shes not in i will card it") as an answer, and so does a question
+the operative answers at once ("do i go in? no, ring the police") or words quoted to
+the tenant. With no such sign, it
 reads as an answer unless it routes surely to another topic. The model hears what
 the signs can't: "if i havent got covers in the van" is a question, "ring him, is half
 12 ok?" an answer.
@@ -63,6 +65,12 @@ _DOUBT_AFTER = re.compile(
     r"\b(?:but|tho|though) (?:is|am|are|should|can|could|do|does|will|would|shall) "
     r"(?:i|it|that|this|there|we)\b(?! not\b)"
 )
+#: A question the operative answers at once: "do i go in? no. stay on the doorstep".
+_SELF_ANSWERED = re.compile(
+    r"\?+\s*(?:no|nah|nope|yes|yeah|yep|aye|no chance|no way|course not|of course)\b"
+)
+#: Words said to the tenant, quoted from the first character: the answer played out.
+_QUOTED_OPENING = re.compile(r"^\s*[\"'\u2018\u201c]")
 #: What the operative would do about it: "if shes not in i will card it".
 _DONE_ABOUT_IT = re.compile(
     r"\b(?:i would|id|i will|i had|then i|i am going to|i am gonna|i can|i could|i should|"
@@ -132,6 +140,8 @@ def _rules_read_a_question(
     """What the signs say of ``text`` (``plain`` once normalised): how it opens, a
     question inside it, a "?", or, with none of those, whether it routes surely to
     another topic."""
+    if _SELF_ANSWERED.search(text.lower()) or _QUOTED_OPENING.match(text):
+        return False
     if _CONDITION.match(plain):
         return not _DONE_ABOUT_IT.search(plain)
     if _DOUBT_AFTER.search(plain):
