@@ -49,6 +49,12 @@ Tuning parts, that choices may be made on:
   told by what they said or did), written for the eleventh round the same way and
   scored once fresh: verdicts 83.0% and 88.0% (partial as strong 3.1% and 0.0%, safety
   swaps 1 and 0), urgent recall 89.0% with near-miss false alarms 48.0%;
+- ``topic_tune12a`` (messages between two topics a trainer would file under one),
+  ``waiting_tune12b`` (hard answers and questions while a scenario waits) and
+  ``urgent_tune12c`` (emergencies told only by signs or in passing), written for the
+  twelfth round the same way and scored once fresh: topics 89.7%, off-topic recall
+  97.0%, refused 1.0%; waiting 95.0%; urgent recall 98.0% with near-miss false
+  alarms 35.0%;
 - the *spent* parts ``spent1`` to ``spent11``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout11``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -106,6 +112,7 @@ TOPIC_TUNING_PARTS = (
     "spent9",
     "spent10",
     "spent11",
+    "tune12a",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -144,6 +151,7 @@ WAITING_TUNING_PARTS = (
     "tune10d",
     "spent10",
     "spent11",
+    "tune12b",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -155,6 +163,7 @@ URGENT_TUNING_PARTS = (
     "tune10b",
     "tune10c",
     "tune11d",
+    "tune12c",
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout12",)
