@@ -55,7 +55,10 @@ Tuning parts, that choices may be made on:
   twelfth round the same way and scored once fresh: topics 89.7%, off-topic recall
   97.0%, refused 1.0%; waiting 95.0%; urgent recall 98.0% with near-miss false
   alarms 35.0%; and ``urgent_tune12f`` (hard near misses, people at risk told many
-  ways), fresh: recall 99.3%, near-miss false alarms 41.4%;
+  ways), fresh: recall 99.3%, near-miss false alarms 41.4%; ``verdict_tune12d``
+  (close calls) and ``topic_tune12e`` (many voices), fresh: verdicts 83.0% (partial
+  as strong 12.5%, no safety swaps), topics 91.2% (off-topic recall 96.0%, refused
+  1.5%);
 - the *spent* parts ``spent1`` to ``spent11``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout11``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -114,6 +117,7 @@ TOPIC_TUNING_PARTS = (
     "spent10",
     "spent11",
     "tune12a",
+    "tune12e",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -134,6 +138,7 @@ VERDICT_TUNING_PARTS = (
     "spent11",
     "tune11a",
     "tune11b",
+    "tune12d",
 )
 WAITING_TUNING_PARTS = (
     "tune",
