@@ -49,6 +49,12 @@ _SURE_ANSWER = re.compile(
     r"first id|first thing|what i would|what id|what i will|what i am going to|how about|"
     r"what about if i|maybe i|probably)\b"
 )
+#: An answer put as what the operative would do: no emergency of the moment opens this
+#: way (none of the 4,805 urgent tuning messages does), though answers about one may.
+_WOULD_DO = re.compile(
+    _LEAD_IN + r"(?:i would|id|what id|what i would|first thing id|first thing i would|"
+    r"first id|first i would)\b"
+)
 #: How a question opens.
 _QUESTION_OPENING = re.compile(
     _LEAD_IN + r"(?:also |quick one |question )?"
@@ -125,7 +131,7 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
     if (
         route.urgent is not None
         and matcher.urgent.kind_of(prompt.scenario) is None
-        and _urgent_beside_an_answer(matcher, text, doing)
+        and _urgent_beside_an_answer(matcher, text, plain, doing)
     ):
         return True
     by_rules = _rules_read_a_question(matcher, prompt, text, plain, route)
@@ -168,13 +174,15 @@ def _rules_read_a_question(
     )
 
 
-def _urgent_beside_an_answer(matcher: Matcher, text: str, doing: bool) -> bool:
-    """Whether an emergency the router read in ``text`` outweighs it being an answer: a
-    sure sign always does; the model's reading does unless the text opens by doing it,
-    or the model is only a little sure (its threshold is set low for questions asked
-    freely, and an answer about boilers and wiring reads a little like an emergency)."""
+def _urgent_beside_an_answer(matcher: Matcher, text: str, plain: str, doing: bool) -> bool:
+    """Whether an emergency the router read in ``text`` (``plain`` once normalised)
+    outweighs it being an answer: a sure sign does, unless the text says what the
+    operative would do ("id check theres no electrics near that wet ceiling"); the
+    model's reading does unless the text opens by doing it, or the model is only a
+    little sure (its threshold is set low for questions asked freely, and an answer
+    about boilers and wiring reads a little like an emergency)."""
     if matcher.urgent.signed(text) is not None:
-        return True
+        return not _WOULD_DO.match(plain)
     return not doing and matcher.urgent.belief(text) >= matcher.tuning.urgent_unsure_below
 
 
