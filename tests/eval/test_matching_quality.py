@@ -149,8 +149,9 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     models, having learnt quieter emergencies, read a few more questions as one); when
     round 11's ended, 299 of 300, 27.1% and 14 of 970; once round 12's began (the models
     learnt round 11's held-out part, and a second opinion asks a little more), 299 of
-    300, 27.1% and 10 of 970; once they learnt round 12's tuning parts, 299 of 300,
-    27.9% and 12 of 970."""
+    300, 27.1% and 10 of 970; when round 12's ended (its tuning parts learnt, signs
+    that marked everyday questions narrowed, quiet signs added), 300 of 300, 26.4% and
+    11 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
