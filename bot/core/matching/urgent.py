@@ -120,8 +120,12 @@ SURE_ALONE = 0.6
 #: messages missed at each. Round 11, once they learnt round 11's people at risk told
 #: by what they said or did, eight folds (tune11d, tune10a, tune10c, spent9, spent10,
 #: tune8e, spent7, tune8b): 41 of 2,400 at 0.5, 40 at 0.6, with the same 9 of 1,350
-#: urgent messages missed.
-SHORT_WORDS = 4
+#: urgent messages missed. Round 13, eight folds (spent7 and tune8b, tune11d, spent10,
+#: spent11, spent12, tune10a, spent9, tune12c; 1,500 urgent messages, 2,810 ordinary
+#: questions), the messages that need the surer opinion made longer ("rain rain rain.
+#: sick of it" read as water near electrics): up to 4 words, 35 questions taken for an
+#: emergency; up to 6, 33; up to 8, 32; 1 urgent message missed at each.
+SHORT_WORDS = 8
 SHORT_SECOND_OPINION = 0.6
 #: The fewest words a message the logistic model alone raises an alarm on must have:
 #: on a few words it is sure too soon ("would i ring him tonight myself", typed as an
