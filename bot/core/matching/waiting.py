@@ -55,14 +55,16 @@ _WOULD_DO = re.compile(
     _LEAD_IN + r"(?:i would|id|what id|what i would|first thing id|first thing i would|"
     r"first id|first i would)\b"
 )
-#: How a question opens.
+#: How a question opens; negated only when asking ("isnt that a police thing", not
+#: "wouldnt argue").
 _QUESTION_OPENING = re.compile(
     _LEAD_IN + r"(?:also |quick one |question )?"
     r"(?:(?:at|from|in|for|by|to|on|with) (?=what|which|whose|how|when|where|who))?"
     r"(?:what|how|why|when|where|who|whose|which|is|are|am|can|could|should|shall|"
     # "do it properly", "have a word with him": doing it, not asking.
     r"do(?! it\b| that\b| this\b| a\b| what\b| both\b)|"
-    r"does|did|will|would|have(?! a\b| an\b)|has|any|anyone|anybody)\b(?! not\b)"
+    r"does|did|will|would|have(?! a\b| an\b)|has|any|anyone|anybody)"
+    r"(?: not (?=(?:i|it|that|this|there|we|he|she|they|you)\b)|\b(?! not\b))"
 )
 #: A condition left hanging ("and if she says no", "if the van has no covers"): what then?
 _CONDITION = re.compile(_LEAD_IN + r"if\b")
