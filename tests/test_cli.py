@@ -102,10 +102,14 @@ def test_grant_needs_a_started_user_then_gives_the_role(db: dict[str, str]) -> N
 
 def test_erase_removes_a_person(db: dict[str, str]) -> None:
     coachbot("chat", "--user-id", "55", env=db, stdin="/start\n/quit\n")
+    # Enrolled, and, on a weekday after the default 08:00, sent the day's scenario too.
+    stored = _events_of_type(db, "enrolled") + _events_of_type(db, "prompt_sent")
+    assert _events_of_type(db, "enrolled") == 1
     erased = coachbot("erase", "55", env=db)
     assert erased.returncode == 0
     assert "erased everything stored for Telegram id 55" in erased.stdout
-    assert "events: 1," in erased.stdout
+    assert f"events: {stored}," in erased.stdout
+    assert _events_of_type(db, "enrolled") == 0
     assert coachbot("erase", "55", env=db).returncode == 1
 
 
