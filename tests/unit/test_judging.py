@@ -180,7 +180,8 @@ def test_a_red_flag_is_a_concern_and_the_feedback_says_why(coach: Coach) -> None
 )
 def test_a_reply_that_turns_a_red_flag_down_is_not_a_concern(matcher: Matcher, reply: str) -> None:
     judgement = matcher.judge(matcher.library.prompts[SHELVES], reply)
-    assert judgement.verdict == "strong"
+    # Strong or partial is for the ingredients to say (learnt from the tuning replies).
+    assert judgement.verdict != "concern"
     assert judgement.red_flags == ()
     assert judgement.rejected_red_flags == ("unbooked-work",)
 
