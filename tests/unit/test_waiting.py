@@ -38,6 +38,19 @@ from bot.core.matching.waiting import reads_as_question
         # A question quoted to the tenant, and a job note, are answers.
         ("appt-running-late", "bell her n say sorry, is half 12 ok with you?", False),
         ("appt-running-late", "rang her, new time half 12, office told", False),
+        # A question answered at once, and words quoted to the tenant, are answers.
+        ("office-close-in-van", "should i just put done? nah, photos and a proper note", False),
+        ("div-shoes-off", "'mind if i pop covers on my boots?' then crack on", False),
+        # A negated question asks; a negated answer doesn't.
+        ("safe-money-taken", "isnt that one for the police rather than me", True),
+        ("appt-missed-last-week", "wouldnt argue, say sorry and get the job done", False),
+        # An answer about making a danger safe, put as what the operative would do.
+        (
+            "diff-upset-tenant",
+            "id check the waters stopped and theres no electrics near that wet ceiling, "
+            "light fittings n that, then listen to her",
+            False,
+        ),
     ],
 )
 def test_answers_and_questions_are_told_apart(

@@ -107,8 +107,9 @@ LOGISTIC_WEIGHTS = {
 #: 15 at 0.3; questions taken for an emergency 41, 37, 33 and 26.
 SECOND_OPINION = 0.25
 SURE_ALONE = 0.6
-#: A message of a few words the signs don't mark needs a surer second opinion: naive
-#: Bayes reads much into one odd word ("aye nae bother" read 0.84 for a gas leak).
+#: A message of ``SHORT_WORDS`` words or fewer the signs don't mark needs a surer second
+#: opinion: naive Bayes reads much into one odd word ("aye nae bother" read 0.84 for a
+#: gas leak).
 #: Round 9, three folds of an urgent and a routing part left out of what the models
 #: learn (spent7 and tune8b, spent8 and tune9a, tune9b and tune8c): off-topic messages
 #: taken for an emergency 22 of 900 at 0.2, 17 at 0.4, 16 at 0.6; urgent messages

@@ -16,8 +16,10 @@ it ("ring the office?", "dont close it") reads as an answer. A condition left ha
 ("and if she says no") reads as a question; one that says what the operative would
 do about it ("if shes not in i will card it") as an answer, and so does a question
 the operative answers at once ("do i go in? no, ring the police") or words quoted to
-the tenant. With no such sign, it
-reads as an answer unless it routes surely to another topic. The model hears what
+the tenant; a negated question ("isnt that a police thing") asks. An answer put as
+what the operative would do ("id check theres no electrics near the wet ceiling") is
+an answer, whatever danger it names. With no such sign, it reads as an answer unless
+it routes surely to another topic. The model hears what
 the signs can't: "if i havent got covers in the van" is a question, "ring him, is half
 12 ok?" an answer.
 
