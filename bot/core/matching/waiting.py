@@ -44,18 +44,18 @@ _LEAD_IN = (
 _CHAT_IN_ANSWERS = frozenset({"thanks", "banter", "greeting"})
 #: Words that address someone: a greeting with one is said to the tenant in the scene.
 _ADDRESSED = re.compile(r"\b(?:mr|mrs|ms|miss|sir|madam|maam)\b")
-#: How an answer surely opens: the operative saying what they would do.
-_SURE_ANSWER = re.compile(
-    _LEAD_IN + r"(?:i would|i will|i am going to|i am gonna|id|i should|i could|i need to|"
-    r"i must|i had|i have|i think i|i reckon|i guess|i suppose|i(?! am\b)|my answer|first i|"
-    r"first id|first thing|what i would|what id|what i will|what i am going to|how about|"
-    r"what about if i|maybe i|probably)\b"
-)
 #: An answer put as what the operative would do: no emergency of the moment opens this
 #: way (none of the 4,805 urgent tuning messages does), though answers about one may.
-_WOULD_DO = re.compile(
-    _LEAD_IN + r"(?:i would|id|what id|what i would|first thing id|first thing i would|"
-    r"first id|first i would)\b"
+_WOULD = (
+    r"i would|id|what id|what i would|first thing id|first thing i would|first id|first i would"
+)
+_WOULD_DO = re.compile(_LEAD_IN + rf"(?:{_WOULD})\b")
+#: How an answer surely opens: the operative saying what they would do, or will.
+_SURE_ANSWER = re.compile(
+    _LEAD_IN + rf"(?:{_WOULD}|i will|i am going to|i am gonna|i should|i could|i need to|"
+    r"i must|i had|i have|i think i|i reckon|i guess|i suppose|i(?! am\b)|my answer|first i|"
+    r"first thing|what i will|what i am going to|how about|what about if i|maybe i|"
+    r"probably)\b"
 )
 #: How a question opens; negated only when asking ("isnt that a police thing", not
 #: "wouldnt argue").
