@@ -59,18 +59,18 @@ Tuning parts, that choices may be made on:
   (close calls) and ``topic_tune12e`` (many voices), fresh: verdicts 83.0% (partial
   as strong 12.5%, no safety swaps), topics 91.2% (off-topic recall 96.0%, refused
   1.5%);
-- the *spent* parts ``spent1`` to ``spent12``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout12``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent13``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout13``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout13`` and its siblings, written for the
-thirteenth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout14`` and its siblings, written for the
+fourteenth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent13``
+benchmark reports until the next round begins; then they are renamed ``spent14``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -119,6 +119,7 @@ TOPIC_TUNING_PARTS = (
     "tune12a",
     "tune12e",
     "spent12",
+    "spent13",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -141,6 +142,7 @@ VERDICT_TUNING_PARTS = (
     "tune11b",
     "tune12d",
     "spent12",
+    "spent13",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -161,6 +163,7 @@ WAITING_TUNING_PARTS = (
     "spent11",
     "tune12b",
     "spent12",
+    "spent13",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -176,10 +179,10 @@ URGENT_TUNING_PARTS = (
     "tune12f",
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout13",)
-VERDICT_HELD_OUT_PARTS = ("heldout13",)
-URGENT_HELD_OUT_PARTS = ("heldout13",)
-WAITING_HELD_OUT_PARTS = ("heldout13",)
+TOPIC_HELD_OUT_PARTS = ("heldout14",)
+VERDICT_HELD_OUT_PARTS = ("heldout14",)
+URGENT_HELD_OUT_PARTS = ("heldout14",)
+WAITING_HELD_OUT_PARTS = ("heldout14",)
 
 
 def same_text(text: str) -> str:
