@@ -59,6 +59,14 @@ Tuning parts, that choices may be made on:
   (close calls) and ``topic_tune12e`` (many voices), fresh: verdicts 83.0% (partial
   as strong 12.5%, no safety swaps), topics 91.2% (off-topic recall 96.0%, refused
   1.5%);
+- ``urgent_tune14a`` (people at risk told quietly), ``urgent_tune14b`` (emergencies in
+  unusual words, often one clause of a long message) and ``verdict_tune14c`` (close
+  calls), written for the fourteenth round the same way and scored once fresh: urgent
+  recall 96.7% and 95.3%, near-miss false alarms 37.5% and 27.1%; verdicts 85.8%
+  (partial as strong 9.0%, no safety swaps); ``topic_tune14d`` (tricky chat and trade
+  talk that mentions tenants) and ``waiting_tune14e`` (answers that ask, questions put
+  as statements), fresh: topics 94.0%, off-topic recall 90.0%, refused 1.25%; waiting
+  91.4%;
 - the *spent* parts ``spent1`` to ``spent13``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout13``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -120,6 +128,7 @@ TOPIC_TUNING_PARTS = (
     "tune12e",
     "spent12",
     "spent13",
+    "tune14d",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -143,6 +152,7 @@ VERDICT_TUNING_PARTS = (
     "tune12d",
     "spent12",
     "spent13",
+    "tune14c",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -164,6 +174,7 @@ WAITING_TUNING_PARTS = (
     "tune12b",
     "spent12",
     "spent13",
+    "tune14e",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -177,6 +188,8 @@ URGENT_TUNING_PARTS = (
     "tune11d",
     "tune12c",
     "tune12f",
+    "tune14a",
+    "tune14b",
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout14",)

@@ -151,7 +151,8 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     learnt round 11's held-out part, and a second opinion asks a little more), 299 of
     300, 27.1% and 10 of 970; when round 12's ended (its tuning parts learnt, signs
     that marked everyday questions narrowed, quiet signs added), 300 of 300, 26.4% and
-    11 of 970."""
+    11 of 970; when round 14's ended (the models learnt its quieter urgent parts and
+    its tricky chat), 300 of 300, 25.7% and 13 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
