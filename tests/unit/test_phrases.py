@@ -288,3 +288,41 @@ def test_not_just_is_more_than_not_the_shortcut_not(book: PhraseBook) -> None:
 def test_a_tenant_named_with_a_title_is_him_or_her(book: PhraseBook) -> None:
     assert found(book, "ring mrs okafor before i go") == {"call": False}
     assert found(book, "ring mr okafor") == {}
+
+
+@pytest.fixture(scope="module")
+def address_book(library: Library) -> PhraseBook:
+    return PhraseBook(
+        Normaliser(library.vocabulary),
+        {"pet-name": ["love", "hun", "darlin"], "reassure": ["dont worry"]},
+        frozenset({"reassure"}),
+        addressed=frozenset({"pet-name"}),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ah dont worry hun, it'll be our secret",
+        "dont you worry darlin, ill write it down for ya",
+        "not my lot darlin, that was contractors",
+    ],
+)
+def test_a_pet_name_said_to_the_tenant_is_not_turned_down_by_a_negation_before_it(
+    address_book: PhraseBook, text: str
+) -> None:
+    assert found(address_book, text)["pet-name"] is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no love, just good morning mrs begum",
+        "i'd never call her love",
+        "I'd catch myself before the 'love' comes out",
+    ],
+)
+def test_a_pet_name_the_reply_refuses_to_use_is_turned_down(
+    address_book: PhraseBook, text: str
+) -> None:
+    assert found(address_book, text)["pet-name"] is True

@@ -127,6 +127,10 @@ class RedFlag(_Strict):
     #: the same sentence and a step of a good answer ("not my trade, but I'll log it now
     #: so a gas engineer comes"), it is the reason given before acting, not a brush-off.
     but_undoes: bool = False
+    #: Words said to the tenant (pet names): a negation turns one down only when nothing
+    #: but little words stand between ("no love", "not my love"), so "don't worry hun"
+    #: still calls her hun.
+    addressed: bool = False
 
     _check_html = field_validator("why")(_html_ok)
 

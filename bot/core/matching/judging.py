@@ -162,6 +162,7 @@ class PromptJudge:
             },
             frozenset(_INGREDIENT + i.id for i in prompt.ingredients),
             named_calls=frozenset(_INGREDIENT + i.id for i in prompt.ingredients if i.essential),
+            addressed=frozenset(_RED_FLAG + f.id for f in self.red_flags if f.addressed),
         )
 
     def judge(self, text: str, by_rubric: Judgement, towards_strong: float = 0.0) -> Judgement:

@@ -170,6 +170,11 @@ _BUT_REACH = 8
 #: How far before a shortcut "even if" or one of these may come, to concede it.
 _CONCESSION_REACH = 4
 _CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
+#: Words that may stand between a negation and the words said to someone it turns
+#: down: "never call her love", "catch myself before the 'love' comes out".
+_NAMING = frozenset(
+    _root(word) for word in ("call", "calling", "say", "saying", "use", "using", "before")
+)
 #: A call, with no word of whom it is to.
 _CALLING = frozenset({_root("call")})
 #: What an operative should do themselves, not leave to the tenant...
@@ -350,8 +355,10 @@ class PhraseBook:
         groups: Mapping[str, Sequence[str]],
         keyword_groups: frozenset[str] = frozenset(),
         named_calls: frozenset[str] = frozenset(),
+        addressed: frozenset[str] = frozenset(),
     ) -> None:
         self.normaliser = normaliser
+        self._addressed = addressed
         self._little = frozenset(normaliser.vocabulary.stopwords) - {
             word for negation in _NEGATION_WORDS for word in negation
         }
@@ -499,7 +506,8 @@ class PhraseBook:
             for i, (_, _, phrase) in enumerate(spans)
             if phrase.group in self._answers and _NEGATIVE & set(phrase.words)
         }
-        rejected = _rejected([(start, end) for start, end, _ in spans], tokens, negative)
+        addressed = {i for i, (_, _, phrase) in enumerate(spans) if phrase.group in self._addressed}
+        rejected = _rejected([(start, end) for start, end, _ in spans], tokens, negative, addressed)
         rejected |= self._turned_down_by_answer(spans, tokens)
         rejected |= self._carried(spans, tokens, rejected, negative)
         return [
@@ -596,7 +604,7 @@ class PhraseBook:
     ) -> set[int]:
         """Hits of other groups that come straight after an answer's own negative
         phrase, and so are what it turns down: "you shouldn't have to | keep wiping
-        it", "don't | close it"."""
+        it", "don't | close it". Not words said to someone: "don't worry | hun"."""
         negative_ends = [
             end
             for _, end, phrase in spans
@@ -606,6 +614,7 @@ class PhraseBook:
             index
             for index, (start, _, phrase) in enumerate(spans)
             if phrase.group not in self._answers
+            and phrase.group not in self._addressed
             and any(
                 end < start <= end + 2 and tokens[start].clause == tokens[end].clause
                 for end in negative_ends
@@ -833,10 +842,15 @@ def _double_negative(tokens: Sequence[_Token], at: int) -> bool:
 
 
 def _rejected(
-    spans: Sequence[tuple[int, int]], tokens: Sequence[_Token], negative: set[int]
+    spans: Sequence[tuple[int, int]],
+    tokens: Sequence[_Token],
+    negative: set[int],
+    addressed: set[int],
 ) -> set[int]:
     """Which of the hits (sorted by start) the reply turns down. A "no" before an
-    answer's own negative phrase agrees with it ("no, i won't drill")."""
+    answer's own negative phrase agrees with it ("no, i won't drill"). Words said to
+    someone (``addressed``) are turned down only by a negation right before them: "no
+    love" is, "don't worry hun" is not."""
     rejected: set[int] = set()
     if not spans:
         return rejected
@@ -861,6 +875,13 @@ def _rejected(
                             for t in tokens[position + len(negation) : spans[i][0]]
                         )
                     }
+                after = position + len(negation)
+                turned = {
+                    i
+                    for i in turned
+                    if i not in addressed
+                    or all(t.little or t.word in _NAMING for t in tokens[after : spans[i][0]])
+                }
                 rejected |= turned - negative if negation == ("no",) else turned
     for index, (_, end) in enumerate(spans):
         clause, first = tokens[end].clause, end + 1
