@@ -51,6 +51,16 @@ from bot.core.matching.waiting import reads_as_question
             "light fittings n that, then listen to her",
             False,
         ),
+        # A question asked after a first step, and one put as a doubt.
+        ("prev-water-electrics", "power off at the board, then what, wait for a sparky", True),
+        ("perf-always-done-it", "not sure how im meant to tell him off", True),
+        # "How do I put it" opens an answer, not a question.
+        (
+            "no-hall-bulbs",
+            "how do i put it... bulbs are the tenants job, sorry gary. if he cant reach ill "
+            "tell him about the handyperson service",
+            False,
+        ),
     ],
 )
 def test_answers_and_questions_are_told_apart(
@@ -60,10 +70,32 @@ def test_answers_and_questions_are_told_apart(
     assert reads_as_question(matcher, waiting, text, matcher.route(text)) is question
 
 
-def test_an_emergency_is_never_taken_for_an_answer(matcher: Matcher) -> None:
-    waiting = matcher.library.prompts["div-no-english"]
-    text = "tell you what, theres a strong smell of gas in the hall"
+@pytest.mark.parametrize(
+    ("prompt", "text"),
+    [
+        ("div-no-english", "tell you what, theres a strong smell of gas in the hall"),
+        # A scenario the urgent model reads a little like one (she's gone quiet) is not
+        # about an emergency: words about ending her life get the safety tip.
+        (
+            "doorstep-check-happy",
+            "she just said she has had enough and has been saving her tablets",
+        ),
+    ],
+)
+def test_an_emergency_is_never_taken_for_an_answer(
+    matcher: Matcher, prompt: str, text: str
+) -> None:
+    waiting = matcher.library.prompts[prompt]
     assert reads_as_question(matcher, waiting, text, matcher.route(text))
+
+
+def test_an_answer_to_a_scenario_about_an_emergency_may_name_another(matcher: Matcher) -> None:
+    waiting = matcher.library.prompts["safe-cuckooing"]
+    text = (
+        "get the job done quick, dont challenge anyone, report to safeguarding lead, "
+        "999 if i think hes in danger"
+    )
+    assert not reads_as_question(matcher, waiting, text, matcher.route(text))
 
 
 def test_the_model_learns_how_questions_are_put_from_typed_messages() -> None:

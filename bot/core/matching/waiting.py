@@ -2,15 +2,17 @@
 
 An operative with a scenario on screen may still ask "what do I say if she offers me
 a brew?", and that question deserves its tip, not a mark. Chat ("cheers", "f off")
-is never an answer, and nor is an emergency the urgent signs show; one only the urgent
-model reads is, when the text opens by doing it or the model is not fairly sure (an
-answer about valves and wiring reads a little like an emergency to a model set low
-for recall).
+is never an answer, and nor is an emergency the urgent signs show, unless the scenario
+is itself about one (it shows a sign of one, or the model reads in it one of its own
+topic); one only the urgent model reads is, when the text opens by
+doing it or the model is not fairly sure (an answer about valves and wiring reads a
+little like an emergency to a model set low for recall).
 
 Otherwise a model learnt from messages typed while a scenario waited
 (:mod:`bot.core.matching.answer_or_question`) decides, and the signs lean it one way
 or the other. A message reads as a question when it opens like one ("what if…", "how
-do i…", "is it ok…"), asks one anywhere ("…what do i do") or ends in "?"; but one that
+do i…", "is it ok…"), asks one anywhere ("…what do i do", "…then what", "…which is
+better") or ends in "?"; but one that
 opens like an answer ("i'd ring her", "what i'd do is…", "how about i…") or by doing
 it ("ring the office?", "dont close it") reads as an answer. A condition left hanging
 ("and if she says no") reads as a question; one that says what the operative would
@@ -55,6 +57,7 @@ _SURE_ANSWER = re.compile(
     _LEAD_IN + rf"(?:{_WOULD}|i will|i am going to|i am gonna|i should|i could|i need to|"
     r"i must|i had|i have|i think i|i reckon|i guess|i suppose|i(?! am\b)|my answer|first i|"
     r"first thing|what i will|what i am going to|how about|what about if i|maybe i|"
+    r"how i would|how id|how i will|how do i put it|"
     r"probably)\b"
 )
 #: How a question opens; negated only when asking ("isnt that a police thing", not
@@ -101,7 +104,9 @@ _QUESTION_INSIDE = re.compile(
     r"\b(?:what do i|what should i|what can i|what would you|how do i|how should i|"
     r"how do you|how can i|what if|is it ok|is it okay|is it alright|is it rude|"
     r"do i|do we|am i|can i|can we|should i|should we|any tips|any advice|"
-    r"what is the best way|what is the right way|who do i|where do i|"
+    r"what is the best way|what is the right way|who do i|where do i|then what|"
+    r"which is (?:better|best|right)|whose (?:is it|job|problem)|not sure how|"
+    r"is there (?:any|anything|a way)|"
     r"who (?:fixes|sorts|deals with|does|should|can|will|would)|"
     r"why (?:should|would|do|does|is|are|can|will|wont|would not|will not|can not))\b"
 )
@@ -134,7 +139,7 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
         return True
     if (
         route.urgent is not None
-        and matcher.urgent.kind_of(prompt.scenario) is None
+        and not _scenario_about(matcher, prompt)
         and _urgent_beside_an_answer(matcher, text, plain, doing)
     ):
         return True
@@ -176,6 +181,19 @@ def _rules_read_a_question(
         and other_topic
         and route.score >= SURELY_ELSEWHERE
     )
+
+
+def _scenario_about(matcher: Matcher, prompt: ScenarioPrompt) -> bool:
+    """Whether the scenario itself is about an emergency, so its answers name dangers: it
+    shows a sign of one, or the model reads in it one whose tip is in the scenario's own
+    topic. A reading outside its topic is not enough: "Mr Nowak speaks little English
+    and nobody else is home" (diversity) reads a little like an adult at risk, and a gas
+    smell typed while it waits is still an emergency."""
+    if matcher.urgent.signed(prompt.scenario) is not None:
+        return True
+    believed = matcher.urgent.believed(prompt.scenario)
+    topic_of = matcher.library.topic_of
+    return believed is not None and topic_of[believed.tip] == topic_of[prompt.id]
 
 
 def _urgent_beside_an_answer(matcher: Matcher, text: str, plain: str, doing: bool) -> bool:
