@@ -4,26 +4,25 @@ An operative with a scenario on screen may still ask "what do I say if she offer
 a brew?", and that question deserves its tip, not a mark. Chat ("cheers", "f off")
 is never an answer, and nor is an emergency the urgent signs show, unless the scenario
 is itself about one (it shows a sign of one, or the model reads in it one of its own
-topic); one only the urgent model reads is, when the text opens by
-doing it or the model is not fairly sure (an answer about valves and wiring reads a
-little like an emergency to a model set low for recall).
+topic); one only the urgent model reads is, when the text opens by doing it or the
+model is not fairly sure (an answer about valves and wiring reads a little like an
+emergency to a model set low for recall).
 
 Otherwise a model learnt from messages typed while a scenario waited
 (:mod:`bot.core.matching.answer_or_question`) decides, and the signs lean it one way
 or the other. A message reads as a question when it opens like one ("what if…", "how
 do i…", "is it ok…"), asks one anywhere ("…what do i do", "…then what", "…which is
-better") or ends in "?"; but one that
-opens like an answer ("i'd ring her", "what i'd do is…", "how about i…") or by doing
-it ("ring the office?", "dont close it") reads as an answer. A condition left hanging
-("and if she says no") reads as a question; one that says what the operative would
-do about it ("if shes not in i will card it") as an answer, and so does a question
-the operative answers at once ("do i go in? no, ring the police") or words quoted to
-the tenant; a negated question ("isnt that a police thing") asks. An answer put as
-what the operative would do ("id check theres no electrics near the wet ceiling") is
-an answer, whatever danger it names. With no such sign, it reads as an answer unless
-it routes surely to another topic. The model hears what
-the signs can't: "if i havent got covers in the van" is a question, "ring him, is half
-12 ok?" an answer.
+better") or ends in "?"; but one that opens like an answer ("i'd ring her", "what i'd
+do is…", "how about i…") or by doing it ("ring the office?", "dont close it") reads as
+an answer. A condition left hanging ("and if she says no") reads as a question; one
+that says what the operative would do about it ("if shes not in i will card it") as
+an answer, and so does a question the operative answers at once ("do i go in? no,
+ring the police") or words quoted to the tenant; a negated question ("isnt that a
+police thing") asks. An answer put as what the operative would do ("id check theres no
+electrics near the wet ceiling") is an answer, whatever danger it names. With no such
+sign, it reads as an answer unless it routes surely to another topic. The model hears
+what the signs can't: "if i havent got covers in the van" is a question, "ring him, is
+half 12 ok?" an answer.
 
     >>> prompt = library.prompts["appt-running-late"]
     >>> text = "tenant offered me a brew, do i take it"
