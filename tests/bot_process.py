@@ -29,6 +29,9 @@ from tests.fake_bot_api import FakeBotAPI
 REPO = Path(__file__).resolve().parent.parent
 #: What every scenario prompt says, and nothing else the bot sends does.
 PROMPT_MARK = "Tap an answer or type"
+#: How long a freshly started ``coachbot run`` may take to come up: building the matcher
+#: takes about 30 s on an idle 2-core machine, and CI runs three test workers beside it.
+STARTUP_SECONDS = 180
 
 
 def environment(server: FakeBotAPI | None, database_url: str, **extra: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from bot.metrics import MeteredDeliveries, Metrics, MetricsServer
 from bot.storage.database import make_engine
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.timing import time_updates
-from tests.bot_process import BotProcess, environment, free_port
+from tests.bot_process import STARTUP_SECONDS, BotProcess, environment, free_port
 from tests.e2e.test_delivery import MORNING, enrol_many
 from tests.fake_bot_api import FakeBotAPI, Fault
 from tests.support import FakeClock
@@ -126,7 +126,7 @@ def test_coachbot_run_serves_metrics_and_logs_json_lines(
     try:
         user = server.user(7200, first_name="Sam")
         user.send("/start")
-        user.wait_for_sync("Doorstep Coach", timeout=60)
+        user.wait_for_sync("Doorstep Coach", timeout=STARTUP_SECONDS)
         user.wait_for_sync("what's your trade?", timeout=60)
         user.send(WORDS)
         user.wait_for_sync(lambda message: True, timeout=60)  # the coach's answer

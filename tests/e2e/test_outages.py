@@ -22,6 +22,7 @@ from bot.core.router import Coach
 from bot.telegram.delivery import DeliveryWorker
 from bot.telegram.transport import health_of
 from tests.bot_process import (
+    STARTUP_SECONDS,
     BotProcess,
     enrol,
     environment,
@@ -144,7 +145,7 @@ def test_coachbot_run_started_while_the_api_is_down_waits_then_serves(
     bot = BotProcess(environment(server, sqlite_url), tmp_path)
     try:
         bot.start()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while "unreachable" not in bot.last_output and time.monotonic() < deadline:
             assert bot.running, bot.last_output
             time.sleep(0.2)

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.bot_process import BotProcess, environment, free_port
+from tests.bot_process import STARTUP_SECONDS, BotProcess, environment, free_port
 from tests.fake_bot_api import FakeBotAPI
 
 pytestmark = pytest.mark.e2e
@@ -28,14 +28,14 @@ def _bot(server: FakeBotAPI, tmp_path: Path, *arguments: str, **extra: str) -> B
 
 
 def _wait_for_commands(server: FakeBotAPI, bot: BotProcess) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_SECONDS
     while not server.commands and time.monotonic() < deadline:
         assert bot.running, f"coachbot run exited early:\n{bot.output}"
         time.sleep(0.1)
 
 
 def _wait_until_listening(port: int, bot: BotProcess) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         assert bot.running, f"coachbot run exited early:\n{bot.output}"
         try:
