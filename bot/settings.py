@@ -9,6 +9,7 @@ The bot token is a ``SecretStr``: printing the settings shows ``**********``.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,6 +26,16 @@ _REPO_CONTENT = Path(__file__).resolve().parent.parent / "content"
 def _default_content_dir() -> Path:
     here = Path("content")
     return here if (here / "topics").is_dir() else _REPO_CONTENT
+
+
+def _default_cache_dir() -> Path | None:
+    """Where built matchers are kept: the user's cache folder, as XDG says (none for a
+    user without a home)."""
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    except RuntimeError:
+        return None
+    return Path(base) / "doorstep-coach"
 
 
 class Settings(BaseSettings):
@@ -58,6 +69,9 @@ class Settings(BaseSettings):
     #: ``off`` only for a self-hosted Bot API server without Telegram's limits (the
     #: benchmarks' local one): against Telegram itself it brings 429s.
     coachbot_send_limits: Literal["telegram", "off"] = "telegram"
+    #: Where the built matcher is kept, so a restart needn't build it again; ``off`` for
+    #: nowhere (see :mod:`bot.matcher_cache`).
+    coachbot_cache_dir: Path | None = Field(default_factory=_default_cache_dir)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -89,6 +103,13 @@ class Settings(BaseSettings):
     @classmethod
     def _port_or_off(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("coachbot_cache_dir", mode="before")
+    @classmethod
+    def _folder_or_off(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"", "off"}:
+            return None
+        return value
 
     @field_validator("coachbot_log_format", "coachbot_send_limits", mode="before")
     @classmethod

@@ -10,7 +10,6 @@ polling and webhooks, metrics, secrets) and the reliability benchmark.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -25,6 +24,7 @@ from bot.core.model import Operative
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.unit_of_work import SqlUnitOfWork
 from tests.fake_bot_api import FakeBotAPI
+from tests.support import without_bot_settings
 
 REPO = Path(__file__).resolve().parent.parent
 #: What every scenario prompt says, and nothing else the bot sends does.
@@ -35,12 +35,9 @@ STARTUP_SECONDS = 180
 
 
 def environment(server: FakeBotAPI | None, database_url: str, **extra: str) -> dict[str, str]:
-    """The child's environment: this one without any bot settings, then the test's."""
-    variables = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
-    }
+    """The child's environment: this one without any bot settings (but the run's matcher
+    cache), then the test's."""
+    variables = without_bot_settings()
     if server is not None:
         variables.update(TELEGRAM_BOT_TOKEN=server.token, TELEGRAM_API_URL=server.base_url)
     variables.update(DATABASE_URL=database_url, **extra)

@@ -6,7 +6,9 @@ once per worker."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -15,20 +17,39 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.core.content.library import Library
+from bot.core.content.library import DEFAULT_LANDLORD, Library
 from bot.core.content.loader import load_library
 from bot.core.matching.matcher import Matcher
 from bot.core.router import Coach, CoachConfig
+from bot.matcher_cache import cached_matcher
 from bot.reporting.renderers import REPORT_RENDERERS
 from bot.storage.database import make_engine, make_session_factory
 from bot.storage.migrate import upgrade
 from bot.storage.unit_of_work import SqlUnitOfWork
-from tests.support import FakeClock, scratch_postgres_database
+from tests.support import MATCHER_CACHE, FakeClock, scratch_postgres_database
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 ADMIN_ID = 900
 #: The username the local Bot API server gives the bot (its getMe).
 BOT_USERNAME = "doorstep_coach_bot"
+
+
+_CACHE_FOLDER = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the run a matcher cache of its own (not the user's), before the test workers
+    start: they inherit it, and pass it on to every bot and command a test starts."""
+    if not hasattr(config, "workerinput"):
+        folder = Path(tempfile.mkdtemp(prefix="coachbot-test-matchers-"))
+        config.stash[_CACHE_FOLDER] = folder
+        os.environ[MATCHER_CACHE] = str(folder)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_CACHE_FOLDER, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +59,12 @@ def library() -> Library:
 
 @pytest.fixture(scope="session")
 def matcher(library: Library) -> Matcher:
-    """One matcher for the whole run: building it takes seconds, and it holds no state."""
-    return Matcher(library)
+    """One matcher for the whole run: building it takes seconds, and it holds no state.
+    The test workers share one build, through the run's matcher cache."""
+    cache = os.environ.get(MATCHER_CACHE)
+    return cached_matcher(
+        library, CONTENT, DEFAULT_LANDLORD, Path(cache) if cache else None, Matcher
+    )
 
 
 @pytest.fixture

@@ -30,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from tests.support import without_bot_settings
+
 REPO = Path(__file__).resolve().parent.parent
 #: Modules the commands import when they run; importing them here once is the point.
 _PRELOAD = (
@@ -53,12 +55,9 @@ TIMEOUT_SECONDS = 120
 
 
 def clean_environment(**settings: str) -> dict[str, str]:
-    """This process's environment without any of the bot's settings, plus ``settings``."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
-    }
+    """This process's environment without the bot's settings (but the run's matcher
+    cache), plus ``settings``."""
+    env = without_bot_settings()
     env.update(settings)
     return env
 

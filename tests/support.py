@@ -19,6 +19,21 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+#: The setting naming where built matchers are kept. For a test run it is a folder of
+#: the run's own (see conftest), shared by the test workers and every bot they start,
+#: so the matcher for the content is built once in the run, not once per process.
+MATCHER_CACHE = "COACHBOT_CACHE_DIR"
+
+
+def without_bot_settings() -> dict[str, str]:
+    """This process's environment without the bot's settings, except the run's cache."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key == MATCHER_CACHE or not key.startswith(("TELEGRAM_", "COACHBOT_", "DATABASE_URL"))
+    }
+
+
 class FakeClock:
     """``clock()`` returns the time the test set; ``advance()`` moves it on."""
 

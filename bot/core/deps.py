@@ -62,6 +62,7 @@ class Deps:
         config: CoachConfig | None = None,
         *,
         matcher: Matcher | None = None,
+        build_matcher: Callable[[Library], Matcher] | None = None,
         renderers: Renderers | None = None,
         bot_username: str | None = None,
     ) -> None:
@@ -72,17 +73,19 @@ class Deps:
         #: The bot's Telegram username, for invite links; None where it isn't known (terminal).
         self.bot_username = bot_username.lstrip("@") if bot_username else None
         self._matcher = matcher
+        self._build_matcher = build_matcher
         self._building_matcher = threading.Lock()
 
     @property
     def matcher(self) -> Matcher:
         """The message router, built when first used: commands that never route a message
-        (reports, cohorts, grants) don't wait the seconds it takes to build. Built once,
-        however many threads ask for it at the same time."""
+        (reports, cohorts, grants) don't wait the seconds it takes to build. Built once
+        (by ``build_matcher``, which may load it from a cache), however many threads ask
+        for it at the same time."""
         if self._matcher is None:
             with self._building_matcher:
                 if self._matcher is None:
-                    self._matcher = Matcher(self.library)
+                    self._matcher = (self._build_matcher or Matcher)(self.library)
         return self._matcher
 
     def text(self, key: str, **values: object) -> str:

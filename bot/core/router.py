@@ -11,7 +11,7 @@ event to whichever handler registered for it in its module's ``ROUTES``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import ModuleType
 from typing import Any, TypeVar
@@ -156,6 +156,7 @@ class Coach:
         config: CoachConfig | None = None,
         matcher: Matcher | None = None,
         *,
+        build_matcher: Callable[[Library], Matcher] | None = None,
         renderers: Renderers | None = None,
         bot_username: str | None = None,
         router: Router | None = None,
@@ -166,6 +167,7 @@ class Coach:
             clock,
             config,
             matcher=matcher,
+            build_matcher=build_matcher,
             renderers=renderers,
             bot_username=bot_username,
         )

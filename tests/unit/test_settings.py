@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -21,6 +23,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
         "COACHBOT_METRICS_PORT",
         "COACHBOT_LOG_FORMAT",
         "COACHBOT_RETENTION_MONTHS",
+        "COACHBOT_CACHE_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -33,6 +36,18 @@ def test_defaults_match_the_design() -> None:
     assert settings.database_url == "sqlite:///data/coachbot.db"
     assert settings.coachbot_admin_ids == frozenset()
     assert settings.coachbot_timezone == "Europe/London"
+
+
+def test_built_matchers_are_kept_in_the_users_cache_folder_unless_turned_off(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert load_settings().coachbot_cache_dir == tmp_path / "doorstep-coach"
+    monkeypatch.setenv("COACHBOT_CACHE_DIR", "/srv/coach/cache")
+    assert load_settings().coachbot_cache_dir == Path("/srv/coach/cache")
+    for off in ("off", "OFF", ""):
+        monkeypatch.setenv("COACHBOT_CACHE_DIR", off)
+        assert load_settings().coachbot_cache_dir is None
 
 
 def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,10 +28,9 @@ similarity to their phrasings, which forgives word order and typos.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -41,6 +40,7 @@ from bot.core.matching.chat import ChatSigns
 from bot.core.matching.complement import ComplementModel
 from bot.core.matching.judging import Basis, Judgement, PromptJudge
 from bot.core.matching.logistic import LogisticModel
+from bot.core.matching.memos import Memoised
 from bot.core.matching.naive_bayes import NaiveBayes
 from bot.core.matching.neighbours import Neighbour, PhraseIndex, Phrasing
 from bot.core.matching.normalising import Normaliser, Vocabulary
@@ -207,7 +207,10 @@ class Learnt:
     rubrics: Mapping[str, list[_Pattern]]
 
 
-class Matcher:
+class Matcher(Memoised):
+    MEMOS = (("_correct", "_correct_uncached", 16384),)
+    _correct: Callable[[str], str]
+
     def __init__(
         self,
         library: Library,
@@ -283,7 +286,7 @@ class Matcher:
         }
         for term in sorted(content_terms):
             self._vocabulary_by_initial.setdefault(term[0], []).append(term)
-        self._correct = lru_cache(maxsize=16384)(self._correct_uncached)
+        self.memoise()
         self.urgent = UrgentSigns(library, self.normaliser, known=self._topics.knows)
         self.chat = ChatSigns(library, self.normaliser)
         #: How messages typed while a scenario waits are put (answer or question).

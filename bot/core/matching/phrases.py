@@ -44,13 +44,13 @@ a "no" before an answer's own negative phrase agrees with it ("no, i won't drill
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import fuzz, process
 
+from bot.core.matching.memos import Memoised
 from bot.core.matching.normalising import Normaliser, stem
 
 _VOWELS = frozenset("aeiou")
@@ -346,8 +346,13 @@ class _Phrase:
     loose: bool
 
 
-class PhraseBook:
+class PhraseBook(Memoised):
     """Phrases by group (an ingredient's or red flag's id), compiled for spotting."""
+
+    # A reply is read twice when judged (for phrases, then for its steps).
+    MEMOS = (("_similar", "_similar_uncached", 4096), ("_tokens", "_tokens_uncached", 8))
+    _similar: Callable[[str], frozenset[str]]
+    _tokens: Callable[[str], tuple[_Token, ...]]
 
     def __init__(
         self,
@@ -395,9 +400,7 @@ class PhraseBook:
         for number, needed in enumerate(self._needed):
             self._by_word.setdefault(needed[0], []).append(number)
         self._long_words = [word for word in self._words if len(word) >= 5]
-        self._similar = lru_cache(maxsize=4096)(self._similar_uncached)
-        # A reply is read twice when judged (for phrases, then for its steps).
-        self._tokens = lru_cache(maxsize=8)(self._tokens_uncached)
+        self.memoise()
 
     def __bool__(self) -> bool:
         return bool(self._phrases)

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from enum import Enum
-from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
 from bot.core.content.library import Library, UrgentKind
 from bot.core.matching.logistic import LogisticModel
+from bot.core.matching.memos import Memoised
 from bot.core.matching.naive_bayes import NaiveBayes, features
 from bot.core.matching.normalising import Normaliser
 from bot.core.matching.signs import Signs
@@ -179,7 +179,17 @@ MAX_PENALTY = 3.0
 URGENT_PENALTY = 2.0
 
 
-class UrgentSigns:
+class UrgentSigns(Memoised):
+    # Routing a message asks the belief more than once (the alarm, then how sure).
+    MEMOS = (
+        ("_typos", "_typo_uncached", 16384),
+        ("belief", "_belief_uncached", 1024),
+        ("second_opinion", "_second_opinion_uncached", 1024),
+    )
+    _typos: Callable[[str], str]
+    belief: Callable[[str], float]
+    second_opinion: Callable[[str], float]
+
     def __init__(
         self,
         library: Library,
@@ -203,10 +213,7 @@ class UrgentSigns:
             self._correct if known is not None else None,
         )
         self._kinds = {kind.id: kind for kind in library.urgent}
-        self._typos = lru_cache(maxsize=16384)(self._typo_uncached)
-        # Routing a message asks the belief more than once (the alarm, then how sure).
-        self.belief = lru_cache(maxsize=1024)(self._belief_uncached)
-        self.second_opinion = lru_cache(maxsize=1024)(self._second_opinion_uncached)
+        self.memoise()
         self._prefer = library.urgent_prefer
         self._urgent_belief = urgent_belief
         # Choosing the calm messages reads signs, which read typos, before the models
