@@ -152,7 +152,9 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     300, 27.1% and 10 of 970; when round 12's ended (its tuning parts learnt, signs
     that marked everyday questions narrowed, quiet signs added), 300 of 300, 26.4% and
     11 of 970; when round 14's ended (the models learnt its quieter urgent parts and
-    its tricky chat), 300 of 300, 25.7% and 13 of 970."""
+    its tricky chat), 300 of 300, 25.7% and 13 of 970; once round 15's began (the
+    models learnt round 14's held-out part, emergencies told in passing in long
+    questions, and suppliers not heard from for days), 300 of 300, 26.4% and 14 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
@@ -251,8 +253,8 @@ class Floors:
 #:   99.3%, waiting 95.7%, topics 95.25%, off-topic recall 94.0%; tuning data since;
 #: - ``spent13`` (round 13): verdicts 88.0%, partial as strong 6.7%, urgent recall
 #:   98.0%, waiting 97.1%, topics 94.25%, off-topic recall 98.0%; tuning data since;
-#: - ``heldout14`` (round 14): verdicts 88.3%, partial as strong 2.2%, urgent recall
-#:   97.3%, waiting 97.1%, topics 92.25%, off-topic recall 99.0%.
+#: - ``spent14`` (round 14): verdicts 88.3%, partial as strong 2.2%, urgent recall
+#:   97.3%, waiting 97.1%, topics 92.25%, off-topic recall 99.0%; tuning data since.
 #: A guard against regressions, not a target: the issue's targets are higher.
 HELD_OUT_FLOORS = {
     "spent4": Floors(0.84, 0.05, 0.85, 0.95, 0.76, 0.92),
@@ -265,7 +267,7 @@ HELD_OUT_FLOORS = {
     "spent11": Floors(0.89, 0.06, 0.97, 0.92, 0.89, 0.96),
     "spent12": Floors(0.88, 0.02, 0.98, 0.95, 0.94, 0.93),
     "spent13": Floors(0.87, 0.08, 0.97, 0.96, 0.93, 0.97),
-    "heldout14": Floors(0.87, 0.04, 0.96, 0.96, 0.91, 0.97),
+    "spent14": Floors(0.87, 0.04, 0.96, 0.96, 0.91, 0.97),
 }
 
 

@@ -93,6 +93,21 @@ def test_a_negation_belongs_to_the_nearest_phrase(book: PhraseBook) -> None:
     assert found(book, "not my job ring the office") == {"own-goal": False, "call": False}
 
 
+def test_a_comparison_turns_down_all_it_weighs_up_to_the_next_punctuation_mark(
+    book: PhraseBook,
+) -> None:
+    assert found(book, "better late than rushing in and closing the job") == {"no-access": True}
+    assert found(book, "rather than going back and taking the cash, ring her") == {
+        "cash": True,
+        "call": False,
+    }
+    # What comes before the comparison stands.
+    assert found(book, "take the cash, easier than a calling card") == {
+        "cash": False,
+        "card": True,
+    }
+
+
 def test_a_clause_stops_a_negation(book: PhraseBook) -> None:
     assert found(book, "dont just close it, ring her") == {"no-access": True, "call": False}
     assert found(book, "i wont put them up but ill ring the office") == {

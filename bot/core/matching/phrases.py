@@ -35,6 +35,8 @@ of closing it", "rather than a card") or a verdict on it comes just after
 asking for trouble"). A negation
 belongs to the first phrase after it, and to any joined to that one by "or", so
 in "not bothering ringing, just close the job" only the ringing is turned down.
+A comparison ("better late than…", "rather than…", "instead of…") reaches past an
+"and", to the next punctuation mark.
 A negation in a condition is the condition's own ("if he doesn't answer, leave a
 card" leaves a card), one whose subject is someone else describes ("they never open a
 window"), two side by side undo each other ("not without checking"), and
@@ -108,6 +110,8 @@ _NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
     ("refuse",): (1, 3),
     ("instead", "of"): (1, 3),
     ("rather", "than"): (1, 3),
+    # "better late than turning up wound up": see _COMPARISONS.
+    ("than",): (2, 6),
     ("no", "way"): (2, 5),
     # "the last thing id do is card it", "i'd catch myself before saying love".
     ("last", "thing"): (2, 6),
@@ -119,6 +123,10 @@ _NEGATION_WORDS: Mapping[tuple[str, ...], tuple[int, int]] = {
 _NEGATIONS = {
     tuple(_root(word) for word in words): reach for words, reach in _NEGATION_WORDS.items()
 }
+#: Negations that weigh one course against another: what they turn down may run on past
+#: an "and" to the next punctuation mark ("better late than turning up wound up and
+#: taking it out on them" turns down taking it out on them).
+_COMPARISONS = frozenset({("than",), ("rather", "than"), ("instead", "of")})
 #: Verdicts that turn down what comes just before them ("closing it would be wrong").
 _VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
     ("wrong",),
@@ -944,10 +952,13 @@ def _negated(
     if opening in _CONDITIONS:
         # "if he doesn't answer, leave a card": the negation is the condition's own.
         reach = 0
+    if tuple(token.word for token in tokens[at:after]) in _COMPARISONS:
+        part = tokens[at].part
+        within = [token.part == part for token in tokens]
+    else:
+        within = [token.clause == clause for token in tokens]
     following = [
-        i
-        for i, (start, _) in enumerate(spans)
-        if after <= start <= limit and tokens[start].clause == clause
+        i for i, (start, _) in enumerate(spans) if after <= start <= limit and within[start]
     ]
     if not following:
         return set()
