@@ -13,8 +13,11 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
+
+import numpy as np
+import numpy.typing as npt
 
 
 def features(terms: Sequence[str]) -> list[str]:
@@ -32,6 +35,8 @@ class NaiveBayes:
     #: The most an unseen feature costs each label (in ``labels`` order), where it
     #: differs from ``max_penalty``: a model leaning to one label forgives it more.
     penalties: tuple[float, ...] | None = None
+    _rows: dict[str, int] = field(init=False, repr=False, compare=False)
+    _scores: npt.NDArray[np.float64] = field(init=False, repr=False, compare=False)
 
     @classmethod
     def fit(
@@ -69,19 +74,25 @@ class NaiveBayes:
     def knows(self, term: str) -> bool:
         return term in self.log_probability
 
+    def __post_init__(self) -> None:
+        # What each feature adds to each label's score, worked out once: its log
+        # probability, no lower than its best label's less the penalty, a word pair's
+        # times ``pair_weight``. A long message then costs one sum of rows.
+        penalties = np.array(self.penalties or [self.max_penalty] * len(self.labels))
+        rows = np.array(list(self.log_probability.values()), dtype=np.float64).reshape(
+            len(self.log_probability), len(self.labels)
+        )
+        floored = np.maximum(rows, rows.max(axis=1, keepdims=True) - penalties)
+        pairs = np.array([" " in feature for feature in self.log_probability])
+        floored[pairs] *= self.pair_weight
+        object.__setattr__(self, "_rows", {f: n for n, f in enumerate(self.log_probability)})
+        object.__setattr__(self, "_scores", floored)
+
     def beliefs(self, terms: Sequence[str]) -> dict[str, float]:
         """The posterior over labels (uniform prior) for these terms."""
-        totals = [0.0] * len(self.labels)
-        for feature in features(terms):
-            row = self.log_probability.get(feature)
-            if row is None:
-                continue
-            weight = self.pair_weight if " " in feature else 1.0
-            peak_value = max(row)
-            for i, value in enumerate(row):
-                penalty = self.penalties[i] if self.penalties else self.max_penalty
-                totals[i] += weight * max(value, peak_value - penalty)
-        peak = max(totals)
-        exps = [math.exp(value - peak) for value in totals]
-        norm = sum(exps)
-        return {label: e / norm for label, e in zip(self.labels, exps, strict=True)}
+        rows = self._rows
+        known = [n for feature in features(terms) if (n := rows.get(feature)) is not None]
+        totals = self._scores[known].sum(axis=0)
+        exps = np.exp(totals - totals.max())
+        shares: list[float] = (exps / exps.sum()).tolist()
+        return dict(zip(self.labels, shares, strict=True))

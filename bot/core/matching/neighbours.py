@@ -31,6 +31,10 @@ class Neighbour:
     similarity: float
 
 
+#: The most words and word pairs of a message a search goes by.
+MOST_TERMS = 40
+
+
 class PhraseIndex:
     def __init__(self, phrasings: Iterable[Phrasing], pair_weight: float = 1.0) -> None:
         self.phrasings = [p for p in phrasings if p.terms]
@@ -74,6 +78,10 @@ class PhraseIndex:
         vector = self._vector(terms)
         if not vector:
             return []
+        if len(vector) > MOST_TERMS:
+            # A long message's commonest words weigh least and are in the most phrasings:
+            # searching by its most telling words finds the same neighbours, far quicker.
+            vector = dict(sorted(vector.items(), key=lambda item: -item[1])[:MOST_TERMS])
         postings = [(self._postings[term], value) for term, value in vector.items()]
         numbers = np.concatenate([phrasing_numbers for (phrasing_numbers, _), _ in postings])
         weights = np.concatenate([values * value for (_, values), value in postings])

@@ -102,6 +102,7 @@ class Signs(Generic[Label]):
             rarest = min(reversed(phrase), key=sharing.__getitem__)
             self._by_word.setdefault(rarest, []).append(n)
         self._sign_words = frozenset(sharing)
+        self._phrase_words = [frozenset(phrase) for phrase in self._phrases]
         # Each sign filed under the phrases of its first part: only those can match.
         self._by_phrase: dict[int, list[int]] = {}
         for index, filed in enumerate(self._signs):
@@ -127,13 +128,16 @@ class Signs(Generic[Label]):
                 word if word in self._sign_words or word in self._small else self._correct(word)
                 for word in words
             ]
-        present = set(words)
+        at: dict[str, list[int]] = {}
+        for position, word in enumerate(words):
+            at.setdefault(word, []).append(position)
+        present = set(at)
         matched = {
             n
             for word in present
             for n in self._by_word.get(word, ())
-            if present.issuperset(self._phrases[n])
-            and _contains(words, self._small, self._phrases[n])
+            if self._phrase_words[n] <= present
+            and _contains(words, self._small, self._phrases[n], at[self._phrases[n][0]])
         }
         surest: dict[int, _Sign[Label]] = {}
         for index in {i for n in matched for i in self._by_phrase.get(n, ())}:
@@ -146,10 +150,13 @@ class Signs(Generic[Label]):
         return [(surest[rank].label, surest[rank].weight) for rank in sorted(surest)]
 
 
-def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bool:
+def _contains(
+    words: Sequence[str], small: frozenset[str], phrase: Phrase, starts: Sequence[int]
+) -> bool:
     """Whether the words of ``phrase`` appear in order, with at most MAX_GAP small words
     between each and the next ("smell gas" is in "smell of gas", not in "smell, no gas"),
-    and not just after a negation ("no smell of gas")."""
+    and not just after a negation ("no smell of gas"). ``starts``: where its first word
+    is in ``words``."""
 
     def from_(position: int, index: int) -> bool:
         if index == len(phrase):
@@ -161,10 +168,7 @@ def _contains(words: Sequence[str], small: frozenset[str], phrase: Phrase) -> bo
                 return False
         return False
 
-    return any(
-        word == phrase[0] and from_(at + 1, 1) and not _negated(words, small, at)
-        for at, word in enumerate(words)
-    )
+    return any(from_(at + 1, 1) and not _negated(words, small, at) for at in starts)
 
 
 def _negated(words: Sequence[str], small: frozenset[str], at: int) -> bool:
