@@ -59,9 +59,7 @@ from bot.settings import Settings, load_settings_or_exit
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from bot.core.content.library import Library
     from bot.core.jobs.planner import Plan
-    from bot.core.matching.matcher import Matcher
     from bot.metrics import Metrics
     from bot.telegram.app import Application
     from bot.telegram.limiter import SendLimiter
@@ -311,10 +309,11 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from bot.core.content.loader import load_library
+    from bot.matcher_cache import settings_matcher
 
     # Content that won't load is explained in one line by main().
     library = load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name)
-    matcher = _matcher(library, settings)
+    matcher = settings_matcher(library, settings)
 
     def answer(text: str) -> str:
         route = matcher.route(text)
@@ -340,25 +339,12 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _matcher(library: Library, settings: Settings) -> Matcher:
-    """The content's matcher, from the cache if this content was matched before."""
-    from bot.core.matching.matcher import Matcher
-    from bot.matcher_cache import cached_matcher
-
-    return cached_matcher(
-        library,
-        settings.coachbot_content_dir,
-        settings.coachbot_landlord_name,
-        settings.coachbot_cache_dir,
-        Matcher,
-    )
-
-
 def _judge(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from bot.core.content.loader import ContentError, load_library
     from bot.core.matching.judging import Judgement
+    from bot.matcher_cache import settings_matcher
 
     try:
         library = load_library(settings.coachbot_content_dir, settings.coachbot_landlord_name)
@@ -368,7 +354,7 @@ def _judge(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    matcher = _matcher(library, settings)
+    matcher = settings_matcher(library, settings)
 
     def marked(prompt_id: str, reply: str) -> dict[str, object]:
         judgement: Judgement = matcher.judge(library.prompts[prompt_id], reply)

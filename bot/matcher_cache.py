@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from bot.core.content.library import Library
+from bot.core.matching.matcher import Matcher
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,17 @@ def cached_matcher(
             error.strerror or type(error).__name__,
         )
         return build(library)
+
+
+def settings_matcher(library: Library, settings: Settings) -> Matcher:
+    """The content's matcher, cached as the settings say (``COACHBOT_CACHE_DIR``)."""
+    return cached_matcher(
+        library,
+        settings.coachbot_content_dir,
+        settings.coachbot_landlord_name,
+        settings.coachbot_cache_dir,
+        Matcher,
+    )
 
 
 def _digest(content_dir: Path, landlord_name: str) -> str:

@@ -13,10 +13,9 @@ from bot.core.content.loader import load_library
 from bot.core.jobs.delivery import Deliveries
 from bot.core.jobs.planner import DailyPrompts
 from bot.core.jobs.retention import Retention
-from bot.core.matching.matcher import Matcher
 from bot.core.ports import UnitOfWorkFactory
 from bot.core.router import Coach, CoachConfig
-from bot.matcher_cache import cached_matcher
+from bot.matcher_cache import settings_matcher
 from bot.reporting.renderers import REPORT_RENDERERS
 from bot.settings import Settings
 from bot.storage.database import make_engine, make_session_factory
@@ -65,13 +64,7 @@ def build_runtime(
             default_timezone=settings.coachbot_timezone,
             admin_ids=settings.coachbot_admin_ids,
         ),
-        build_matcher=partial(
-            cached_matcher,
-            content_dir=settings.coachbot_content_dir,
-            landlord_name=settings.coachbot_landlord_name,
-            cache_dir=settings.coachbot_cache_dir,
-            build=Matcher,
-        ),
+        build_matcher=partial(settings_matcher, settings=settings),
         renderers=REPORT_RENDERERS,
         bot_username=bot_username or settings.coachbot_bot_username,
     )
