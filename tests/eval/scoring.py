@@ -70,18 +70,18 @@ Tuning parts, that choices may be made on:
 - ``urgent_tune15a`` (emergencies told in passing, in one clause of a long question
   about something ordinary), written for the fifteenth round the same way and scored
   once fresh: recall 98.7%, near-miss false alarms 28.6%;
-- the *spent* parts ``spent1`` to ``spent14``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout14``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent15``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout15``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout15`` and its siblings, written for the
-fifteenth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout16`` and its siblings, written for the
+sixteenth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent14``
+benchmark reports until the next round begins; then they are renamed ``spent16``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -133,6 +133,7 @@ TOPIC_TUNING_PARTS = (
     "spent13",
     "tune14d",
     "spent14",
+    "spent15",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -158,6 +159,7 @@ VERDICT_TUNING_PARTS = (
     "spent13",
     "tune14c",
     "spent14",
+    "spent15",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -181,6 +183,7 @@ WAITING_TUNING_PARTS = (
     "spent13",
     "tune14e",
     "spent14",
+    "spent15",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -199,10 +202,10 @@ URGENT_TUNING_PARTS = (
     "tune15a",
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout15",)
-VERDICT_HELD_OUT_PARTS = ("heldout15",)
-URGENT_HELD_OUT_PARTS = ("heldout15",)
-WAITING_HELD_OUT_PARTS = ("heldout15",)
+TOPIC_HELD_OUT_PARTS = ("heldout16",)
+VERDICT_HELD_OUT_PARTS = ("heldout16",)
+URGENT_HELD_OUT_PARTS = ("heldout16",)
+WAITING_HELD_OUT_PARTS = ("heldout16",)
 
 
 def same_text(text: str) -> str:
