@@ -154,7 +154,9 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     11 of 970; when round 14's ended (the models learnt its quieter urgent parts and
     its tricky chat), 300 of 300, 25.7% and 13 of 970; once round 15's began (the
     models learnt round 14's held-out part, emergencies told in passing in long
-    questions, and suppliers not heard from for days), 300 of 300, 26.4% and 14 of 970."""
+    questions, and suppliers not heard from for days), 300 of 300, 26.4% and 14 of 970;
+    once round 16's began (the models learnt round 15's held-out part, and water and damp
+    asked about as repairs), 300 of 300, 26.4% and 13 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")
@@ -256,9 +258,10 @@ class Floors:
 #: - ``spent13`` (round 13): verdicts 88.0%, partial as strong 6.7%, urgent recall
 #:   98.0%, waiting 97.1%, topics 94.25%, off-topic recall 98.0%; tuning data since;
 #: - ``spent14`` (round 14): verdicts 88.3%, partial as strong 2.2%, urgent recall
-#:   97.3%, waiting 97.1%, topics 92.25%, off-topic recall 99.0%; tuning data since.
-#: - ``heldout15`` (round 15): verdicts 85.7%, partial as strong 6.7%, urgent recall
-#:   98.7%, waiting 95.7%, topics 91.5%, off-topic recall 96.0%, on-topic refused 2.25%.
+#:   97.3%, waiting 97.1%, topics 92.25%, off-topic recall 99.0%; tuning data since;
+#: - ``spent15`` (round 15): verdicts 85.7%, partial as strong 6.7%, urgent recall
+#:   98.7%, waiting 95.7%, topics 91.5%, off-topic recall 96.0%, on-topic refused 2.25%;
+#:   tuning data since.
 #: A guard against regressions, not a target: the issue's targets are higher.
 HELD_OUT_FLOORS = {
     "spent4": Floors(0.84, 0.05, 0.85, 0.95, 0.76, 0.92),
@@ -272,7 +275,7 @@ HELD_OUT_FLOORS = {
     "spent12": Floors(0.88, 0.02, 0.98, 0.95, 0.94, 0.93),
     "spent13": Floors(0.87, 0.08, 0.97, 0.96, 0.93, 0.97),
     "spent14": Floors(0.87, 0.04, 0.96, 0.96, 0.91, 0.97),
-    "heldout15": Floors(0.84, 0.09, 0.97, 0.94, 0.90, 0.94, refused=0.03),
+    "spent15": Floors(0.84, 0.09, 0.97, 0.94, 0.90, 0.94, refused=0.03),
 }
 
 
