@@ -234,6 +234,18 @@ def test_a_refusal_carries_on_by_or_and_over_words_already_turned_down(
     assert ("quiet", False) in {(h.group, h.rejected) for h in hits}
 
 
+def test_a_turned_down_phrase_takes_the_rest_of_its_group_in_its_clause(library: Library) -> None:
+    groups = {"no-access": ["put no access", "one knock"], "call": ["ring her"]}
+    shortcut = PhraseBook(Normaliser(library.vocabulary), groups)
+    assert found(shortcut, "i'd never put no access off one knock") == {"no-access": True}
+    # In a clause of its own, the same shortcut is still taken.
+    assert found(shortcut, "i'd never put no access, but one knock will do") == {"no-access": False}
+    assert found(shortcut, "i wouldnt ring her, one knock and put no access") == {
+        "call": True,
+        "no-access": False,
+    }
+
+
 def test_a_refusal_after_but_turns_down_what_came_before(book: PhraseBook) -> None:
     assert found(book, "he offered cash in hand but i said no") == {"cash": True}
     assert found(book, "she offered cash in hand but i turned it down") == {"cash": True}

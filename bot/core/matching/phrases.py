@@ -573,9 +573,11 @@ class PhraseBook(Memoised):
     ) -> set[int]:
         """The hits a refusal carries on to, whoever made it (a negation, a verdict, an
         answer's own negative phrase like "cant take cash"): any over words already
-        turned down ("on the quiet" in "do it on the quiet"), and any joined on by "or"
-        in the same clause ("i cant take cash or do it on the quiet"); but not a phrase
-        over the words of an answer's own negative phrase ("dont worry love")."""
+        turned down ("on the quiet" in "do it on the quiet"), any joined on by "or"
+        in the same clause ("i cant take cash or do it on the quiet"), and the rest of
+        a turned-down phrase's own group in its clause ("one knock" in "i'd never put no
+        access off one knock"); but not a phrase over the words of an answer's own
+        negative phrase ("dont worry love")."""
         carried: set[int] = set()
         for seed in sorted(rejected | negative):
             start, reached, _ = spans[seed]
@@ -592,6 +594,14 @@ class PhraseBook(Memoised):
                     if seed in rejected:
                         carried.add(index)
                         reached = max(reached, other_end)
+                    continue
+                if (
+                    seed in rejected
+                    and phrase.group == spans[seed][2].group
+                    and tokens[other_start].clause == clause
+                ):
+                    carried.add(index)
+                    reached = max(reached, other_end)
                     continue
                 if tokens[other_start].clause != clause or not any(
                     token.word in _JOINERS for token in tokens[reached + 1 : other_start]
