@@ -70,6 +70,9 @@ Tuning parts, that choices may be made on:
 - ``urgent_tune15a`` (emergencies told in passing, in one clause of a long question
   about something ordinary), written for the fifteenth round the same way and scored
   once fresh: recall 98.7%, near-miss false alarms 28.6%;
+- ``urgent_tune16a`` (people at risk, self-harm most of all, told in passing in one aside
+  of an ordinary question), written for the sixteenth round the same way and scored
+  once fresh: recall 84.0% (24 of 150 missed), near-miss false alarms 26.0%;
 - the *spent* parts ``spent1`` to ``spent15``: held-out parts of earlier rounds
   (``heldout``, ``heldout2`` to ``heldout15``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
@@ -200,6 +203,7 @@ URGENT_TUNING_PARTS = (
     "tune14a",
     "tune14b",
     "tune15a",
+    "tune16a",
 )
 #: The parts only ever reported.
 TOPIC_HELD_OUT_PARTS = ("heldout16",)
