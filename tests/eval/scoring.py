@@ -73,18 +73,18 @@ Tuning parts, that choices may be made on:
 - ``urgent_tune16a`` (people at risk, self-harm most of all, told in passing in one aside
   of an ordinary question), written for the sixteenth round the same way and scored
   once fresh: recall 84.0% (24 of 150 missed), near-miss false alarms 26.0%;
-- the *spent* parts ``spent1`` to ``spent15``: held-out parts of earlier rounds
-  (``heldout``, ``heldout2`` to ``heldout15``). Each was scored and reported when its
+- the *spent* parts ``spent1`` to ``spent16``: held-out parts of earlier rounds
+  (``heldout``, ``heldout2`` to ``heldout16``). Each was scored and reported when its
   round closed; from then on it is tuning data like any other.
 
 The verdict tuning parts' replies are in ``content/replied.yaml``
 (``export_replied``), which the judge learns from: ``bench.matching`` scores each
 verdict tuning part with a judge that learnt from the other parts only.
 
-Held-out parts, only ever reported: ``heldout16`` and its siblings, written for the
-sixteenth round by writers who saw only the scenarios, the topic table and the domain
+Held-out parts, only ever reported: ``heldout17`` and its siblings, written for the
+seventeenth round by writers who saw only the scenarios, the topic table and the domain
 brief, and committed before they were ever scored. They stay the parts the
-benchmark reports until the next round begins; then they are renamed ``spent16``
+benchmark reports until the next round begins; then they are renamed ``spent17``
 and that round's writers write fresh ones. Each round's held-out parts are scored
 once, when its choices are all made (that session's closing note gives the figures).
 
@@ -137,6 +137,7 @@ TOPIC_TUNING_PARTS = (
     "tune14d",
     "spent14",
     "spent15",
+    "spent16",
 )
 VERDICT_TUNING_PARTS = (
     "tune",
@@ -163,6 +164,7 @@ VERDICT_TUNING_PARTS = (
     "tune14c",
     "spent14",
     "spent15",
+    "spent16",
 )
 WAITING_TUNING_PARTS = (
     "tune",
@@ -187,6 +189,7 @@ WAITING_TUNING_PARTS = (
     "tune14e",
     "spent14",
     "spent15",
+    "spent16",
 )
 #: The waiting parts' urgent siblings, and the urgent parts written on their own.
 URGENT_TUNING_PARTS = (
@@ -206,10 +209,10 @@ URGENT_TUNING_PARTS = (
     "tune16a",
 )
 #: The parts only ever reported.
-TOPIC_HELD_OUT_PARTS = ("heldout16",)
-VERDICT_HELD_OUT_PARTS = ("heldout16",)
-URGENT_HELD_OUT_PARTS = ("heldout16",)
-WAITING_HELD_OUT_PARTS = ("heldout16",)
+TOPIC_HELD_OUT_PARTS = ("heldout17",)
+VERDICT_HELD_OUT_PARTS = ("heldout17",)
+URGENT_HELD_OUT_PARTS = ("heldout17",)
+WAITING_HELD_OUT_PARTS = ("heldout17",)
 
 
 def same_text(text: str) -> str:
