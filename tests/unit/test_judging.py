@@ -493,6 +493,32 @@ def test_telling_her_a_tripping_toaster_is_fine_is_a_concern(matcher: Matcher) -
     assert safe.verdict != "concern"
 
 
+def test_taking_the_circuit_off_the_rcd_is_a_concern(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["no-trip-switch"]
+    judgement = matcher.judge(
+        prompt, "she needs her kitchen so id take that circuit off the rcd, stops it tripping"
+    )
+    assert judgement.verdict == "concern"
+    assert "never stop it from working" in judgement.feedback
+
+
+def test_a_view_granted_then_set_aside_by_but_is_not_a_shortcut(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["diff-dog"]
+    granted = matcher.judge(
+        prompt, "I'm sure he's soft as owt but I'm not coming in till he's shut in another room"
+    )
+    assert granted.verdict != "concern"
+    assert matcher.judge(prompt, "im sure hes soft as anything, go straight in").verdict == (
+        "concern"
+    )
+
+
+def test_scots_negatives_turn_a_shortcut_down(matcher: Matcher) -> None:
+    prompt = matcher.library.prompts["appt-parts-date-slips"]
+    ring_first = "Ring him Thursday, dinnae wait till Friday, tell him sorry and the new day"
+    assert matcher.judge(prompt, ring_first).red_flags == ()
+
+
 def test_a_shortcut_named_in_a_condition_is_not_taken(matcher: Matcher) -> None:
     prompt = matcher.library.prompts["perf-what-happens-next"]
     judgement = matcher.judge(

@@ -62,6 +62,7 @@ def test_a_key_word_of_a_group_is_found_on_its_own(book: PhraseBook) -> None:
         "no cash in hand",
         "taking the cash is not allowed",
         "closing the job would be wrong",
+        "closing the job just hides it",
         "never take the cash or do it on the quiet",
     ],
 )

@@ -332,11 +332,13 @@ class PromptJudge:
 
     def _conceded(self, flag: str, hits: list[Hit], text: str) -> bool:
         """Whether every mention of a flag is conceded beside a step of a good answer:
-        "even if it's more forms" before it, or for a stance ("not my trade") a "but"
-        after it. ("Take the cash but keep it quiet" is no concession.)"""
+        "even if it's more forms" before it, granted then set aside ("i'm sure he's soft
+        as owt, but..."), or for a stance ("not my trade") a "but" after it. ("Take the
+        cash but keep it quiet" is no concession.)"""
         mentions = [h for h in hits if h.group == _RED_FLAG + flag and not h.rejected]
         return all(
             self._book.conceded(text, hit.start)
+            or self._book.granted(text, hit.start, hit.end)
             or (
                 flag in self._but_undoes
                 and (self._book.but_after(text, hit.end) or self._acts_after(hit, hits, text))

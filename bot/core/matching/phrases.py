@@ -144,6 +144,10 @@ _VERDICT_WORDS: tuple[tuple[str, ...], ...] = (
     ("a", "lie"),
     ("asking", "for", "trouble"),
     ("a", "no", "from", "me"),
+    # "closing it as done just hides it".
+    ("hides", "it"),
+    ("hides", "the", "problem"),
+    ("covers", "it", "up"),
 )
 _VERDICTS_AFTER = tuple(tuple(_root(word) for word in words) for words in _VERDICT_WORDS)
 _NEGATION_STARTS = frozenset(words[0] for words in _NEGATIONS)
@@ -178,6 +182,11 @@ _BUT_REACH = 8
 #: How far before a shortcut "even if" or one of these may come, to concede it.
 _CONCESSION_REACH = 4
 _CONCESSIONS = frozenset(_root(word) for word in ("though", "although", "tho"))
+#: What is granted before a "but" ("i'm sure he's soft as owt, but i'm not coming in"):
+#: the tenant's view allowed, then set aside.
+_GRANTED = frozenset({("i", "am", "sure"), ("i", "know"), ("i", "bet"), ("fair", "enough")})
+#: How far before a phrase the granting words may come, and after it the "but".
+_GRANTED_REACH = 6
 #: Words that may stand between a negation and the words said to someone it turns
 #: down: "never call her love", "catch myself before the 'love' comes out".
 _NAMING = frozenset(
@@ -554,6 +563,17 @@ class PhraseBook(Memoised):
         return any(word in _CONCESSIONS for word in before) or any(
             pair == ("even", "if") for pair in pairwise(before)
         )
+
+    def granted(self, text: str, start: int, end: int) -> bool:
+        """Whether the words from ``start`` to ``end`` are granted, then set aside by a
+        "but": "i'm sure he's soft as owt but i'm not coming in till he's shut away"."""
+        tokens = self.tokens(text)
+        before = [token.word for token in tokens[max(0, start - _GRANTED_REACH) : start]]
+        return any(
+            tuple(before[at : at + len(words)]) == words
+            for words in _GRANTED
+            for at in range(len(before))
+        ) and any(token.word == "but" for token in tokens[end + 1 : end + 1 + _GRANTED_REACH])
 
     def hands_back(self, text: str) -> bool:
         """Whether the reply leaves a call or a report to the tenant: "she should ring
