@@ -160,7 +160,9 @@ def test_emergencies_told_in_words_the_models_never_learnt_are_caught(library: L
     people at risk told in passing (``urgent_tune16a``), 300 of 300, 26.4% and 16 of 970,
     some of them arguably right ("window restrictor broken in the kids bedroom, 3rd
     floor", "boyfriend put his fist through the bedroom door"): the bar moved from 1.5%
-    to 1.7%, recall on emergencies told in passing being worth more than those."""
+    to 1.7%, recall on emergencies told in passing being worth more than those; once
+    round 17's began (the models learnt round 16's held-out part, and doorstep questions
+    about who to let in), 300 of 300, 25.7% and 16 of 970."""
     parts = [part for part in ("spent7", "tune8b") if parts_present("urgent", [part])]
     if not parts:
         pytest.skip("no urgent parts to leave out")

@@ -41,13 +41,15 @@ def test_a_message_with_nothing_the_model_knows_favours_no_label() -> None:
 def test_messages_operatives_have_asked_teach_the_router_their_wording(
     library: Library, matcher: Matcher
 ) -> None:
-    asked = "she wants her flibbet doing, its a wonky dingle"
+    # Words the content has never seen: "she wants her ... doing" alone reads as a
+    # request to turn down, so nothing here leans to a topic before it is taught.
+    asked = "the flibbet has a wonky dingle"
     assert matcher.route(asked).topic != "saying-no"
     taught = replace(
         library,
         asked={**library.asked, "saying-no": (*library.asked.get("saying-no", ()), asked)},
     )
-    assert Matcher(taught).route("her flibbet wants doing, wonky dingle again").topic == "saying-no"
+    assert Matcher(taught).route("wonky dingle on the flibbet again").topic == "saying-no"
 
 
 @given(

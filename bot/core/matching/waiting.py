@@ -142,6 +142,10 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
         and _urgent_beside_an_answer(matcher, text, plain, doing)
     ):
         return True
+    if _CONDITION.match(plain) and not _DONE_ABOUT_IT.search(plain):
+        # A condition left hanging ("and if ive run out of covers") asks what then,
+        # however much its words read like an answer's.
+        return True
     by_rules = _rules_read_a_question(matcher, prompt, text, plain, route)
     # The learnt model has the say; the rules lean its line one way or the other.
     line = 0.5 - RULES_LEAN if by_rules else 0.5 + RULES_LEAN
