@@ -552,8 +552,7 @@ class PhraseBook(Memoised):
     def but_after(self, text: str, end: int) -> bool:
         """Whether a "but" comes soon after the word at ``end``: "not my trade, but i'll
         log it", "not my job so i can't touch it, but ill ring it in"."""
-        tokens = self.tokens(text)
-        return any(token.word == "but" for token in tokens[end + 1 : end + 1 + _BUT_REACH])
+        return _but_within(self.tokens(text), end, _BUT_REACH)
 
     def conceded(self, text: str, start: int) -> bool:
         """Whether "even if", "even though" or "although" comes just before the word at
@@ -573,7 +572,7 @@ class PhraseBook(Memoised):
             tuple(before[at : at + len(words)]) == words
             for words in _GRANTED
             for at in range(len(before))
-        ) and any(token.word == "but" for token in tokens[end + 1 : end + 1 + _GRANTED_REACH])
+        ) and _but_within(tokens, end, _GRANTED_REACH)
 
     def hands_back(self, text: str) -> bool:
         """Whether the reply leaves a call or a report to the tenant: "she should ring
@@ -956,6 +955,11 @@ def _refused_after(tokens: Sequence[_Token], end: int) -> bool:
                 for refusal in _REFUSED
             )
     return False
+
+
+def _but_within(tokens: Sequence[_Token], end: int, reach: int) -> bool:
+    """Whether a "but" comes within ``reach`` words after the word at ``end``."""
+    return any(token.word == "but" for token in tokens[end + 1 : end + 1 + reach])
 
 
 def _starts_with_words(tokens: Sequence[_Token], at: int, words: Sequence[str]) -> bool:

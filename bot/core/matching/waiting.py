@@ -142,9 +142,8 @@ def reads_as_question(matcher: Matcher, prompt: ScenarioPrompt, text: str, route
         and _urgent_beside_an_answer(matcher, text, plain, doing)
     ):
         return True
-    if _CONDITION.match(plain) and not _DONE_ABOUT_IT.search(plain):
-        # A condition left hanging ("and if ive run out of covers") asks what then,
-        # however much its words read like an answer's.
+    if _hanging_condition(plain):
+        # It asks what then, however much its words read like an answer's.
         return True
     by_rules = _rules_read_a_question(matcher, prompt, text, plain, route)
     # The learnt model has the say; the rules lean its line one way or the other.
@@ -161,7 +160,7 @@ def _rules_read_a_question(
     if _SELF_ANSWERED.search(text.lower()) or _QUOTED_OPENING.match(text):
         return False
     if _CONDITION.match(plain):
-        return not _DONE_ABOUT_IT.search(plain)
+        return False  # said with what the operative would do: a hanging one returned above
     if _DOUBT_AFTER.search(plain):
         return True
     if _SURE_ANSWER.match(plain):
@@ -184,6 +183,12 @@ def _rules_read_a_question(
         and other_topic
         and route.score >= SURELY_ELSEWHERE
     )
+
+
+def _hanging_condition(plain: str) -> bool:
+    """A condition left hanging ("and if ive run out of covers"), not one said with what
+    the operative would do about it ("if shes not in i will card it")."""
+    return bool(_CONDITION.match(plain)) and not _DONE_ABOUT_IT.search(plain)
 
 
 def _scenario_about(matcher: Matcher, prompt: ScenarioPrompt) -> bool:
